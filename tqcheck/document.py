@@ -1,0 +1,167 @@
+"""Documents and segments: the text tqcheck checks, with exact positions."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from tqcheck.finding import Finding, Severity
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One sentence (or translation unit) of a document.
+
+    ``text`` is what is checked. ``offset`` is the character offset of its
+    first character in the document's original text. When the text is not a
+    verbatim slice of the original (Markdown inline markup removed, XML
+    entities decoded), ``char_map`` gives the original offset of every
+    character of ``text``.
+    """
+
+    index: int
+    text: str
+    offset: int
+    line: int
+    column: int
+    file: str
+    paragraph: int = 0
+    source: str | None = None
+    unit_id: str = ""
+    char_map: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
+    document: "Document | None" = field(default=None, repr=False, compare=False)
+
+    def original_offset(self, position: int) -> int:
+        """Offset in the original file of character ``position`` of the text."""
+        if self.char_map is not None:
+            if not self.char_map:
+                return self.offset
+            if position >= len(self.char_map):
+                return self.char_map[-1] + 1 + (position - len(self.char_map))
+            return self.char_map[max(position, 0)]
+        return self.offset + position
+
+    def finding(
+        self,
+        start: int,
+        end: int,
+        *,
+        rule_id: str,
+        message: str,
+        severity: Severity | str,
+        category: str,
+        origin: str,
+        suggestions: Sequence[str] = (),
+        confidence: float | None = None,
+        engine: str = "",
+        link: str = "",
+    ) -> Finding:
+        """A finding for the span ``text[start:end]`` of this segment."""
+        start = max(0, min(start, len(self.text)))
+        end = max(start, min(end, len(self.text)))
+        abs_start = self.original_offset(start)
+        abs_end = self.original_offset(end - 1) + 1 if end > start else abs_start
+        if self.document is not None:
+            line, column = self.document.locate(abs_start)
+            end_line, end_column = self.document.locate(abs_end)
+        else:
+            line, column = self.line, self.column + start
+            end_line, end_column = self.line, self.column + end
+        return Finding(
+            rule_id=rule_id,
+            message=message,
+            severity=Severity.parse(severity) if isinstance(severity, str) else severity,
+            category=category,
+            origin=origin,
+            file=self.file,
+            segment=self.index,
+            start=start,
+            end=end,
+            matched=self.text[start:end],
+            line=line,
+            column=column,
+            offset=abs_start,
+            end_line=end_line,
+            end_column=end_column,
+            suggestions=tuple(suggestions),
+            confidence=confidence,
+            engine=engine,
+            link=link,
+            unit_id=self.unit_id,
+        )
+
+
+@dataclass
+class Document:
+    """A checked file: its original text and its segments in order.
+
+    ``suppressions`` maps a segment index to the rule-id prefixes disabled for
+    it by inline comments (``"*"`` disables everything).
+    """
+
+    path: str
+    text: str
+    segments: list[Segment] = field(default_factory=list)
+    format: str = "text"
+    source_language: str = ""
+    suppressions: dict[int, frozenset[str]] = field(default_factory=dict)
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self._line_starts = [0]
+        for i, ch in enumerate(self.text):
+            if ch == "\n":
+                self._line_starts.append(i + 1)
+
+    def locate(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset in the original text."""
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return line + 1, offset - self._line_starts[line] + 1
+
+    @property
+    def name(self) -> str:
+        """File name without folders, for report names."""
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1] or "stdin"
+
+    @property
+    def word_count(self) -> int:
+        """Number of whitespace-separated words over all segments."""
+        return sum(len(s.text.split()) for s in self.segments)
+
+    def add_segment(
+        self,
+        text: str,
+        offset: int,
+        *,
+        paragraph: int = 0,
+        source: str | None = None,
+        unit_id: str = "",
+        char_map: Sequence[int] | None = None,
+    ) -> Segment:
+        """Append a segment located at ``offset`` of the original text."""
+        first = char_map[0] if char_map else offset
+        line, column = self.locate(first)
+        segment = Segment(
+            index=len(self.segments),
+            text=text,
+            offset=first,
+            line=line,
+            column=column,
+            file=self.path,
+            paragraph=paragraph,
+            source=source,
+            unit_id=unit_id,
+            char_map=tuple(char_map) if char_map is not None else None,
+            document=self,
+        )
+        self.segments.append(segment)
+        return segment
+
+    def is_suppressed(self, finding: Finding) -> bool:
+        """Whether an inline comment disables this finding's rule here."""
+        prefixes = self.suppressions.get(finding.segment)
+        if not prefixes:
+            return False
+        return any(p == "*" or finding.rule_id == p or finding.rule_id.startswith(p + ".")
+                   or finding.rule_id.startswith(p) and p.endswith(".") for p in prefixes)

@@ -1,0 +1,110 @@
+"""Findings: one record per problem, read by every writer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """MQM severity of a finding."""
+
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """Order of severity: minor 1, major 2, critical 3."""
+        return {"minor": 1, "major": 2, "critical": 3}[self.value]
+
+    @property
+    def penalty(self) -> int:
+        """MQM penalty weight: minor 1, major 5, critical 10."""
+        return {"minor": 1, "major": 5, "critical": 10}[self.value]
+
+    @classmethod
+    def parse(cls, value: str) -> "Severity":
+        """Severity from its name; raises ValueError listing the valid names."""
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            valid = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown severity {value!r} (valid: {valid})") from None
+
+
+#: MQM categories tqcheck uses (lower-case, slash-separated).
+CATEGORIES: tuple[str, ...] = (
+    "accuracy/mistranslation",
+    "accuracy/omission",
+    "accuracy/addition",
+    "accuracy/untranslated",
+    "accuracy/number",
+    "fluency/grammar",
+    "fluency/spelling",
+    "fluency/punctuation",
+    "fluency/register",
+    "fluency/inconsistency",
+    "fluency/coherence",
+    "fluency/unintelligible",
+    "terminology",
+    "terminology/inconsistent",
+    "style",
+    "style/awkward",
+    "locale/convention",
+    "other",
+)
+
+#: Where a finding comes from.
+ORIGINS: tuple[str, ...] = ("rules", "grammar", "fluency", "semantic", "source")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in one segment.
+
+    ``start``/``end`` are character offsets into the segment text;
+    ``offset``, ``line`` and ``column`` locate the start in the original file
+    (line and column are 1-based, column counts characters).
+    """
+
+    rule_id: str
+    message: str
+    severity: Severity
+    category: str
+    origin: str
+    file: str
+    segment: int
+    start: int
+    end: int
+    matched: str
+    line: int
+    column: int
+    offset: int
+    end_line: int
+    end_column: int
+    suggestions: tuple[str, ...] = ()
+    confidence: float | None = None
+    engine: str = ""
+    link: str = ""
+    unit_id: str = ""
+
+    def to_dict(self) -> dict:
+        """Flat dictionary of the finding (the documented JSON shape)."""
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        data["suggestions"] = list(self.suggestions)
+        return data
+
+    @property
+    def sort_key(self) -> tuple:
+        """Stable ordering: file, position, rule."""
+        return (self.file, self.segment, self.start, self.end, self.rule_id, self.message)
+
+
+@dataclass
+class SegmentScore:
+    """The fluency score of one segment and the features behind it."""
+
+    score: float
+    features: dict[str, float] = field(default_factory=dict)
