@@ -1,0 +1,76 @@
+"""Writers: a registry of named output formats that all read one Report."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import ClassVar
+
+from tqcheck.errors import InputError, UsageError
+from tqcheck.report import Report
+
+#: Writer name -> module that defines it (imported only when the writer is used).
+WRITER_MODULES: dict[str, str] = {
+    "csv": "tqcheck.writers.csv",
+    "terminal": "tqcheck.writers.terminal",
+}
+
+_REGISTRY: dict[str, type["Writer"]] = {}
+
+
+class Writer(ABC):
+    """Renders a Report as text in one format."""
+
+    name: ClassVar[str]
+    extension: ClassVar[str] = ".txt"
+    #: True when the writer's natural place is a file (csv); False for streams (github).
+    to_file: ClassVar[bool] = False
+
+    @abstractmethod
+    def render(self, report: Report) -> str:
+        """The whole output as one string."""
+
+
+def register(cls: type[Writer]) -> type[Writer]:
+    """Class decorator adding a writer to the registry under ``cls.name``."""
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def writer_names() -> list[str]:
+    """Every known writer name, sorted."""
+    return sorted(WRITER_MODULES)
+
+
+def get_writer(name: str) -> Writer:
+    """A writer instance by name; unknown names are a UsageError listing the valid ones."""
+    if name not in WRITER_MODULES:
+        raise UsageError(f"unknown format {name!r} (valid: {', '.join(writer_names())})")
+    if name not in _REGISTRY:
+        importlib.import_module(WRITER_MODULES[name])
+    return _REGISTRY[name]()
+
+
+def write_atomic(path: Path, text: str, *, encoding: str = "utf-8", newline: str | None = None) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write report: {exc.strerror or exc}", path=str(path)) from None
+    try:
+        with os.fdopen(handle, "w", encoding=encoding, newline=newline) as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except OSError:
+            pass
+        raise
