@@ -96,8 +96,8 @@ class Segment:
 class Document:
     """A checked file: its original text and its segments in order.
 
-    ``suppressions`` maps a segment index to the rule-id prefixes disabled for
-    it by inline comments (``"*"`` disables everything).
+    ``suppressions`` lists regions (start offset, end offset, rule-id prefixes)
+    disabled by inline comments; ``"*"`` disables every rule.
     """
 
     path: str
@@ -105,7 +105,7 @@ class Document:
     segments: list[Segment] = field(default_factory=list)
     format: str = "text"
     source_language: str = ""
-    suppressions: dict[int, frozenset[str]] = field(default_factory=dict)
+    suppressions: list[tuple[int, int, frozenset[str]]] = field(default_factory=list)
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -159,9 +159,15 @@ class Document:
         return segment
 
     def is_suppressed(self, finding: Finding) -> bool:
-        """Whether an inline comment disables this finding's rule here."""
-        prefixes = self.suppressions.get(finding.segment)
-        if not prefixes:
-            return False
-        return any(p == "*" or finding.rule_id == p or finding.rule_id.startswith(p + ".")
-                   or finding.rule_id.startswith(p) and p.endswith(".") for p in prefixes)
+        """Whether an inline comment disables this finding's rule at its place."""
+        for start, end, prefixes in self.suppressions:
+            if start <= finding.offset < end and any(rule_matches(finding.rule_id, p) for p in prefixes):
+                return True
+        return False
+
+
+def rule_matches(rule_id: str, prefix: str) -> bool:
+    """Whether ``rule_id`` is selected by ``prefix`` (``*``, an exact id, or a dotted prefix)."""
+    if prefix in ("*", rule_id):
+        return True
+    return rule_id.startswith(prefix if prefix.endswith(".") else prefix + ".")

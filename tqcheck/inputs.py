@@ -1,0 +1,358 @@
+"""Reading inputs: files, folders and stdin become Documents of sentence Segments.
+
+Text is decoded strictly (UTF-8 with or without BOM, UTF-16 with BOM); Markdown
+code, front matter, HTML and tables are not checked; inline markup is removed
+with a character map so every finding still points at its place in the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import importlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from tqcheck.document import Document
+from tqcheck.errors import InputError
+
+#: A reader turns a file's path and raw bytes into a Document.
+Reader = Callable[[str, bytes], Document]
+
+#: Input format -> module defining ``read(path, raw) -> Document`` (imported when used).
+READER_MODULES: dict[str, str] = {
+    "text": "tqcheck.inputs",
+    "markdown": "tqcheck.inputs",
+}
+
+#: File extension (lower case, with dot) -> input format.
+EXTENSIONS: dict[str, str] = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".mdown": "markdown",
+}
+
+SUPPRESS_RE = re.compile(
+    r"<!--\s*tqcheck-(disable-next-line|disable-line|disable|enable)\b([^>]*?)-->", re.IGNORECASE)
+
+
+# -- decoding ------------------------------------------------------------------
+
+def decode(raw: bytes, path: str) -> str:
+    """Text of a file: UTF-8 (BOM optional) or UTF-16 with BOM; anything else is an InputError."""
+    if raw.startswith(codecs.BOM_UTF8):
+        data, encoding = raw[len(codecs.BOM_UTF8):], "utf-8"
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        data, encoding = raw, "utf-16"
+    else:
+        data, encoding = raw, "utf-8"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"not UTF-8 or UTF-16 text (invalid byte 0x{raw[exc.start]:02x} at byte {exc.start}); "
+            "save it as UTF-8", path=path, line=line) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError("binary file (contains NUL bytes), not text", path=path, line=line)
+    if not text.strip():
+        raise InputError("empty file: nothing to check", path=path)
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+# -- segmentation --------------------------------------------------------------
+
+@dataclass
+class Piece:
+    """A run of prose: its text, the original offset of each character, its paragraph."""
+
+    text: str
+    char_map: list[int]
+    paragraph: int
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of the sentences of ``text``, whitespace trimmed."""
+    from sentencex import get_sentence_boundaries
+
+    spans = []
+    for item in get_sentence_boundaries("en", text):
+        start, end = item["start_index"], item["end_index"]
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+def add_pieces(document: Document, pieces: Iterable[Piece]) -> Document:
+    """Split every piece into sentences and append them to ``document`` as segments."""
+    for piece in pieces:
+        if not piece.text.strip():
+            continue
+        contiguous = piece.char_map[-1] - piece.char_map[0] == len(piece.text) - 1
+        for start, end in split_sentences(piece.text):
+            text = piece.text[start:end]
+            if contiguous and document.text[piece.char_map[start]:piece.char_map[start] + len(text)] == text:
+                document.add_segment(text, piece.char_map[start], paragraph=piece.paragraph)
+            else:
+                document.add_segment(text, piece.char_map[start], paragraph=piece.paragraph,
+                                     char_map=piece.char_map[start:end])
+    return document
+
+
+def _prose_pieces(text: str, regions: Sequence[tuple[int, int]], skip: Sequence[tuple[int, int]]) -> list[Piece]:
+    """Pieces for paragraphs of ``text`` inside ``regions``, leaving out ``skip`` spans."""
+    pieces: list[Piece] = []
+    skipped = sorted(skip)
+    for region_start, region_end in regions:
+        chars: list[str] = []
+        offsets: list[int] = []
+        k = 0
+        position = region_start
+        while position < region_end:
+            while k < len(skipped) and skipped[k][1] <= position:
+                k += 1
+            if k < len(skipped) and skipped[k][0] <= position < skipped[k][1]:
+                position = skipped[k][1]
+                continue
+            chars.append(text[position])
+            offsets.append(position)
+            position += 1
+        if chars:
+            pieces.append(Piece("".join(chars), offsets, len(pieces)))
+    return pieces
+
+
+def paragraph_regions(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the blank-line separated paragraphs of ``text``."""
+    return [(m.start(), m.end()) for m in re.finditer(r"\S(?:.|\n(?![ \t]*\n))*", text)]
+
+
+def read_text(path: str, raw: bytes) -> Document:
+    """A plain-text document: paragraphs split into sentences (HTML comments not checked)."""
+    text = decode(raw, path)
+    document = Document(path=path, text=text, format="text")
+    comments = [(m.start(), m.end()) for m in re.finditer(r"<!--.*?-->", text, re.DOTALL)]
+    add_pieces(document, _prose_pieces(text, paragraph_regions(text), comments))
+    document.suppressions = suppressions(text)
+    return document
+
+
+# -- Markdown ------------------------------------------------------------------
+
+FRONT_MATTER_RE = re.compile(r"\A(?:\ufeff)?(---|\+\+\+)[ \t]*\n.*?\n\1[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
+def _blank_out(text: str, start: int, end: int) -> str:
+    """``text`` with [start, end) replaced by spaces, newlines kept (offsets unchanged)."""
+    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+
+
+def markdown_pieces(text: str) -> list[Piece]:
+    """Prose pieces of a Markdown text: paragraphs, headings, list items, quotes; no code or tables."""
+    from markdown_it import MarkdownIt
+
+    masked = text
+    front = FRONT_MATTER_RE.match(text)
+    if front:
+        masked = _blank_out(masked, 0, front.end())
+    line_starts = [0] + [m.end() for m in re.finditer("\n", masked)]
+    tokens = MarkdownIt("commonmark").enable("table").parse(masked)
+    pieces: list[Piece] = []
+    table_depth = 0
+    for token in tokens:
+        if token.type == "table_open":
+            table_depth += 1
+        elif token.type == "table_close":
+            table_depth -= 1
+        elif token.type == "inline" and token.map and not table_depth:
+            piece = _inline_piece(masked, line_starts, token, len(pieces))
+            if piece is not None:
+                pieces.append(piece)
+    return pieces
+
+
+def _inline_piece(text: str, line_starts: list[int], token, paragraph: int) -> Piece | None:
+    """The prose of one inline token with each character's offset in ``text``."""
+    first_line, last_line = token.map
+    source_start = line_starts[first_line]
+    source_end = line_starts[last_line] if last_line < len(line_starts) else len(text)
+    source = text[source_start:source_end]
+    cursor = 0
+    chars: list[str] = []
+    offsets: list[int] = []
+
+    def take(content: str) -> None:
+        nonlocal cursor
+        if not content:
+            return
+        found = source.find(content, cursor)
+        if found < 0:  # escapes or entities: map characters one by one where they match
+            for ch in content:
+                hit = source.find(ch, cursor)
+                if hit < 0:
+                    chars.append(ch)
+                    offsets.append(source_start + max(cursor - 1, 0))
+                else:
+                    chars.append(ch)
+                    offsets.append(source_start + hit)
+                    cursor = hit + 1
+            return
+        for i, ch in enumerate(content):
+            chars.append(ch)
+            offsets.append(source_start + found + i)
+        cursor = found + len(content)
+
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            take(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            newline = source.find("\n", cursor)
+            chars.append(" ")
+            offsets.append(source_start + (newline if newline >= 0 else cursor))
+            if newline >= 0:
+                cursor = newline + 1
+        elif child.type == "image":
+            take(child.content)
+    if not "".join(chars).strip():
+        return None
+    return Piece("".join(chars), offsets, paragraph)
+
+
+def read_markdown(path: str, raw: bytes) -> Document:
+    """A Markdown document: prose split into sentences, code blocks and front matter skipped."""
+    text = decode(raw, path)
+    document = Document(path=path, text=text, format="markdown")
+    add_pieces(document, markdown_pieces(text))
+    document.suppressions = suppressions(text)
+    return document
+
+
+def read(path: str, raw: bytes) -> Document:
+    """Reader for the built-in formats, chosen by extension (plain text otherwise)."""
+    if EXTENSIONS.get(Path(path).suffix.lower()) == "markdown":
+        return read_markdown(path, raw)
+    return read_text(path, raw)
+
+
+# -- inline suppressions -------------------------------------------------------
+
+def suppressions(text: str) -> list[tuple[int, int, frozenset[str]]]:
+    """Regions disabled by ``<!-- tqcheck-disable[-line|-next-line] ids -->`` comments.
+
+    Each region is (start offset, end offset, rule-id prefixes); no ids means every rule.
+    ``tqcheck-enable`` ends every open ``disable`` region (or only the ids it names).
+    """
+    regions: list[tuple[int, int, frozenset[str]]] = []
+    open_regions: dict[str, int] = {}
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line_span(offset: int, delta: int) -> tuple[int, int]:
+        import bisect
+
+        line = bisect.bisect_right(line_starts, offset) - 1 + delta
+        if line >= len(line_starts):
+            return len(text), len(text)
+        end = line_starts[line + 1] if line + 1 < len(line_starts) else len(text)
+        return line_starts[line], end
+
+    for match in SUPPRESS_RE.finditer(text):
+        kind = match.group(1).lower()
+        ids = frozenset(i for i in re.split(r"[\s,]+", match.group(2).strip()) if i) or frozenset({"*"})
+        if kind == "disable":
+            for rule in ids:
+                open_regions.setdefault(rule, match.end())
+        elif kind == "enable":
+            for rule in list(open_regions):
+                if "*" in ids or rule in ids:
+                    regions.append((open_regions.pop(rule), match.start(), frozenset({rule})))
+        else:
+            start, end = line_span(match.start(), 1 if kind == "disable-next-line" else 0)
+            regions.append((start, end, ids))
+    for rule, start in open_regions.items():
+        regions.append((start, len(text), frozenset({rule})))
+    return regions
+
+
+# -- collecting files ----------------------------------------------------------
+
+def reader_for(path: str) -> Reader:
+    """The reader for a file, by its extension (plain text when unknown)."""
+    fmt = EXTENSIONS.get(Path(path).suffix.lower(), "text")
+    module = importlib.import_module(READER_MODULES[fmt])
+    return getattr(module, "read")
+
+
+def _matches(path: Path, root: Path, globs: Sequence[str]) -> bool:
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
+    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(path.name, g)
+               or any(fnmatch.fnmatch(part, g.rstrip("/")) for part in Path(rel).parts[:-1])
+               for g in globs)
+
+
+def collect_files(paths: Sequence[str], include: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    """Files to check: named files as given, folders searched recursively with the globs."""
+    found: list[str] = []
+    for name in paths:
+        if name == "-":
+            found.append("-")
+            continue
+        path = Path(name)
+        if path.is_dir():
+            matches = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and _matches(p, path, include) and not _matches(p, path, exclude)
+                and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            if not matches:
+                raise InputError(f"no files to check in folder (include: {', '.join(include)})", path=name)
+            found.extend(str(p) for p in matches)
+        elif path.is_file():
+            found.append(name)
+        elif path.exists():
+            raise InputError("not a regular file", path=name)
+        else:
+            raise InputError("no such file or folder", path=name)
+    return list(dict.fromkeys(found))
+
+
+def read_raw(path: str, stdin: bytes | None = None) -> bytes:
+    """The bytes of a file, or of standard input for ``-``."""
+    if path == "-":
+        if stdin is None:
+            import sys
+
+            stdin = sys.stdin.buffer.read()
+        return stdin
+    try:
+        return Path(path).read_bytes()
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+
+
+def load_documents(paths: Sequence[str], include: Sequence[str] = ("*.txt", "*.md", "*.markdown"),
+                   exclude: Sequence[str] = (), *, stdin: bytes | None = None,
+                   stdin_name: str = "-") -> list[Document]:
+    """Read every input into Documents; the first bad input raises an InputError."""
+    documents = []
+    for name in collect_files(paths, include, exclude):
+        raw = read_raw(name, stdin)
+        label = stdin_name if name == "-" else name
+        reader = reader_for(label if name == "-" else name)
+        documents.append(reader(label, raw))
+    return documents
+
+
+def document_from_text(text: str, path: str = "<text>", fmt: str = "text") -> Document:
+    """A Document from a string (notebooks, tests)."""
+    raw = text.encode("utf-8")
+    return read_markdown(path, raw) if fmt == "markdown" else read_text(path, raw)
