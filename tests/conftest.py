@@ -1,0 +1,26 @@
+"""Shared fixtures: paths to the seed article and the shared human-annotated data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "000_d711ba56f4b847ad.txt"
+SHARED_DATA = Path(os.environ.get("TQCHECK_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture
+def seed_path() -> Path:
+    """The seed article shipped in seeds/."""
+    return SEED
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The shared annotated data folder; skips the test when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA
