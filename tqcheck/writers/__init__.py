@@ -16,6 +16,12 @@ from tqcheck.report import Report
 WRITER_MODULES: dict[str, str] = {
     "csv": "tqcheck.writers.csv",
     "terminal": "tqcheck.writers.terminal",
+    "json": "tqcheck.writers.json",
+    "jsonl": "tqcheck.writers.json",
+    "sarif": "tqcheck.writers.sarif",
+    "github": "tqcheck.writers.github",
+    "junit": "tqcheck.writers.junit",
+    "junit-sentences": "tqcheck.writers.junit",
 }
 
 _REGISTRY: dict[str, type["Writer"]] = {}
