@@ -1,0 +1,112 @@
+"""context: a word that is wrong only near certain words or in a document about a topic."""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any, Iterable
+
+import regex
+
+from tqcheck.rules.base import Hit, KeySpec, Rule
+from tqcheck.rules.types.phrases import INFLECT_KEY, PhraseTable, inflect_mode
+
+
+class ContextRule(Rule):
+    """Flags `tokens` (or `swap` keys) only when a `near` word is close by or the document is about `topic`.
+
+    Word lists only (no model): the rule fires when a token occurs within `window` words of a `near`
+    word in the same sentence, or anywhere in a document that mentions at least `topic_min` distinct
+    `topic` words; `unless_near` and `unless_topic` veto it. Words ending in `*` match any ending.
+    """
+
+    type_name = "context"
+    summary = "Words suspicious only near other words or in a document about a topic (word lists, no model)."
+    keys = (
+        KeySpec("tokens", (list,), "Phrases to flag (use this or `swap`)."),
+        KeySpec("swap", (dict,), "Mapping of wrong phrase -> right phrase (use this or `tokens`)."),
+        INFLECT_KEY,
+        KeySpec("near", (list,), "Words or phrases; one within `window` words of the token makes it fire. "
+                "A trailing `*` matches any ending (evacuat*)."),
+        KeySpec("unless_near", (list,), "Words or phrases that, within `window` words, keep the rule quiet."),
+        KeySpec("window", (int,), "Distance in words for `near` and `unless_near` (default 8)."),
+        KeySpec("topic", (list,), "Words; a document mentioning `topic_min` distinct ones makes the rule fire."),
+        KeySpec("topic_min", (int,), "How many distinct `topic` words the document must mention (default 1)."),
+        KeySpec("unless_topic", (list,), "Words; a document mentioning any keeps the rule quiet."),
+    )
+
+    def configure(self, data: Any) -> None:
+        """Compile the tokens and the word lists."""
+        if ("tokens" in data) == ("swap" in data):
+            raise self.error("give exactly one of 'tokens' or 'swap'", data)
+        if "tokens" in data:
+            pairs = {t: "" for t in self.text_list(data, "tokens", required=True)}
+            key = "tokens"
+        else:
+            pairs, key = self.text_mapping(data, "swap", required=True), "swap"
+        self.table = PhraseTable(self, pairs, inflect_mode(self, data), data, key)
+        self.near = self._words(data, "near")
+        self.unless_near = self._words(data, "unless_near")
+        self.topic = self._words(data, "topic")
+        self.unless_topic = self._words(data, "unless_topic")
+        if self.near is None and self.topic is None:
+            raise self.error("a context rule needs 'near' or 'topic' (or both)", data)
+        self.window = self.number(data, "window", 8)
+        self.topic_min = self.number(data, "topic_min", 1, minimum=1)
+
+    def _words(self, data: Any, key: str) -> regex.Pattern | None:
+        items = self.text_list(data, key)
+        if not items:
+            return None
+        parts = []
+        for item in sorted(items, key=len, reverse=True):
+            stem = item[:-1] if item.endswith("*") else item
+            body = r"\s+".join(regex.escape(w) for w in stem.split())
+            left = r"(?<!\w)" if regex.match(r"\w", stem) else ""
+            parts.append(left + body + (r"\w*" if item.endswith("*") else r"(?!\w)"))
+        return self.compile("|".join(parts), data, key, flags=regex.IGNORECASE)
+
+    def triggers(self) -> frozenset[str] | None:
+        """First words of every token."""
+        return self.table.triggers
+
+    def match_segment(self, segment: Any, context: Any) -> Iterable[Hit]:
+        """Tokens in context in this segment."""
+        text = segment.text
+        hits = list(self.table.find(self, text, segment.index))
+        if not hits or (self.unless_topic is not None and self._topic_count(context, self.unless_topic) > 0):
+            return
+        topic_ok = self.topic is not None and self._topic_count(context, self.topic) >= self.topic_min
+        starts = [w[0] for w in context.words(segment)]
+        for start, end, suggestions in hits:
+            near_ok = self.near is not None and self._near(self.near, text, starts, start, end, segment.index)
+            if not (near_ok or topic_ok):
+                continue
+            if self.unless_near is not None and self._near(self.unless_near, text, starts, start, end,
+                                                           segment.index):
+                continue
+            if self.excepted(text, start, end, segment.index):
+                continue
+            message = self.format_message(text[start:end], " or ".join(suggestions))
+            yield Hit(segment.index, start, end, tuple(suggestions), message)
+
+    def _near(self, pattern: regex.Pattern, text: str, starts: list[int], start: int, end: int,
+              segment: int) -> bool:
+        first = bisect.bisect_right(starts, start) - 1
+        last = bisect.bisect_left(starts, end) - 1
+        for match in self.search(pattern, text, segment):
+            if match.start() < end and match.end() > start:
+                continue  # the token itself
+            position = bisect.bisect_right(starts, match.start()) - 1
+            distance = first - position if position < first else position - last
+            if distance <= self.window:
+                return True
+        return False
+
+    def _topic_count(self, context: Any, pattern: regex.Pattern) -> int:
+        key = (self.id, pattern.pattern)
+        if key not in context.cache:
+            words = set()
+            for segment in context.segments:
+                words.update(m.group().lower() for m in self.search(pattern, segment.text, segment.index))
+            context.cache[key] = len(words)
+        return context.cache[key]

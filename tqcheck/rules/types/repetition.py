@@ -1,0 +1,106 @@
+"""repetition: the same phrase twice in a row ("months later, a few months later")."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from tqcheck.rules.base import Hit, KeySpec, Rule
+
+#: Function words: a repeated phrase made only of these ("of the") is not reported.
+STOPWORDS = frozenset("""
+a an the and or but nor so yet of in on at to for from by with as into onto over under about than then
+that this these those there here it its it's he she they them his her their we us our you your i me my
+is are was were be been being has have had do does did will would can could may might must shall should
+not no more most less very also just only even still up down out off again once all any some each both
+such what which who whom whose when where why how if while one two said says say
+""".split())
+
+
+class RepetitionRule(Rule):
+    """Flags a phrase repeated within a few words (scope: sentence) or in the next sentences (scope: document)."""
+
+    type_name = "repetition"
+    summary = "The same phrase repeated within a few words or across neighbouring sentences."
+    default_category = "fluency/coherence"
+    keys = (
+        KeySpec("scope", (str,), "`sentence` (default): repeats inside one sentence; `document`: a phrase of "
+                "the previous sentence(s) repeated."),
+        KeySpec("min_words", (int,), "Shortest repeated phrase, in words (default 2; 6 for scope document)."),
+        KeySpec("max_words", (int,), "Longest phrase looked for (default 8)."),
+        KeySpec("max_gap", (int,), "Most words between the two occurrences (scope sentence, default 4)."),
+        KeySpec("window", (int,), "How many previous sentences are compared (scope document, default 1)."),
+        KeySpec("min_content", (int,), "Content (non-function) words the phrase must hold (default 1)."),
+        KeySpec("ignore", (list,), "Phrases that may repeat (lower case)."),
+        KeySpec("names", (bool,), "Also report phrases made only of capitalised words (default false)."),
+    )
+
+    def configure(self, data: Any) -> None:
+        """Read scope and sizes."""
+        self.scope = self.optional_text(data, "scope", "sentence")
+        if self.scope not in ("sentence", "document"):
+            raise self.error(f"scope must be sentence or document, got {self.scope!r}", data, "scope")
+        self.document_level = self.scope == "document"
+        self.min_words = self.number(data, "min_words", 6 if self.document_level else 2, minimum=1)
+        self.max_words = max(self.number(data, "max_words", 8, minimum=1), self.min_words)
+        self.max_gap = self.number(data, "max_gap", 4)
+        self.window = self.number(data, "window", 1, minimum=1)
+        self.min_content = self.number(data, "min_content", 1)
+        self.ignore = {" ".join(p.lower().split()) for p in self.text_list(data, "ignore")}
+        self.names = bool(data.get("names", False))
+
+    def _counts(self, words: list[tuple[int, int, str]], originals: str, start: int, n: int) -> bool:
+        gram = [w for _, _, w in words[start:start + n]]
+        if " ".join(gram) in self.ignore:
+            return False
+        content = [w for w in gram if w not in STOPWORDS and not w.isdigit()]
+        if len(content) < self.min_content:
+            return False
+        if not self.names:
+            spans = words[start:start + n]
+            if all(originals[s:e][:1].isupper() for s, e, w in spans if w not in STOPWORDS):
+                return False
+        return True
+
+    def match_segment(self, segment: Any, context: Any) -> Iterable[Hit]:
+        """Phrases repeated within ``max_gap`` words in this sentence."""
+        if self.document_level:
+            return
+        words = context.words(segment)
+        text = segment.text
+        covered_until = -1
+        for second in range(len(words)):
+            if second < covered_until:
+                continue
+            for n in range(min(self.max_words, len(words) - second), self.min_words - 1, -1):
+                gram = [w for _, _, w in words[second:second + n]]
+                lowest = max(0, second - n - self.max_gap)
+                for first in range(second - n, lowest - 1, -1):
+                    if [w for _, _, w in words[first:first + n]] == gram and self._counts(words, text, second, n):
+                        start, end = words[second][0], words[second + n - 1][1]
+                        if not self.excepted(text, start, end, segment.index):
+                            yield Hit(segment.index, start, end, (), self.format_message(text[start:end]))
+                            covered_until = second + n
+                        break
+                else:
+                    continue
+                break
+
+    def match_document(self, context: Any) -> Iterable[Hit]:
+        """Phrases of ``min_words`` words repeated from the previous ``window`` sentences."""
+        if not self.document_level:
+            return
+        n = self.min_words
+        history: list[set[tuple[str, ...]]] = []
+        for segment in context.segments:
+            words = context.words(segment)
+            grams = {tuple(w for _, _, w in words[i:i + n]): i for i in range(len(words) - n + 1)}
+            seen = set().union(*history[-self.window:]) if history else set()
+            reported_until = -1
+            for gram, i in sorted(grams.items(), key=lambda item: item[1]):
+                if i < reported_until or gram not in seen or not self._counts(words, segment.text, i, n):
+                    continue
+                start, end = words[i][0], words[i + n - 1][1]
+                if not self.excepted(segment.text, start, end, segment.index):
+                    yield Hit(segment.index, start, end, (), self.format_message(segment.text[start:end]))
+                    reported_until = i + n
+            history.append(set(grams))

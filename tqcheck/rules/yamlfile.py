@@ -1,0 +1,95 @@
+"""YAML reading that keeps the line of every key and item, for errors that name path:line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tqcheck.errors import RuleError
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_constructor = yaml.constructor.SafeConstructor()
+
+
+class Mapping(dict):
+    """A YAML mapping that remembers its own line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class Sequence(list):
+    """A YAML sequence that remembers its own line and the line of each item."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+def read_yaml(path: Path) -> Any:
+    """The YAML document in ``path`` as Mappings, Sequences and scalars; RuleError on bad YAML."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"cannot read rule file: {exc}", path=str(path)) from None
+    return parse_yaml(text, str(path))
+
+
+def parse_yaml(text: str, path: str) -> Any:
+    """Parse YAML ``text`` (from ``path``) keeping line numbers."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise RuleError(f"invalid YAML: {exc.problem or exc}", path=path, line=line) from None
+    except yaml.YAMLError as exc:
+        raise RuleError(f"invalid YAML: {exc}", path=path) from None
+    if node is None:
+        return None
+    return _convert(node, path)
+
+
+def _convert(node: yaml.Node, path: str) -> Any:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result = Mapping()
+        result.line = line
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise RuleError("YAML merge keys (<<) are not supported in rule files",
+                                path=path, line=key_node.start_mark.line + 1)
+            key = _convert(key_node, path)
+            key_line = key_node.start_mark.line + 1
+            if not isinstance(key, (str, int, float, bool)):
+                raise RuleError("mapping keys must be plain text", path=path, line=key_line)
+            key = str(key)
+            if key in result:
+                raise RuleError(f"duplicate key {key!r}", path=path, line=key_line)
+            result[key] = _convert(value_node, path)
+            result.key_lines[key] = key_line
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = Sequence(_convert(item, path) for item in node.value)
+        items.line = line
+        items.item_lines = [item.start_mark.line + 1 for item in node.value]
+        return items
+    try:
+        return _constructor.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        raise RuleError(f"invalid YAML value: {exc}", path=path, line=line) from None
+
+
+def line_of(container: Any, key: str | int | None = None, default: int | None = None) -> int | None:
+    """The line of ``key`` (or item index) in ``container``, else its own line, else ``default``."""
+    if isinstance(container, Mapping):
+        if key is not None and key in container.key_lines:
+            return container.key_lines[key]  # type: ignore[index]
+        return container.line or default
+    if isinstance(container, Sequence):
+        if isinstance(key, int) and 0 <= key < len(container.item_lines):
+            return container.item_lines[key]
+        return container.line or default
+    return default
