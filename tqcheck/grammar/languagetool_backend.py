@@ -1,0 +1,472 @@
+"""LanguageTool: a server given by URL, or a local install started once per run.
+
+The HTTP API (``/v2/languages``, ``/v2/check``) is spoken directly with
+``requests`` so that every failure (HTTP 413, 500, time-outs, malformed JSON, a
+server that dies) becomes one clear reason. language-tool-python finds a local
+install (its download cache) and checks the Java version; ``LocalServer`` runs
+the Java process and guarantees it does not outlive the run: it is killed with
+its children on ``close()``, at interpreter exit, after a server error, and by
+the kernel when Python itself dies (``setpriv --pdeathsig`` on Linux).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import weakref
+from collections import deque
+from pathlib import Path
+from typing import Any, Sequence
+
+from tqcheck.checks import Progress, no_progress
+from tqcheck.document import Document
+from tqcheck.grammar.base import Block, Issue, languagetool_mqm, make_blocks
+
+#: Environment variable with the URL of a LanguageTool server.
+URL_ENV = "TQCHECK_LANGUAGETOOL_URL"
+#: Smallest request the engine shrinks to after HTTP 413 (Request Entity Too Large).
+MIN_CHARS = 100
+#: Seconds a local LanguageTool gets to start answering.
+STARTUP_SECONDS = 60.0
+#: Suggestions kept per match (spelling rules can return dozens).
+MAX_SUGGESTIONS = 8
+JAR_NAMES = ("languagetool-server.jar", "LanguageTool.jar", "languagetool.jar")
+
+
+class LanguageToolFailure(Exception):
+    """LanguageTool cannot be used; ``str()`` says why in one line."""
+
+    def __init__(self, reason: str, *, too_large: bool = False) -> None:
+        super().__init__(reason)
+        self.too_large = too_large
+
+
+# -- HTTP client -----------------------------------------------------------------------------
+
+def api_base(url: str) -> str:
+    """``http://host:port/v2`` from a server URL given with or without ``/v2``."""
+    base = url.strip().rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise LanguageToolFailure(f"invalid LanguageTool URL {url!r}: it must start with http:// or https://")
+    return base if base.endswith("/v2") else base + "/v2"
+
+
+class LanguageToolClient:
+    """Requests to one LanguageTool server's /v2 API, every failure a LanguageToolFailure."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        import requests
+
+        self.url = url.rstrip("/")
+        self.base = api_base(url)
+        self.timeout = timeout
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = "tqcheck"
+
+    def languages(self) -> list[dict]:
+        """The server's languages (``name``, ``code``, ``longCode``)."""
+        data = self._request("get", "languages")
+        if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
+            raise LanguageToolFailure(f"malformed /v2/languages answer from {self.url}")
+        return data
+
+    def check(self, text: str, params: dict[str, str]) -> dict:
+        """The JSON answer of /v2/check for ``text``."""
+        data = self._request("post", "check", {**params, "text": text})
+        if not isinstance(data, dict) or not isinstance(data.get("matches"), list):
+            raise LanguageToolFailure(f"malformed /v2/check answer from {self.url} (no 'matches' list)")
+        return data
+
+    def _request(self, method: str, endpoint: str, data: dict | None = None) -> Any:
+        import requests
+
+        where = f"{self.base}/{endpoint}"
+        try:
+            response = self._session.request(method, where, data=data, timeout=self.timeout)
+        except requests.Timeout:
+            raise LanguageToolFailure(
+                f"LanguageTool at {self.url} gave no answer within {self.timeout:g} s") from None
+        except requests.ConnectionError as exc:
+            raise LanguageToolFailure(f"LanguageTool unreachable at {self.url} ({_short(exc)})") from None
+        except requests.RequestException as exc:
+            raise LanguageToolFailure(f"LanguageTool request to {self.url} failed ({_short(exc)})") from None
+        with response:
+            if response.status_code == 413:
+                raise LanguageToolFailure(f"LanguageTool at {self.url} refused a text of {len(data['text']) if data else 0}"
+                                          " characters as too large (HTTP 413)", too_large=True)
+            if response.status_code != 200:
+                raise LanguageToolFailure(
+                    f"LanguageTool at {self.url} answered HTTP {response.status_code}"
+                    f"{': ' + _first_line(response.text) if response.text.strip() else ''}")
+            try:
+                return response.json()
+            except ValueError:
+                raise LanguageToolFailure(f"LanguageTool at {self.url} sent malformed JSON") from None
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._session.close()
+
+
+def _first_line(text: str, limit: int = 160) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line[:limit]
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    for marker in ("Connection refused", "Connection reset", "Connection aborted", "Name or service not known",
+                   "Remote end closed connection", "timed out"):
+        if marker.lower() in text.lower():
+            return marker.lower()
+    return _first_line(text, 120) or type(exc).__name__
+
+
+# -- local server ----------------------------------------------------------------------------
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _kill(process: subprocess.Popen) -> None:
+    """Kill ``process`` and its children and reap it (no zombies)."""
+    if process.poll() is None:
+        try:
+            from language_tool_python.utils import kill_process_force
+
+            kill_process_force(pid=process.pid)
+        except Exception:  # psutil missing or process gone: fall back to the direct kill
+            try:
+                process.kill()
+            except OSError:
+                pass
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a process that ignores SIGKILL
+        pass
+
+
+class LocalServer:
+    """A LanguageTool server process this run started, stopped on close, exit or parent death."""
+
+    def __init__(self, command: Sequence[str], port: int, startup_timeout: float = STARTUP_SECONDS) -> None:
+        self.command = list(command)
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.startup_timeout = startup_timeout
+        self.process: subprocess.Popen | None = None
+        self._finalizer: weakref.finalize | None = None
+        self._log = None
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the server, while it runs."""
+        return self.process.pid if self.process is not None else None
+
+    def start(self) -> None:
+        """Start the process and wait until it answers /v2/languages; stops it on any failure."""
+        self._log = tempfile.TemporaryFile(mode="w+b")
+        try:
+            self.process = subprocess.Popen(
+                _with_parent_death_signal(self.command), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=self._log, close_fds=True)
+        except OSError as exc:
+            self.stop()
+            raise LanguageToolFailure(f"cannot start LanguageTool ({exc.strerror or exc})") from None
+        self._finalizer = weakref.finalize(self, _kill, self.process)
+        _register_with_language_tool_python(self.process)
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_until_ready(self) -> None:
+        import requests
+
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            code = self.process.poll()
+            if code is not None:
+                raise LanguageToolFailure(
+                    f"local LanguageTool exited with code {code} while starting{self._last_log_line()}")
+            try:
+                if requests.get(f"{self.url}/v2/languages", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise LanguageToolFailure(
+            f"local LanguageTool did not answer within {self.startup_timeout:g} s{self._last_log_line()}")
+
+    def _last_log_line(self) -> str:
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        lines = [line.strip() for line in self._log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        return f": {lines[-1][:160]}" if lines else ""
+
+    def alive(self) -> bool:
+        """Whether the process is running."""
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        """Kill the process and its children; safe to call twice."""
+        if self.process is not None:
+            _kill(self.process)
+            _unregister_with_language_tool_python(self.process)
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def _with_parent_death_signal(command: list[str]) -> list[str]:
+    """On Linux, ``command`` under ``setpriv --pdeathsig KILL`` so it dies with this process."""
+    setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+    return [setpriv, "--pdeathsig", "KILL", "--", *command] if setpriv else command
+
+
+def _register_with_language_tool_python(process: subprocess.Popen) -> None:
+    """Let language-tool-python's own exit handler kill the process too."""
+    try:
+        from language_tool_python import server
+
+        server.RUNNING_SERVER_PROCESSES.append(process)
+    except Exception:  # pragma: no cover - optional safety net
+        pass
+
+
+def _unregister_with_language_tool_python(process: subprocess.Popen) -> None:
+    try:
+        from language_tool_python import server
+
+        if process in server.RUNNING_SERVER_PROCESSES:
+            server.RUNNING_SERVER_PROCESSES.remove(process)
+    except Exception:  # pragma: no cover
+        pass
+
+
+def find_local_jar(path: str = "") -> Path:
+    """The LanguageTool server jar of ``path`` or of language-tool-python's download cache."""
+    if path:
+        folder = Path(path).expanduser()
+        if folder.is_file() and folder.suffix == ".jar":
+            return folder
+        for name in JAR_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+        raise LanguageToolFailure(
+            f"no languagetool-server.jar in {folder} (languagetool_path): point it at an unpacked LanguageTool folder")
+    jar_dir = os.environ.get("LTP_JAR_DIR_PATH")
+    if jar_dir:
+        return find_local_jar(jar_dir)
+    cache = Path(os.environ.get("LTP_PATH", str(Path.home() / ".cache" / "language_tool_python")))
+    if cache.is_dir():
+        from language_tool_python.download_lt import LocalLanguageTool
+
+        installed = LocalLanguageTool.get_latest_installed_version()
+        if installed is not None:
+            try:
+                return installed.get_jar_path()
+            except FileNotFoundError:
+                pass
+    raise LanguageToolFailure(
+        f"no LanguageTool server URL and no local LanguageTool install (looked in {cache})")
+
+
+def local_command(jar: Path, port: int) -> list[str]:
+    """The command that runs LanguageTool's HTTP server from ``jar`` on ``port``; checks Java."""
+    java = shutil.which("java")
+    if not java:
+        raise LanguageToolFailure("a local LanguageTool needs Java 17 or newer, and java is not on PATH")
+    try:
+        from language_tool_python.download_lt import confirm_java_compatibility
+
+        confirm_java_compatibility()
+    except (ModuleNotFoundError, SystemError) as exc:
+        raise LanguageToolFailure(str(exc).splitlines()[0]) from None
+    except (OSError, subprocess.SubprocessError, ValueError):
+        pass  # an unusual `java -version` output: let the server start decide
+    return [java, "-cp", str(jar), "org.languagetool.server.HTTPServer", "-p", str(port)]
+
+
+# -- the engine ------------------------------------------------------------------------------
+
+class Utf16Offsets:
+    """Converts LanguageTool's offsets (UTF-16 code units, as Java counts) to str indices."""
+
+    def __init__(self, text: str) -> None:
+        self._index: list[int] | None = None
+        if any(ord(c) > 0xFFFF for c in text):
+            index = []
+            for i, c in enumerate(text):
+                index.append(i)
+                if ord(c) > 0xFFFF:
+                    index.append(i)
+            index.append(len(text))
+            self._index = index
+
+    def __call__(self, offset: int) -> int:
+        if self._index is None:
+            return offset
+        return self._index[max(0, min(offset, len(self._index) - 1))]
+
+
+def rule_parameters(settings: Any) -> dict[str, str]:
+    """enabledRules/disabledRules/enabledCategories/disabledCategories from the settings."""
+    params: dict[str, str] = {}
+    for key, param in (("languagetool_enabled_rules", "enabledRules"),
+                       ("languagetool_disabled_rules", "disabledRules"),
+                       ("languagetool_enabled_categories", "enabledCategories"),
+                       ("languagetool_disabled_categories", "disabledCategories")):
+        values = [v.strip().removeprefix("languagetool.") for v in settings.get(key) if v.strip()]
+        if values:
+            params[param] = ",".join(values)
+    return params
+
+
+def choose_language(dialect: str, languages: list[dict]) -> tuple[str, str | None]:
+    """The server's language code for ``dialect`` and a notice when it had to substitute one."""
+    codes = {str(x.get("longCode", "")) for x in languages} | {str(x.get("code", "")) for x in languages}
+    if dialect in codes:
+        return dialect, None
+    for fallback in (("en-GB", "en-US") if dialect != "en-US" else ("en-US",)) + ("en",):
+        if fallback in codes:
+            return fallback, f"LanguageTool has no {dialect}: checking as {fallback}."
+    raise LanguageToolFailure("the LanguageTool server offers no English")
+
+
+class LanguageToolEngine:
+    """LanguageTool's matches for every segment, rule ids ``languagetool.<RULE_ID>``."""
+
+    name = "languagetool"
+
+    def __init__(self, client: LanguageToolClient, language: str, params: dict[str, str],
+                 max_chars: int, server: LocalServer | None = None, software: str = "") -> None:
+        self.client = client
+        self.language = language
+        self.params = {"language": language, **params}
+        self.max_chars = max_chars
+        self.server = server
+        self.software = software or "LanguageTool"
+        self.notices: list[str] = []
+
+    @classmethod
+    def connect(cls, settings: Any, url: str = "", command: Sequence[str] | None = None) -> "LanguageToolEngine":
+        """Connect to ``url``, or start a local server (``command``, else the local install)."""
+        server: LocalServer | None = None
+        try:
+            if not url:
+                port = free_port()
+                if command is None:
+                    command = local_command(find_local_jar(settings.languagetool_path), port)
+                else:
+                    command = [c.replace("{port}", str(port)) for c in command]
+                server = LocalServer(command, port, max(STARTUP_SECONDS, settings.languagetool_timeout))
+                server.start()
+                url = server.url
+            client = LanguageToolClient(url, settings.languagetool_timeout)
+            language, notice = choose_language(settings.dialect, client.languages())
+            probe = client.check("This is a test.", {"language": language})
+            software = probe.get("software") if isinstance(probe.get("software"), dict) else {}
+            version = f"{software.get('name', 'LanguageTool')} {software.get('version', '')}".strip()
+            where = f"local {server.url}" if server is not None else client.url
+            engine = cls(client, language, rule_parameters(settings), settings.languagetool_max_chars,
+                         server, f"{version} ({language}, {where})")
+        except BaseException:
+            if server is not None:
+                server.stop()
+            raise
+        if notice:
+            engine.notices.append(notice)
+        return engine
+
+    def version(self) -> str:
+        """``LanguageTool <version> (<language>, <where>)``."""
+        return self.software
+
+    def issues(self, document: Document, progress: Progress = no_progress) -> list[Issue]:
+        """LanguageTool's issues in ``document``; requests shrink after HTTP 413."""
+        if self.server is not None and not self.server.alive():
+            raise LanguageToolFailure(f"local LanguageTool at {self.server.url} has stopped")
+        segments = [s for s in document.segments if s.text]
+        found: list[Issue] = []
+        reported: set[int] = set()
+        queue = deque(make_blocks(segments, self.max_chars))
+        while queue:
+            block = queue.popleft()
+            try:
+                answer = self.client.check(block.text, self.params)
+            except LanguageToolFailure as failure:
+                if not failure.too_large or len(block.text) <= MIN_CHARS:
+                    raise
+                self.max_chars = max(MIN_CHARS, len(block.text) // 2)
+                first = segments.index(block.pieces[0].segment)
+                queue = deque(make_blocks(segments[first:], self.max_chars))
+                continue
+            found.extend(self._parse(block, answer))
+            done = {p.segment.index for p in block.pieces
+                    if p.segment_start + p.length >= len(p.segment.text)} - reported
+            reported |= done
+            if done:
+                progress(len(done))
+        return found
+
+    def _parse(self, block: Block, answer: dict) -> list[Issue]:
+        to_index = Utf16Offsets(block.text)
+        issues: list[Issue] = []
+        for match in answer["matches"]:
+            try:
+                rule = match["rule"]
+                rule_id = str(rule["id"])
+                start16, length16 = int(match["offset"]), int(match["length"])
+                message = str(match.get("message") or rule.get("description") or rule_id)
+            except (KeyError, TypeError, ValueError):
+                raise LanguageToolFailure(f"malformed match in the /v2/check answer from {self.client.url}") from None
+            start, end = to_index(start16), to_index(start16 + length16)
+            place = block.locate(start, max(end, start + 1))
+            if place is None:
+                continue
+            segment, seg_start, seg_end = place
+            category_id = str((rule.get("category") or {}).get("id", ""))
+            issue_type = str(rule.get("issueType", ""))
+            category, severity = languagetool_mqm(issue_type, category_id)
+            replacements = [str(r.get("value", "")) for r in match.get("replacements") or [] if isinstance(r, dict)]
+            whole = seg_end - seg_start == end - start
+            issues.append(Issue(
+                segment=segment, start=seg_start, end=seg_end, rule_id=f"languagetool.{rule_id}",
+                message=message, category=category, severity=severity, engine="languagetool",
+                suggestions=list(dict.fromkeys(replacements))[:MAX_SUGGESTIONS] if whole else [],
+                link=_rule_link(rule, rule_id, self.language),
+                misspelling=_is_spelling_rule(rule_id, issue_type, category_id)))
+        return issues
+
+    def close(self) -> None:
+        """Close the connection and stop the local server, if this run started one."""
+        self.client.close()
+        if self.server is not None:
+            self.server.stop()
+
+
+def _is_spelling_rule(rule_id: str, issue_type: str, category_id: str) -> bool:
+    """Whether a match comes from LanguageTool's dictionary spell-checker."""
+    return rule_id.startswith(("MORFOLOGIK_RULE", "HUNSPELL")) or (
+        issue_type == "misspelling" and category_id == "TYPOS")
+
+
+def _rule_link(rule: dict, rule_id: str, language: str) -> str:
+    urls = rule.get("urls") or []
+    if urls and isinstance(urls[0], dict) and urls[0].get("value"):
+        return str(urls[0]["value"])
+    return f"https://community.languagetool.org/rule/show/{rule_id}?lang={language}"

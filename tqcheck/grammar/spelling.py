@@ -1,0 +1,296 @@
+"""Spelling that respects the document: names, acronyms, terms and accepted words are not misspellings.
+
+A spell-checker flags every word missing from its dictionary, and a news
+translation is full of names (Moshe Arbel, Rafah, Kerem Shalom). A flagged word
+is *accepted* when a user word list has it, and is a *name or term* when the
+document itself says so: it is an acronym, it is capitalised in the middle of a
+sentence somewhere, it is used capitalised more than once and never in lower
+case, or it is a capitalised word (or a lower-case word used at least twice)
+that is not one letter away from a common English word. Such words are not
+misspellings, but a name that is a near variant of another name in the
+document or in the known-names list ("Kogat" beside "COGAT") still gets a minor
+``spelling.NameVariant`` finding: transliterations are where machine
+translation mangles names.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import regex
+
+from tqcheck.document import Document, Segment
+from tqcheck.errors import ConfigError
+from tqcheck.finding import Severity
+from tqcheck.grammar.base import Issue
+
+WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*")
+#: Characters after which a capital letter does not show a name (sentence or quote start).
+OPENERS = frozenset("\"“”‘'([{:—–-•*>")
+#: A word one edit away from a word at least this frequent (Zipf scale) looks like a typo.
+COMMON_ZIPF = 4.0
+#: Words at least this frequent are English words, not names, even capitalised.
+KNOWN_ZIPF = 3.0
+NAME_VARIANT = "spelling.NameVariant"
+
+ACCEPTED, NAME, MISSPELLING = "accepted", "name", "misspelling"
+
+
+# -- word lists ------------------------------------------------------------------------------
+
+def read_word_list(path: str, key: str = "accept") -> list[str]:
+    """Entries of a word-list file (one per line, ``#`` comments); ConfigError if unreadable."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError("word-list file not found", path=path, key=key) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.strerror or str(exc)
+        raise ConfigError(f"cannot read word-list file: {reason}", path=path, key=key) from None
+    entries = []
+    for line in text.splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if entry:
+            entries.append(entry)
+    return entries
+
+
+def accepted_words(paths: Sequence[str]) -> frozenset[str]:
+    """Case-folded words and phrases of the ``accept`` files (each word of a phrase too)."""
+    words: set[str] = set()
+    for path in paths:
+        for entry in read_word_list(path):
+            words.add(entry.casefold())
+            words.update(w.casefold() for w in WORD.findall(entry))
+    return frozenset(words)
+
+
+@functools.lru_cache(maxsize=1)
+def known_names() -> tuple[str, ...]:
+    """Single-word names of the shipped known-names list (names.txt)."""
+    text = files("tqcheck.grammar").joinpath("names.txt").read_text(encoding="utf-8")
+    names: list[str] = []
+    for line in text.splitlines():
+        entry = line.split("#", 1)[0].strip()
+        for word in WORD.findall(entry):
+            if len(word) >= 4 and word not in names:
+                names.append(word)
+    return tuple(names)
+
+
+# -- word evidence ---------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _spellchecker():
+    from spellchecker import SpellChecker
+
+    return SpellChecker(distance=1)
+
+
+@functools.lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    """Frequency of ``word`` in English on the Zipf scale (0 unknown .. 8)."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+@functools.lru_cache(maxsize=65536)
+def near_common_word(word: str) -> str | None:
+    """A common English word one edit away from ``word`` (a likely typo), or None."""
+    lower = word.lower()
+    checker = _spellchecker()
+    best, best_zipf = None, COMMON_ZIPF
+    for candidate in checker.known(checker.edit_distance_1(lower)):
+        if candidate != lower and zipf(candidate) >= best_zipf:
+            best, best_zipf = candidate, zipf(candidate)
+    return best
+
+
+def is_acronym(word: str) -> bool:
+    """All capitals (COGAT, UNRWA) or capitals inside the word (McCain, iPhone)."""
+    letters = [c for c in word if c.isalpha()]
+    if len(letters) >= 2 and all(c.isupper() for c in letters):
+        return True
+    return any(c.isupper() for c in word[1:]) and any(c.islower() for c in word)
+
+
+def _is_title_case(words: list[str]) -> bool:
+    long_words = [w for w in words if len(w) > 3]
+    return len(long_words) >= 3 and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words)
+
+
+@dataclass
+class DocumentWords:
+    """How a document uses its words: counts, capitals mid-sentence, lower-case forms."""
+
+    counts: Counter
+    mid_sentence_capitals: Counter
+    lower_case: set[str]
+
+    @classmethod
+    def of(cls, segments: Iterable[Segment]) -> "DocumentWords":
+        """Word evidence gathered from ``segments``."""
+        counts: Counter = Counter()
+        mid: Counter = Counter()
+        lower: set[str] = set()
+        for segment in segments:
+            text = segment.text
+            matches = list(WORD.finditer(text))
+            title_case = _is_title_case([m.group() for m in matches])
+            for i, match in enumerate(matches):
+                word = match.group()
+                counts[word] += 1
+                if word.islower():
+                    lower.add(word)
+                elif word[0].isupper() and i > 0 and not title_case and not _after_opener(text, match.start()):
+                    mid[word] += 1
+        return cls(counts, mid, lower)
+
+    def names(self) -> Counter:
+        """Names the document uses (capitalised mid-sentence, or acronyms) and how often."""
+        found: Counter = Counter()
+        for word, count in self.counts.items():
+            if self.mid_sentence_capitals[word] or (is_acronym(word) and len(word) >= 3):
+                found[word] = count
+        return found
+
+
+def _after_opener(text: str, start: int) -> bool:
+    """Whether the word at ``start`` follows an opening quote, bracket, colon or dash."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t\n":
+        i -= 1
+    return i < 0 or text[i] in OPENERS
+
+
+# -- the filter ------------------------------------------------------------------------------
+
+class SpellingFilter:
+    """Drops misspellings that are names, terms or accepted words; flags name variants."""
+
+    def __init__(self, accepted: frozenset[str] = frozenset(), names: Sequence[str] | None = None) -> None:
+        self.accepted = accepted
+        self.known = tuple(known_names() if names is None else names)
+        self._known_keys = frozenset(n.casefold() for n in self.known)
+
+    def verdict(self, word: str, words: DocumentWords) -> str:
+        """``accepted``, ``name`` (a name or term of the document) or ``misspelling``."""
+        parts = WORD.findall(word)
+        if not parts:
+            return MISSPELLING
+        if word.casefold() in self.accepted or all(p.casefold() in self.accepted for p in parts):
+            return ACCEPTED
+        if all(self._part_is_name(p, words) for p in parts):
+            return NAME
+        return MISSPELLING
+
+    def _part_is_name(self, part: str, words: DocumentWords) -> bool:
+        if part.casefold() in self.accepted or is_acronym(part):
+            return True
+        if part[0].isupper():
+            if words.mid_sentence_capitals[part]:
+                return True
+            if words.counts[part] >= 2 and part.lower() not in words.lower_case:
+                return True
+            return zipf(part.lower()) < KNOWN_ZIPF and near_common_word(part) is None
+        return words.counts[part] >= 2 and near_common_word(part) is None
+
+    def references(self, words: DocumentWords) -> list[tuple[str, str, int]]:
+        """Names a flagged word is compared with: the document's names, then the known names."""
+        refs = [(n, f"used {c} time{'s' if c > 1 else ''} in this document", c)
+                for n, c in words.names().most_common()]
+        return refs + [(n, "in the known-names list", 1_000_000) for n in self.known]
+
+    def variant_of(self, word: str, references: Sequence[tuple[str, str, int]],
+                   count: int = 1) -> tuple[str, str] | None:
+        """(name, where) when ``word`` (used ``count`` times) looks like a variant of a reference name.
+
+        A word in the known-names list is never a variant, and a document name only
+        counts as the original when it is used at least as often as ``word``.
+        """
+        key = word.casefold()
+        if key in self._known_keys:
+            return None
+        for name, where, uses in references:
+            other = name.casefold()
+            if uses < count or other == key or other + "s" == key or key + "s" == other:
+                continue
+            if _phonetic_key(name) == _phonetic_key(word) or (
+                    min(len(key), len(other)) >= 5 and _edit_distance(key, other) <= 1):
+                return name, where
+        return None
+
+    def apply(self, issues: list[Issue], document: Document) -> list[Issue]:
+        """``issues`` without names and accepted words; name variants become minor findings."""
+        if not any(i.misspelling for i in issues):
+            return issues
+        words = DocumentWords.of(document.segments)
+        references: list[tuple[str, str, int]] | None = None
+        kept: list[Issue] = []
+        for issue in issues:
+            if not issue.misspelling:
+                kept.append(issue)
+                continue
+            verdict = self.verdict(issue.word, words)
+            if verdict == MISSPELLING:
+                kept.append(issue)
+            elif verdict == NAME:
+                if references is None:
+                    references = self.references(words)
+                variant = self.variant_of(issue.word, references, max(1, words.counts[issue.word]))
+                if variant is not None:
+                    kept.append(name_variant(issue, *variant))
+        return kept
+
+
+def name_variant(issue: Issue, name: str, where: str) -> Issue:
+    """A minor finding: ``issue``'s word looks like a mangled form of ``name``."""
+    return Issue(
+        segment=issue.segment, start=issue.start, end=issue.end, rule_id=NAME_VARIANT,
+        message=f"'{issue.word}' looks like a variant of the name '{name}' ({where}): "
+                "check the spelling or transliteration.",
+        category="fluency/spelling", severity=Severity.MINOR, engine=issue.engine,
+        suggestions=[name], link="", misspelling=False)
+
+
+# -- string similarity -----------------------------------------------------------------------
+
+_PHONETIC = (("ph", "f"), ("ck", "k"), ("kh", "h"), ("gh", "g"), ("q", "k"), ("x", "ks"),
+             ("z", "s"), ("y", "i"), ("w", "v"), ("j", "i"), ("ou", "u"), ("oo", "u"),
+             ("ee", "i"), ("ie", "i"))
+
+
+@functools.lru_cache(maxsize=65536)
+def _phonetic_key(word: str) -> str:
+    """A rough sound key for transliteration variants (Kogat ~ COGAT, Zelenskyy ~ Zelensky)."""
+    key = "".join(c for c in word.lower() if c.isalpha())
+    key = regex.sub(r"c(?=[eiy])", "s", key)
+    key = key.replace("c", "k")
+    for old, new in _PHONETIC:
+        key = key.replace(old, new)
+    key = regex.sub(r"(.)\1+", r"\1", key)
+    if len(key) > 3 and key.endswith("h"):
+        key = key[:-1]
+    return key
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (adjacent transpositions count once)."""
+    if abs(len(a) - len(b)) > 1:
+        return 2
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
