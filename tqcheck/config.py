@@ -43,6 +43,13 @@ KEYS: tuple[Key, ...] = (
     Key("enable", list, [], "Only rules whose id starts with one of these prefixes run (empty: all).", list_of=str),
     Key("disable", list, [], "Rules whose id starts with one of these prefixes do not run.", list_of=str),
     Key("glossary", list, [], "Glossary files (CSV or YAML) of required or forbidden terms.", list_of=str),
+    # bilingual files
+    Key("source_column", str, "source", "Column of the source text in bilingual TSV/CSV files."),
+    Key("target_column", str, "target", "Column of the translation (checked text) in bilingual TSV/CSV files."),
+    Key("id_column", str, "id", "Column of the unit id in bilingual TSV/CSV files (optional column)."),
+    Key("source_language", str, "", "Language code of the source text (e.g. de) when a file does not say."),
+    Key("crosslingual_model", str, "",
+        "Multilingual sentence-embedding model (local path or cached name) for source/target similarity."),
     # grammar
     Key("grammar", str, "harper", "Grammar engine: harper (offline), languagetool, auto, or none.",
         choices=GRAMMAR_ENGINES),

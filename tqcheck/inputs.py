@@ -25,6 +25,11 @@ Reader = Callable[[str, bytes], Document]
 READER_MODULES: dict[str, str] = {
     "text": "tqcheck.inputs",
     "markdown": "tqcheck.inputs",
+    "xliff": "tqcheck.formats.xliff",
+    "po": "tqcheck.formats.po",
+    "tmx": "tqcheck.formats.tmx",
+    "table": "tqcheck.formats.table",
+    "srt": "tqcheck.formats.srt",
 }
 
 #: File extension (lower case, with dot) -> input format.
@@ -34,6 +39,14 @@ EXTENSIONS: dict[str, str] = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".mdown": "markdown",
+    ".xlf": "xliff",
+    ".xliff": "xliff",
+    ".po": "po",
+    ".pot": "po",
+    ".tmx": "tmx",
+    ".tsv": "table",
+    ".csv": "table",
+    ".srt": "srt",
 }
 
 SUPPRESS_RE = re.compile(
@@ -341,15 +354,27 @@ def read_raw(path: str, stdin: bytes | None = None) -> bytes:
 
 def load_documents(paths: Sequence[str], include: Sequence[str] = ("*.txt", "*.md", "*.markdown"),
                    exclude: Sequence[str] = (), *, stdin: bytes | None = None,
-                   stdin_name: str = "-") -> list[Document]:
-    """Read every input into Documents; the first bad input raises an InputError."""
+                   stdin_name: str = "-", settings=None) -> list[Document]:
+    """Read every input into Documents; the first bad input raises an InputError.
+
+    ``settings`` reach the readers that take them (bilingual tables: column names, source language).
+    """
     documents = []
     for name in collect_files(paths, include, exclude):
         raw = read_raw(name, stdin)
         label = stdin_name if name == "-" else name
         reader = reader_for(label if name == "-" else name)
-        documents.append(reader(label, raw))
+        documents.append(read_with(reader, label, raw, settings))
     return documents
+
+
+def read_with(reader: Reader, path: str, raw: bytes, settings=None) -> Document:
+    """``reader(path, raw)``, passing ``settings`` to readers whose ``read`` accepts them."""
+    import inspect
+
+    if settings is not None and "settings" in inspect.signature(reader).parameters:
+        return reader(path, raw, settings=settings)
+    return reader(path, raw)
 
 
 def document_from_text(text: str, path: str = "<text>", fmt: str = "text") -> Document:

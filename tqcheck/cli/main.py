@@ -167,7 +167,8 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
     from tqcheck.pipeline import Pipeline
 
     started = time.perf_counter()
-    documents = load_documents(paths, settings.include, settings.exclude, stdin_name=stdin_name)
+    documents = load_documents(paths, settings.include, settings.exclude, stdin_name=stdin_name,
+                               settings=settings)
     with status(show_progress, "Loading rules and models…"):
         pipeline = Pipeline(settings)
     with pipeline:

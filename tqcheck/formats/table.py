@@ -1,0 +1,113 @@
+"""Bilingual TSV/CSV tables: a header row naming the source, target and (optional) id columns."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tqcheck.document import Document
+from tqcheck.errors import InputError
+from tqcheck.formats import Unit, base_language, bilingual_document, language_pair_from_name, line_offsets, setting
+from tqcheck.inputs import decode
+
+if TYPE_CHECKING:
+    from tqcheck.config import Settings
+
+#: Other common names tried when the default column name is absent.
+ALIASES = {
+    "source": ("source", "src", "source_text", "original", "source_sentence"),
+    "target": ("target", "tgt", "target_text", "translation", "mt", "target_sentence"),
+    "id": ("id", "unit_id", "key", "segment_id", "seg_id"),
+}
+
+
+def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
+    """A TSV (``.tsv``) or CSV (``.csv``) file with a header row; each row is one unit."""
+    text = decode(raw, path)
+    delimiter = "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError("empty file: no header row", path=path, line=1) from None
+    except csv.Error as exc:
+        raise InputError(f"malformed header row: {exc}", path=path, line=1) from None
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    source_col = _column(header, setting(settings, "source_column", "source"), "source", path, "source_column")
+    target_col = _column(header, setting(settings, "target_column", "target"), "target", path, "target_column")
+    id_col = _column(header, setting(settings, "id_column", "id"), "id", path, "id_column", required=False)
+    lines = line_offsets(text)
+    units = []
+    first_line = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise InputError(f"malformed row: {exc}", path=path, line=first_line) from None
+        line = first_line
+        first_line = reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise InputError(f"row has {len(row)} columns, the header has {len(header)}", path=path, line=line)
+        start = lines[line - 1]
+        end = lines[first_line - 1] if first_line - 1 < len(lines) else len(text)
+        offsets = field_offsets(text[start:end], delimiter, target_col)
+        target = row[target_col]
+        char_map = [start + o for o in offsets] if offsets is not None and len(offsets) == len(target) else None
+        unit_id = row[id_col].strip() if id_col is not None else str(line)
+        units.append(Unit(unit_id, row[source_col], target, start, char_map))
+    pair_source, _ = language_pair_from_name(path)
+    language = base_language(setting(settings, "source_language", "")) or pair_source
+    return bilingual_document(path, text, "tsv" if delimiter == "\t" else "csv", units, source_language=language)
+
+
+def _column(header: list[str], name: str, role: str, path: str, key: str, required: bool = True) -> int | None:
+    """Index of the column ``name`` (case-insensitive; the usual aliases when the default name is absent)."""
+    lowered = [h.lower() for h in header]
+    candidates = (name,) + (ALIASES[role] if name == role else ())
+    for candidate in candidates:
+        if candidate.lower() in lowered:
+            return lowered.index(candidate.lower())
+    if not required:
+        return None
+    raise InputError(f"no {role} column {name!r} in the header (columns: {', '.join(header)}); "
+                     f"set {key} in the configuration", path=path, line=1)
+
+
+def field_offsets(record: str, delimiter: str, index: int) -> list[int] | None:
+    """Offsets (within ``record``) of each character of field ``index`` after CSV unquoting."""
+    field = 0
+    i = 0
+    n = len(record)
+    while field <= index and i <= n:
+        offsets: list[int] = []
+        if i < n and record[i] == '"':
+            i += 1
+            while i < n:
+                if record[i] == '"':
+                    if i + 1 < n and record[i + 1] == '"':
+                        offsets.append(i)
+                        i += 2
+                        continue
+                    i += 1
+                    break
+                offsets.append(i)
+                i += 1
+            while i < n and record[i] not in (delimiter, "\n", "\r"):
+                offsets.append(i)
+                i += 1
+        else:
+            while i < n and record[i] not in (delimiter, "\n", "\r"):
+                offsets.append(i)
+                i += 1
+        if field == index:
+            return offsets
+        if i >= n or record[i] != delimiter:
+            return None
+        i += 1
+        field += 1
+    return None

@@ -1,0 +1,119 @@
+"""TMX translation memories (read with translate-toolkit): the English variant of each unit is checked."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tqcheck.document import Document
+from tqcheck.errors import InputError
+from tqcheck.formats import Unit, base_language, bilingual_document, element_unit, line_offsets, setting, xml_error
+from tqcheck.inputs import decode
+
+if TYPE_CHECKING:
+    from tqcheck.config import Settings
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
+    """A TMX file: for each ``<tu>``, the English ``<tuv>`` is the target, the header's srclang the source."""
+    text = decode(raw, path)
+    try:
+        from translate.storage import tmx
+    except ImportError:  # pragma: no cover - a dependency of tqcheck
+        raise InputError("reading TMX needs translate-toolkit: pip install translate-toolkit", path=path) from None
+    try:
+        store = tmx.tmxfile.parsestring(text.encode("utf-8"))
+    except Exception as exc:
+        raise xml_error(path, exc) from None
+    configured = base_language(setting(settings, "source_language", ""))
+    header_language = base_language(store.getsourcelanguage() or "")
+    source_language = configured or (header_language if header_language not in ("", "*all*") else "")
+    lines = line_offsets(text)
+    units = []
+    for position, unit in enumerate(store.units, start=1):
+        variants = {}
+        for tuv in unit.xmlelement.iter("{*}tuv", "tuv"):
+            language = base_language(tuv.get(XML_LANG) or tuv.get("lang") or "")
+            variants.setdefault(language, tuv)
+        if "en" not in variants:
+            continue
+        source_tuv = _source_variant(variants, source_language)
+        if source_language == "" and source_tuv is not None:
+            source_language = next(k for k, v in variants.items() if v is source_tuv)
+        target_seg = _seg(variants["en"])
+        if target_seg is None:
+            continue
+        unit_id = unit.xmlelement.get("tuid") or str(position)
+        units.append(element_unit(text, lines, target_seg, plain_text(target_seg), unit_id,
+                                  plain_text(_seg(source_tuv)) if source_tuv is not None else ""))
+    if not units and store.units:
+        raise InputError("no English (xml:lang=\"en...\") variant in any <tu>; tqcheck checks English targets",
+                         path=path)
+    return bilingual_document(path, text, "tmx", units, source_language=source_language)
+
+
+def _source_variant(variants: dict, language: str):
+    """The ``<tuv>`` of ``language``, else the first non-English one, else None."""
+    if language in variants:
+        return variants[language]
+    return next((v for k, v in variants.items() if k != "en"), None)
+
+
+def _seg(tuv):
+    """The ``<seg>`` element of a ``<tuv>``."""
+    if tuv is None:
+        return None
+    for child in tuv:
+        if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "seg":
+            return child
+    return None
+
+
+#: TMX inline elements whose content is native code (tags of the original format), not text.
+CODE_ELEMENTS = frozenset({"bpt", "ept", "ph", "it", "ut"})
+
+
+def plain_text(seg) -> str:
+    """The text of a ``<seg>`` without its inline native codes."""
+    if seg is None:
+        return ""
+    parts = [seg.text or ""]
+    for child in seg:
+        local = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
+        if local not in CODE_ELEMENTS and isinstance(child.tag, str):
+            parts.append(plain_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def inline_codes(seg) -> list[str]:
+    """The native codes of a ``<seg>`` (e.g. ``<b>``), sorted."""
+    if seg is None:
+        return []
+    codes = []
+    for child in seg.iter():
+        local = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
+        if local in CODE_ELEMENTS:
+            codes.append("".join(child.itertext()).strip() or f"<{local}>")
+    return sorted(codes)
+
+
+def unit_codes(document: Document) -> dict[str, tuple[list[str], list[str]]]:
+    """Unit id -> (native codes of the source, of the English target), re-read from the text."""
+    from translate.storage import tmx
+
+    try:
+        store = tmx.tmxfile.parsestring(document.text.encode("utf-8"))
+    except Exception:
+        return {}
+    result = {}
+    for position, unit in enumerate(store.units, start=1):
+        variants = {}
+        for tuv in unit.xmlelement.iter("{*}tuv", "tuv"):
+            variants.setdefault(base_language(tuv.get(XML_LANG) or tuv.get("lang") or ""), tuv)
+        source = _source_variant(variants, document.source_language)
+        if "en" in variants:
+            unit_id = unit.xmlelement.get("tuid") or str(position)
+            result[unit_id] = (inline_codes(_seg(source)), inline_codes(_seg(variants["en"])))
+    return result

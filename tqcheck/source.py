@@ -1,0 +1,524 @@
+"""Source-aware checks: compare each translated segment with its source text.
+
+Numbers, dates and units that differ; untranslated text (target equal to the source,
+or written in the source's script or language); suspicious length ratios calibrated
+per language pair; placeholders and tags missing or added. Glossary terms required by
+a source term are checked by the ``glossary`` rules (the ``glossary`` config key).
+An optional cross-lingual embedding model adds a meaning-similarity signal
+(tqcheck/crosslingual.py). Every finding has origin ``source`` and an MQM accuracy
+category.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+import regex
+
+from tqcheck.checks import Check, Progress, no_progress
+from tqcheck.document import Document, Segment
+from tqcheck.finding import Finding
+
+if TYPE_CHECKING:
+    from tqcheck.config import Settings
+
+#: Mean and standard deviation of log((target chars + 1) / (source chars + 1)) (whitespace not
+#: counted) of good X->English translations, by source language; "*" for unknown pairs.
+#: Produced by `python bench/length_ratios.py --data ../shared/data` (see docs/bilingual.md).
+LENGTH_RATIOS: dict[str, tuple[float, float]] = {
+    "et": (0.029, 0.134),  # et-en, 1026 segments (MLQE-PE dev, DA >= 70)
+    "ne": (0.018, 0.167),  # ne-en, 177 segments
+    "ro": (-0.063, 0.118),  # ro-en, 1552 segments
+    "ru": (0.041, 0.199),  # ru-en, 1867 segments
+    "si": (-0.011, 0.146),  # si-en, 751 segments
+    "zh": (1.039, 0.25),  # zh-en, 2365 segments (MQM dev, no error marked)
+    "*": (0.001, 0.165),  # every pair but zh-en, 5373 segments
+}
+#: |z| of the log length ratio above which a segment is flagged, and above which it is major.
+LENGTH_Z = 3.0
+LENGTH_Z_MAJOR = 4.5
+#: Segments shorter than this (non-space characters, both sides) are not length-checked.
+LENGTH_MIN_CHARS = 20
+
+RULE_PREFIX = "Source"
+
+NUMBER_WORDS_EN = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12,
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "half": 0.5, "once": 1, "twice": 2, "single": 1, "both": 2, "double": 2,
+}
+#: Small number words of common source languages (they may stand for a digit in the translation).
+NUMBER_WORDS_SOURCE = {
+    "de": "null ein eins eine einen zwei drei vier fünf sechs sieben acht neun zehn elf zwölf",
+    "fr": "zéro un une deux trois quatre cinq six sept huit neuf dix onze douze",
+    "es": "cero un uno una dos tres cuatro cinco seis siete ocho nueve diez once doce",
+    "it": "zero un uno una due tre quattro cinque sei sette otto nove dieci undici dodici",
+    "pt": "zero um uma dois três quatro cinco seis sete oito nove dez onze doze",
+    "nl": "nul een één twee drie vier vijf zes zeven acht negen tien elf twaalf",
+    "ro": "zero un unu o doi două trei patru cinci șase șapte opt nouă zece unsprezece doisprezece",
+    "ru": "ноль один одна одно два две три четыре пять шесть семь восемь девять десять одиннадцать двенадцать",
+}
+_SOURCE_VALUES = {"de": [0, 1, 1, 1, 1], "fr": [0, 1, 1], "es": [0, 1, 1, 1], "it": [0, 1, 1, 1],
+                  "pt": [0, 1, 1], "nl": [0, 1, 1], "ro": [0, 1, 1, 1, 2], "ru": [0, 1, 1, 1, 2]}
+MULTIPLIERS = {
+    "thousand": 1e3, "million": 1e6, "millions": 1e6, "billion": 1e9, "billions": 1e9, "trillion": 1e12,
+    "mn": 1e6, "m": 1e6, "bn": 1e9, "k": 1e3, "tausend": 1e3, "mio": 1e6, "millionen": 1e6, "mrd": 1e9,
+    "milliarden": 1e9, "milliarde": 1e9, "mille": 1e3, "milliards": 1e9, "milliard": 1e9, "mil": 1e3,
+    "millones": 1e6, "millón": 1e6, "milioane": 1e6, "miliarde": 1e9, "тыс": 1e3, "млн": 1e6, "млрд": 1e9,
+    "万": 1e4, "亿": 1e8, "千": 1e3, "百万": 1e6, "萬": 1e4, "億": 1e8,
+}
+MONTHS = {
+    # English, German, French, Spanish, Italian, Portuguese, Dutch, Romanian (full names and common abbreviations)
+    1: "january jan januar jänner janvier enero gennaio janeiro januari ianuarie",
+    2: "february feb februar février febrero febbraio fevereiro februari februarie",
+    3: "march mar märz mars marzo março maart martie",
+    4: "april apr avril abril aprile aprilie",
+    5: "may mai mayo maggio maio mei",
+    6: "june jun juni juin junio giugno junho iunie",
+    7: "july jul juli juillet julio luglio julho iulie",
+    8: "august aug août agosto augustus",
+    9: "september sep sept septembre septiembre settembre setembro septembrie",
+    10: "october oct oktober octobre octubre ottobre outubro octombrie",
+    11: "november nov novembre noviembre novembro noiembrie",
+    12: "december dec dezember décembre diciembre dicembre dezembro decembrie",
+}
+MONTH_NAMES = {name: number for number, names in MONTHS.items() for name in names.split()}
+UNITS = {
+    "%": "%", "percent": "%", "per cent": "%", "prozent": "%", "pour cent": "%", "por ciento": "%", "процент": "%",
+    "km": "km", "kilometre": "km", "kilometer": "km", "kilometres": "km", "kilometers": "km", "kilometern": "km",
+    "m": "m", "metre": "m", "meter": "m", "metres": "m", "meters": "m", "metern": "m",
+    "cm": "cm", "mm": "mm", "kg": "kg", "kilogram": "kg", "kilograms": "kg", "kilogramm": "kg",
+    "g": "g", "gram": "g", "grams": "g", "gramm": "g", "t": "t", "tonnes": "t", "tons": "t", "tonnen": "t",
+    "l": "l", "litre": "l", "liter": "l", "litres": "l", "liters": "l", "ml": "ml",
+    "mi": "mi", "mile": "mi", "miles": "mi", "meilen": "mi", "ft": "ft", "feet": "ft", "foot": "ft",
+    "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb", "in": "in", "inch": "in", "inches": "in",
+    "°c": "°C", "°f": "°F", "mph": "mph", "km/h": "km/h", "kmh": "km/h",
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "$": "USD", "usd": "USD", "dollar": "USD",
+    "dollars": "USD", "£": "GBP", "gbp": "GBP", "¥": "JPY/CNY", "yuan": "CNY", "rmb": "CNY", "元": "CNY",
+}
+#: Units the same quantity may legitimately be written in (no finding when they differ).
+UNIT_FAMILIES = {"CNY": "JPY/CNY", "JPY/CNY": "JPY/CNY"}
+
+NUMBER_RE = regex.compile(
+    r"(?<![\p{L}\d.,])(?P<sign>[-−+])?(?P<num>\d{1,3}(?:(?P<sep>[,.\u00a0\u202f' ])\d{3})(?:(?P=sep)\d{3})*"
+    r"(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?P<suffix>st|nd|rd|th|e|er|ème)?(?![\d])")
+WORD_RE = regex.compile(r"\p{L}+(?:[-']\p{L}+)*")
+PLACEHOLDER_RE = regex.compile(
+    r"\{\{\s*[\w.]+\s*\}\}"            # {{name}}
+    r"|\$\{[\w.]+\}"                    # ${name}
+    r"|\{\d+(?:,[^{}]*)?\}"             # {0}, {0,number}
+    r"|\{[A-Za-z_]\w*\}"                # {name}
+    r"|%(?:\d+\$)?[-+ #0]*\d*(?:\.\d+)?[sdifuxXeEgGcp@]"  # %s %d %1$s %.2f %@
+    r"|%\([\w]+\)[sdifr]"              # %(name)s
+    r"|</?[A-Za-z][\w:-]*(?:\s+[^<>]*?)?/?>"  # <b>, </b>, <br/>, <a href="...">
+)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number found in a text: its candidate values, unit and span."""
+
+    values: frozenset[float]
+    unit: str
+    start: int
+    end: int
+    kind: str = "number"  # number, word, month
+
+
+def make_source_check(settings: "Settings") -> "SourceCheck":
+    """The source check for ``settings`` (with the cross-lingual model when configured)."""
+    return SourceCheck(settings)
+
+
+class SourceCheck(Check):
+    """Findings from comparing each segment with its source (origin ``source``)."""
+
+    name = "source"
+
+    def __init__(self, settings: "Settings | None" = None) -> None:
+        self.settings = settings
+        self.notices: list[str] = []
+        from tqcheck.crosslingual import make_meaning_check
+
+        self.meaning = make_meaning_check(settings)
+        self.notices.extend(self.meaning.notices)
+        #: (file, segment index) -> cosine similarity of source and target, when measured.
+        self.similarity: dict[tuple[str, int], float] = {}
+
+    def check(self, document: Document, progress: Progress = no_progress) -> list[Finding]:
+        """Findings for every segment that has a source."""
+        findings: list[Finding] = []
+        language = document.source_language or _setting(self.settings, "source_language", "")
+        codes = markup_codes(document)
+        pairs = [s for s in document.segments if s.source]
+        for segment in document.segments:
+            if segment.source:
+                findings.extend(check_segment(segment, language, codes.get(segment.unit_id)))
+            progress(1)
+        if self.meaning.available and pairs:
+            for segment, similarity in zip(pairs, self.meaning.similarities(pairs)):
+                self.similarity[(segment.file, segment.index)] = similarity
+                finding = self.meaning.finding(segment, similarity)
+                if finding is not None:
+                    findings.append(finding)
+        return findings
+
+    def signature(self) -> dict[str, str]:
+        """Length-ratio table version and the cross-lingual model, when used."""
+        signature = {"length_ratios": "mlqe-pe+mqm-zhen-dev-1"}
+        signature.update(self.meaning.signature())
+        return signature
+
+
+def _setting(settings: "Settings | None", name: str, default):
+    if settings is None:
+        return default
+    try:
+        return settings.get(name)
+    except KeyError:
+        return default
+
+
+def check_segment(segment: Segment, language: str = "",
+                  codes: tuple[list[str], list[str]] | None = None) -> list[Finding]:
+    """Every source-aware finding of one segment."""
+    source = segment.source or ""
+    findings = list(untranslated(segment, source, language))
+    if not any(f.rule_id == f"{RULE_PREFIX}.Untranslated" for f in findings):
+        findings.extend(numbers(segment, source, language))
+        findings.extend(length_ratio(segment, source, language))
+    findings.extend(placeholders(segment, source, codes))
+    return findings
+
+
+# -- numbers, dates and units ------------------------------------------------
+
+def parse_number(text: str, sep: str | None) -> frozenset[float]:
+    """Candidate values of a digit string (``1.000`` is 1000 in German, 1.0 in English)."""
+    values: set[float] = set()
+    plain = text.replace("\u00a0", "").replace("\u202f", "").replace("'", "").replace(" ", "")
+    if sep in ("\u00a0", "\u202f", "'", " "):
+        text = plain
+        sep = None
+    candidates = [text.replace(",", ""), text.replace(".", "").replace(",", ".")]
+    if sep is None and text.count(",") == 1 and text.count(".") == 0:
+        candidates.append(text.replace(",", "."))
+    for candidate in candidates:
+        try:
+            values.add(float(candidate))
+        except ValueError:
+            continue
+    return frozenset(values)
+
+
+def quantities(text: str, language: str = "", target: bool = False) -> list[Quantity]:
+    """Numbers (digits with multipliers and units), month names and small number words of ``text``."""
+    found: list[Quantity] = []
+    for match in NUMBER_RE.finditer(text):
+        values = parse_number(match.group("num"), match.group("sep"))
+        if match.group("sign") in ("-", "−") and match.start() > 0 and not text[match.start() - 1].isspace():
+            pass  # a range (10-20) or a code, not a negative number
+        elif match.group("sign") in ("-", "−"):
+            values = frozenset(-v for v in values) | values
+        end = match.end()
+        after = text[end:end + 16]
+        unit = ""
+        multiplier = regex.match(r"\s?(\p{L}+|[万亿千萬億]|百万)\.?(?!\p{L})", after)
+        if multiplier and multiplier.group(1).lower() in MULTIPLIERS:
+            factor = MULTIPLIERS[multiplier.group(1).lower()]
+            values = values | frozenset(v * factor for v in values)
+            end += multiplier.end()
+            after = text[end:end + 16]
+        unit_match = regex.match(r"\s?(%|°[CF]|km/h|[€$£¥元]|per cent|pour cent|por ciento|\p{L}+)", after)
+        start = match.start()
+        if unit_match and unit_match.group(1).lower() in UNITS:
+            unit = UNITS[unit_match.group(1).lower()]
+            end += unit_match.end()
+        before = text[max(0, match.start() - 2):match.start()]
+        currency = regex.search(r"([€$£¥])\s?$", before)
+        if currency and not unit:
+            unit = UNITS[currency.group(1)]
+            start -= len(currency.group())
+        found.append(Quantity(values, unit, start, end))
+    for match in WORD_RE.finditer(text):
+        word = match.group().lower()
+        if word in MONTH_NAMES and (word not in ("may", "mar", "mai", "jun", "jul", "dec", "in", "sep")
+                                     or _near_number(text, match.start(), match.end())):
+            found.append(Quantity(frozenset({float(MONTH_NAMES[word])}), "month", match.start(), match.end(),
+                                  "month"))
+        elif target and word in NUMBER_WORDS_EN:
+            found.append(Quantity(frozenset({float(NUMBER_WORDS_EN[word])}), "", match.start(), match.end(), "word"))
+        elif not target and language in NUMBER_WORDS_SOURCE:
+            words = NUMBER_WORDS_SOURCE[language].split()
+            if word in words:
+                value = _source_word_value(language, words.index(word))
+                found.append(Quantity(frozenset({float(value)}), "", match.start(), match.end(), "word"))
+    # numeric dates: 24.11.2026, 11/24/2026, 2026-11-24 also give their month
+    for match in regex.finditer(r"(?<!\d)(\d{1,2})[./](\d{1,2})[./](\d{2,4})(?!\d)|(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)",
+                                text):
+        parts = [int(p) for p in match.groups() if p]
+        months = {p for p in parts[:2] if 1 <= p <= 12} if match.group(1) else {parts[1]}
+        found = [q for q in found if not (match.start() <= q.start < match.end())]
+        day_month = parts[:2] if match.group(1) else parts[1:]
+        year = parts[2] if match.group(1) else parts[0]
+        found.append(Quantity(frozenset({float(year)}), "", match.start(), match.end()))
+        found.append(Quantity(frozenset(float(p) for p in day_month), "", match.start(), match.end()))
+        found.append(Quantity(frozenset(float(m) for m in months), "month", match.start(), match.end(), "month"))
+    codes = [(a, b) for _, a, b in placeholders_of(text)]
+    found = [q for q in found if not any(a <= q.start < b for a, b in codes)]
+    return sorted(found, key=lambda q: (q.start, q.kind))
+
+
+def _near_number(text: str, start: int, end: int) -> bool:
+    """Whether a digit stands within a few characters of [start, end) (``May 5``, ``5 Mai``)."""
+    return bool(regex.search(r"\d", text[max(0, start - 5):start]) or regex.search(r"\d", text[end:end + 5]))
+
+
+def _source_word_value(language: str, index: int) -> int:
+    """The value of the ``index``-th word of NUMBER_WORDS_SOURCE[language]."""
+    head = _SOURCE_VALUES[language]
+    if index < len(head):
+        return head[index]
+    return index - len(head) + 2
+
+
+def numbers(segment: Segment, source: str, language: str = "") -> Iterable[Finding]:
+    """Numbers, dates and units of the source missing or changed in the target, and numbers added."""
+    source_items = quantities(source, language)
+    target_items = quantities(segment.text, target=True)
+    unmatched_target = [q for q in target_items]
+    missing: list[Quantity] = []
+    for item in source_items:
+        match = _take(item, unmatched_target)
+        if match is None:
+            if item.kind == "number":
+                missing.append(item)
+            continue
+        if item.unit and match.unit and item.unit != match.unit and item.unit != "month" \
+                and UNIT_FAMILIES.get(item.unit, item.unit) != UNIT_FAMILIES.get(match.unit, match.unit):
+            yield segment.finding(
+                match.start, match.end, rule_id=f"{RULE_PREFIX}.Unit",
+                message=f"unit differs from the source: {source[item.start:item.end]!r} became "
+                        f"{segment.text[match.start:match.end]!r}",
+                severity="major", category="accuracy/number", origin="source",
+                suggestions=(), engine="tqcheck.source")
+    added = [q for q in unmatched_target if q.kind == "number"]
+    for item in missing:
+        shown = source[item.start:item.end]
+        near = min(added, key=lambda q: abs(q.start / max(len(segment.text), 1) - item.start / max(len(source), 1)),
+                   default=None)
+        if near is not None:
+            added.remove(near)
+            yield segment.finding(
+                near.start, near.end, rule_id=f"{RULE_PREFIX}.Number",
+                message=f"number differs from the source: the source has {shown!r}",
+                severity="major", category="accuracy/number", origin="source", suggestions=(),
+                engine="tqcheck.source")
+        else:
+            yield segment.finding(
+                0, len(segment.text), rule_id=f"{RULE_PREFIX}.Number",
+                message=f"number {shown!r} of the source is missing from the translation",
+                severity="major", category="accuracy/omission", origin="source", engine="tqcheck.source")
+    for item in added:
+        yield segment.finding(
+            item.start, item.end, rule_id=f"{RULE_PREFIX}.Number",
+            message=f"number {segment.text[item.start:item.end]!r} is not in the source",
+            severity="minor", category="accuracy/addition", origin="source", engine="tqcheck.source")
+
+
+def _take(item: Quantity, pool: list[Quantity]) -> Quantity | None:
+    """Remove and return the first quantity of ``pool`` sharing a value (and month-ness) with ``item``."""
+    ordered = sorted(pool, key=lambda q: q.kind == "word")  # digits before number words
+    for candidate in ordered:
+        if (candidate.kind == "month") != (item.kind == "month"):
+            continue
+        if item.values & candidate.values or any(
+                math.isclose(a, b, rel_tol=1e-9) for a in item.values for b in candidate.values):
+            pool.remove(candidate)
+            return candidate
+    return None
+
+
+# -- untranslated text -------------------------------------------------------
+
+SCRIPT_NAMES = ("Han", "Hiragana", "Katakana", "Hangul", "Cyrillic", "Arabic", "Hebrew", "Greek", "Devanagari",
+                "Thai", "Sinhala", "Khmer", "Georgian", "Armenian", "Bengali", "Tamil")
+SCRIPT_RES = {name: regex.compile(rf"\p{{Script={name}}}") for name in SCRIPT_NAMES}
+FOREIGN_RUN_RE = regex.compile(r"[\p{L}\p{M}&&[^\p{Latin}\p{Common}]](?:[\p{L}\p{M}\s·・-]*[\p{L}\p{M}&&[^\p{Latin}]])?",
+                               regex.V1)
+
+
+def script_of(text: str) -> str:
+    """The main non-Latin script of ``text``'s letters, or "" when they are mostly Latin."""
+    counts: Counter[str] = Counter()
+    for ch in text:
+        if ch.isalpha():
+            counts[_script(ch)] += 1
+    if not counts:
+        return ""
+    script, count = counts.most_common(1)[0]
+    return "" if script == "Latin" else script
+
+
+def _script(ch: str) -> str:
+    for name, pattern in SCRIPT_RES.items():
+        if pattern.match(ch):
+            return "Han" if name in ("Hiragana", "Katakana") else name
+    return "Latin"
+
+
+def _normalise(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def untranslated(segment: Segment, source: str, language: str = "") -> Iterable[Finding]:
+    """Targets equal to the source, in the source's script, or reading as the source language."""
+    text = segment.text
+    if not regex.search(r"\p{L}{2}", text):
+        return
+    letters = sum(1 for ch in text if ch.isalpha())
+    if _normalise(text) == _normalise(source) and letters >= 8 and len(text.split()) >= 2:
+        yield segment.finding(0, len(text), rule_id=f"{RULE_PREFIX}.Untranslated",
+                              message="the translation is identical to the source: left untranslated?",
+                              severity="major", category="accuracy/untranslated", origin="source",
+                              engine="tqcheck.source")
+        return
+    source_script = script_of(source)
+    target_script = script_of(text)
+    if target_script and target_script == source_script:
+        yield segment.finding(0, len(text), rule_id=f"{RULE_PREFIX}.Untranslated",
+                              message=f"the translation is in {target_script} script like its source, not English",
+                              severity="major", category="accuracy/untranslated", origin="source",
+                              engine="tqcheck.source")
+        return
+    if source_script:
+        for run in FOREIGN_RUN_RE.finditer(text):
+            if _script(run.group()[0]) == source_script:
+                yield segment.finding(run.start(), run.end(), rule_id=f"{RULE_PREFIX}.Script",
+                                      message=f"{source_script} text left in the English translation",
+                                      severity="major", category="accuracy/untranslated", origin="source",
+                                      engine="tqcheck.source")
+        return
+    language_name = reads_as(text, language)
+    if language_name:
+        yield segment.finding(0, len(text), rule_id=f"{RULE_PREFIX}.Untranslated",
+                              message=f"the translation reads as {language_name}, the source language, not English",
+                              severity="major", category="accuracy/untranslated", origin="source",
+                              engine="tqcheck.source")
+
+
+def reads_as(text: str, language: str) -> str:
+    """The source language's name when most words of ``text`` are words of it rather than English."""
+    if not language or language == "en":
+        return ""
+    words = [w.lower() for w in WORD_RE.findall(text) if len(w) >= 3]
+    if len(words) < 3:
+        return ""
+    try:
+        from wordfreq import available_languages, zipf_frequency
+    except ImportError:  # pragma: no cover - a dependency of tqcheck
+        return ""
+    if language not in available_languages():
+        return ""
+    foreign = sum(1 for w in words if zipf_frequency(w, language) > zipf_frequency(w, "en") + 1.0)
+    if foreign / len(words) < 0.6:
+        return ""
+    from tqcheck.formats import LANGUAGE_NAMES
+
+    return LANGUAGE_NAMES.get(language, language)
+
+
+# -- length ------------------------------------------------------------------
+
+def length_ratio(segment: Segment, source: str, language: str = "") -> Iterable[Finding]:
+    """Targets much shorter (omission) or longer (addition) than usual for the language pair."""
+    source_chars = sum(1 for c in source if not c.isspace())
+    target_chars = sum(1 for c in segment.text if not c.isspace())
+    if max(source_chars, target_chars) < LENGTH_MIN_CHARS:
+        return
+    key = language if language in LENGTH_RATIOS else ("zh" if script_of(source) == "Han" else "*")
+    mean, sd = LENGTH_RATIOS[key]
+    z = (math.log((target_chars + 1) / (source_chars + 1)) - mean) / sd
+    if abs(z) <= LENGTH_Z:
+        return
+    pair = f"{language or '?'}-en"
+    shorter = z < 0
+    yield segment.finding(
+        0, len(segment.text), rule_id=f"{RULE_PREFIX}.Length",
+        message=(f"the translation is {'much shorter' if shorter else 'much longer'} than its source "
+                 f"({target_chars} vs {source_chars} characters, z = {z:+.1f} for {pair}): "
+                 f"{'something may be left out' if shorter else 'something may be added'}"),
+        severity="major" if abs(z) > LENGTH_Z_MAJOR else "minor",
+        category="accuracy/omission" if shorter else "accuracy/addition", origin="source",
+        confidence=round(min(1.0, abs(z) / 10), 3), engine="tqcheck.source")
+
+
+# -- placeholders and tags ---------------------------------------------------
+
+def placeholders_of(text: str) -> list[tuple[str, int, int]]:
+    """(normalised token, start, end) of every placeholder and tag in ``text``."""
+    result = []
+    for match in PLACEHOLDER_RE.finditer(text):
+        token = match.group()
+        if token.startswith("<"):
+            name = regex.match(r"</?\s*([A-Za-z][\w:-]*)", token).group(1).lower()
+            token = f"</{name}>" if token.startswith("</") else (f"<{name}/>" if token.endswith("/>") else f"<{name}>")
+        else:
+            token = regex.sub(r"\s+", "", token)
+        result.append((token, match.start(), match.end()))
+    return result
+
+
+def placeholders(segment: Segment, source: str,
+                 codes: tuple[list[str], list[str]] | None = None) -> Iterable[Finding]:
+    """Placeholders and tags of the source missing from the target, or added to it."""
+    source_tokens = Counter(t for t, _, _ in placeholders_of(source))
+    target_found = placeholders_of(segment.text)
+    target_tokens = Counter(t for t, _, _ in target_found)
+    for token, count in (source_tokens - target_tokens).items():
+        kind = "tag" if token.startswith("<") else "placeholder"
+        yield segment.finding(0, len(segment.text), rule_id=f"{RULE_PREFIX}.{kind.title()}",
+                              message=f"{kind} {token} of the source is missing"
+                                      + (f" ({count} times)" if count > 1 else ""),
+                              severity="major", category="accuracy/omission", origin="source",
+                              engine="tqcheck.source")
+    extra = target_tokens - source_tokens
+    for token, start, end in target_found:
+        if extra.get(token, 0) > 0:
+            extra[token] -= 1
+            kind = "tag" if token.startswith("<") else "placeholder"
+            yield segment.finding(start, end, rule_id=f"{RULE_PREFIX}.{kind.title()}",
+                                  message=f"{kind} {token} is not in the source", severity="major",
+                                  category="accuracy/addition", origin="source", engine="tqcheck.source")
+    if codes is not None:
+        source_codes, target_codes = Counter(codes[0]), Counter(codes[1])
+        for code, _ in (source_codes - target_codes).items():
+            yield segment.finding(0, len(segment.text), rule_id=f"{RULE_PREFIX}.Tag",
+                                  message=f"inline markup {code} of the source is missing from the target",
+                                  severity="major", category="accuracy/omission", origin="source",
+                                  engine="tqcheck.source")
+        for code, _ in (target_codes - source_codes).items():
+            yield segment.finding(0, len(segment.text), rule_id=f"{RULE_PREFIX}.Tag",
+                                  message=f"inline markup {code} is in the target but not in the source",
+                                  severity="major", category="accuracy/addition", origin="source",
+                                  engine="tqcheck.source")
+
+
+def markup_codes(document: Document) -> dict[str, tuple[list[str], list[str]]]:
+    """Inline markup of source and target per unit id, for XML formats (XLIFF, TMX)."""
+    if document.format == "xliff":
+        from tqcheck.formats.xliff import unit_codes
+
+        return unit_codes(document)
+    if document.format == "tmx":
+        from tqcheck.formats.tmx import unit_codes
+
+        return unit_codes(document)
+    return {}
