@@ -1,0 +1,139 @@
+"""The gate through the CLI, with stand-in checks so it runs in a second."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import tqcheck.pipeline
+from tqcheck.cli.main import cli
+
+from test_gate_support import LengthScorer, WordCheck
+
+CLEAN = "The talks continue in Cairo.\n\nBoth sides met on Monday.\n"
+BAD = "People left the surrounded striptease.\n\nThe exports grew.\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project folder with a [tool.tqcheck] gate, stand-in checks instead of the real ones."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tqcheck.pipeline, "build_checks", lambda settings: [WordCheck()])
+    monkeypatch.setattr(tqcheck.pipeline, "build_scorer", lambda settings: LengthScorer())
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\n\n[tool.tqcheck]\nfail_on = "major"\nformat = ["csv"]\n'
+        'output_dir = "out"\n\n[[tool.tqcheck.overrides]]\npaths = ["press/**"]\nfail_on = "minor"\n',
+        encoding="utf-8")
+    (tmp_path / "clean.txt").write_text(CLEAN, encoding="utf-8")
+    (tmp_path / "bad.txt").write_text(BAD, encoding="utf-8")
+    return tmp_path
+
+
+def invoke(*args: str):
+    """Run the CLI and return the click result (stdout and stderr kept apart)."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_clean_passes_and_bad_fails_with_the_reason(project: Path) -> None:
+    assert invoke("check", "clean.txt").exit_code == 0
+    result = invoke("check", "bad.txt")
+    assert result.exit_code == 1
+    assert "tqcheck: gate: 1 major finding at --fail-on major" in result.stderr
+    assert (project / "out" / "bad.csv").is_file()
+
+
+def test_flags_override_the_config_and_exit_zero_reports_only(project: Path) -> None:
+    assert invoke("check", "bad.txt", "--fail-on", "critical").exit_code == 0
+    result = invoke("check", "bad.txt", "--exit-zero")
+    assert result.exit_code == 0 and "1 major finding at --fail-on major" in result.stderr
+
+
+def test_per_path_override_is_stricter(project: Path) -> None:
+    (project / "press").mkdir()
+    (project / "press" / "minor.txt").write_text("The exports grew.\n", encoding="utf-8")
+    (project / "minor.txt").write_text("The exports grew.\n", encoding="utf-8")
+    assert invoke("check", "minor.txt").exit_code == 0
+    result = invoke("check", "press/minor.txt")
+    assert result.exit_code == 1 and "1 minor finding at --fail-on minor" in result.stderr
+
+
+def test_github_and_sarif_formats_in_one_run(project: Path) -> None:
+    result = invoke("check", "bad.txt", "--format", "github", "--format", "sarif=out/x.sarif")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "::warning file=bad.txt,line=1,col=28,endLine=1,endColumn=38,"
+        "title=Demo.Striptease (major%2C accuracy/mistranslation)::"
+        "'striptease' is a likely mistranslation Suggestion: (check the source)",
+        "::notice file=bad.txt,line=3,col=5,endLine=3,endColumn=12,"
+        "title=Demo.Exports (minor%2C accuracy/mistranslation)::"
+        "'exports' is a likely mistranslation Suggestion: (check the source)",
+    ]
+    log = json.loads((project / "out" / "x.sarif").read_text(encoding="utf-8"))
+    assert len(log["runs"][0]["results"]) == 2
+
+
+def test_baseline_create_then_check_fails_only_on_new_findings(project: Path) -> None:
+    result = invoke("baseline", "create", "bad.txt", "--output", "baseline.json")
+    assert result.exit_code == 0 and "2 findings recorded" in result.stderr
+    assert invoke("check", "bad.txt", "--baseline", "baseline.json").exit_code == 0
+    (project / "bad.txt").write_text("An opening line.\n\n" + BAD + "\nThe striptease again.\n", encoding="utf-8")
+    result = invoke("check", "bad.txt", "--baseline", "baseline.json", "--format", "jsonl=-")
+    assert result.exit_code == 1
+    assert "1 major new finding at --fail-on major" in result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["rule_id"], r["line"]) for r in records] == [("Demo.Striptease", 7)]
+
+
+def test_baseline_from_config_and_a_broken_baseline_exits_2(project: Path) -> None:
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace(
+        'output_dir = "out"', 'output_dir = "out"\nbaseline = "ci/baseline.json"'), encoding="utf-8")
+    assert invoke("baseline", "create", "bad.txt").exit_code == 0
+    assert (project / "ci" / "baseline.json").is_file()
+    assert invoke("check", "bad.txt").exit_code == 0
+    (project / "ci" / "baseline.json").write_text("{oops", encoding="utf-8")
+    result = invoke("check", "bad.txt")
+    assert result.exit_code == 2
+    assert "ci/baseline.json:1: not valid JSON" in result.stderr
+
+
+def test_config_show_prints_values_and_origins(project: Path) -> None:
+    result = invoke("config", "show", "press/x.txt")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"# config files: {project / 'pyproject.toml'}"
+    fail_on = next(line for line in lines if line.startswith("fail_on ="))
+    assert fail_on.startswith('fail_on = "minor"') and "(overrides press/**)" in fail_on
+    top = next(line for line in lines if line.startswith("top ="))
+    assert top.endswith("# default")
+    data = json.loads(invoke("config", "show", "--json").stdout)
+    assert data["values"]["fail_on"] == {"value": "major", "origin": str(project / "pyproject.toml")}
+
+
+def test_config_show_names_a_bad_key_and_file(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.tqcheck]\nfail_on = "sometimes"\n', encoding="utf-8")
+    result = invoke("config", "show")
+    assert result.exit_code == 2
+    assert "pyproject.toml: fail_on: invalid value 'sometimes'" in result.stderr
+
+
+def test_changed_only_checks_changed_files(project: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+                       cwd=project, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", ".")
+    git("commit", "-q", "-m", "base")
+    result = invoke("check", ".", "--changed-only", "--base", "main")
+    assert result.exit_code == 0 and "no changed files" in result.stderr
+    (project / "clean.txt").write_text(CLEAN + "\nThe striptease.\n", encoding="utf-8")
+    result = invoke("check", ".", "--changed-only", "--base", "main", "--format", "github")
+    assert result.exit_code == 1
+    assert [line.split(",")[0] for line in result.stdout.splitlines()] == ["::warning file=clean.txt"]
+    result = invoke("check", ".", "--changed-only", "--base", "nope")
+    assert result.exit_code == 2 and "unknown git ref 'nope'" in result.stderr
