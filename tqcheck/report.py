@@ -153,6 +153,19 @@ class Report:
             "penalty_per_1000_words": round(1000 * self.penalty() / words, 2) if words else 0.0,
         }
 
+    # -- notebooks ---------------------------------------------------------
+    def _repr_html_(self) -> str:
+        """Notebook view: the worst sentences with highlighted findings (the ``html`` writer's fragment)."""
+        from tqcheck.writers.html import render_fragment
+
+        return render_fragment(self)
+
+    def plot(self, **figure_options: Any) -> Any:
+        """A matplotlib Figure: fluency distribution and findings by category."""
+        from tqcheck.plot import plot_report
+
+        return plot_report(self, **figure_options)
+
     def worst_severity(self) -> Severity | None:
         """The highest severity among the findings, or None when there are none."""
         if not self.findings:

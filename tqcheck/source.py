@@ -246,6 +246,14 @@ def quantities(text: str, language: str = "", target: bool = False) -> list[Quan
         if currency and not unit:
             unit = UNITS[currency.group(1)]
             start -= len(currency.group())
+        clock = regex.match(r"(?::(\d{2}))?\s?(?:(a\.?m\.?|am)|(p\.?m\.?|pm))?(?!\p{L})", text[end:end + 12],
+                            regex.IGNORECASE)
+        if clock and (clock.group(1) or clock.group(2) or clock.group(3)):
+            hours = {v for v in values if v == int(v) and 0 <= v <= 24}
+            if hours and (clock.group(1) is not None or clock.group(2) or clock.group(3)):
+                values = frozenset(hours | {h + 12 for h in hours if clock.group(3) and h < 12}
+                                   | {h - 12 for h in hours if h > 12})
+                end += clock.end()
         found.append(Quantity(values, unit, start, end))
     for match in WORD_RE.finditer(text):
         word = match.group().lower()

@@ -22,6 +22,7 @@ WRITER_MODULES: dict[str, str] = {
     "github": "tqcheck.writers.github",
     "junit": "tqcheck.writers.junit",
     "junit-sentences": "tqcheck.writers.junit",
+    "html": "tqcheck.writers.html",
 }
 
 _REGISTRY: dict[str, type["Writer"]] = {}
