@@ -1,0 +1,112 @@
+"""Acceptance: a test repository gated through the CLI with the full default pipeline."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tqcheck.cli.main import cli
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_d711ba56f4b847ad.txt"
+CLEAN = ("The weather was mild on Tuesday, and most shops in the town opened at nine in the morning.\n"
+         "Children walked to school with their parents. The library will stay open until six this evening.\n")
+NEW_BAD_SENTENCE = "Hundreds more people left the surrounded striptease last week."
+PYPROJECT = """[project]
+name = "newsroom"
+
+[tool.tqcheck]
+fail_on = "major"
+format = ["csv", "json"]
+output_dir = "reports"
+"""
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A newsroom repository: pyproject.toml with [tool.tqcheck], a clean article and the seed."""
+    if not SEED.is_file():
+        pytest.skip(f"seed article not found at {SEED}")
+    root = tmp_path_factory.mktemp("newsroom")
+    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    (root / "articles").mkdir()
+    (root / "articles" / "clean.txt").write_text(CLEAN, encoding="utf-8")
+    shutil.copyfile(SEED, root / "articles" / "seed.txt")
+    return root
+
+
+def invoke(root: Path, monkeypatch: pytest.MonkeyPatch, *args: str):
+    """Run the tqcheck CLI inside ``root``."""
+    monkeypatch.chdir(root)
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def new_findings(result) -> list[dict]:
+    """The JSONL records printed on stdout."""
+    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+
+
+def test_clean_file_passes(repository: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = invoke(repository, monkeypatch, "check", "articles/clean.txt")
+    assert result.exit_code == 0, result.stderr
+    assert "gate:" not in result.stderr
+
+
+def test_seed_fails_at_fail_on_major_and_reports_are_byte_identical(
+        repository: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    outputs = []
+    for attempt in range(2):
+        sarif = f"reports/seed-{attempt}.sarif"
+        result = invoke(repository, monkeypatch, "check", "articles/seed.txt", "--format", "json",
+                        "--format", f"sarif={sarif}", "--format", f"junit=reports/seed-{attempt}.xml")
+        assert result.exit_code == 1, result.stderr
+        assert "tqcheck: gate:" in result.stderr and "at --fail-on major" in result.stderr
+        outputs.append([(repository / "reports" / "seed.json").read_bytes(),
+                        (repository / sarif).read_bytes(),
+                        (repository / f"reports/seed-{attempt}.xml").read_bytes()])
+    assert outputs[0] == outputs[1]
+    data = json.loads(outputs[0][0])
+    rules = {f["rule_id"] for f in data["findings"] if f["severity"] in ("major", "critical")}
+    assert any("Striptease" in rule for rule in rules), rules
+
+
+def test_baselined_seed_passes_and_a_new_bad_sentence_fails_alone(
+        repository: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = invoke(repository, monkeypatch, "baseline", "create", "articles/seed.txt",
+                    "--output", "ci/tqcheck-baseline.json")
+    assert result.exit_code == 0, result.stderr
+    recorded = json.loads((repository / "ci" / "tqcheck-baseline.json").read_text(encoding="utf-8"))
+    assert recorded["findings"] and {e["file"] for e in recorded["findings"]} == {"../articles/seed.txt"}
+
+    result = invoke(repository, monkeypatch, "check", "articles/seed.txt", "--baseline",
+                    "ci/tqcheck-baseline.json", "--format", "jsonl=-")
+    assert result.exit_code == 0, result.stderr
+    assert new_findings(result) == []
+
+    seed = repository / "articles" / "seed.txt"
+    text = seed.read_text(encoding="utf-8")
+    seed.write_text(text.rstrip("\n") + f"\n\n{NEW_BAD_SENTENCE}\n", encoding="utf-8")
+    new_line = text.rstrip("\n").count("\n") + 3
+    result = invoke(repository, monkeypatch, "check", "articles/seed.txt", "--baseline",
+                    "ci/tqcheck-baseline.json", "--format", "jsonl=-")
+    assert result.exit_code == 1, result.stderr
+    gate_lines = [line for line in result.stderr.splitlines() if line.startswith("tqcheck: gate:")]
+    assert gate_lines == ["tqcheck: gate: 1 critical new finding at --fail-on major"]
+    found = new_findings(result)
+    failing = [f for f in found if f["severity"] in ("major", "critical")]
+    assert [(f["line"], f["column"], f["matched"]) for f in failing] == [
+        (new_line, NEW_BAD_SENTENCE.index("striptease") + 1, "striptease")]
+    # anything else new is below the gate (context-dependent minor findings may appear)
+    assert all(f["severity"] == "minor" for f in found if f not in failing)
+
+    result = invoke(repository, monkeypatch, "check", "articles/seed.txt", "--baseline",
+                    "ci/tqcheck-baseline.json", "--format", "github")
+    errors = [line for line in result.stdout.splitlines() if line.startswith(("::error", "::warning"))]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"::error file=articles/seed.txt,line={new_line},"
+                                f"col={NEW_BAD_SENTENCE.index('striptease') + 1},")
