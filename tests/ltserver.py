@@ -13,8 +13,9 @@ real-looking rules fire on real text:
 
 Failure modes: ``413`` (text over ``max_chars``, as LanguageTool does), ``500``,
 ``timeout`` (answers after ``delay`` seconds), ``malformed`` (truncated JSON),
-``die`` (dies after ``die_after`` check requests: in a thread the server shuts
-down and drops the connection; as a process it exits). It stops by itself after
+``die`` (drops the connection and stops: in a thread the server shuts down, as
+a process it exits). Failure modes start after ``after`` /v2/check requests
+(so ``after=1`` lets tqcheck's start-up probe through). It stops by itself after
 ``lifetime`` seconds, so a test run that crashes leaves nothing behind.
 
 In a test::
@@ -24,7 +25,7 @@ In a test::
 
 As a process (a stand-in for a local LanguageTool)::
 
-    python tests/ltserver.py -p PORT [--mode ok|413|500|timeout|malformed|die] [--lifetime 60]
+    python tests/ltserver.py -p PORT [--mode ok|413|500|timeout|malformed|die] [--after N] [--lifetime 60]
 """
 
 from __future__ import annotations
@@ -213,12 +214,12 @@ class Handler(BaseHTTPRequestHandler):
             state.requests.append(params)
             count = len(state.requests)
         text = params.get("text", "")
-        mode = state.mode
-        if mode == "die" and count > state.die_after:
+        mode = state.mode if count > state.after else "ok"
+        if mode == "die":
             state.die(self)
             return
         if mode == "timeout" or state.delay:
-            time.sleep(state.delay if state.delay else 3600)
+            state.stopped.wait(state.delay if state.delay else state.lifetime)
         if params.get("language", "en-US") not in LANGUAGE_NAMES and params.get("language") != "auto":
             self._send(400, f"Error: '{params.get('language')}' is not a language code known to LanguageTool.",
                        "text/plain")
@@ -243,12 +244,15 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class _State:
-    def __init__(self, mode: str, max_chars: int, delay: float, die_after: int, exit_on_die: bool) -> None:
+    def __init__(self, mode: str, max_chars: int, delay: float, after: int, exit_on_die: bool,
+                 lifetime: float) -> None:
         self.mode = mode
         self.max_chars = max_chars
         self.delay = delay
-        self.die_after = die_after
+        self.after = after
         self.exit_on_die = exit_on_die
+        self.lifetime = lifetime
+        self.stopped = threading.Event()
         self.requests: list[dict[str, str]] = []
         self.lock = threading.Lock()
         self.stop: callable = lambda: None
@@ -270,9 +274,9 @@ class LTServer:
     """The stand-in server on 127.0.0.1 in a background thread (a context manager)."""
 
     def __init__(self, mode: str = "ok", *, port: int = 0, max_chars: int = 20000, delay: float = 0.0,
-                 die_after: int = 0, lifetime: float = 120.0, exit_on_die: bool = False) -> None:
+                 after: int = 0, lifetime: float = 120.0, exit_on_die: bool = False) -> None:
         self.httpd = _HTTPServer(("127.0.0.1", port), Handler)
-        self.httpd.state = _State(mode, max_chars, delay, die_after, exit_on_die)
+        self.httpd.state = _State(mode, max_chars, delay, after, exit_on_die, lifetime)
         self.httpd.state.stop = self.stop
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -301,6 +305,7 @@ class LTServer:
         if self._stopped.is_set():
             return
         self._stopped.set()
+        self.httpd.state.stopped.set()
         if self._timer is not None:
             self._timer.cancel()
         if self._thread is not None and self._thread is not threading.current_thread():
@@ -321,13 +326,14 @@ def main() -> None:
     parser.add_argument("--mode", default="ok", choices=["ok", "413", "500", "timeout", "malformed", "die"])
     parser.add_argument("--max-chars", type=int, default=20000)
     parser.add_argument("--delay", type=float, default=0.0)
-    parser.add_argument("--die-after", type=int, default=0)
+    parser.add_argument("--after", type=int, default=0,
+                        help="the failure mode starts after this many /v2/check requests")
     parser.add_argument("--lifetime", type=float, default=60.0)
     parser.add_argument("--startup-delay", type=float, default=0.0, help="seconds before listening")
     args = parser.parse_args()
     time.sleep(args.startup_delay)
     server = LTServer(args.mode, port=args.port, max_chars=args.max_chars, delay=args.delay,
-                      die_after=args.die_after, lifetime=args.lifetime, exit_on_die=True)
+                      after=args.after, lifetime=args.lifetime, exit_on_die=True)
     print(f"listening on {server.url} pid {os.getpid()}", flush=True)
     server.start()
     server._stopped.wait()

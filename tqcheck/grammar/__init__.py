@@ -103,8 +103,8 @@ class GrammarCheck(Check):
 
 
 def languagetool_url(settings: Any) -> str:
-    """The LanguageTool server URL: command line > TQCHECK_LANGUAGETOOL_URL > config file."""
-    if settings.origins.get("languagetool_url") == "command line" and settings.languagetool_url:
+    """The LanguageTool server URL: command line > config file > TQCHECK_LANGUAGETOOL_URL."""
+    if settings.languagetool_url and settings.origins.get("languagetool_url", "default") != "default":
         return settings.languagetool_url
     return os.environ.get("TQCHECK_LANGUAGETOOL_URL", "").strip() or settings.languagetool_url
 

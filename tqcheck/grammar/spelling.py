@@ -32,8 +32,12 @@ from tqcheck.grammar.base import Issue
 WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*")
 #: Characters after which a capital letter does not show a name (sentence or quote start).
 OPENERS = frozenset("\"“”‘'([{:—–-•*>")
-#: A word one edit away from a word at least this frequent (Zipf scale) looks like a typo.
-COMMON_ZIPF = 4.0
+#: A capitalised word one edit away from a word at least this frequent (Zipf scale), and at least
+#: TYPO_GAIN more frequent than itself, looks like a typo ("Recieve", "Annouces"), not a name ("Amal").
+TYPO_ZIPF = 3.5
+TYPO_GAIN = 1.75
+#: A lower-case word one edit away from a word this frequent looks like a typo, not a term.
+LOWER_TYPO_ZIPF = 3.0
 #: Words at least this frequent are English words, not names, even capitalised.
 KNOWN_ZIPF = 3.0
 NAME_VARIANT = "spelling.NameVariant"
@@ -101,11 +105,13 @@ def zipf(word: str) -> float:
 
 
 @functools.lru_cache(maxsize=65536)
-def near_common_word(word: str) -> str | None:
-    """A common English word one edit away from ``word`` (a likely typo), or None."""
+def near_common_word(word: str, min_zipf: float = TYPO_ZIPF, min_gain: float = TYPO_GAIN) -> str | None:
+    """A word one edit away from ``word`` that is common and much more frequent (so ``word`` looks
+    like its typo), or None."""
     lower = word.lower()
+    floor = max(min_zipf, zipf(lower) + min_gain)
     checker = _spellchecker()
-    best, best_zipf = None, COMMON_ZIPF
+    best, best_zipf = None, floor
     for candidate in checker.known(checker.edit_distance_1(lower)):
         if candidate != lower and zipf(candidate) >= best_zipf:
             best, best_zipf = candidate, zipf(candidate)
@@ -130,6 +136,7 @@ class DocumentWords:
     """How a document uses its words: counts, capitals mid-sentence, lower-case forms."""
 
     counts: Counter
+    folded: Counter
     mid_sentence_capitals: Counter
     lower_case: set[str]
 
@@ -137,6 +144,7 @@ class DocumentWords:
     def of(cls, segments: Iterable[Segment]) -> "DocumentWords":
         """Word evidence gathered from ``segments``."""
         counts: Counter = Counter()
+        folded: Counter = Counter()
         mid: Counter = Counter()
         lower: set[str] = set()
         for segment in segments:
@@ -146,11 +154,12 @@ class DocumentWords:
             for i, match in enumerate(matches):
                 word = match.group()
                 counts[word] += 1
+                folded[word.casefold()] += 1
                 if word.islower():
                     lower.add(word)
                 elif word[0].isupper() and i > 0 and not title_case and not _after_opener(text, match.start()):
                     mid[word] += 1
-        return cls(counts, mid, lower)
+        return cls(counts, folded, mid, lower)
 
     def names(self) -> Counter:
         """Names the document uses (capitalised mid-sentence, or acronyms) and how often."""
@@ -199,7 +208,7 @@ class SpellingFilter:
             if words.counts[part] >= 2 and part.lower() not in words.lower_case:
                 return True
             return zipf(part.lower()) < KNOWN_ZIPF and near_common_word(part) is None
-        return words.counts[part] >= 2 and near_common_word(part) is None
+        return words.folded[part.casefold()] >= 2 and near_common_word(part, LOWER_TYPO_ZIPF, 0.0) is None
 
     def references(self, words: DocumentWords) -> list[tuple[str, str, int]]:
         """Names a flagged word is compared with: the document's names, then the known names."""
