@@ -52,7 +52,9 @@ NUMBER_WORDS_EN = {
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
     "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12,
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10, "half": 0.5, "once": 1, "twice": 2, "single": 1, "both": 2, "double": 2,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
+    "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "hundredth": 100, "thousand": 1000, "half": 0.5, "once": 1, "twice": 2, "single": 1, "both": 2, "double": 2,
 }
 #: Small number words of common source languages (they may stand for a digit in the translation).
 NUMBER_WORDS_SOURCE = {
@@ -98,7 +100,7 @@ UNITS = {
     "g": "g", "gram": "g", "grams": "g", "gramm": "g", "t": "t", "tonnes": "t", "tons": "t", "tonnen": "t",
     "l": "l", "litre": "l", "liter": "l", "litres": "l", "liters": "l", "ml": "ml",
     "mi": "mi", "mile": "mi", "miles": "mi", "meilen": "mi", "ft": "ft", "feet": "ft", "foot": "ft",
-    "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb", "in": "in", "inch": "in", "inches": "in",
+    "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb", "inch": "in", "inches": "in",
     "°c": "°C", "°f": "°F", "mph": "mph", "km/h": "km/h", "kmh": "km/h",
     "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "$": "USD", "usd": "USD", "dollar": "USD",
     "dollars": "USD", "£": "GBP", "gbp": "GBP", "¥": "JPY/CNY", "yuan": "CNY", "rmb": "CNY", "元": "CNY",
@@ -107,7 +109,7 @@ UNITS = {
 UNIT_FAMILIES = {"CNY": "JPY/CNY", "JPY/CNY": "JPY/CNY"}
 
 NUMBER_RE = regex.compile(
-    r"(?<![\p{L}\d.,])(?P<sign>[-−+])?(?P<num>\d{1,3}(?:(?P<sep>[,.\u00a0\u202f' ])\d{3})(?:(?P=sep)\d{3})*"
+    r"(?<![\p{Latin}\p{Cyrillic}\d.,])(?P<sign>[-−+])?(?P<num>\d{1,3}(?:(?P<sep>[,.\u00a0\u202f' ])\d{3})(?:(?P=sep)\d{3})*"
     r"(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?P<suffix>st|nd|rd|th|e|er|ème)?(?![\d])")
 WORD_RE = regex.compile(r"\p{L}+(?:[-']\p{L}+)*")
 PLACEHOLDER_RE = regex.compile(
@@ -115,10 +117,26 @@ PLACEHOLDER_RE = regex.compile(
     r"|\$\{[\w.]+\}"                    # ${name}
     r"|\{\d+(?:,[^{}]*)?\}"             # {0}, {0,number}
     r"|\{[A-Za-z_]\w*\}"                # {name}
-    r"|%(?:\d+\$)?[-+ #0]*\d*(?:\.\d+)?[sdifuxXeEgGcp@]"  # %s %d %1$s %.2f %@
+    r"|%(?:\d+\$)?[-+#0]*\d*(?:\.\d+)?[sdifuxXeEgGcp@](?![A-Za-z])"  # %s %d %1$s %.2f %@
     r"|%\([\w]+\)[sdifr]"              # %(name)s
     r"|</?[A-Za-z][\w:-]*(?:\s+[^<>]*?)?/?>"  # <b>, </b>, <br/>, <a href="...">
 )
+
+
+ROMAN_RE = regex.compile(r"(?<![\p{L}\d])(?=[IVXLC]{2,}(?![\p{L}\d]))C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
+                         r"(?=[-\s.,;:)]|$)")
+
+
+def roman_value(numeral: str) -> int:
+    """Value of an upper-case Roman numeral (0 when it is not one)."""
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+    total = 0
+    for i, ch in enumerate(numeral):
+        value = values.get(ch, 0)
+        if not value:
+            return 0
+        total += -value if i + 1 < len(numeral) and values.get(numeral[i + 1], 0) > value else value
+    return total
 
 
 @dataclass(frozen=True)
@@ -221,7 +239,10 @@ def parse_number(text: str, sep: str | None) -> frozenset[float]:
 def quantities(text: str, language: str = "", target: bool = False) -> list[Quantity]:
     """Numbers (digits with multipliers and units), month names and small number words of ``text``."""
     found: list[Quantity] = []
+    consumed = 0
     for match in NUMBER_RE.finditer(text):
+        if match.start() < consumed or regex.search(r"\p{Lu}[-‑]$", text[max(0, match.start() - 2):match.start()]):
+            continue  # minutes of a time already read, or a code such as COVID-19 or G-20
         values = parse_number(match.group("num"), match.group("sep"))
         if match.group("sign") in ("-", "−") and match.start() > 0 and not text[match.start() - 1].isspace():
             pass  # a range (10-20) or a code, not a negative number
@@ -230,7 +251,7 @@ def quantities(text: str, language: str = "", target: bool = False) -> list[Quan
         end = match.end()
         after = text[end:end + 16]
         unit = ""
-        multiplier = regex.match(r"\s?(\p{L}+|[万亿千萬億]|百万)\.?(?!\p{L})", after)
+        multiplier = regex.match(r"\s?(百万|[万亿千萬億]|\p{L}+(?!\p{L}))\.?", after)
         if multiplier and multiplier.group(1).lower() in MULTIPLIERS:
             factor = MULTIPLIERS[multiplier.group(1).lower()]
             values = values | frozenset(v * factor for v in values)
@@ -246,7 +267,7 @@ def quantities(text: str, language: str = "", target: bool = False) -> list[Quan
         if currency and not unit:
             unit = UNITS[currency.group(1)]
             start -= len(currency.group())
-        clock = regex.match(r"(?::(\d{2}))?\s?(?:(a\.?m\.?|am)|(p\.?m\.?|pm))?(?!\p{L})", text[end:end + 12],
+        clock = regex.match(r"(?::\s?(\d{2}))?\s?(?:(a\.?m\.?|am)|(p\.?m\.?|pm))?(?!\p{L})", text[end:end + 12],
                             regex.IGNORECASE)
         if clock and (clock.group(1) or clock.group(2) or clock.group(3)):
             hours = {v for v in values if v == int(v) and 0 <= v <= 24}
@@ -254,24 +275,38 @@ def quantities(text: str, language: str = "", target: bool = False) -> list[Quan
                 values = frozenset(hours | {h + 12 for h in hours if clock.group(3) and h < 12}
                                    | {h - 12 for h in hours if h > 12})
                 end += clock.end()
+        consumed = end
+        if text[end:end + 1] in ("月",):  # 8月: a month in Chinese and Japanese
+            found.append(Quantity(values, "month", start, end + 1, "month"))
+            continue
         found.append(Quantity(values, unit, start, end))
+    for match in ROMAN_RE.finditer(text):
+        value = roman_value(match.group())
+        if value:
+            found.append(Quantity(frozenset({float(value)}), "", match.start(), match.end(), "word"))
     for match in WORD_RE.finditer(text):
         word = match.group().lower()
         if word in MONTH_NAMES and (word not in ("may", "mar", "mai", "jun", "jul", "dec", "in", "sep")
                                      or _near_number(text, match.start(), match.end())):
             found.append(Quantity(frozenset({float(MONTH_NAMES[word])}), "month", match.start(), match.end(),
                                   "month"))
-        elif target and word in NUMBER_WORDS_EN:
-            found.append(Quantity(frozenset({float(NUMBER_WORDS_EN[word])}), "", match.start(), match.end(), "word"))
+        elif target and (word in NUMBER_WORDS_EN or english_compound(word)):
+            value = NUMBER_WORDS_EN.get(word) or english_compound(word)
+            found.append(Quantity(frozenset({float(value)}), "", match.start(), match.end(), "word"))
         elif not target and language in NUMBER_WORDS_SOURCE:
             words = NUMBER_WORDS_SOURCE[language].split()
             if word in words:
                 value = _source_word_value(language, words.index(word))
                 found.append(Quantity(frozenset({float(value)}), "", match.start(), match.end(), "word"))
+    if not target:
+        for match in CHINESE_NUMBER_RE.finditer(text):
+            value = chinese_value(match.group())
+            if value:
+                found.append(Quantity(frozenset({float(value)}), "", match.start(), match.end(), "word"))
     # numeric dates: 24.11.2026, 11/24/2026, 2026-11-24 also give their month
-    for match in regex.finditer(r"(?<!\d)(\d{1,2})[./](\d{1,2})[./](\d{2,4})(?!\d)|(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)",
+    for match in regex.finditer(r"(?<!\d)(\d{1,2})([./-])(\d{1,2})\2(\d{2,4})(?!\d)|(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)",
                                 text):
-        parts = [int(p) for p in match.groups() if p]
+        parts = [int(p) for p in match.groups() if p and p.isdigit()]
         months = {p for p in parts[:2] if 1 <= p <= 12} if match.group(1) else {parts[1]}
         found = [q for q in found if not (match.start() <= q.start < match.end())]
         day_month = parts[:2] if match.group(1) else parts[1:]
@@ -282,6 +317,39 @@ def quantities(text: str, language: str = "", target: bool = False) -> list[Quan
     codes = [(a, b) for _, a, b in placeholders_of(text)]
     found = [q for q in found if not any(a <= q.start < b for a, b in codes)]
     return sorted(found, key=lambda q: (q.start, q.kind))
+
+
+CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+                  "九": 9}
+CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
+CHINESE_NUMBER_RE = regex.compile(r"[零〇一二两三四五六七八九十百千万亿]+")
+
+
+def chinese_value(numeral: str) -> int:
+    """Value of a Chinese numeral such as 十八, 二十三, 四万 (0 when it has no digit or ten)."""
+    total, section, digit = 0, 0, 0
+    seen = False
+    for ch in numeral:
+        if ch in CHINESE_DIGITS:
+            digit = CHINESE_DIGITS[ch]
+            seen = True
+        elif ch in ("万", "亿"):
+            total += (section + digit) * CHINESE_UNITS[ch]
+            section, digit = 0, 0
+        else:
+            section += (digit or 1) * CHINESE_UNITS[ch]
+            digit = 0
+            seen = True
+    return total + section + digit if seen else 0
+
+
+def english_compound(word: str) -> int:
+    """Value of a hyphenated English number word such as ``forty-two`` or ``twenty-first`` (0 otherwise)."""
+    parts = word.split("-")
+    if len(parts) != 2 or parts[0] not in NUMBER_WORDS_EN or parts[1] not in NUMBER_WORDS_EN:
+        return 0
+    tens, units = NUMBER_WORDS_EN[parts[0]], NUMBER_WORDS_EN[parts[1]]
+    return int(tens + units) if tens in (20, 30, 40, 50, 60, 70, 80, 90) and 1 <= units <= 9 else 0
 
 
 def _near_number(text: str, start: int, end: int) -> bool:
@@ -303,11 +371,14 @@ def numbers(segment: Segment, source: str, language: str = "") -> Iterable[Findi
     target_items = quantities(segment.text, target=True)
     unmatched_target = [q for q in target_items]
     missing: list[Quantity] = []
+    source_months_unmatched: list[Quantity] = []
     for item in source_items:
         match = _take(item, unmatched_target)
         if match is None:
             if item.kind == "number":
                 missing.append(item)
+            elif item.kind == "month":
+                source_months_unmatched.append(item)
             continue
         if item.unit and match.unit and item.unit != match.unit and item.unit != "month" \
                 and UNIT_FAMILIES.get(item.unit, item.unit) != UNIT_FAMILIES.get(match.unit, match.unit):
@@ -318,6 +389,14 @@ def numbers(segment: Segment, source: str, language: str = "") -> Iterable[Findi
                 severity="major", category="accuracy/number", origin="source",
                 suggestions=(), engine="tqcheck.source")
     added = [q for q in unmatched_target if q.kind == "number"]
+    target_months = [q for q in unmatched_target if q.kind == "month"]
+    for item in source_months_unmatched:
+        if target_months:
+            month = target_months.pop(0)
+            yield segment.finding(
+                month.start, month.end, rule_id=f"{RULE_PREFIX}.Date",
+                message=f"month differs from the source: {source[item.start:item.end]!r}",
+                severity="major", category="accuracy/mistranslation", origin="source", engine="tqcheck.source")
     for item in missing:
         shown = source[item.start:item.end]
         near = min(added, key=lambda q: abs(q.start / max(len(segment.text), 1) - item.start / max(len(source), 1)),

@@ -43,7 +43,7 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
         if len(sources) != len(targets):
             shorter = min(len(sources), len(targets))
             line = targets[shorter].offset if shorter < len(targets) else None
-            where = text[:line].count("\n") + 1 if line is not None else None
+            where = max(1, text[:line].count("\n") - 1) if line is not None else None  # the block's number line
             raise InputError(f"mismatched pair: {len(targets)} subtitles here, {len(sources)} in {source_path}",
                              path=path, line=where)
         for target, source in zip(targets, sources):

@@ -1,0 +1,177 @@
+"""The source-aware check: numbers, dates, units, untranslated text, length, placeholders and tags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tqcheck.config import Settings
+from tqcheck.document import Document
+from tqcheck.finding import CATEGORIES
+from tqcheck.inputs import load_documents
+from tqcheck.pipeline import Pipeline
+from tqcheck.source import LENGTH_RATIOS, SourceCheck, check_segment, parse_number
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def findings_for(source: str, target: str, language: str = "de") -> list:
+    """Findings of the source check for one source/target pair."""
+    document = Document(path="pair.tsv", text=target, format="tsv", source_language=language)
+    segment = document.add_segment(target, 0, source=source, unit_id="u1")
+    return check_segment(segment, language)
+
+
+def rules(source: str, target: str, language: str = "de") -> list[str]:
+    """Rule ids found for one pair."""
+    return [f.rule_id for f in findings_for(source, target, language)]
+
+
+@pytest.mark.parametrize("source, target", [
+    ("Frankreich hat mehr als 170 aufgenommen, Deutschland mehr als 70.",
+     "France has taken in more than 170, Germany more than 70."),
+    ("Der Preis beträgt 1.500 Euro.", "The price is 1,500 euros."),
+    ("Es waren 3,5 Millionen Menschen.", "There were 3.5 million people."),
+    ("Es waren 3,5 Millionen Menschen.", "There were 3,500,000 people."),
+    ("Am 24.11.2026 kamen drei Leute.", "On November 24, 2026, 3 people came."),
+    ("Er kam mit 12 Freunden.", "He came with twelve friends."),
+    ("Geöffnet von 8 bis 17 Uhr.", "Open from 8 a.m. to 5 p.m."),
+    ("Rund 25 % der Stimmen.", "About 25 percent of the votes."),
+    ("这座城市有3万人。", "The city has 30,000 people."),
+    ("Das Treffen ist im Mai.", "The meeting is in May."),
+])
+def test_equal_numbers_dates_and_units_are_not_flagged(source, target):
+    assert rules(source, target, "zh" if "城" in source else "de") == []
+
+
+def test_a_dropped_number_is_an_omission_over_the_sentence():
+    (finding,) = findings_for("Frankreich hat mehr als 170 aufgenommen, Deutschland mehr als 70.",
+                              "France has occupied more than 170 Germany.")
+    assert finding.rule_id == "Source.Number" and finding.category == "accuracy/omission"
+    assert "'70'" in finding.message and finding.severity.value == "major" and finding.origin == "source"
+
+
+def test_a_changed_number_points_at_the_target_number():
+    (finding,) = findings_for("Es kamen 1.250 Menschen.", "1,520 people came.")
+    assert (finding.rule_id, finding.matched, finding.category) == ("Source.Number", "1,520", "accuracy/number")
+
+
+def test_a_changed_unit_and_an_added_number():
+    (unit,) = findings_for("Er ist 5 km gelaufen.", "He ran 5 miles.")
+    assert unit.rule_id == "Source.Unit" and unit.matched == "5 miles"
+    (added,) = findings_for("Er ist gelaufen.", "He ran 40 miles.")
+    assert added.category == "accuracy/addition" and added.matched.startswith("40")
+
+
+def test_dates_compare_by_value():
+    assert rules("Am 24.11.2026 geöffnet.", "Open on 24 November 2026.") == []
+    changed = findings_for("Am 24.11.2026 geöffnet.", "Open on 24 October 2026.")
+    assert changed and all(f.category.startswith("accuracy/") for f in changed)
+
+
+def test_untranslated_segments():
+    same = findings_for("Der Hund schläft im Garten.", "Der Hund schläft im Garten.")
+    assert [f.rule_id for f in same] == ["Source.Untranslated"] and same[0].category == "accuracy/untranslated"
+    german = findings_for("Der Hund schläft im Garten und der Kater auch.", "Der Hund schläft in dem Garten.")
+    assert [f.rule_id for f in german] == ["Source.Untranslated"] and "German" in german[0].message
+    chinese = findings_for("这是一个测试句子。", "这是一个测试句子。", "zh")
+    assert [f.rule_id for f in chinese] == ["Source.Untranslated"]
+    russian = findings_for("Это тестовое предложение о погоде.", "Это тестовое предложение.", "ru")
+    assert [f.rule_id for f in russian] == ["Source.Untranslated"] and "Cyrillic" in russian[0].message
+    leftover = findings_for("这是一个测试句子，包含很多内容。", "This is a 测试 sentence with much content.", "zh")
+    assert [(f.rule_id, f.matched) for f in leftover] == [("Source.Script", "测试")]
+    assert rules("Berlin", "Berlin") == []  # a name is the same in both languages
+    assert rules("Die Katze schläft.", "The cat is asleep.") == []
+
+
+def test_length_ratio_calibrated_per_pair():
+    long_source = ("Die Regierung kündigte an, eine Behörde für freiwillige Ausreisen zu schaffen, die den Plan "
+                   "umsetzen und Familien mit Visa für Drittländer unterstützen soll.")
+    (short,) = findings_for(long_source, "The government announced a new agency.")
+    assert short.rule_id == "Source.Length" and short.category == "accuracy/omission" and "de-en" in short.message
+    assert rules(long_source, "The government announced it would create an agency for voluntary departures to "
+                              "implement the plan and support families with visas for third countries.") == []
+    # Chinese sources are about 2.8 times shorter in characters: the zh-en statistics know it
+    assert LENGTH_RATIOS["zh"][0] > 0.8
+    assert rules("以色列今年允许数百名巴勒斯坦人离开加沙地带。",
+                 "Israel has allowed hundreds of Palestinians to leave the Gaza Strip this year.", "zh") == []
+    (long,) = findings_for("他说。" * 3, "He said that, after many long and difficult discussions with everyone "
+                                       "involved over several months, he would say something else entirely.", "zh")
+    assert long.category == "accuracy/addition"
+
+
+def test_placeholders_and_tags():
+    found = findings_for("Klicken Sie auf {0}, um %s zu <b>speichern</b>.", "Click to <b>save</b> %s and {1}.")
+    assert sorted((f.rule_id, f.category, f.matched if f.category.endswith("addition") else "")
+                  for f in found) == [("Source.Placeholder", "accuracy/addition", "{1}"),
+                                      ("Source.Placeholder", "accuracy/omission", "")]
+    tags = findings_for("Hallo %(name)s, <b>willkommen</b>!", "Hello %(name)s, welcome!")
+    assert {f.message for f in tags} == {"tag <b> of the source is missing", "tag </b> of the source is missing"}
+    assert rules("{{count}} Dateien in ${dir}", "{{ count }} files in ${dir}") == []
+
+
+def test_every_source_finding_has_an_mqm_accuracy_category():
+    pairs = [("Es kamen 70 Leute {0}.", "People came."), ("Der Hund.", "Der Hund."),
+             ("Er ist 5 km gelaufen.", "He ran 5 miles.")]
+    for source, target in pairs:
+        for finding in findings_for(source, target):
+            assert finding.category in CATEGORIES and finding.category.startswith("accuracy/")
+
+
+def test_xliff_inline_markup_missing_in_target(tmp_path):
+    path = tmp_path / "tags.xlf"
+    path.write_text("""<?xml version="1.0" encoding="UTF-8"?>
+<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
+  <file original="a" source-language="de" target-language="en" datatype="plaintext"><body>
+    <trans-unit id="t1"><source>Klicken Sie <g id="1">hier</g>.</source><target>Click here.</target></trans-unit>
+    <trans-unit id="t2"><source>Klicken Sie <g id="1">hier</g>.</source><target>Click <g id="1">here</g>.</target>
+    </trans-unit>
+  </body></file>
+</xliff>
+""", encoding="utf-8")
+    (document,) = load_documents([str(path)])
+    found = SourceCheck(Settings()).check(document)
+    assert [(f.unit_id, f.rule_id, f.category) for f in found] == [("t1", "Source.Tag", "accuracy/omission")]
+
+
+def test_number_formats():
+    assert 1500.0 in parse_number("1.500", ".") and 1.5 in parse_number("1.500", ".")
+    assert parse_number("1\u00a0500", "\u00a0") == {1500.0}
+    assert 3.5 in parse_number("3,5", None)
+
+
+def test_bilingual_tsv_drops_a_number_and_leaves_a_sentence_untranslated(tmp_path):
+    """The issue's must-hold: the right findings on the right unit ids, through the real pipeline."""
+    path = tmp_path / "news.de-en.tsv"
+    path.write_text(
+        "id\tsource\ttarget\n"
+        "n1\tDie Katze schläft.\tThe cat is asleep.\n"
+        "n2\tNach Angaben der Behörden verließen im März 1.250 Menschen das Gebiet.\t"
+        "According to the authorities, people left the area in March.\n"
+        "n3\tDie meisten Ausreisenden haben eine doppelte Staatsbürgerschaft.\t"
+        "Die meisten Ausreisenden haben eine doppelte Staatsbürgerschaft.\n"
+        "n4\tEs waren 45 Minuten.\tIt was 45 minutes.\n", encoding="utf-8")
+    settings = Settings()
+    settings.apply({"grammar": "none", "fluency": False}, "test")
+    documents = load_documents([str(path)], settings=settings)
+    with Pipeline(settings, checks=[], scorer=None) as pipeline:
+        report = pipeline.run(documents)
+    found = {(f.unit_id, f.rule_id, f.line) for f in report.findings}
+    assert found == {("n2", "Source.Number", 3), ("n3", "Source.Untranslated", 4)}
+    rows = {row["unit_id"]: row for row in report.rows()}
+    assert rows["n2"]["categories"] == "accuracy/omission" and rows["n3"]["categories"] == "accuracy/untranslated"
+    assert rows["n2"]["source"].startswith("Nach Angaben") and not rows["n1"]["flagged"]
+    assert any("cross-lingual meaning check off" in n for n in report.notices)
+
+
+def test_sample_seed_findings():
+    """The bilingual sample under seeds/ shows each kind of source finding on its unit."""
+    settings = Settings()
+    documents = load_documents([str(ROOT / "seeds" / "sample.de-en.tsv")], settings=settings)
+    with Pipeline(settings, checks=[], scorer=None) as pipeline:
+        report = pipeline.run(documents)
+    found = {(f.unit_id, f.rule_id) for f in report.findings}
+    assert {("s3", "Source.Number"), ("s4", "Source.Untranslated"), ("s5", "Source.Placeholder"),
+            ("s7", "Source.Length")} <= found
+    assert not {u for u, _ in found} & {"s2", "s6", "s8", "s9"}
