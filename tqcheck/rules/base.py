@@ -6,7 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Iterator
 
+import re
+
 import regex
+
+try:  # the standard library's parser checks syntax without building a matcher (fast)
+    from re import _parser as _re_parser  # type: ignore[attr-defined]
+except ImportError:  # Python 3.10
+    import sre_parse as _re_parser  # type: ignore[no-redef]
 
 from tqcheck.errors import RuleError
 from tqcheck.finding import CATEGORIES, Severity
@@ -18,7 +25,10 @@ REGEX_TIMEOUT = 0.25
 #: Vale's level names, accepted as aliases of the MQM severities.
 LEVEL_ALIASES = {"suggestion": "minor", "warning": "major", "error": "critical"}
 
-WORD = regex.compile(r"\w+(?:['’]\w+)*")
+WORD = re.compile(r"\w+(?:['’]\w+)*")
+_WORD_START = re.compile(r"\w")
+_WORD_END = re.compile(r"\w$")
+_WORDS = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -200,12 +210,27 @@ class Rule:
         return value
 
     def compile(self, pattern: str, container: Any = None, key: str | int | None = None,
-                flags: int | None = None) -> regex.Pattern:
-        """Compile a regular expression, turning a syntax error into a RuleError at its line."""
+                flags: int | None = None, *, literal: bool = False) -> "LazyPattern":
+        """A checked regular expression (compiled on first use); a syntax error is a RuleError at its line.
+
+        ``literal`` patterns are built by tqcheck from escaped text, so they skip the check.
+        """
+        flags = self.flags if flags is None else flags
+        if literal:
+            return LazyPattern(pattern, flags, "re")
         try:
-            return regex.compile(pattern, (self.flags if flags is None else flags) | regex.VERSION0)
-        except (regex.error, TypeError, ValueError, OverflowError) as exc:
+            state = _re_parser.parse(pattern, flags).state
+        except (re.error, RecursionError, OverflowError, ValueError, TypeError):
+            state = None  # syntax only the regex module knows (\\p{Han}, ...), or an error
+        if state is not None:
+            return LazyPattern(pattern, flags, "regex", state.groupdict, state.groups - 1)
+        try:
+            compiled = regex.compile(pattern, flags | regex.VERSION0)
+        except (regex.error, TypeError, ValueError, OverflowError, RecursionError) as exc:
             raise self.error(f"invalid regular expression {pattern!r}: {exc}", container, key) from None
+        lazy = LazyPattern(pattern, flags, "regex", dict(compiled.groupindex), compiled.groups)
+        lazy._compiled = compiled
+        return lazy
 
     def _severity(self, data: Mapping) -> Severity:
         key = "severity" if "severity" in data else "level"
@@ -221,13 +246,16 @@ class Rule:
             raise self.error(f"unknown category {category!r} (valid: {', '.join(CATEGORIES)})", data, "category")
         return category
 
-    def _exceptions(self, data: Mapping) -> regex.Pattern | None:
+    def _exceptions(self, data: Mapping) -> "LazyPattern | None":
         items = self.text_list(data, "exceptions")
         if not items:
             return None
-        for i, item in enumerate(items):
-            self.compile(item, data.get("exceptions"), i)
-        return self.compile("|".join(f"(?:{item})" for item in items), data, "exceptions")
+        try:
+            return self.compile("|".join(f"(?:{item})" for item in items), data, "exceptions")
+        except RuleError:
+            for i, item in enumerate(items):
+                self.compile(item, data.get("exceptions"), i)
+            raise
 
     def _examples(self, data: Mapping) -> Examples:
         raw = data.get("examples")
@@ -263,12 +291,15 @@ class Rule:
         """Hits of a document-level rule over the whole document."""
         return ()
 
-    def search(self, pattern: regex.Pattern, text: str, segment: int) -> Iterator[regex.Match]:
+    def search(self, pattern: "LazyPattern", text: str, segment: int) -> Iterator[Any]:
         """``pattern.finditer(text)`` bounded by REGEX_TIMEOUT; raises RuleTimeout."""
         try:
-            yield from pattern.finditer(text, timeout=REGEX_TIMEOUT)
+            yield from pattern.finditer(text)
         except TimeoutError:
             raise RuleTimeout(self, segment) from None
+        except (regex.error, re.error) as exc:
+            raise RuleError(f"rule {self.id}: invalid regular expression: {exc}", path=self.path,
+                            line=self.line) from None
 
     def excepted(self, text: str, start: int, end: int, segment: int) -> bool:
         """Whether an exception pattern matches over ``text[start:end]``."""
@@ -290,6 +321,41 @@ class Rule:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.id} at {self.where}>"
+
+
+class LazyPattern:
+    """A regular expression compiled on first use: user patterns with the ``regex`` module (time-limited),
+    tqcheck's own escaped word lists with ``re`` (linear, no limit needed)."""
+
+    __slots__ = ("pattern", "flags", "engine", "groupindex", "groups", "_compiled")
+
+    def __init__(self, pattern: str, flags: int, engine: str, groupindex: Any = None, groups: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self.engine = engine
+        self.groupindex = dict(groupindex or {})
+        self.groups = groups
+        self._compiled: Any = None
+
+    @property
+    def compiled(self) -> Any:
+        """The compiled pattern."""
+        if self._compiled is None:
+            if self.engine == "re":
+                self._compiled = re.compile(self.pattern, self.flags)
+            else:
+                self._compiled = regex.compile(self.pattern, self.flags | regex.VERSION0)
+        return self._compiled
+
+    def finditer(self, text: str) -> Iterator[Any]:
+        """Matches in ``text``; ``regex`` patterns raise TimeoutError after REGEX_TIMEOUT seconds."""
+        if self.engine == "re":
+            return self.compiled.finditer(text)
+        return self.compiled.finditer(text, timeout=REGEX_TIMEOUT)
+
+    def search(self, text: str) -> Any:
+        """The first match in ``text`` or None (time-limited like finditer)."""
+        return next(iter(self.finditer(text)), None)
 
 
 class DocumentContext:
@@ -319,10 +385,9 @@ def phrase_pattern(phrases: Iterable[str]) -> str:
     """A regex matching any of the literal ``phrases`` as whole words, longest first."""
     parts = []
     for phrase in sorted(set(phrases), key=lambda p: (-len(p), p)):
-        words = [regex.escape(w) for w in phrase.split()]
-        body = r"\s+".join(words)
-        left = r"(?<!\w)" if regex.match(r"\w", phrase) else ""
-        right = r"(?!\w)" if regex.search(r"\w$", phrase) else ""
+        body = r"\s+".join(re.escape(w) for w in phrase.split())
+        left = r"(?<!\w)" if _WORD_START.match(phrase) else ""
+        right = r"(?!\w)" if _WORD_END.search(phrase) else ""
         parts.append(left + body + right)
     return "|".join(parts)
 
@@ -335,7 +400,7 @@ def first_words(phrases: Iterable[str]) -> frozenset[str] | None:
         if match is None:
             return None
         words.add(match.group().lower())
-        words.update(w.lower() for w in regex.findall(r"\w+", match.group()))
+        words.update(w.lower() for w in _WORDS.findall(match.group()))
     return frozenset(words)
 
 

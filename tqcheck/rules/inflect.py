@@ -180,11 +180,12 @@ def _same_case(model: str, word: str) -> str:
 
 
 def inflections(wrong: str, right: str, mode: str) -> dict[str, list[str]]:
-    """Every form of ``wrong`` mapped to the matching forms of ``right``, for ``mode`` noun/verb/both."""
+    """Every form of ``wrong`` (letter case kept) mapped to the matching forms of ``right``, for ``mode``
+    noun/verb/both."""
     pairs: dict[str, list[str]] = {}
 
     def add(form: str, replacement: str) -> None:
-        bucket = pairs.setdefault(form.lower(), [])
+        bucket = pairs.setdefault(form, [])
         if replacement not in bucket:
             bucket.append(replacement)
 

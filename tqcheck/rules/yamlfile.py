@@ -76,6 +76,8 @@ def _convert(node: yaml.Node, path: str) -> Any:
         items.line = line
         items.item_lines = [item.start_mark.line + 1 for item in node.value]
         return items
+    if node.tag == "tag:yaml.org,2002:str":
+        return node.value
     try:
         return _constructor.construct_object(node, deep=True)
     except yaml.YAMLError as exc:

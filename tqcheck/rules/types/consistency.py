@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-import regex
-
 from tqcheck.rules.base import Hit, KeySpec, Rule, phrase_pattern
 
 
@@ -21,29 +19,39 @@ class ConsistencyRule(Rule):
     )
 
     def configure(self, data: Any) -> None:
-        """Compile one pattern per variant."""
+        """Compile all variants into one pattern and remember which pair and side each belongs to."""
         pairs = self.text_mapping(data, "either", required=True)
-        self.pairs = [(self.compile(phrase_pattern([a]), data["either"], a),
-                       self.compile(phrase_pattern([b]), data["either"], a), a, b) for a, b in pairs.items()]
+        self.pairs = list(pairs.items())
+        self.sides: dict[str, tuple[int, int]] = {}
+        for number, (first, second) in enumerate(self.pairs):
+            for side, variant in enumerate((first, second)):
+                if self._key(variant) in self.sides:
+                    raise self.error(f"variant {variant!r} appears twice in 'either'", data["either"], first)
+                self.sides[self._key(variant)] = (number, side)
+        self.pattern = self.compile(phrase_pattern(self.sides and [v for p in self.pairs for v in p]), data,
+                                    "either", literal=True)
+
+    def _key(self, text: str) -> str:
+        text = " ".join(text.split())
+        return text.lower() if self.ignorecase else text
 
     def match_document(self, context: Any) -> Iterable[Hit]:
         """Occurrences of the minority variant of each mixed pair."""
-        for first, second, name_a, name_b in self.pairs:
-            found_a = self._find(first, context)
-            found_b = self._find(second, context)
+        found: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+        for segment in context.segments:
+            for match in self.search(self.pattern, segment.text, segment.index):
+                where = self.sides.get(self._key(match.group()))
+                if where is not None:
+                    found.setdefault(where, []).append((segment.index, match.start(), match.end()))
+        for number, (first, second) in enumerate(self.pairs):
+            found_a, found_b = found.get((number, 0), []), found.get((number, 1), [])
             if not found_a or not found_b:
                 continue
             if len(found_a) > len(found_b) or (len(found_a) == len(found_b) and found_a[0] < found_b[0]):
-                minority, majority = found_b, name_a
+                minority, majority = found_b, first
             else:
-                minority, majority = found_a, name_b
+                minority, majority = found_a, second
             for index, start, end in minority:
                 text = context.segment(index).text
                 if not self.excepted(text, start, end, index):
                     yield Hit(index, start, end, (majority,), self.format_message(text[start:end], majority))
-
-    def _find(self, pattern: regex.Pattern, context: Any) -> list[tuple[int, int, int]]:
-        found = []
-        for segment in context.segments:
-            found.extend((segment.index, m.start(), m.end()) for m in self.search(pattern, segment.text, segment.index))
-        return found

@@ -5,9 +5,9 @@ from __future__ import annotations
 import bisect
 from typing import Any, Iterable
 
-import regex
+import re
 
-from tqcheck.rules.base import Hit, KeySpec, Rule
+from tqcheck.rules.base import Hit, KeySpec, LazyPattern, Rule
 from tqcheck.rules.types.phrases import INFLECT_KEY, PhraseTable, inflect_mode
 
 
@@ -53,17 +53,17 @@ class ContextRule(Rule):
         self.window = self.number(data, "window", 8)
         self.topic_min = self.number(data, "topic_min", 1, minimum=1)
 
-    def _words(self, data: Any, key: str) -> regex.Pattern | None:
+    def _words(self, data: Any, key: str) -> LazyPattern | None:
         items = self.text_list(data, key)
         if not items:
             return None
         parts = []
         for item in sorted(items, key=len, reverse=True):
             stem = item[:-1] if item.endswith("*") else item
-            body = r"\s+".join(regex.escape(w) for w in stem.split())
-            left = r"(?<!\w)" if regex.match(r"\w", stem) else ""
+            body = r"\s+".join(re.escape(w) for w in stem.split())
+            left = r"(?<!\w)" if re.match(r"\w", stem) else ""
             parts.append(left + body + (r"\w*" if item.endswith("*") else r"(?!\w)"))
-        return self.compile("|".join(parts), data, key, flags=regex.IGNORECASE)
+        return self.compile("|".join(parts), data, key, flags=re.IGNORECASE, literal=True)
 
     def triggers(self) -> frozenset[str] | None:
         """First words of every token."""
@@ -89,7 +89,7 @@ class ContextRule(Rule):
             message = self.format_message(text[start:end], " or ".join(suggestions))
             yield Hit(segment.index, start, end, tuple(suggestions), message)
 
-    def _near(self, pattern: regex.Pattern, text: str, starts: list[int], start: int, end: int,
+    def _near(self, pattern: LazyPattern, text: str, starts: list[int], start: int, end: int,
               segment: int) -> bool:
         first = bisect.bisect_right(starts, start) - 1
         last = bisect.bisect_left(starts, end) - 1
@@ -102,7 +102,7 @@ class ContextRule(Rule):
                 return True
         return False
 
-    def _topic_count(self, context: Any, pattern: regex.Pattern) -> int:
+    def _topic_count(self, context: Any, pattern: LazyPattern) -> int:
         key = (self.id, pattern.pattern)
         if key not in context.cache:
             words = set()

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 import regex
 
 from tqcheck.errors import RuleError
-from tqcheck.rules.base import Hit, KeySpec, Rule, phrase_pattern
+from tqcheck.rules.base import Hit, KeySpec, LazyPattern, Rule, phrase_pattern
 from tqcheck.rules.types.phrases import PhraseTable
 from tqcheck.rules.yamlfile import Mapping, line_of, parse_yaml
 
@@ -44,18 +44,19 @@ class GlossaryRule(Rule):
         forbidden = {variant: term["target"] for term in terms for variant in term["forbidden"]}
         self.table = PhraseTable(self, forbidden, "none", data, "terms" if "terms" in data else "file") \
             if forbidden else None
-        self.required = [(self._source_pattern(t["source"]), self.compile(phrase_pattern([t["target"]]), data),
-                          t) for t in terms if t["source"]]
+        self.required = [(self._source_pattern(t["source"]),
+                          self.compile(phrase_pattern([t["target"]]), data, literal=True), t)
+                         for t in terms if t["source"]]
 
     def _term(self, item: Any, container: Any, index: int, path: str) -> dict[str, Any]:
         if not isinstance(item, dict):
             raise self.error(f"term {index + 1} must be a mapping with a 'target'", container, index)
         return parse_term(item, path, line_of(container, index, self.line) or self.line)
 
-    def _source_pattern(self, term: str) -> regex.Pattern:
+    def _source_pattern(self, term: str) -> LazyPattern:
         if regex.search(r"[A-Za-z]", term):
-            return self.compile(phrase_pattern([term]))
-        return self.compile(regex.escape(term))  # scripts without spaces: plain substring
+            return self.compile(phrase_pattern([term]), literal=True)
+        return self.compile(regex.escape(term), literal=True)  # scripts without spaces: plain substring
 
     def triggers(self) -> frozenset[str] | None:
         """Required-term checks read the source text, so the rule always runs when it has them."""

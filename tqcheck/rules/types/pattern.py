@@ -6,7 +6,8 @@ from typing import Any, Iterable
 
 import regex
 
-from tqcheck.rules.base import Hit, KeySpec, Rule
+from tqcheck.errors import RuleError
+from tqcheck.rules.base import Hit, KeySpec, LazyPattern, Rule
 
 
 class PatternRule(Rule):
@@ -26,10 +27,13 @@ class PatternRule(Rule):
         """Compile the pattern(s) and validate the suggestion template."""
         raw = data["pattern"]
         patterns = [raw] if isinstance(raw, str) else self.text_list(data, "pattern", required=True)
-        for i, item in enumerate(patterns):
-            self.compile(item, data if isinstance(raw, str) else raw, "pattern" if isinstance(raw, str) else i)
         joined = patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
-        self.pattern = self.compile(joined, data, "pattern")
+        try:
+            self.pattern = self.compile(joined, data, "pattern")
+        except RuleError:
+            for i, item in enumerate(patterns):  # name the line of the bad one
+                self.compile(item, data if isinstance(raw, str) else raw, "pattern" if isinstance(raw, str) else i)
+            raise
         if self.pattern.groupindex.get("span") is not None and len(patterns) > 1:
             raise self.error("a group named 'span' needs a single pattern", data, "pattern")
         words = self.text_list(data, "triggers")
@@ -58,7 +62,7 @@ class PatternRule(Rule):
             yield Hit(segment.index, start, end, suggestions, self.format_message(text[start:end], suggestion))
 
 
-def _check_template(template: str, pattern: regex.Pattern) -> None:
+def _check_template(template: str, pattern: LazyPattern) -> None:
     """Raise regex.error/IndexError if ``template`` refers to a group ``pattern`` lacks."""
     for ref in regex.findall(r"\\(\d+)|\\g<(\w+)>", template):
         number, name = ref

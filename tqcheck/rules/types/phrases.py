@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-import regex
+import re
 
 from tqcheck.rules.base import KeySpec, Rule, first_words, phrase_pattern
 from tqcheck.rules.inflect import inflections
@@ -19,13 +19,15 @@ class PhraseTable:
 
     def __init__(self, rule: Rule, pairs: dict[str, str], mode: str, container: Any, key: str) -> None:
         self.replacements: dict[str, list[str]] = {}
+        forms: set[str] = set()
         for wrong, right in pairs.items():
             for form, found in inflections(wrong, right, mode).items() if mode != "none" \
-                    else ((wrong.lower(), [right]),):
+                    else ((wrong, [right]),):
+                forms.add(form)
                 bucket = self.replacements.setdefault(_normal(form), [])
                 bucket.extend(r for r in found if r and r not in bucket)
-        self.pattern = rule.compile(phrase_pattern(self.replacements), container, key)
-        self.triggers = first_words(self.replacements)
+        self.pattern = rule.compile(phrase_pattern(forms), container, key, literal=True)
+        self.triggers = first_words(forms)
 
     def find(self, rule: Rule, text: str, segment: int) -> Iterator[tuple[int, int, list[str]]]:
         """(start, end, replacements) for each phrase found in ``text``."""
@@ -48,7 +50,7 @@ def inflect_mode(rule: Rule, data: Any) -> str:
 
 
 def _normal(text: str) -> str:
-    return regex.sub(r"\s+", " ", text.strip().lower())
+    return " ".join(text.lower().split())
 
 
 def _same_case(model: str, word: str) -> str:
