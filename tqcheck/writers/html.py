@@ -59,7 +59,7 @@ def score_colour(score: float | None) -> str:
     if score is None:
         return "#8c959f"
     hue = round(max(0.0, min(1.0, score)) * 120)
-    return f"hsl({hue},65%,36%)"
+    return f"hsl({hue},70%,40%)"
 
 
 def _severity_rank(finding: Finding) -> int:
@@ -111,13 +111,14 @@ def segment_row(report: Report, rank: int, segment: Segment) -> str:
     findings = report.findings_for(segment)
     score = report.score_of(segment)
     shown = "–" if score is None else f"{score:.2f}"
-    where = f"{segment.file}:{segment.line}"
+    name = segment.file.replace("\\", "/").rsplit("/", 1)[-1] or segment.file
+    where = f'<span title="{escape(segment.file, quote=True)}:{segment.line}">{escape(name)}:{segment.line}</span>'
     unit = f"<br>unit {escape(segment.unit_id)}" if segment.unit_id else ""
     spans = [f for f in findings if not is_whole_segment(f, segment)]
     source = f'<div class="tqc-source">{escape(segment.source)}</div>' if segment.source else ""
     items = "".join(finding_item(f) for f in findings)
     listing = f'<ul class="tqc-findings">{items}</ul>' if items else ""
-    return (f'<tr><td class="tqc-rank">{rank}</td><td class="tqc-where">{escape(where)}{unit}</td>'
+    return (f'<tr><td class="tqc-rank">{rank}</td><td class="tqc-where">{where}{unit}</td>'
             f'<td><span class="tqc-score" style="background:{score_colour(score)}">{escape(shown)}</span></td>'
             f'<td><div class="tqc-text">{highlight(segment.text, spans)}</div>{source}{listing}</td></tr>')
 

