@@ -137,3 +137,17 @@ def test_changed_only_checks_changed_files(project: Path) -> None:
     assert [line.split(",")[0] for line in result.stdout.splitlines()] == ["::warning file=clean.txt"]
     result = invoke("check", ".", "--changed-only", "--base", "nope")
     assert result.exit_code == 2 and "unknown git ref 'nope'" in result.stderr
+
+
+def test_pre_commit_hook_runs_check_on_text_and_markdown() -> None:
+    import re
+
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "tqcheck")
+    assert hook["entry"].split()[:2] == ["tqcheck", "check"] and "--format terminal" in hook["entry"]
+    pattern = re.compile(hook["files"])
+    assert all(pattern.search(name) for name in ("a.md", "docs/b.txt", "c.markdown"))
+    assert not any(pattern.search(name) for name in ("a.py", "b.mdx", "notes.txt.bak"))
+    assert invoke(*hook["entry"].split()[1:], "--help").exit_code == 0

@@ -85,8 +85,8 @@ def test_baselined_seed_passes_and_a_new_bad_sentence_fails_alone(
 
     result = invoke(repository, monkeypatch, "check", "articles/seed.txt", "--baseline",
                     "ci/tqcheck-baseline.json", "--format", "jsonl=-")
+    assert new_findings(result) == [], result.stderr
     assert result.exit_code == 0, result.stderr
-    assert new_findings(result) == []
 
     seed = repository / "articles" / "seed.txt"
     text = seed.read_text(encoding="utf-8")
