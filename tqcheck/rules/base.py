@@ -382,25 +382,32 @@ class DocumentContext:
 
 
 def phrase_pattern(phrases: Iterable[str]) -> str:
-    """A regex matching any of the literal ``phrases`` as whole words, longest first."""
-    parts = []
+    """A regex matching any of the literal ``phrases`` as whole words, longest first.
+
+    Phrases that start and end with a word character share one pair of boundary checks, which lets
+    the regex engine scan for their first characters instead of trying every phrase at every position.
+    """
+    groups: dict[tuple[bool, bool], list[str]] = {}
     for phrase in sorted(set(phrases), key=lambda p: (-len(p), p)):
         body = r"\s+".join(re.escape(w) for w in phrase.split())
-        left = r"(?<!\w)" if _WORD_START.match(phrase) else ""
-        right = r"(?!\w)" if _WORD_END.search(phrase) else ""
-        parts.append(left + body + right)
+        key = (bool(_WORD_START.match(phrase)), bool(_WORD_END.search(phrase)))
+        groups.setdefault(key, []).append(body)
+    parts = []
+    for (left, right), bodies in sorted(groups.items(), reverse=True):
+        parts.append((r"(?<!\w)" if left else "") + "(?:" + "|".join(bodies) + ")" + (r"(?!\w)" if right else ""))
     return "|".join(parts)
 
 
 def first_words(phrases: Iterable[str]) -> frozenset[str] | None:
-    """Lower-case first word of every phrase, or None when one starts with a non-word character."""
+    """One trigger word per phrase (its longest, usually rarest, word), or None when a phrase has no word."""
     words = set()
     for phrase in phrases:
-        match = WORD.match(phrase.strip())
-        if match is None:
+        found = [w.lower() for w in WORD.findall(phrase)]
+        if not found:
             return None
-        words.add(match.group().lower())
-        words.update(w.lower() for w in _WORDS.findall(match.group()))
+        longest = max(found, key=len)
+        words.add(longest)
+        words.update(_WORDS.findall(longest))
     return frozenset(words)
 
 

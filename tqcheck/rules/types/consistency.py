@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from tqcheck.rules.base import Hit, KeySpec, Rule, phrase_pattern
+from tqcheck.rules.base import Hit, KeySpec, Rule, first_words, phrase_pattern
 
 
 class ConsistencyRule(Rule):
@@ -28,8 +28,9 @@ class ConsistencyRule(Rule):
                 if self._key(variant) in self.sides:
                     raise self.error(f"variant {variant!r} appears twice in 'either'", data["either"], first)
                 self.sides[self._key(variant)] = (number, side)
-        self.pattern = self.compile(phrase_pattern(self.sides and [v for p in self.pairs for v in p]), data,
-                                    "either", literal=True)
+        variants = [v for pair in self.pairs for v in pair]
+        self.pattern = self.compile(phrase_pattern(variants), data, "either", literal=True)
+        self.trigger_words = first_words(variants)
 
     def _key(self, text: str) -> str:
         text = " ".join(text.split())
@@ -39,6 +40,9 @@ class ConsistencyRule(Rule):
         """Occurrences of the minority variant of each mixed pair."""
         found: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
         for segment in context.segments:
+            if self.trigger_words is not None and not any(w in self.trigger_words
+                                                          for _, _, w in context.words(segment)):
+                continue
             for match in self.search(self.pattern, segment.text, segment.index):
                 where = self.sides.get(self._key(match.group()))
                 if where is not None:

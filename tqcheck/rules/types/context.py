@@ -57,12 +57,20 @@ class ContextRule(Rule):
         items = self.text_list(data, key)
         if not items:
             return None
-        parts = []
+        whole, prefixes, other = [], [], []
         for item in sorted(items, key=len, reverse=True):
             stem = item[:-1] if item.endswith("*") else item
             body = r"\s+".join(re.escape(w) for w in stem.split())
-            left = r"(?<!\w)" if re.match(r"\w", stem) else ""
-            parts.append(left + body + (r"\w*" if item.endswith("*") else r"(?!\w)"))
+            if not re.match(r"\w", stem):
+                other.append(body + (r"\w*" if item.endswith("*") else ""))
+            else:
+                (prefixes if item.endswith("*") else whole).append(body)
+        parts = []
+        if whole:
+            parts.append(r"(?<!\w)(?:" + "|".join(whole) + r")(?!\w)")
+        if prefixes:
+            parts.append(r"(?<!\w)(?:" + "|".join(prefixes) + r")\w*")
+        parts.extend(other)
         return self.compile("|".join(parts), data, key, flags=re.IGNORECASE, literal=True)
 
     def triggers(self) -> frozenset[str] | None:

@@ -62,28 +62,38 @@ class RepetitionRule(Rule):
         return True
 
     def match_segment(self, segment: Any, context: Any) -> Iterable[Hit]:
-        """Phrases repeated within ``max_gap`` words in this sentence."""
+        """A phrase said again within ``max_gap`` words, after a comma or dash (or right away), and
+        ending its clause: "months later, a few months later," but not "big data, big data education"."""
         if self.document_level:
             return
         words = context.words(segment)
         text = segment.text
+        lowered = [w for _, _, w in words]
         covered_until = -1
-        for second in range(len(words)):
-            if second < covered_until:
-                continue
-            for n in range(min(self.max_words, len(words) - second), self.min_words - 1, -1):
-                gram = [w for _, _, w in words[second:second + n]]
-                lowest = max(0, second - n - self.max_gap)
-                for first in range(second - n, lowest - 1, -1):
-                    if [w for _, _, w in words[first:first + n]] == gram and self._counts(words, text, second, n):
-                        start, end = words[second][0], words[second + n - 1][1]
-                        if not self.excepted(text, start, end, segment.index):
-                            yield Hit(segment.index, start, end, (), self.format_message(text[start:end]))
-                            covered_until = second + n
-                        break
-                else:
+        for n in range(min(self.max_words, len(words) // 2), self.min_words - 1, -1):
+            last_seen: dict[tuple[str, ...], int] = {}
+            for second in range(len(words) - n + 1):
+                gram = tuple(lowered[second:second + n])
+                first = last_seen.get(gram)
+                last_seen[gram] = second
+                if first is None or second < first + n or second - first - n > self.max_gap:
                     continue
-                break
+                if second < covered_until or not self._counts(words, text, second, n):
+                    continue
+                if not self._looks_doubled(text, words, first, second, n):
+                    continue
+                start, end = words[second][0], words[second + n - 1][1]
+                if not self.excepted(text, start, end, segment.index):
+                    covered_until = second + n
+                    yield Hit(segment.index, start, end, (), self.format_message(text[start:end]))
+
+    @staticmethod
+    def _looks_doubled(text: str, words: list[tuple[int, int, str]], first: int, second: int, n: int) -> bool:
+        between = text[words[first + n - 1][1]:words[second][0]]
+        after = text[words[second + n - 1][1]:].lstrip()
+        if not between.strip():
+            return True  # "the talks the talks"
+        return any(mark in between for mark in ",;—–-(") and (not after or after[0] in ",.;:!?)—–\"'”’")
 
     def match_document(self, context: Any) -> Iterable[Hit]:
         """Phrases of ``min_words`` words repeated from the previous ``window`` sentences."""
