@@ -49,7 +49,7 @@ def rule_descriptor(rule_id: str, findings: list[Finding]) -> dict[str, Any]:
         "defaultConfiguration": {"level": LEVELS[worst.severity.value]},
         "properties": {"tags": ["translation-quality", *categories], "origin": first.origin},
     }
-    links = sorted({f.link for f in findings if f.link})
+    links = sorted({f.link for f in findings if f.link.startswith(("https://", "http://"))})
     if links:
         descriptor["helpUri"] = links[0]
     return descriptor
