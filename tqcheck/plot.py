@@ -48,6 +48,10 @@ def plot_report(report: "Report", figsize: tuple[float, float] = (11.0, 3.8), **
     else:
         findings_axis.text(0.5, 0.5, "no findings", ha="center", va="center", color="#57606a")
         findings_axis.set_yticks([])
+    from matplotlib.ticker import MaxNLocator
+
+    scores_axis.yaxis.set_major_locator(MaxNLocator(integer=True))
+    findings_axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     findings_axis.set_xlabel("findings")
     findings_axis.set_title("Findings by MQM category", fontsize=10)
     return figure
