@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -73,6 +74,17 @@ def test_seed_fails_at_fail_on_major_and_reports_are_byte_identical(
     data = json.loads(outputs[0][0])
     rules = {f["rule_id"] for f in data["findings"] if f["severity"] in ("major", "critical")}
     assert any("Striptease" in rule for rule in rules), rules
+    # every finding points at its text in the original file
+    lines = (repository / "articles" / "seed.txt").read_text(encoding="utf-8").split("\n")
+    for finding in data["findings"]:
+        if finding["line"] == finding["end_line"]:
+            text = lines[finding["line"] - 1][finding["column"] - 1:finding["end_column"] - 1]
+            assert text == finding["matched"], finding
+    # the real pipeline's SARIF is valid SARIF 2.1.0
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    errors = list(validator.iter_errors(json.loads(outputs[0][1])))
+    assert not errors, errors[0]
 
 
 def test_baselined_seed_passes_and_a_new_bad_sentence_fails_alone(
