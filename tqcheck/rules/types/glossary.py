@@ -69,6 +69,8 @@ class GlossaryRule(Rule):
         text = segment.text
         if self.table is not None:
             for start, end, suggestions in self.table.find(self, text, segment.index):
+                if text[start:end] in {t["target"] for t in self.terms}:
+                    continue  # "COGAT" is the term itself even if "Cogat" is forbidden
                 if not self.excepted(text, start, end, segment.index):
                     message = self.format_message(text[start:end], " or ".join(suggestions))
                     yield Hit(segment.index, start, end, tuple(suggestions), message)

@@ -15,6 +15,9 @@ not no more most less very also just only even still up down out off again once 
 such what which who whom whose when where why how if while one two said says say
 """.split())
 
+#: Words that may stand between a phrase and its repeat ("months later, a few months later").
+GAP_WORDS = STOPWORDS | frozenset("few several couple nearly almost around roughly exactly precisely".split())
+
 
 class RepetitionRule(Rule):
     """Flags a phrase repeated within a few words (scope: sentence) or in the next sentences (scope: document)."""
@@ -82,6 +85,9 @@ class RepetitionRule(Rule):
                     continue
                 if not self._looks_doubled(text, words, first, second, n):
                     continue
+                if any(tuple(lowered[i:i + n]) == gram for i in range(len(words) - n + 1)
+                       if i not in (first, second) and abs(i - second) >= n and abs(i - first) >= n):
+                    continue  # a list of parallel items ("X of big data, Y of big data, Z of big data")
                 start, end = words[second][0], words[second + n - 1][1]
                 if not self.excepted(text, start, end, segment.index):
                     covered_until = second + n
@@ -91,9 +97,13 @@ class RepetitionRule(Rule):
     def _looks_doubled(text: str, words: list[tuple[int, int, str]], first: int, second: int, n: int) -> bool:
         between = text[words[first + n - 1][1]:words[second][0]]
         after = text[words[second + n - 1][1]:].lstrip()
-        if not between.strip():
-            return True  # "the talks the talks"
-        return any(mark in between for mark in ",;—–-(") and (not after or after[0] in ",.;:!?)—–\"'”’")
+        if any(w not in GAP_WORDS for _, _, w in words[first + n:second]):
+            return False  # content words between: two parallel phrases, not a doubled one
+        if not between.strip() and n >= 3:
+            return True  # "the ministry said that the ministry said that"
+        if after and after[0] not in ",.;:!?)—–\"'”’":
+            return False  # the repeat must end its clause
+        return not between.strip() or any(mark in between for mark in ",;—–-(")
 
     def match_document(self, context: Any) -> Iterable[Hit]:
         """Phrases of ``min_words`` words repeated from the previous ``window`` sentences."""

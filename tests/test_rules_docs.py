@@ -1,0 +1,33 @@
+"""docs/rules.md is generated from the rules themselves and must be current; its glossary example works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tqcheck.rules import RuleCheck, load_paths, run_examples
+from tqcheck.rules.docs import GLOSSARY_EXAMPLE, main, render
+from tqcheck.rules.examples import example_document
+
+
+def test_docs_page_is_current() -> None:
+    assert main(["--check"]) == 0, "docs/rules.md is stale: run python -m tqcheck.rules.docs"
+
+
+def test_docs_show_one_example_of_every_type() -> None:
+    from tqcheck.rules.types import RULE_TYPES
+
+    text = render()
+    for name in RULE_TYPES:
+        section = text.split(f"### `{name}`", 1)[1].split("### ", 1)[0]
+        assert "```yaml" in section and f"extends: {name}" in section
+
+
+def test_glossary_example_in_docs_loads_and_passes(tmp_path: Path) -> None:
+    path = tmp_path / "house" / "Terms.yml"
+    path.parent.mkdir()
+    path.write_text(GLOSSARY_EXAMPLE, encoding="utf-8")
+    ruleset = load_paths([path])
+    assert run_examples(ruleset.rules[0]) == []
+    document = example_document("Defense Secretary Katz spoke.")
+    findings = RuleCheck(ruleset).check(document)
+    assert findings[0].suggestions == ("Defence Minister",)
