@@ -87,6 +87,47 @@ def test_seed_fails_at_fail_on_major_and_reports_are_byte_identical(
     assert not errors, errors[0]
 
 
+def markdown_seed() -> str:
+    """The seed as a Markdown article: front matter, a heading, emphasis, a list and a code block."""
+    paragraphs = SEED.read_text(encoding="utf-8").strip().split("\n")
+    body = []
+    for number, paragraph in enumerate(paragraphs):
+        if number == 2:
+            paragraph = paragraph.replace("surrounded", "*surrounded*").replace("France", "**France**")
+        if number == 4:
+            paragraph = "- " + paragraph
+        body.append(paragraph)
+    return ("---\ntitle: Leaving Gaza\n---\n\n# Leaving *Gaza*\n\n" + "\n\n".join(body[:5])
+            + "\n\n```\nexports striptease in code\n```\n\n" + "\n\n".join(body[5:]) + "\n")
+
+
+def test_markdown_annotations_point_at_the_original_text(
+        repository: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = repository / "articles" / "seed-md.md"
+    path.write_text(markdown_seed(), encoding="utf-8")
+    result = invoke(repository, monkeypatch, "check", "articles/seed-md.md", "--exit-zero",
+                    "--format", "json=-", "--format", "github=reports/seed-md.github")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    striptease = [f for f in data["findings"] if f["matched"] == "striptease"]
+    assert len(striptease) == 1  # the one in the code block is not checked
+    checked = 0
+    for finding in data["findings"]:
+        if finding["line"] != finding["end_line"]:
+            continue
+        text = lines[finding["line"] - 1][finding["column"] - 1:finding["end_column"] - 1]
+        assert text.replace("*", "") == finding["matched"].replace("*", ""), finding
+        checked += 1
+    assert checked >= 10
+    annotations = (repository / "reports" / "seed-md.github").read_text(encoding="utf-8").splitlines()
+    assert len(annotations) == len(data["findings"])
+    first = next(a for a in annotations if "StripteaseForStrip" in a)
+    finding = striptease[0]
+    assert first.startswith(f"::error file=articles/seed-md.md,line={finding['line']},col={finding['column']},")
+    assert lines[finding["line"] - 1][finding["column"] - 1:].startswith("striptease")
+
+
 def test_baselined_seed_passes_and_a_new_bad_sentence_fails_alone(
         repository: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = invoke(repository, monkeypatch, "baseline", "create", "articles/seed.txt",
