@@ -175,3 +175,17 @@ def test_sample_seed_findings():
     assert {("s3", "Source.Number"), ("s4", "Source.Untranslated"), ("s5", "Source.Placeholder"),
             ("s7", "Source.Length")} <= found
     assert not {u for u, _ in found} & {"s2", "s6", "s8", "s9"}
+
+
+def test_glossary_terms_required_by_the_source_term(tmp_path):
+    """The `glossary` setting's required target terms apply to bilingual files (rules' glossary type)."""
+    import tqcheck
+
+    glossary = tmp_path / "terms.csv"
+    glossary.write_text("source,target\nStreifen,strip\n", encoding="utf-8")
+    pairs = tmp_path / "gaza.de-en.tsv"
+    pairs.write_text("id\tsource\ttarget\ng1\tDer belagerte Streifen.\tThe besieged band.\n"
+                     "g2\tDer Streifen.\tThe strip.\n", encoding="utf-8")
+    report = tqcheck.check(pairs, grammar="none", fluency=False, glossary=[str(glossary)])
+    found = [(f.unit_id, f.category) for f in report.findings if f.rule_id.startswith("glossary.")]
+    assert found == [("g1", "terminology")]
