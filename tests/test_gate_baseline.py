@@ -79,8 +79,14 @@ def test_apply_baseline_keeps_only_new_findings_and_reports_fixed(article: Path,
     report, diff = apply_baseline(run([article]), baseline)
     assert [(f.rule_id, f.line, f.matched) for f in report.findings] == [("Demo.Exports", 7, "exports")]
     assert (diff.new, diff.known) == (1, 2)
-    assert [(e["rule_id"], e["line"]) for e in diff.fixed] == [("Demo.Exports", 5)]
+    assert [(e["file"], e["rule_id"], e["line"]) for e in diff.fixed] == [(str(article), "Demo.Exports", 5)]
     assert diff.describe("b.json") == "baseline b.json: 1 new, 2 known, 1 fixed"
+    from tqcheck.config import Settings
+    from tqcheck.gate import decide
+
+    outcome = decide(report, Settings(), diff)
+    assert outcome.notes == ["baseline: 1 new, 2 known, 1 fixed",
+                             f"fixed: {article}:5: Demo.Exports 'exports' (was in the baseline, no longer found)"]
     assert report.documents and report.scores  # the rest of the report is kept
 
 

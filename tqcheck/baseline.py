@@ -173,7 +173,7 @@ def apply_baseline(report: Report, baseline: Baseline) -> tuple[Report, Baseline
             known += 1
         else:
             new_findings.append(finding)
-    checked = {baseline_path_key(d.path, base_dir) for d in report.documents}
+    checked = {baseline_path_key(d.path, base_dir): d.path for d in report.documents}
     fixed: list[dict[str, Any]] = []
     leftover = Counter({k: v for k, v in remaining.items() if v > 0})
     for entry in sorted(baseline.entries, key=lambda e: (e["file"], e.get("line", 0), e.get("column", 0),
@@ -181,7 +181,7 @@ def apply_baseline(report: Report, baseline: Baseline) -> tuple[Report, Baseline
         key = (entry["file"], entry["fingerprint"])
         if entry["file"] in checked and leftover[key] > 0:
             leftover[key] -= 1
-            fixed.append(entry)
+            fixed.append({**entry, "file": checked[entry["file"]]})  # named as on the command line
     filtered = Report(list(report.documents), new_findings, dict(report.scores), signature=dict(report.signature),
                       notices=list(report.notices), flag_threshold=report.flag_threshold)
     return filtered, BaselineDiff(new=len(new_findings), known=known, fixed=fixed)

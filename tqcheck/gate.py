@@ -38,10 +38,13 @@ class GateOutcome:
     passed: bool
     exit_code: int
     reasons: list[str] = field(default_factory=list)
+    #: Information for the user that is not a failure (baseline comparison, fixed findings).
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The outcome as a plain dictionary (for JSON)."""
-        return {"passed": self.passed, "exit_code": self.exit_code, "reasons": list(self.reasons)}
+        return {"passed": self.passed, "exit_code": self.exit_code, "reasons": list(self.reasons),
+                "notes": list(self.notes)}
 
 
 def penalty_per_1000_words(findings: list[Finding], words: int) -> float:
@@ -172,7 +175,23 @@ def decide(report: Report, settings: Settings, diff: "BaselineDiff | None" = Non
     reasons += _max_findings_reasons(report, _group(report, settings_of, "max_findings"), new)
     reasons += _max_penalty_reasons(report, settings_of)
     passed = not reasons
-    return GateOutcome(passed=passed, exit_code=0 if passed or settings.exit_zero else 1, reasons=reasons)
+    return GateOutcome(passed=passed, exit_code=0 if passed or settings.exit_zero else 1, reasons=reasons,
+                       notes=baseline_notes(diff, settings.baseline) if diff is not None else [])
 
 
-__all__ = ["GateOutcome", "decide", "penalty_per_1000_words", "GATE_KEYS"]
+#: Fixed baseline entries listed one by one before the rest are counted.
+MAX_FIXED_NOTES = 20
+
+
+def baseline_notes(diff: "BaselineDiff", path: str = "") -> list[str]:
+    """``baseline FILE: 1 new, 12 known, 2 fixed`` and one line per fixed finding."""
+    notes = [diff.describe(path)]
+    for entry in diff.fixed[:MAX_FIXED_NOTES]:
+        notes.append(f"fixed: {entry['file']}:{entry.get('line', '?')}: {entry['rule_id']} "
+                     f"{entry.get('matched', '')!r} (was in the baseline, no longer found)")
+    if len(diff.fixed) > MAX_FIXED_NOTES:
+        notes.append(f"fixed: ... and {len(diff.fixed) - MAX_FIXED_NOTES} more")
+    return notes
+
+
+__all__ = ["GateOutcome", "decide", "penalty_per_1000_words", "baseline_notes", "GATE_KEYS"]
