@@ -61,7 +61,11 @@ def annotation(finding: Finding) -> str:
 
 @register
 class GithubWriter(Writer):
-    """Workflow annotation commands, one line per finding, in report order."""
+    """Workflow annotation commands, one line per finding, worst severity first, then in report order.
+
+    GitHub shows a limited number of annotations per step and job (10 errors and 10 warnings
+    per step, 50 per job, as documented in actions/toolkit), so the most severe come first.
+    """
 
     name = "github"
     extension = ".txt"
@@ -69,4 +73,5 @@ class GithubWriter(Writer):
 
     def render(self, report: Report) -> str:
         """Every annotation, each on its own line."""
-        return "".join(annotation(f) + "\n" for f in report.findings)
+        ordered = sorted(report.findings, key=lambda f: -f.severity.rank)  # stable: report order within a severity
+        return "".join(annotation(f) + "\n" for f in ordered)
