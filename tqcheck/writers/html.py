@@ -97,11 +97,11 @@ def highlight(text: str, findings: Iterable[Finding]) -> str:
     return "".join(parts)
 
 
-def finding_item(finding: Finding) -> str:
-    """One finding as a list item: severity, rule, message and suggestions."""
+def finding_item(finding: Finding, whole: bool = False) -> str:
+    """One finding as a list item: severity, rule, matched text (unless ``whole`` sentence), message, fixes."""
     fix = (f' <span class="tqc-fix">→ {escape(" / ".join(finding.suggestions))}</span>'
            if finding.suggestions else "")
-    matched = f" “{escape(finding.matched)}”" if finding.matched and len(finding.matched) < 60 else ""
+    matched = f" “{escape(finding.matched)}”" if finding.matched and not whole and len(finding.matched) < 60 else ""
     return (f'<li><span class="tqc-sev tqc-{finding.severity.value}">{escape(finding.severity.value)}</span>'
             f"<code>{escape(finding.rule_id)}</code>{matched}: {escape(finding.message)}{fix}</li>")
 
@@ -116,7 +116,7 @@ def segment_row(report: Report, rank: int, segment: Segment) -> str:
     unit = f"<br>unit {escape(segment.unit_id)}" if segment.unit_id else ""
     spans = [f for f in findings if not is_whole_segment(f, segment)]
     source = f'<div class="tqc-source">{escape(segment.source)}</div>' if segment.source else ""
-    items = "".join(finding_item(f) for f in findings)
+    items = "".join(finding_item(f, is_whole_segment(f, segment)) for f in findings)
     listing = f'<ul class="tqc-findings">{items}</ul>' if items else ""
     return (f'<tr><td class="tqc-rank">{rank}</td><td class="tqc-where">{where}{unit}</td>'
             f'<td><span class="tqc-score" style="background:{score_colour(score)}">{escape(shown)}</span></td>'
