@@ -23,6 +23,7 @@ from tqcheck.writers.github import escape_data, escape_property
 from test_gate_support import LengthScorer, WordCheck, run
 
 SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
+REPORT_SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "schemas" / "tqcheck-report-1.json"
 MACHINE_FORMATS = ("json", "jsonl", "sarif", "github", "junit", "junit-sentences")
 
 ARTICLE = (
@@ -222,6 +223,30 @@ def test_json_document_has_summary_signature_segments_and_findings(article: Path
     assert [f["fingerprint"] for f in data["findings"]] == fingerprints(report)
     assert set(data["findings"][0]) >= {"rule_id", "severity", "category", "file", "line", "column",
                                         "end_line", "end_column", "matched", "message", "suggestions"}
+
+
+def report_validator(definition: str = "") -> jsonschema.Draft7Validator:
+    schema = json.loads(REPORT_SCHEMA.read_text(encoding="utf-8"))
+    if definition:
+        schema = {**schema, "$ref": f"#/definitions/{definition}"}
+        for key in ("required", "properties", "additionalProperties", "type"):
+            schema.pop(key)
+    return jsonschema.Draft7Validator(schema)
+
+
+def test_json_and_jsonl_follow_the_documented_schema(article: Path) -> None:
+    report = run([article])
+    errors = list(report_validator().iter_errors(json.loads(get_writer("json").render(report))))
+    assert not errors, errors[0]
+    unscored = json.loads(get_writer("json").render(run([article], scored=False)))
+    assert not list(report_validator().iter_errors(unscored))
+    finding = report_validator("finding")
+    for line in get_writer("jsonl").render(report).splitlines():
+        errors = list(finding.iter_errors(json.loads(line)))
+        assert not errors, errors[0]
+    bad = json.loads(get_writer("jsonl").render(report).splitlines()[0])
+    bad["severity"] = "blocker"
+    assert list(finding.iter_errors(bad))
 
 
 def test_jsonl_is_one_finding_per_line(article: Path) -> None:

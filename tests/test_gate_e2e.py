@@ -85,6 +85,11 @@ def test_seed_fails_at_fail_on_major_and_reports_are_byte_identical(
     validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
     errors = list(validator.iter_errors(json.loads(outputs[0][1])))
     assert not errors, errors[0]
+    # the real pipeline's JSON follows the documented schema
+    report_schema = json.loads((Path(__file__).resolve().parent.parent / "docs" / "schemas"
+                                / "tqcheck-report-1.json").read_text(encoding="utf-8"))
+    errors = list(jsonschema.Draft7Validator(report_schema).iter_errors(data))
+    assert not errors, errors[0]
 
 
 def markdown_seed() -> str:
