@@ -77,14 +77,15 @@ def _fail_on_reasons(report: Report, groups: dict[Any, list[Document]], new: str
             continue
         level = Severity.parse(threshold)
         files = {d.path for d in documents}
-        counts = Counter(f.severity for f in report.findings
-                         if f.file in files and f.severity.rank >= level.rank)
-        if not counts:
+        failing = [f for f in report.findings if f.file in files and f.severity.rank >= level.rank]
+        if not failing:
             continue
+        counts = Counter(f.severity for f in failing)
         parts = [f"{counts[s]} {s.value}" for s in sorted(counts, key=lambda s: -s.rank)]
         listed = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
         noun = "finding" if sum(counts.values()) == 1 else "findings"
-        reasons.append(f"{listed} {new}{noun} at --fail-on {level.value}{_where(sorted(files), _all(report, files))}")
+        where = _where(sorted({f.file for f in failing}), _all(report, files))
+        reasons.append(f"{listed} {new}{noun} at --fail-on {level.value}{where}")
     return reasons
 
 
