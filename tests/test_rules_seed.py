@@ -25,7 +25,7 @@ def findings():
     ("mt.SurroundedForBesieged", "surrounded"),
     ("mt.ExportOfPeople", "exports"),
     ("mt.ExportOfPeople", "export"),
-    ("mt.OccupiedForTookIn", "has occupied"),
+    ("mt.OccupiedForTookIn", "occupied"),
     ("mt.NumberBeforeCountry", "170 Germany"),
     ("mt.DefenseSecretaryForMinister", "Defense Secretary"),
     ("mt.RepeatedPhrase", "months later"),
@@ -43,5 +43,9 @@ def test_seed_error_is_caught(findings, rule_id: str, matched: str) -> None:
 
 def test_seed_findings_carry_suggestions_and_positions(findings) -> None:
     export = next(f for f in findings if f.rule_id == "mt.ExportOfPeople")
-    assert export.suggestions and export.line >= 1 and export.column >= 1
+    assert export.suggestions == ("exits",) and export.line == 1 and export.column == 98
+    strip = next(f for f in findings if f.rule_id == "mt.StripteaseForStrip")
+    assert strip.suggestions == ("strip",) and strip.severity.value == "critical"
+    occupied = next(f for f in findings if f.rule_id == "mt.OccupiedForTookIn")
+    assert occupied.suggestions == ("taken in",)
     assert all(f.origin == "rules" for f in findings)
