@@ -18,6 +18,7 @@ def test_off_without_a_model_says_so_once():
     frame = pd.DataFrame({"source": ["Eins.", "Zwei."], "target": ["One.", "Two."]})
     report = tqcheck.check_frame(frame, **FAST)
     assert report.notices.count(OFF_NOTICE) == 1
+    assert "similarity" not in report.to_frame().columns and report.similarity == {}
     assert not any(f.rule_id == "Source.Meaning" for f in report.findings)
     assert not make_meaning_check(Settings()).available
 
@@ -50,8 +51,11 @@ def test_similarity_on_english_pairs_with_the_offline_model():
     })
     with tqcheck.Checker(crosslingual_model=model, **FAST) as checker:
         report = checker.check_frame(frame, id="id")
-        source_check = checker.pipeline._source_check
-        similarity = {seg.unit_id: source_check.similarity[(seg.file, seg.index)] for seg in report.segments}
+        again = checker.check_frame(frame.head(1), id="id", name="<other>")
+    table = report.to_frame().set_index("unit_id")
+    assert list(table.columns[table.columns.get_loc("fluency"):][:2]) == ["fluency", "similarity"]
+    similarity = table["similarity"].to_dict()
+    assert len(again.similarity) == 1 and "meaning 1.00" in again._repr_html_()
     assert similarity["same"] > 0.99
     assert similarity["paraphrase"] > 0.6
     assert similarity["unrelated"] < 0.3

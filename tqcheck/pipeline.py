@@ -95,8 +95,12 @@ class Pipeline:
             found, scored = self.check_document(document, progress)
             findings.extend(found)
             scores.update(scored)
+        paths = {d.path for d in documents}
+        similarity = {k: v for k, v in (getattr(self._source_check, "similarity", None) or {}).items()
+                      if k[0] in paths}
         return Report(list(documents), findings, scores, signature=self.signature(),
-                      notices=self.notices(), flag_threshold=self.settings.flag_threshold)
+                      notices=self.notices(), flag_threshold=self.settings.flag_threshold,
+                      similarity=similarity)
 
     def notices(self) -> list[str]:
         """Once-only messages from the checks and the scorer, in order, without repeats."""

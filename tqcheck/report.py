@@ -35,6 +35,8 @@ class Report:
     signature: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     flag_threshold: float = 0.5
+    #: Cross-lingual source/target similarity by (file, segment index), when a model measured it.
+    similarity: dict[tuple[str, int], float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.findings = sorted(self.findings, key=lambda f: f.sort_key)
@@ -119,7 +121,11 @@ class Report:
         """The sentence table as a pandas DataFrame, ranked worst first."""
         import pandas as pd
 
-        return pd.DataFrame(self.rows(), columns=list(SEGMENT_COLUMNS))
+        frame = pd.DataFrame(self.rows(), columns=list(SEGMENT_COLUMNS))
+        if self.similarity:  # the adequacy signal, beside fluency
+            frame.insert(frame.columns.get_loc("fluency") + 1, "similarity",
+                         [self.similarity.get((f, s)) for f, s in zip(frame["file"], frame["segment"])])
+        return frame
 
     def findings_frame(self) -> "pd.DataFrame":
         """One row per finding (the flat ``Finding.to_dict()`` shape)."""

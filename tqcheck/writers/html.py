@@ -50,6 +50,7 @@ STYLE = """
 .tqc .tqc-sev.tqc-minor{background:#9a6700}
 .tqc code{font-size:11px;color:#57606a}
 .tqc .tqc-fix{color:#1a7f37}
+.tqc .tqc-sim{font-size:11px;color:#57606a;margin-top:3px;white-space:nowrap}
 .tqc .tqc-more{color:#57606a;font-size:12px;margin-top:6px}
 """
 
@@ -106,6 +107,15 @@ def finding_item(finding: Finding, whole: bool = False) -> str:
             f"<code>{escape(finding.rule_id)}</code>{matched}: {escape(finding.message)}{fix}</li>")
 
 
+def similarity_note(report: Report, segment: Segment) -> str:
+    """The cross-lingual similarity under the score badge, when it was measured."""
+    value = getattr(report, "similarity", {}).get((segment.file, segment.index))
+    if value is None:
+        return ""
+    return (f'<div class="tqc-sim" title="cross-lingual similarity of source and target">'
+            f"meaning {value:.2f}</div>")
+
+
 def segment_row(report: Report, rank: int, segment: Segment) -> str:
     """One table row: rank, place, score badge, highlighted sentence, source and findings."""
     findings = report.findings_for(segment)
@@ -119,7 +129,8 @@ def segment_row(report: Report, rank: int, segment: Segment) -> str:
     items = "".join(finding_item(f, is_whole_segment(f, segment)) for f in findings)
     listing = f'<ul class="tqc-findings">{items}</ul>' if items else ""
     return (f'<tr><td class="tqc-rank">{rank}</td><td class="tqc-where">{where}{unit}</td>'
-            f'<td><span class="tqc-score" style="background:{score_colour(score)}">{escape(shown)}</span></td>'
+            f'<td><span class="tqc-score" style="background:{score_colour(score)}">{escape(shown)}</span>'
+            f"{similarity_note(report, segment)}</td>"
             f'<td><div class="tqc-text">{highlight(segment.text, spans)}</div>{source}{listing}</td></tr>')
 
 
