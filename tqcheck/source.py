@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
@@ -454,7 +455,11 @@ def script_of(text: str) -> str:
     return "" if script == "Latin" else script
 
 
+@lru_cache(maxsize=4096)
 def _script(ch: str) -> str:
+    """The script of a letter (Hiragana and Katakana count as Han; Latin when not a listed script)."""
+    if ch < "\u0250":  # Basic Latin to Latin Extended-B
+        return "Latin"
     for name, pattern in SCRIPT_RES.items():
         if pattern.match(ch):
             return "Han" if name in ("Hiragana", "Katakana") else name
@@ -501,6 +506,16 @@ def untranslated(segment: Segment, source: str, language: str = "") -> Iterable[
                               engine="tqcheck.source")
 
 
+@lru_cache(maxsize=1)
+def _wordfreq_languages() -> frozenset[str]:
+    """Languages wordfreq has word lists for (read once)."""
+    try:
+        from wordfreq import available_languages
+    except ImportError:  # pragma: no cover - a dependency of tqcheck
+        return frozenset()
+    return frozenset(available_languages())
+
+
 def reads_as(text: str, language: str) -> str:
     """The source language's name when most words of ``text`` are words of it rather than English."""
     if not language or language == "en":
@@ -508,12 +523,10 @@ def reads_as(text: str, language: str) -> str:
     words = [w.lower() for w in WORD_RE.findall(text) if len(w) >= 3]
     if len(words) < 3:
         return ""
-    try:
-        from wordfreq import available_languages, zipf_frequency
-    except ImportError:  # pragma: no cover - a dependency of tqcheck
+    if language not in _wordfreq_languages():
         return ""
-    if language not in available_languages():
-        return ""
+    from wordfreq import zipf_frequency
+
     foreign = sum(1 for w in words if zipf_frequency(w, language) > zipf_frequency(w, "en") + 1.0)
     if foreign / len(words) < 0.6:
         return ""
