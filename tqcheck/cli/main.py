@@ -247,7 +247,7 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
         if changed_only:
             from tqcheck.vcs import changed_files
 
-            targets = changed_files(base_ref, targets)
+            targets = changed_files(base_ref, targets, include=settings.include, exclude=settings.exclude)
             if not targets:
                 if not quiet:
                     click.echo("tqcheck: no changed files to check", err=True)
@@ -264,6 +264,9 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
         from tqcheck.gate import decide
 
         outcome = decide(report, settings, diff)
+        if not quiet:
+            for note in outcome.notes:
+                click.echo(f"tqcheck: {note}", err=True)
         for reason in outcome.reasons:
             click.echo(f"tqcheck: gate: {reason}", err=True)
     sys.exit(outcome.exit_code)
