@@ -249,3 +249,12 @@ def test_cli_exits_2_with_one_line_for_a_malformed_file(tmp_path):
     assert f"{path}:1: no source column 'source'" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_files_translated_into_another_language_are_refused(tmp_path):
+    xliff = write(tmp_path, "fr.xlf", XLIFF12.replace('target-language="en"', 'target-language="fr-FR"'))
+    with pytest.raises(InputError, match=r"in French \(target-language 'fr-FR'\); tqcheck checks English targets"):
+        load(xliff)
+    po = write(tmp_path, "de.po", PO.replace("Language: en", "Language: de_DE"))
+    with pytest.raises(InputError, match="in German"):
+        load(po)

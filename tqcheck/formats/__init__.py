@@ -213,6 +213,15 @@ def base_language(code: str) -> str:
     return re.split(r"[-_@.]", code.strip().lower(), maxsplit=1)[0] if code else ""
 
 
+def require_english_target(path: str, language: str, where: str) -> None:
+    """InputError unless ``language`` (the file's declared target language) is empty or English."""
+    code = base_language(language)
+    if code and code != "en":
+        name = LANGUAGE_NAMES.get(code, code)
+        raise InputError(f"the translations are in {name} ({where} {language!r}); tqcheck checks English targets",
+                         path=path)
+
+
 def language_pair_from_name(path: str) -> tuple[str, str]:
     """(source, target) languages named in a file name like ``notes.de-en.tsv`` (empty when absent)."""
     stem = Path(path).name
@@ -221,4 +230,4 @@ def language_pair_from_name(path: str) -> tuple[str, str]:
 
 
 __all__ = ["Unit", "bilingual_document", "align", "xml_content_chars", "element_unit", "xml_error",
-           "base_language", "language_pair_from_name", "line_offsets", "setting", "LANGUAGE_NAMES"]
+           "base_language", "language_pair_from_name", "require_english_target", "line_offsets", "setting", "LANGUAGE_NAMES"]

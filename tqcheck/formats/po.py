@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from tqcheck.document import Document
 from tqcheck.errors import InputError
-from tqcheck.formats import Unit, base_language, bilingual_document, setting
+from tqcheck.formats import Unit, base_language, bilingual_document, require_english_target, setting
 from tqcheck.inputs import decode
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
                          line=int(found.group(1)) if found else None) from None
     except Exception as exc:
         raise InputError(f"malformed PO: {exc}", path=path) from None
+    require_english_target(path, _header_field(store, "Language"), "header Language")
     starts = [m.end() - 1 for m in MSGSTR_RE.finditer(text)]
     units = []
     position = 0

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from tqcheck.document import Document
 from tqcheck.errors import InputError
-from tqcheck.formats import (Unit, base_language, bilingual_document, element_unit, line_offsets, setting,
-                             xml_error)
+from tqcheck.formats import (Unit, base_language, bilingual_document, element_unit, line_offsets,
+                             require_english_target, setting, xml_error)
 from tqcheck.inputs import decode
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
         store = xliff2.Xliff2File.parsestring(data) if is_xliff2(text) else xliff.xlifffile.parsestring(data)
     except Exception as exc:  # lxml.etree.XMLSyntaxError, ValueError from translate-toolkit
         raise xml_error(path, exc) from None
+    require_english_target(path, store.gettargetlanguage() or "", "target-language" if not is_xliff2(text)
+                           else "trgLang")
     lines = line_offsets(text)
     units = []
     for unit in store.units:
