@@ -14,9 +14,11 @@ from tqcheck.rules.types.phrases import INFLECT_KEY, PhraseTable, inflect_mode
 class ContextRule(Rule):
     """Flags `tokens` (or `swap` keys) only when a `near` word is close by or the document is about `topic`.
 
-    Word lists only (no model): the rule fires when a token occurs within `window` words of a `near`
+    Word lists, no model: the rule fires when a token occurs within `window` words of a `near`
     word in the same sentence, or anywhere in a document that mentions at least `topic_min` distinct
     `topic` words; `unless_near` and `unless_topic` veto it. Words ending in `*` match any ending.
+    Optionally, `semantic_topic` also lets it fire when the sentence is close in meaning to a topic
+    description (the MiniLM model is loaded only then).
     """
 
     type_name = "context"
@@ -32,6 +34,10 @@ class ContextRule(Rule):
         KeySpec("topic", (list,), "Words; a document mentioning `topic_min` distinct ones makes the rule fire."),
         KeySpec("topic_min", (int,), "How many distinct `topic` words the document must mention (default 1)."),
         KeySpec("unless_topic", (list,), "Words; a document mentioning any keeps the rule quiet."),
+        KeySpec("semantic_topic", (str,), "Optional: a description of the topic (\"war, siege and refugees in "
+                "Gaza\"); the rule also fires when the sentence's MiniLM embedding is this close to it. Loads "
+                "the model on first use."),
+        KeySpec("semantic_min", (float,), "Cosine similarity needed for `semantic_topic` (default 0.35)."),
     )
 
     def configure(self, data: Any) -> None:
@@ -48,8 +54,12 @@ class ContextRule(Rule):
         self.unless_near = self._words(data, "unless_near")
         self.topic = self._words(data, "topic")
         self.unless_topic = self._words(data, "unless_topic")
-        if self.near is None and self.topic is None:
-            raise self.error("a context rule needs 'near' or 'topic' (or both)", data)
+        self.semantic_topic = self.optional_text(data, "semantic_topic").strip()
+        self.semantic_min = float(data.get("semantic_min", 0.35))
+        if not -1.0 <= self.semantic_min <= 1.0:
+            raise self.error("semantic_min must be between -1 and 1", data, "semantic_min")
+        if self.near is None and self.topic is None and not self.semantic_topic:
+            raise self.error("a context rule needs 'near', 'topic' or 'semantic_topic'", data)
         self.window = self.number(data, "window", 8)
         self.topic_min = self.number(data, "topic_min", 1, minimum=1)
 
@@ -87,7 +97,7 @@ class ContextRule(Rule):
         starts = [w[0] for w in context.words(segment)]
         for start, end, suggestions in hits:
             near_ok = self.near is not None and self._near(self.near, text, starts, start, end, segment.index)
-            if not (near_ok or topic_ok):
+            if not (near_ok or topic_ok or self._semantic(context, segment)):
                 continue
             if self.unless_near is not None and self._near(self.unless_near, text, starts, start, end,
                                                            segment.index):
@@ -109,6 +119,16 @@ class ContextRule(Rule):
             if distance <= self.window:
                 return True
         return False
+
+    def _semantic(self, context: Any, segment: Any) -> bool:
+        if not self.semantic_topic:
+            return False
+        key = (self.id, "semantic", segment.index)
+        if key not in context.cache:
+            from tqcheck.rules.semantic import similarity
+
+            context.cache[key] = similarity(segment.text, self.semantic_topic) >= self.semantic_min
+        return context.cache[key]
 
     def _topic_count(self, context: Any, pattern: LazyPattern) -> int:
         key = (self.id, pattern.pattern)
