@@ -124,3 +124,12 @@ def test_inflection_agrees_with_lemminflect_when_installed() -> None:
             if verb == "travel":
                 continue  # lemminflect gives British 'travelled'; tqcheck uses American spelling
             assert form in expected.get(tag, (form,)), (verb, tag, form, expected.get(tag))
+
+
+def test_trigger_words_match_possessives(tmp_path: Path) -> None:
+    rule = "extends: context\nmessage: m\ntokens: [Defense Secretary]\nnear: [Israel]\n"
+    findings, _ = run(tmp_path, rule, "Israel's Defense Secretary spoke.")
+    assert [f.matched for f in findings] == ["Defense Secretary"]
+    rule = "extends: pattern\nmessage: m\npattern: \"o'clock a\\\\.m\\\\.\"\ntriggers: [clock]\n"
+    findings, _ = run(tmp_path, rule, "It happened at ten o'clock a.m. sharp.", name="P")
+    assert [f.matched for f in findings] == ["o'clock a.m."]

@@ -62,6 +62,10 @@ class RuleCheck(Check):
         for _, _, word in context.words(segment):
             for rule in self._index.get(word, ()):
                 found[id(rule)] = rule
+            if "'" in word or "’" in word:  # "Gaza's" also triggers rules about "gaza"
+                for part in word.replace("’", "'").split("'"):
+                    for rule in self._index.get(part, ()):
+                        found[id(rule)] = rule
         for rule in self._always:
             found[id(rule)] = rule
         rules = sorted(found.values(), key=lambda r: self._order[id(r)])
