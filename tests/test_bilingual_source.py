@@ -189,3 +189,28 @@ def test_glossary_terms_required_by_the_source_term(tmp_path):
     report = tqcheck.check(pairs, grammar="none", fluency=False, glossary=[str(glossary)])
     found = [(f.unit_id, f.category) for f in report.findings if f.rule_id.startswith("glossary.")]
     assert found == [("g1", "terminology")]
+
+
+def test_xliff2_and_tmx_inline_codes(tmp_path):
+    xliff = tmp_path / "page.xlf"
+    xliff.write_text("""<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="fr" trgLang="en">
+  <file id="f1"><unit id="u1"><segment>
+    <source>Bonjour <pc id="1">le monde</pc>.</source><target>Hello world.</target>
+  </segment></unit></file>
+</xliff>
+""", encoding="utf-8")
+    tmx = tmp_path / "memory.tmx"
+    tmx.write_text("""<?xml version="1.0" encoding="UTF-8"?>
+<tmx version="1.4"><header creationtool="t" creationtoolversion="1" datatype="plaintext" segtype="sentence"
+ adminlang="en" srclang="de" o-tmf="t"/><body>
+<tu tuid="7"><tuv xml:lang="de"><seg>Drei Katzen</seg></tuv>
+<tuv xml:lang="en"><seg>Three <bpt i="1">&lt;b&gt;</bpt>cats<ept i="1">&lt;/b&gt;</ept></seg></tuv></tu>
+</body></tmx>
+""", encoding="utf-8")
+    found = []
+    for path in (xliff, tmx):
+        (document,) = load_documents([str(path)])
+        found += [(f.unit_id, f.rule_id, f.category) for f in SourceCheck(Settings()).check(document)]
+    assert found == [("u1", "Source.Tag", "accuracy/omission"),
+                     ("7", "Source.Tag", "accuracy/addition"), ("7", "Source.Tag", "accuracy/addition")]
