@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, ClassVar, Iterable, Iterator
-
 import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterable, Iterator
 
 import regex
 
@@ -25,6 +23,7 @@ REGEX_TIMEOUT = 0.25
 #: Vale's level names, accepted as aliases of the MQM severities.
 LEVEL_ALIASES = {"suggestion": "minor", "warning": "major", "error": "critical"}
 
+#: A word as rules see it (apostrophes join: "Israel's", "don't").
 WORD = re.compile(r"\w+(?:['’]\w+)*")
 _WORD_START = re.compile(r"\w")
 _WORD_END = re.compile(r"\w$")
@@ -420,7 +419,3 @@ def _shown(value: Any) -> str:
         return "nothing"
     return f"{type(value).__name__} {value!r}"
 
-
-def rule_file_path(path: Path) -> str:
-    """The path shown in messages (as given, with forward slashes)."""
-    return str(path)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-import re
-
 from tqcheck.rules.base import KeySpec, Rule, first_words, phrase_pattern
 from tqcheck.rules.inflect import inflections
 
