@@ -192,3 +192,18 @@ def test_version(runner):
 
     result = cli_runner.invoke(cli, ["--version"])
     assert result.exit_code == 0 and tqcheck.__version__ in result.stdout
+
+
+def test_reports_get_ordinary_permissions(tmp_path):
+    from tqcheck.writers import write_atomic
+
+    umask = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "new.csv", "x")
+        assert (tmp_path / "new.csv").stat().st_mode & 0o777 == 0o644
+        (tmp_path / "kept.csv").write_text("old")
+        (tmp_path / "kept.csv").chmod(0o640)
+        write_atomic(tmp_path / "kept.csv", "new")
+        assert (tmp_path / "kept.csv").stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(umask)

@@ -35,7 +35,8 @@ class Key:
 
 KEYS: tuple[Key, ...] = (
     # inputs
-    Key("include", list, ["*.txt", "*.md", "*.markdown"], "Globs of files checked inside folders.", list_of=str),
+    Key("include", list, ["*.txt", "*.md", "*.markdown", "*.xlf", "*.xliff", "*.po", "*.tmx", "*.srt"],
+        "Globs of files checked inside folders (TSV/CSV only when included explicitly).", list_of=str),
     Key("exclude", list, [], "Globs of files or folders skipped inside folders.", list_of=str),
     # rules
     Key("rules", list, [], "Extra rule files or folders (YAML) loaded after the built-in packs.", list_of=str),

@@ -61,6 +61,16 @@ def get_writer(name: str) -> Writer:
     return _REGISTRY[name]()
 
 
+def _report_mode(path: Path) -> int:
+    """Permissions for a report: the existing file's, else 0666 less the umask (as open() would)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: Path, text: str, *, encoding: str = "utf-8", newline: str | None = None) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename: never half-written."""
     path = Path(path)
@@ -70,6 +80,7 @@ def write_atomic(path: Path, text: str, *, encoding: str = "utf-8", newline: str
     except OSError as exc:
         raise InputError(f"cannot write report: {exc.strerror or exc}", path=str(path)) from None
     try:
+        os.chmod(tmp_name, _report_mode(path))
         with os.fdopen(handle, "w", encoding=encoding, newline=newline) as stream:
             stream.write(text)
             stream.flush()
