@@ -71,7 +71,7 @@ class Segment:
         return Finding(
             rule_id=rule_id,
             message=message,
-            severity=Severity.parse(severity) if isinstance(severity, str) else severity,
+            severity=severity if isinstance(severity, Severity) else Severity.parse(severity),
             category=category,
             origin=origin,
             file=self.file,
@@ -167,7 +167,10 @@ class Document:
 
 
 def rule_matches(rule_id: str, prefix: str) -> bool:
-    """Whether ``rule_id`` is selected by ``prefix`` (``*``, an exact id, or a dotted prefix)."""
-    if prefix in ("*", rule_id):
+    """Whether ``prefix`` selects ``rule_id``: ``*``, the id itself, a dotted prefix (``mt``), or ``mt.False*``."""
+    prefix = prefix.strip()
+    if prefix in ("*", ""):
         return True
-    return rule_id.startswith(prefix if prefix.endswith(".") else prefix + ".")
+    if prefix.endswith("*"):
+        return rule_id.startswith(prefix[:-1])
+    return rule_id == prefix or rule_id.startswith(prefix.rstrip(".") + ".")

@@ -26,6 +26,8 @@ class Severity(str, Enum):
     @classmethod
     def parse(cls, value: str) -> "Severity":
         """Severity from its name; raises ValueError listing the valid names."""
+        if isinstance(value, cls):
+            return value
         try:
             return cls(str(value).strip().lower())
         except ValueError:

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 import regex
 
+from tqcheck.document import rule_matches as matches_prefix
 from tqcheck.errors import RuleError
 from tqcheck.rules.base import COMMON_KEYS, Rule
 from tqcheck.rules.yamlfile import Mapping, line_of, read_yaml
@@ -65,16 +66,6 @@ class RuleSet:
         unmatched = [p for p in enable + disable if not any(matches_prefix(r.id, p) for r in self.rules)]
         used = {r.pack for r in kept}
         return RuleSet(kept, {k: v for k, v in self.packs.items() if k in used}, unmatched)
-
-
-def matches_prefix(rule_id: str, prefix: str) -> bool:
-    """Whether ``prefix`` selects ``rule_id``: the id itself, a dotted prefix (``mt``), or ``mt.False*``."""
-    prefix = prefix.strip()
-    if prefix in ("*", ""):
-        return True
-    if prefix.endswith("*"):
-        return rule_id.startswith(prefix[:-1])
-    return rule_id == prefix or rule_id.startswith(prefix.rstrip(".") + ".")
 
 
 def builtin_rules_dir() -> Path:
