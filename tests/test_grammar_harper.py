@@ -109,3 +109,36 @@ def test_every_harper_kind_maps_to_a_known_category():
 def test_close_is_idempotent(us):
     us.close()
     us.close()
+
+
+def long_document():
+    paragraphs = [" ".join(f"In paragraph {p}, sentence {i} has an mistake and teh typo." for i in range(5))
+                  for p in range(120)]
+    return document_from_text("\n\n".join(paragraphs), "long.txt")
+
+
+def test_two_threads_give_the_same_findings_as_one():
+    from tqcheck.grammar.harper_backend import HarperEngine
+
+    doc = long_document()
+    one = HarperEngine("en-US", threads=1).issues(doc)
+    two_engine = HarperEngine("en-US", threads=2)
+    ticks: list[int] = []
+    two = two_engine.issues(doc, ticks.append)
+    key = lambda i: (i.segment.index, i.start, i.end, i.rule_id, i.message, tuple(i.suggestions))  # noqa: E731
+    assert [key(i) for i in one] == [key(i) for i in two]
+    assert len(one) >= 2 * len(doc.segments)
+    assert sum(ticks) == len(doc.segments)
+
+
+def test_interrupting_a_threaded_check_stops_its_threads():
+    import threading
+
+    from tqcheck.grammar.harper_backend import HarperEngine
+
+    def interrupt(_n: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        HarperEngine("en-US", threads=2).issues(long_document(), interrupt)
+    assert not [t for t in threading.enumerate() if t.name.startswith("tqcheck-harper")]

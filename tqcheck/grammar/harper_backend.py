@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import Future
+from typing import Iterator
+
 from tqcheck.checks import Progress, no_progress
 from tqcheck.document import Document
 from tqcheck.errors import BackendError
-from tqcheck.grammar.base import Issue, harper_mqm, make_blocks
+from tqcheck.grammar.base import Block, Issue, harper_mqm, make_blocks
 
 #: tqcheck dialect -> Harper dialect name (Harper has no New Zealand or South African English).
 HARPER_DIALECTS: dict[str, str] = {
@@ -19,18 +24,26 @@ HARPER_DIALECTS: dict[str, str] = {
 }
 
 #: Characters of text linted in one call (whole paragraphs; bigger calls are not faster).
-BLOCK_CHARS = 20_000
+BLOCK_CHARS = 10_000
+#: Documents of at least this many blocks are linted by two threads.
+PARALLEL_BLOCKS = 3
 
 #: Harper's issues link to its rule list.
 HARPER_LINK = "https://writewithharper.com/docs/rules"
 
 
 class HarperEngine:
-    """Harper's lints for every segment, rule ids ``harper.<LintKind>.<Rule>``."""
+    """Harper's lints for every segment, rule ids ``harper.<LintKind>.<Rule>``.
+
+    With ``threads=2``, documents of three blocks or more are linted by two threads,
+    each with its own ``Linter`` (Harper releases the GIL while linting; a Linter is
+    not thread-safe). One thread is the default: on the shared 2-core benchmark
+    machine two threads were slower and used more memory (docs/benchmarks-grammar.md).
+    """
 
     name = "harper"
 
-    def __init__(self, dialect: str = "en-US") -> None:
+    def __init__(self, dialect: str = "en-US", threads: int | None = None) -> None:
         try:
             import harper
         except ImportError:  # pragma: no cover - harper-py is a dependency
@@ -40,7 +53,10 @@ class HarperEngine:
         harper_name = HARPER_DIALECTS.get(dialect, "AMERICAN")
         if dialect in ("en-NZ", "en-ZA"):
             self.notices.append(f"Harper has no {dialect} dialect: using British English spelling.")
-        self._linter = harper.Linter(getattr(harper.Dialect, harper_name))
+        self._harper_dialect = getattr(harper.Dialect, harper_name)
+        self._linter = harper.Linter(self._harper_dialect)
+        self._spare = None
+        self.threads = max(1, min(2, os.cpu_count() or 1, threads or 1))
 
     def version(self) -> str:
         """``harper-py <version> (<dialect>)``."""
@@ -55,24 +71,67 @@ class HarperEngine:
     def issues(self, document: Document, progress: Progress = no_progress) -> list[Issue]:
         """Harper's issues in ``document``, linted a block of paragraphs at a time."""
         found: list[Issue] = []
-        for block in make_blocks(document.segments, BLOCK_CHARS):
-            by_rule = self._linter.organized_lints(block.text, language="plaintext")
-            for rule, lints in by_rule.items():
-                for lint in lints:
-                    place = block.locate(lint.span.start, lint.span.end)
-                    if place is None:
-                        continue
-                    segment, start, end = place
-                    whole = end - start == lint.span.end - lint.span.start
-                    category, severity = harper_mqm(lint.lint_kind)
-                    found.append(Issue(
-                        segment=segment, start=start, end=end,
-                        rule_id=f"harper.{lint.lint_kind}.{rule}",
-                        message=lint.message, category=category, severity=severity,
-                        engine="harper", suggestions=_suggestions(lint, start, end, segment.text) if whole else [],
-                        link=HARPER_LINK, misspelling=lint.lint_kind == "Spelling" and rule == "SpellCheck"))
-            progress(len({p.segment.index for p in block.pieces}))
+        linted = self._linted(make_blocks(document.segments, BLOCK_CHARS))
+        try:
+            for block, by_rule in linted:
+                found.extend(self._block_issues(block, by_rule))
+                progress(len({p.segment.index for p in block.pieces}))
+        finally:
+            linted.close()  # stops the worker threads at once on an error or Ctrl-C
         return found
+
+    def _block_issues(self, block: Block, by_rule: dict) -> list[Issue]:
+        found: list[Issue] = []
+        for rule, lints in by_rule.items():
+            for lint in lints:
+                place = block.locate(lint.span.start, lint.span.end)
+                if place is None:
+                    continue
+                segment, start, end = place
+                whole = end - start == lint.span.end - lint.span.start
+                category, severity = harper_mqm(lint.lint_kind)
+                found.append(Issue(
+                    segment=segment, start=start, end=end,
+                    rule_id=f"harper.{lint.lint_kind}.{rule}",
+                    message=lint.message, category=category, severity=severity,
+                    engine="harper", suggestions=_suggestions(lint, start, end, segment.text) if whole else [],
+                    link=HARPER_LINK, misspelling=lint.lint_kind == "Spelling" and rule == "SpellCheck"))
+        return found
+
+    def _linted(self, blocks: list[Block]) -> Iterator[tuple[Block, dict]]:
+        """(block, lints by rule) in block order; two threads for long documents."""
+        if self.threads < 2 or len(blocks) < PARALLEL_BLOCKS:
+            for block in blocks:
+                yield block, self._linter.organized_lints(block.text, language="plaintext")
+            return
+        import harper
+
+        if self._spare is None:
+            self._spare = harper.Linter(self._harper_dialect)
+        results: list[Future] = [Future() for _ in blocks]
+        stop = threading.Event()
+
+        def work(linter, start: int) -> None:
+            for i in range(start, len(blocks), 2):
+                if stop.is_set():
+                    return
+                try:
+                    results[i].set_result(linter.organized_lints(blocks[i].text, language="plaintext"))
+                except BaseException as exc:  # handed to the main thread
+                    results[i].set_exception(exc)
+                    return
+
+        workers = [threading.Thread(target=work, args=(linter, n), daemon=True, name=f"tqcheck-harper-{n}")
+                   for n, linter in enumerate((self._linter, self._spare))]
+        for worker in workers:
+            worker.start()
+        try:
+            for block, result in zip(blocks, results):
+                yield block, result.result()
+        finally:
+            stop.set()  # on an error or Ctrl-C: workers stop after their current block
+            for worker in workers:
+                worker.join()
 
     def close(self) -> None:
         """Nothing to release (Harper runs in process)."""
