@@ -210,3 +210,16 @@ def test_server_dies_with_a_killed_parent(tmp_path):
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+@pytest.mark.skipif(not __import__("shutil").which("java"), reason="needs Java")
+def test_local_install_that_is_not_languagetool_fails_with_javas_reason(tmp_path):
+    (tmp_path / "languagetool-server.jar").write_bytes(b"")
+    before = {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "java"}
+    with pytest.raises(BackendError) as error:
+        make_grammar_check(settings(languagetool_path=str(tmp_path)))
+    message = str(error.value)
+    assert "local LanguageTool exited with code 1 while starting: Error: Could not find or load main class" in message
+    assert "\n" not in message
+    after = {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "java"}
+    assert after <= before

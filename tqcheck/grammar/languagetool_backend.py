@@ -212,7 +212,12 @@ class LocalServer:
             return ""
         self._log.seek(0)
         lines = [line.strip() for line in self._log.read().decode("utf-8", "replace").splitlines() if line.strip()]
-        return f": {lines[-1][:160]}" if lines else ""
+        if not lines:
+            return ""
+        # Java's own first error line ("Error: Could not find or load main class ...",
+        # "Exception in thread ...") says more than the last line of a stack trace.
+        errors = [line for line in lines if line.startswith("Error") or "Exception" in line.split(":")[0]]
+        return f": {(errors or lines[-1:])[0][:160]}"
 
     def alive(self) -> bool:
         """Whether the process is running."""
