@@ -11,11 +11,13 @@ real-looking rules fire on real text:
 - COMMA_PARENTHESIS_WHITESPACE (TYPOGRAPHY, whitespace): "word ,";
 - UPPERCASE_SENTENCE_START (CASING, typographical): a sentence starting in lower case.
 
-Failure modes: ``413`` (text over ``max_chars``, as LanguageTool does), ``500``,
+Failure modes: ``413`` (text over ``max_chars``, as LanguageTool does), ``429``
+(rate limit, with ``Retry-After``), ``500``,
 ``timeout`` (answers after ``delay`` seconds), ``malformed`` (truncated JSON),
 ``die`` (drops the connection and stops: in a thread the server shuts down, as
 a process it exits). Failure modes start after ``after`` /v2/check requests
-(so ``after=1`` lets tqcheck's start-up probe through). It stops by itself after
+(so ``after=1`` lets tqcheck's start-up probe through) and last ``times``
+requests (0: for ever). It stops by itself after
 ``lifetime`` seconds, so a test run that crashes leaves nothing behind.
 
 In a test::
@@ -214,7 +216,8 @@ class Handler(BaseHTTPRequestHandler):
             state.requests.append(params)
             count = len(state.requests)
         text = params.get("text", "")
-        mode = state.mode if count > state.after else "ok"
+        failing = count > state.after and (not state.times or count <= state.after + state.times)
+        mode = state.mode if failing else "ok"
         if mode == "die":
             state.die(self)
             return
@@ -226,6 +229,8 @@ class Handler(BaseHTTPRequestHandler):
         elif mode == "413" or len(text) > state.max_chars:
             self._send(413, f"Error: Your text exceeds the limit of {state.max_chars} characters (it's "
                             f"{len(text)} characters). Please submit a shorter text.", "text/plain")
+        elif mode == "429":
+            self._send(429, "Error: Too many requests. Please wait.", "text/plain", {"Retry-After": "0.2"})
         elif mode == "500":
             self._send(500, "Error: Internal Error: java.lang.RuntimeException: Could not check sentence",
                        "text/plain")
@@ -234,9 +239,12 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._send(200, json.dumps(check_response(text, params)))
 
-    def _send(self, status: int, body: str, content_type: str = "application/json") -> None:
+    def _send(self, status: int, body: str, content_type: str = "application/json",
+              headers: dict[str, str] | None = None) -> None:
         data = body.encode("utf-8")
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", f"{content_type}; charset=UTF-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -245,7 +253,8 @@ class Handler(BaseHTTPRequestHandler):
 
 class _State:
     def __init__(self, mode: str, max_chars: int, delay: float, after: int, exit_on_die: bool,
-                 lifetime: float) -> None:
+                 lifetime: float, times: int = 0) -> None:
+        self.times = times
         self.mode = mode
         self.max_chars = max_chars
         self.delay = delay
@@ -274,9 +283,9 @@ class LTServer:
     """The stand-in server on 127.0.0.1 in a background thread (a context manager)."""
 
     def __init__(self, mode: str = "ok", *, port: int = 0, max_chars: int = 20000, delay: float = 0.0,
-                 after: int = 0, lifetime: float = 120.0, exit_on_die: bool = False) -> None:
+                 after: int = 0, times: int = 0, lifetime: float = 120.0, exit_on_die: bool = False) -> None:
         self.httpd = _HTTPServer(("127.0.0.1", port), Handler)
-        self.httpd.state = _State(mode, max_chars, delay, after, exit_on_die, lifetime)
+        self.httpd.state = _State(mode, max_chars, delay, after, exit_on_die, lifetime, times)
         self.httpd.state.stop = self.stop
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -323,17 +332,18 @@ def main() -> None:
     """Run the stand-in as a process (like ``java ... HTTPServer -p PORT``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-p", "--port", type=int, default=8081)
-    parser.add_argument("--mode", default="ok", choices=["ok", "413", "500", "timeout", "malformed", "die"])
+    parser.add_argument("--mode", default="ok", choices=["ok", "413", "429", "500", "timeout", "malformed", "die"])
     parser.add_argument("--max-chars", type=int, default=20000)
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--after", type=int, default=0,
                         help="the failure mode starts after this many /v2/check requests")
+    parser.add_argument("--times", type=int, default=0, help="requests that fail (0: all)")
     parser.add_argument("--lifetime", type=float, default=60.0)
     parser.add_argument("--startup-delay", type=float, default=0.0, help="seconds before listening")
     args = parser.parse_args()
     time.sleep(args.startup_delay)
     server = LTServer(args.mode, port=args.port, max_chars=args.max_chars, delay=args.delay,
-                      after=args.after, lifetime=args.lifetime, exit_on_die=True)
+                      after=args.after, times=args.times, lifetime=args.lifetime, exit_on_die=True)
     print(f"listening on {server.url} pid {os.getpid()}", flush=True)
     server.start()
     server._stopped.wait()

@@ -271,3 +271,24 @@ def test_cli_languagetool_unreachable_exits_2_with_one_line(tmp_path):
     assert result.exit_code == 2
     assert f"LanguageTool unreachable at {url}" in result.output
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_rate_limit_is_waited_out():
+    with LTServer("429", after=1, times=2) as server:
+        check = make_grammar_check(settings_for(server.url))
+        try:
+            findings = check.check(document_from_text(TEXT, "a.txt"))
+        finally:
+            check.close()
+    assert any("languagetool" in f.engine for f in findings)
+    assert len(server.requests) == 4  # probe, two refusals, the answer
+
+
+def test_rate_limit_that_lasts_is_an_error():
+    with LTServer("429", after=1) as server:
+        check = make_grammar_check(settings_for(server.url))
+        try:
+            with pytest.raises(BackendError, match=r"rate-limiting requests \(HTTP 429\)"):
+                check.check(document_from_text(TEXT, "a.txt"))
+        finally:
+            check.close()

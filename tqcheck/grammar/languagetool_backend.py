@@ -33,6 +33,8 @@ URL_ENV = "TQCHECK_LANGUAGETOOL_URL"
 MIN_CHARS = 100
 #: Seconds a local LanguageTool gets to start answering.
 STARTUP_SECONDS = 60.0
+#: Times a rate-limited request (HTTP 429/503) is sent again, after Retry-After or 1, 2, 4 s.
+RATE_LIMIT_RETRIES = 3
 #: Suggestions kept per match (spelling rules can return dozens).
 MAX_SUGGESTIONS = 8
 JAR_NAMES = ("languagetool-server.jar", "LanguageTool.jar", "languagetool.jar")
@@ -83,6 +85,17 @@ class LanguageToolClient:
         return data
 
     def _request(self, method: str, endpoint: str, data: dict | None = None) -> Any:
+        """One API call; a rate limit (HTTP 429/503) is waited out up to RATE_LIMIT_RETRIES times."""
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            try:
+                return self._request_once(method, endpoint, data)
+            except RateLimited as limited:
+                if attempt == RATE_LIMIT_RETRIES:
+                    raise LanguageToolFailure(str(limited)) from None
+                time.sleep(min(limited.wait if limited.wait is not None else 2.0 ** attempt, self.timeout))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _request_once(self, method: str, endpoint: str, data: dict | None = None) -> Any:
         import requests
 
         where = f"{self.base}/{endpoint}"
@@ -99,6 +112,10 @@ class LanguageToolClient:
             if response.status_code == 413:
                 raise LanguageToolFailure(f"LanguageTool at {self.url} refused a text of {len(data['text']) if data else 0}"
                                           " characters as too large (HTTP 413)", too_large=True)
+            if response.status_code in (429, 503):
+                raise RateLimited(
+                    f"LanguageTool at {self.url} is rate-limiting requests (HTTP {response.status_code})",
+                    _retry_after(response.headers.get("Retry-After")))
             if response.status_code != 200:
                 raise LanguageToolFailure(
                     f"LanguageTool at {self.url} answered HTTP {response.status_code}"
@@ -111,6 +128,22 @@ class LanguageToolClient:
     def close(self) -> None:
         """Close the connection pool."""
         self._session.close()
+
+
+class RateLimited(Exception):
+    """HTTP 429 or 503: try again after ``wait`` seconds (None: unknown)."""
+
+    def __init__(self, reason: str, wait: float | None) -> None:
+        super().__init__(reason)
+        self.wait = wait
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds of a ``Retry-After`` header given in seconds (dates are ignored)."""
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _first_line(text: str, limit: int = 160) -> str:
