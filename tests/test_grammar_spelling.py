@@ -117,3 +117,20 @@ def test_lowercase_typo_used_twice_is_still_a_misspelling():
 def test_known_names_list_is_loaded():
     names = known_names()
     assert "COGAT" in names and "UNRWA" in names and "Shalom" in names
+
+
+def test_possessives_and_inner_apostrophes_keep_names_names(check):
+    text = ("The exhibition in Yan'an opened. Dapeng's first film is about Yan'an's history.\n\n"
+            "Critics praised Dapeng for it.")
+    assert not misspellings(check.check(document_from_text(text, "a.txt")))
+
+
+def test_web_addresses_are_not_spell_checked(check):
+    text = "Read more at english.news.cn or www.gfbzb.gov.cn and write to desk@xqzv.org today."
+    assert not misspellings(check.check(document_from_text(text, "a.txt")))
+
+
+def test_names_in_a_title_case_byline_are_names(check):
+    text = "New Hunan Client Reporter Jiang Rui Correspondent Xiao Yan.\n\nThe report was filed on Monday."
+    words = {f.matched for f in misspellings(check.check(document_from_text(text, "a.txt")))}
+    assert not words & {"Jiang", "Rui", "Xiao", "Yan"}

@@ -5,12 +5,14 @@ translation is full of names (Moshe Arbel, Rafah, Kerem Shalom). A flagged word
 is *accepted* when a user word list has it, and is a *name or term* when the
 document itself says so: it is an acronym, it is capitalised in the middle of a
 sentence somewhere, it is used capitalised more than once and never in lower
-case, or it is a capitalised word (or a lower-case word used at least twice)
-that is not one letter away from a common English word. Such words are not
-misspellings, but a name that is a near variant of another name in the
-document or in the known-names list ("Kogat" beside "COGAT") still gets a minor
-``spelling.NameVariant`` finding: transliterations are where machine
-translation mangles names.
+case, it is a capitalised word that is neither an English word nor one edit
+away from a much more common one, it stands next to such a name (Jiang Rui), or
+it is a lower-case word used at least twice that is not one edit away from a
+common word. Possessives count as the name (Dapeng's), and nothing inside a web
+address or domain is checked. Such words are not misspellings, but a name that
+is a near variant of another name in the document or in the known-names list
+("Kogat" beside "COGAT") still gets a minor ``spelling.NameVariant`` finding:
+transliterations are where machine translation mangles names.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ from tqcheck.finding import Severity
 from tqcheck.grammar.base import Issue
 
 WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*")
+#: A word with inner apostrophes (Yan'an, O'Brien, Dapeng's): names are compared without a possessive 's.
+NAME_TOKEN = regex.compile(r"\p{L}[\p{L}\p{M}]*(?:['’]\p{L}[\p{L}\p{M}]*)*")
+POSSESSIVE = regex.compile(r"['’][sS]$")
+#: A web address, e-mail or domain (news.cn, www.gfbzb.gov.cn, http://x.org/a): not words to spell-check.
+ADDRESS = regex.compile(r"(?i)^\W*(?:\w+://\S+|www\.\S+|\S+@\S+\.\w+|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}(?:/\S*)?)\W*$")
 #: Characters after which a capital letter does not show a name (sentence or quote start).
 OPENERS = frozenset("\"“”‘'([{:—–-•*>")
 #: A capitalised word one edit away from a word at least this frequent (Zipf scale), and at least
@@ -38,9 +45,12 @@ TYPO_ZIPF = 3.5
 TYPO_GAIN = 1.75
 #: A lower-case word one edit away from a word this frequent looks like a typo, not a term.
 LOWER_TYPO_ZIPF = 3.0
-#: Words at least this frequent are English words, not names, even capitalised.
-KNOWN_ZIPF = 3.0
+#: Words at least this frequent are English words, not names, even capitalised (names such as
+#: Chen or Wang reach 3.9 in wordfreq, so the bar is high; the dictionary check catches the rest).
+KNOWN_ZIPF = 4.0
 NAME_VARIANT = "spelling.NameVariant"
+#: Names one edit apart are variants only from this length on (Jiang and Xiang are two names).
+VARIANT_MIN_LENGTH = 6
 
 ACCEPTED, NAME, MISSPELLING = "accepted", "name", "misspelling"
 
@@ -118,6 +128,25 @@ def near_common_word(word: str, min_zipf: float = TYPO_ZIPF, min_gain: float = T
     return best
 
 
+@functools.lru_cache(maxsize=65536)
+def looks_like_name(word: str) -> bool:
+    """A capitalised word that is no English word and no typo of a common one (Kogat, Jiang, Amal)."""
+    lower = word.lower()
+    return (word[:1].isupper() and zipf(lower) < KNOWN_ZIPF and lower not in _spellchecker()
+            and near_common_word(word) is None)
+
+
+def in_address(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is part of a web address, e-mail or domain name."""
+    left = start
+    while left > 0 and not text[left - 1].isspace():
+        left -= 1
+    right = end
+    while right < len(text) and not text[right].isspace():
+        right += 1
+    return ADDRESS.match(text[left:right]) is not None
+
+
 def is_acronym(word: str) -> bool:
     """All capitals (COGAT, UNRWA) or capitals inside the word (McCain, iPhone)."""
     letters = [c for c in word if c.isalpha()]
@@ -131,14 +160,20 @@ def _is_title_case(words: list[str]) -> bool:
     return len(long_words) >= 3 and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words)
 
 
+def name_token(word: str) -> str:
+    """``word`` without a possessive ending (Dapeng's -> Dapeng)."""
+    return POSSESSIVE.sub("", word)
+
+
 @dataclass
 class DocumentWords:
-    """How a document uses its words: counts, capitals mid-sentence, lower-case forms."""
+    """How a document uses its words: counts, capitals mid-sentence, lower-case forms, neighbours."""
 
     counts: Counter
     folded: Counter
     mid_sentence_capitals: Counter
     lower_case: set[str]
+    neighbours: dict[str, set[str]]
 
     @classmethod
     def of(cls, segments: Iterable[Segment]) -> "DocumentWords":
@@ -147,19 +182,27 @@ class DocumentWords:
         folded: Counter = Counter()
         mid: Counter = Counter()
         lower: set[str] = set()
+        neighbours: dict[str, set[str]] = {}
         for segment in segments:
             text = segment.text
-            matches = list(WORD.finditer(text))
+            matches = list(NAME_TOKEN.finditer(text))
             title_case = _is_title_case([m.group() for m in matches])
+            previous = None
             for i, match in enumerate(matches):
-                word = match.group()
+                word = name_token(match.group())
                 counts[word] += 1
                 folded[word.casefold()] += 1
                 if word.islower():
                     lower.add(word)
-                elif word[0].isupper() and i > 0 and not title_case and not _after_opener(text, match.start()):
-                    mid[word] += 1
-        return cls(counts, folded, mid, lower)
+                elif word[0].isupper():
+                    if i > 0 and not title_case and not _after_opener(text, match.start()):
+                        mid[word] += 1
+                    if previous is not None and previous[1][0].isupper() and \
+                            text[previous[0].end():match.start()] in (" ", "-", "‐"):
+                        neighbours.setdefault(word, set()).add(previous[1])
+                        neighbours.setdefault(previous[1], set()).add(word)
+                previous = (match, word)
+        return cls(counts, folded, mid, lower, neighbours)
 
     def names(self) -> Counter:
         """Names the document uses (capitalised mid-sentence, or acronyms) and how often."""
@@ -190,7 +233,7 @@ class SpellingFilter:
 
     def verdict(self, word: str, words: DocumentWords) -> str:
         """``accepted``, ``name`` (a name or term of the document) or ``misspelling``."""
-        parts = WORD.findall(word)
+        parts = [name_token(p) for p in NAME_TOKEN.findall(word)]
         if not parts:
             return MISSPELLING
         if word.casefold() in self.accepted or all(p.casefold() in self.accepted for p in parts):
@@ -207,7 +250,11 @@ class SpellingFilter:
                 return True
             if words.counts[part] >= 2 and part.lower() not in words.lower_case:
                 return True
-            return zipf(part.lower()) < KNOWN_ZIPF and near_common_word(part) is None
+            if looks_like_name(part):
+                return True
+            # Part of a run of capitalised words with a name in it (Jiang Rui, Xiao Yan).
+            return any(words.mid_sentence_capitals[n] or is_acronym(n) or looks_like_name(n)
+                       for n in words.neighbours.get(part, ()))
         return words.folded[part.casefold()] >= 2 and near_common_word(part, LOWER_TYPO_ZIPF, 0.0) is None
 
     def references(self, words: DocumentWords) -> list[tuple[str, str, int]]:
@@ -224,19 +271,21 @@ class SpellingFilter:
         counts as the original when it is used at least as often as ``word``.
         """
         key = word.casefold()
-        if key in self._known_keys:
+        if key in self._known_keys or any(c.isdigit() for c in word):
             return None
         for name, where, uses in references:
             other = name.casefold()
             if uses < count or other == key or other + "s" == key or key + "s" == other:
                 continue
             if _phonetic_key(name) == _phonetic_key(word) or (
-                    min(len(key), len(other)) >= 5 and _edit_distance(key, other) <= 1):
+                    min(len(key), len(other)) >= VARIANT_MIN_LENGTH and _edit_distance(key, other) <= 1):
                 return name, where
         return None
 
     def apply(self, issues: list[Issue], document: Document) -> list[Issue]:
-        """``issues`` without names and accepted words; name variants become minor findings."""
+        """``issues`` without names, accepted words and web addresses; name variants become minor findings."""
+        # Web addresses and domains are not prose: nothing found inside them is kept.
+        issues = [i for i in issues if not in_address(i.segment.text, i.start, i.end)]
         if not any(i.misspelling for i in issues):
             return issues
         words = DocumentWords.of(document.segments)
@@ -252,7 +301,8 @@ class SpellingFilter:
             elif verdict == NAME:
                 if references is None:
                     references = self.references(words)
-                variant = self.variant_of(issue.word, references, max(1, words.counts[issue.word]))
+                variant = self.variant_of(name_token(issue.word), references,
+                                          max(1, words.counts[name_token(issue.word)]))
                 if variant is not None:
                     kept.append(name_variant(issue, *variant))
         return kept
