@@ -105,7 +105,7 @@ def measure(data: Path, split: str) -> dict:
 
         tally("misspellings before the filter", [i for i in raw if i.misspelling])
         tally("misspellings after the filter", [i for i in kept if i.misspelling])
-        tally("dropped as names, terms or accepted words",
+        tally("dropped: names, terms, accepted words, web addresses",
               [i for i in raw if i.misspelling and (i.segment.index, i.start, i.end) not in kept_keys])
         tally("spelling.NameVariant findings", [i for i in kept if i.rule_id == "spelling.NameVariant"])
         tally("all grammar findings after filter and merge", kept)
