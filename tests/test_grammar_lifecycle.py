@@ -199,11 +199,12 @@ def test_ctrl_c_during_a_run_leaves_no_server(tmp_path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux-only")
-def test_server_dies_with_a_killed_parent(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_server_dies_with_a_killed_parent(tmp_path, sig):
     child, pid = run_script(tmp_path, hang=True)
     try:
         assert running(pid)
-        child.kill()  # SIGKILL: no Python clean-up runs at all
+        child.send_signal(sig)  # neither runs Python's clean-up (no finally, no atexit)
         child.wait(timeout=10)
         assert gone_within(pid)
     finally:
