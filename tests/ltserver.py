@@ -14,6 +14,7 @@ real-looking rules fire on real text:
 Failure modes: ``413`` (text over ``max_chars``, as LanguageTool does), ``429``
 (rate limit, with ``Retry-After``), ``500``,
 ``timeout`` (answers after ``delay`` seconds), ``malformed`` (truncated JSON),
+``incomplete`` (``warnings.incompleteResults`` set, as when LanguageTool hits its time limit),
 ``die`` (drops the connection and stops: in a thread the server shuts down, as
 a process it exits). Failure modes start after ``after`` /v2/check requests
 (so ``after=1`` lets tqcheck's start-up probe through) and last ``times``
@@ -234,6 +235,10 @@ class Handler(BaseHTTPRequestHandler):
         elif mode == "500":
             self._send(500, "Error: Internal Error: java.lang.RuntimeException: Could not check sentence",
                        "text/plain")
+        elif mode == "incomplete":
+            answer = check_response(text, params)
+            answer["warnings"]["incompleteResults"] = True
+            self._send(200, json.dumps(answer))
         elif mode == "malformed":
             self._send(200, json.dumps(check_response(text, params))[:40])
         else:
@@ -332,7 +337,7 @@ def main() -> None:
     """Run the stand-in as a process (like ``java ... HTTPServer -p PORT``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-p", "--port", type=int, default=8081)
-    parser.add_argument("--mode", default="ok", choices=["ok", "413", "429", "500", "timeout", "malformed", "die"])
+    parser.add_argument("--mode", default="ok", choices=["ok", "413", "429", "500", "timeout", "malformed", "incomplete", "die"])
     parser.add_argument("--max-chars", type=int, default=20000)
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--after", type=int, default=0,

@@ -292,3 +292,16 @@ def test_rate_limit_that_lasts_is_an_error():
                 check.check(document_from_text(TEXT, "a.txt"))
         finally:
             check.close()
+
+
+def test_incomplete_results_give_one_notice():
+    with LTServer("incomplete", after=1) as server:
+        check = make_grammar_check(settings_for(server.url))
+        try:
+            findings = check.check(document_from_text(TEXT, "a.txt"))
+            check.check(document_from_text(TEXT, "b.txt"))
+        finally:
+            check.close()
+    assert any("languagetool" in f.engine for f in findings)
+    assert [n for n in check.notices if "incomplete results" in n] == [check.notices[-1]]
+    assert len(check.notices) == 1

@@ -69,6 +69,7 @@ class GrammarCheck(Check):
             tick = count if engine is self.engines[-1] else no_progress
             try:
                 issues.extend(engine.issues(document, tick))
+                self._notice(*engine.notices)
             except Exception as exc:
                 if engine.name != "languagetool":
                     raise

@@ -462,6 +462,12 @@ class LanguageToolEngine:
         return found
 
     def _parse(self, block: Block, answer: dict) -> list[Issue]:
+        warnings = answer.get("warnings")
+        if isinstance(warnings, dict) and warnings.get("incompleteResults"):
+            notice = (f"LanguageTool at {self.client.url} checked some text only partly (incomplete results, "
+                      "usually its own time limit): lower languagetool_max_chars.")
+            if notice not in self.notices:
+                self.notices.append(notice)
         to_index = Utf16Offsets(block.text)
         issues: list[Issue] = []
         for match in answer["matches"]:
