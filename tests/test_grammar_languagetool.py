@@ -305,3 +305,16 @@ def test_incomplete_results_give_one_notice():
     assert any("languagetool" in f.engine for f in findings)
     assert [n for n in check.notices if "incomplete results" in n] == [check.notices[-1]]
     assert len(check.notices) == 1
+
+
+def test_a_server_on_this_machine_is_reached_without_the_proxy(server, monkeypatch):
+    dead_proxy = f"http://127.0.0.1:{free_port()}"
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.setenv(name, dead_proxy)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    check = make_grammar_check(settings_for(server.url))
+    try:
+        assert any("languagetool" in f.engine for f in check.check(document_from_text(TEXT, "a.txt")))
+    finally:
+        check.close()

@@ -69,6 +69,8 @@ class LanguageToolClient:
         self.timeout = timeout
         self._session = requests.Session()
         self._session.headers["User-Agent"] = "tqcheck"
+        if _is_local(self.base):
+            self._session.trust_env = False  # no HTTP(S)_PROXY detour for a server on this machine
 
     def languages(self) -> list[dict]:
         """The server's languages (``name``, ``code``, ``longCode``)."""
@@ -144,6 +146,13 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, float(value)) if value else None
     except ValueError:
         return None
+
+
+def _is_local(url: str) -> bool:
+    """Whether ``url`` points at this machine."""
+    from urllib.parse import urlparse
+
+    return (urlparse(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
 def _first_line(text: str, limit: int = 160) -> str:
@@ -225,14 +234,24 @@ class LocalServer:
     def _wait_until_ready(self) -> None:
         import requests
 
+        session = requests.Session()
+        session.trust_env = False  # the server is on 127.0.0.1: never through a proxy
         deadline = time.monotonic() + self.startup_timeout
+        try:
+            self._poll_until_ready(session, deadline)
+        finally:
+            session.close()
+
+    def _poll_until_ready(self, session, deadline: float) -> None:
+        import requests
+
         while time.monotonic() < deadline:
             code = self.process.poll()
             if code is not None:
                 raise LanguageToolFailure(
                     f"local LanguageTool exited with code {code} while starting{self._last_log_line()}")
             try:
-                if requests.get(f"{self.url}/v2/languages", timeout=2).status_code == 200:
+                if session.get(f"{self.url}/v2/languages", timeout=2).status_code == 200:
                     return
             except requests.RequestException:
                 pass
