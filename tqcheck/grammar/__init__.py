@@ -29,9 +29,20 @@ from tqcheck.grammar.spelling import SpellingFilter, accepted_words
 
 __all__ = ["GrammarCheck", "make_grammar_check", "languagetool_url"]
 
-#: What to do when LanguageTool was asked for and cannot be used.
-FIX_HINT = ("start the server or fix --languagetool-url / TQCHECK_LANGUAGETOOL_URL, "
-            "or set languagetool_path to a LanguageTool folder (needs Java 17+), or use --grammar harper")
+#: What to do when LanguageTool was asked for and cannot be used, by where it was to come from.
+FIX_HINTS = {
+    "server": "check that LanguageTool runs at that URL (--languagetool-url, languagetool_url or "
+              "TQCHECK_LANGUAGETOOL_URL), or use --grammar harper",
+    "local": "check the local LanguageTool (languagetool_path, or language-tool-python's download cache) "
+             "and Java 17+, pass --languagetool-url URL instead, or use --grammar harper",
+    "none": "pass --languagetool-url URL (or set TQCHECK_LANGUAGETOOL_URL), set languagetool_path to an "
+            "unpacked LanguageTool folder (needs Java 17+), or use --grammar harper",
+}
+
+
+def fix_hint(source: str) -> str:
+    """What to do when LanguageTool from ``source`` (server, local or none) cannot be used."""
+    return FIX_HINTS[source]
 
 
 class GrammarCheck(Check):
@@ -86,7 +97,8 @@ class GrammarCheck(Check):
         self.engines.remove(engine)
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if self.mode != "auto":
-            raise BackendError(f"{reason}; {FIX_HINT}") from None
+            source = "local" if getattr(engine, "server", None) is not None else "server"
+            raise BackendError(f"{reason}; {fix_hint(source)}") from None
         self._notice(f"{reason}: using Harper only for the rest of the run.")
         return [i for i in issues if i.engine != "languagetool"]
 
@@ -127,11 +139,14 @@ def make_grammar_check(settings: Any, *, languagetool_command: list[str] | None 
     if mode in ("languagetool", "auto"):
         from tqcheck.grammar.languagetool_backend import LanguageToolEngine, LanguageToolFailure
 
+        url = languagetool_url(settings)
         try:
-            engines.append(LanguageToolEngine.connect(settings, languagetool_url(settings), languagetool_command))
+            engines.append(LanguageToolEngine.connect(settings, url, languagetool_command))
         except LanguageToolFailure as exc:
             if mode == "languagetool":
-                raise BackendError(f"{exc}; {FIX_HINT}") from None
+                found = exc.local_install_found or languagetool_command is not None
+                source = "server" if url else "local" if found else "none"
+                raise BackendError(f"{exc}; {fix_hint(source)}") from None
             notices.append(f"{exc}: using Harper only.")
     elif mode != "harper":
         raise ConfigError(f"invalid value {mode!r} (valid: harper, languagetool, auto, none)", key="grammar")

@@ -43,9 +43,10 @@ JAR_NAMES = ("languagetool-server.jar", "LanguageTool.jar", "languagetool.jar")
 class LanguageToolFailure(Exception):
     """LanguageTool cannot be used; ``str()`` says why in one line."""
 
-    def __init__(self, reason: str, *, too_large: bool = False) -> None:
+    def __init__(self, reason: str, *, too_large: bool = False, local_install_found: bool = True) -> None:
         super().__init__(reason)
         self.too_large = too_large
+        self.local_install_found = local_install_found
 
 
 # -- HTTP client -----------------------------------------------------------------------------
@@ -339,7 +340,8 @@ def find_local_jar(path: str = "") -> Path:
             except FileNotFoundError:
                 pass
     raise LanguageToolFailure(
-        f"no LanguageTool server URL and no local LanguageTool install (looked in {cache})")
+        f"no LanguageTool server URL and no local LanguageTool install (looked in {cache})",
+        local_install_found=False)
 
 
 def local_command(jar: Path, port: int) -> list[str]:
