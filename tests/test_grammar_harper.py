@@ -142,3 +142,14 @@ def test_interrupting_a_threaded_check_stops_its_threads():
     with pytest.raises(KeyboardInterrupt):
         HarperEngine("en-US", threads=2).issues(long_document(), interrupt)
     assert not [t for t in threading.enumerate() if t.name.startswith("tqcheck-harper")]
+
+
+def test_progress_counts_a_segment_longer_than_a_block_once(us):
+    from tqcheck.grammar import harper_backend
+
+    long_sentence = " ".join(["word"] * 3000) + "."
+    doc = document_from_text(f"Short one. {long_sentence}\n\nAnother one.", "a.txt")
+    assert max(len(s.text) for s in doc.segments) > harper_backend.BLOCK_CHARS
+    ticks: list[int] = []
+    us.check(doc, ticks.append)
+    assert sum(ticks) == len(doc.segments)

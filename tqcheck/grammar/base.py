@@ -71,6 +71,10 @@ class Block:
     text: str
     pieces: list[Piece]
 
+    def finished_segments(self) -> int:
+        """Segments whose text ends in this block (a long segment split over blocks counts once)."""
+        return len({p.segment.index for p in self.pieces if p.segment_start + p.length >= len(p.segment.text)})
+
     def locate(self, start: int, end: int) -> tuple[Segment, int, int] | None:
         """The segment and segment-relative span of block span [start, end), or None in a gap."""
         starts = [p.start for p in self.pieces]

@@ -75,7 +75,9 @@ class HarperEngine:
         try:
             for block, by_rule in linted:
                 found.extend(self._block_issues(block, by_rule))
-                progress(len({p.segment.index for p in block.pieces}))
+                done = block.finished_segments()
+                if done:
+                    progress(done)
         finally:
             linted.close()  # stops the worker threads at once on an error or Ctrl-C
         return found

@@ -476,7 +476,7 @@ class LanguageToolEngine:
                 continue
             found.extend(self._parse(block, answer))
             done = {p.segment.index for p in block.pieces
-                    if p.segment_start + p.length >= len(p.segment.text)} - reported
+                    if p.segment_start + p.length >= len(p.segment.text)} - reported  # once, even after a 413
             reported |= done
             if done:
                 progress(len(done))
