@@ -318,3 +318,14 @@ def test_a_server_on_this_machine_is_reached_without_the_proxy(server, monkeypat
         assert any("languagetool" in f.engine for f in check.check(document_from_text(TEXT, "a.txt")))
     finally:
         check.close()
+
+
+def test_a_slow_server_within_the_timeout_only_slows_the_run():
+    with LTServer(delay=0.3) as server:
+        check = make_grammar_check(settings_for(server.url, languagetool_timeout=5))
+        try:
+            findings = check.check(document_from_text(TEXT, "a.txt"))
+        finally:
+            check.close()
+    assert any(f.engine == "harper+languagetool" for f in findings)
+    assert check.notices == []
