@@ -15,8 +15,8 @@ if TYPE_CHECKING:  # pandas is imported lazily: `tqcheck --help` must start fast
 #: Columns of the sentence table (`Report.to_frame()` and the CSV report), in order.
 SEGMENT_COLUMNS: tuple[str, ...] = (
     "rank", "file", "line", "column", "segment", "unit_id", "sentence", "source", "fluency",
-    "flagged", "findings", "critical", "major", "minor", "penalty", "categories", "rules",
-    "spans", "messages", "suggestions",
+    "similarity", "flagged", "findings", "critical", "major", "minor", "penalty", "categories", "rules",
+    "engines", "spans", "messages", "suggestions",
 )
 
 
@@ -58,6 +58,11 @@ class Report:
         """Fluency score of one segment, or None when fluency was not scored."""
         entry = self.scores.get((segment.file, segment.index))
         return None if entry is None else entry.score
+
+    def _similarity_of(self, segment: Segment) -> float | None:
+        """Cross-lingual source/target similarity of a segment, when a model measured it."""
+        value = self.similarity.get((segment.file, segment.index))
+        return None if value is None else round(value, 4)
 
     def penalty(self, findings: list[Finding] | None = None) -> int:
         """MQM penalty (minor 1, major 5, critical 10) of ``findings`` (default: all)."""
@@ -102,6 +107,7 @@ class Report:
                 "sentence": segment.text.strip(),
                 "source": segment.source or "",
                 "fluency": None if score is None else round(score, 4),
+                "similarity": self._similarity_of(segment),
                 "flagged": bool(found) or (score is not None and score < self.flag_threshold),
                 "findings": len(found),
                 "critical": counts.get("critical", 0),
@@ -110,6 +116,7 @@ class Report:
                 "penalty": self.penalty(found),
                 "categories": "; ".join(sorted({f.category for f in found})),
                 "rules": "; ".join(dict.fromkeys(f.rule_id for f in found)),
+                "engines": "; ".join(dict.fromkeys(f.engine or f.origin for f in found)),
                 "spans": " | ".join(f"{f.start}-{f.end} {f.matched}" for f in found),
                 "messages": " | ".join(f"{f.matched}: {f.message}" for f in found),
                 "suggestions": " | ".join(
@@ -121,11 +128,7 @@ class Report:
         """The sentence table as a pandas DataFrame, ranked worst first."""
         import pandas as pd
 
-        frame = pd.DataFrame(self.rows(), columns=list(SEGMENT_COLUMNS))
-        if self.similarity:  # the adequacy signal, beside fluency
-            frame.insert(frame.columns.get_loc("fluency") + 1, "similarity",
-                         [self.similarity.get((f, s)) for f, s in zip(frame["file"], frame["segment"])])
-        return frame
+        return pd.DataFrame(self.rows(), columns=list(SEGMENT_COLUMNS))
 
     def findings_frame(self) -> "pd.DataFrame":
         """One row per finding (the flat ``Finding.to_dict()`` shape)."""
