@@ -92,9 +92,19 @@ class Scored:
     grammar_spans: list[list[Finding]] = field(default_factory=list)
 
 
+#: When set (--max-segments), MQM sets are subsampled to about this many rows: whole source segments (all
+#: systems' translations of them) drawn with seed 0.
+MAX_SEGMENTS: int | None = None
+
+
 def mqm_frame(data: Path, name: str) -> pd.DataFrame:
     """Segments of one MQM set with the label 'bad' (1 / 0 / NaN for the excluded middle)."""
     frame = pd.read_csv(data / name / "dev.segments.tsv", sep="\t", keep_default_na=False)
+    if MAX_SEGMENTS and len(frame) > MAX_SEGMENTS:
+        sources = frame[["doc", "seg_id"]].drop_duplicates().sample(frac=1.0, random_state=SEED)
+        per_source = len(frame) / len(sources)
+        keep = sources.head(max(1, int(MAX_SEGMENTS / per_source)))
+        frame = frame.merge(keep, on=["doc", "seg_id"])
     raters = frame["n_raters"].max()
     need = 2 if raters >= 3 else 1
     bad = np.where(frame["n_raters_with_major"] >= need, 1.0,
@@ -289,25 +299,32 @@ def fit(data: Path, checks: list, lm: str, log) -> Combiner:
     previous = json.loads(MODEL_FILE.read_text()) if MODEL_FILE.exists() else {}
     data_json = {"version": "1", "generic_centroid": None, "word_norm": {},
                  "spans": {"minor": 3.0, "major": 4.5, "run": 3.0}, "variants": previous.get("variants", {})}
-    scorer = FluencyScorer(semantic=True, lm=lm, combiner=_placeholder(data_json))
-    embedder = scorer.extractor.embedder
-    common = [w for w in top_n_list("en", 8000) if w.isalpha() and len(w) >= 3 and w not in STOPWORDS][:4000]
-    generic = embedder.encode(common, batch_size=512).mean(0).astype(np.float32)
-    data_json["generic_centroid"] = [round(float(v), 6) for v in generic]
-    log(f"generic centroid from {len(common)} frequent content words")
-    frame = mqm_frame(data, FIT_SET)
-    # pass 1: word statistics for the normalisation
-    scorer.extractor = FeatureExtractor(scorer.extractor.lm, embedder, generic=generic)
-    adjusted, misfit, _, _ = word_values(frame, scorer.extractor)
-    data_json["word_norm"] = {"adj_mean": float(np.mean(adjusted)), "adj_sd": float(np.std(adjusted)),
-                              "misfit_mean": float(np.mean(misfit)), "misfit_sd": float(np.std(misfit))}
-    scorer.extractor = FeatureExtractor(scorer.extractor.lm, embedder, generic=generic,
-                                        word_norm=data_json["word_norm"])
-    _, _, word_scores, all_adjusted = word_values(frame, scorer.extractor)
-    data_json["spans"] = {"minor": round(float(np.percentile(word_scores, 85.0)), 4),
-                          "major": round(float(np.percentile(word_scores, 97.0)), 4),
-                          "run": round(float(np.percentile(all_adjusted, 95.0)), 4)}
-    log(f"word normalisation {data_json['word_norm']}, span thresholds {data_json['spans']}")
+    if lm and previous.get("generic_centroid"):
+        # the deep tier reuses the default tier's word normalisation; only its coefficients are fitted
+        for key in ("generic_centroid", "word_norm", "spans", "major_span_cap"):
+            data_json[key] = previous.get(key)
+        scorer = FluencyScorer(semantic=True, lm=lm, combiner=_placeholder(data_json))
+        frame = mqm_frame(data, FIT_SET)
+    else:
+        scorer = FluencyScorer(semantic=True, lm=lm, combiner=_placeholder(data_json))
+        embedder = scorer.extractor.embedder
+        common = [w for w in top_n_list("en", 8000) if w.isalpha() and len(w) >= 3 and w not in STOPWORDS][:4000]
+        generic = embedder.encode(common, batch_size=512).mean(0).astype(np.float32)
+        data_json["generic_centroid"] = [round(float(v), 6) for v in generic]
+        log(f"generic centroid from {len(common)} frequent content words")
+        frame = mqm_frame(data, FIT_SET)
+        # pass 1: word statistics for the normalisation
+        scorer.extractor = FeatureExtractor(scorer.extractor.lm, embedder, generic=generic)
+        adjusted, misfit, _, _ = word_values(frame, scorer.extractor)
+        data_json["word_norm"] = {"adj_mean": float(np.mean(adjusted)), "adj_sd": float(np.std(adjusted)),
+                                  "misfit_mean": float(np.mean(misfit)), "misfit_sd": float(np.std(misfit))}
+        scorer.extractor = FeatureExtractor(scorer.extractor.lm, embedder, generic=generic,
+                                            word_norm=data_json["word_norm"])
+        _, _, word_scores, all_adjusted = word_values(frame, scorer.extractor)
+        data_json["spans"] = {"minor": round(float(np.percentile(word_scores, 85.0)), 4),
+                              "major": round(float(np.percentile(word_scores, 97.0)), 4),
+                              "run": round(float(np.percentile(all_adjusted, 95.0)), 4)}
+        log(f"word normalisation {data_json['word_norm']}, span thresholds {data_json['spans']}")
     # pass 2: features with the normalisation, then the regression
     scored = run_set(frame, checks, scorer)
     mask = ~np.isnan(scored.frame["bad"].to_numpy())
@@ -316,12 +333,13 @@ def fit(data: Path, checks: list, lm: str, log) -> Combiner:
     model = LogisticRegression(C=REGULARISATION, max_iter=2000).fit((x - mean) / scale, y)
     word_max = scored.features[mask][:, scorer.columns().index("sem_word_max")]
     major = word_max >= data_json["spans"]["major"]
-    data_json["major_span_cap"] = round(float(1.0 - y[major].mean()), 4) if major.any() else None
+    if not lm:
+        data_json["major_span_cap"] = round(float(1.0 - y[major].mean()), 4) if major.any() else None
     log(f"major_span_cap {data_json['major_span_cap']} from {int(major.sum())} segments with a major span")
     data_json["variants"][variant] = {
         "features": scorer.columns(), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
         "coef": model.coef_[0].round(6).tolist(), "intercept": round(float(model.intercept_[0]), 6),
-        "fitted_on": f"{FIT_SET}/dev.segments.tsv: bad = n_raters_with_major >= 2 vs 0 ({int(mask.sum())} segments)",
+        "fitted_on": f"{FIT_SET}/dev.segments.tsv{' (subsampled)' if MAX_SEGMENTS else ''}: bad = n_raters_with_major >= 2 vs 0 ({int(mask.sum())} segments)",
         "fitted_with": f"sklearn LogisticRegression(C={REGULARISATION}) on standardised features",
     }
     if lm:
@@ -365,11 +383,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lm", default="", help="deep tier: causal LM ('smollm2', HF name or path)")
     parser.add_argument("--out", default=str(ROOT / "docs" / "accuracy.md"))
     parser.add_argument("--sets", default="mqm,mlqe,cola", help="comma-separated: mqm, mlqe, cola")
+    parser.add_argument("--max-segments", type=int, default=0,
+                        help="subsample each MQM set to about this many rows (whole source segments, seed 0)")
     args = parser.parse_args(argv)
     data = Path(args.data) if Path(args.data).is_absolute() else ROOT / args.data
     if not data.is_dir():
         print(f"{data}: data folder not found", file=sys.stderr)
         return 2
+    global MAX_SEGMENTS
+    MAX_SEGMENTS = args.max_segments or None
     started = time.time()
     log = lambda msg: print(f"[{time.time() - started:6.1f}s] {msg}", file=sys.stderr)  # noqa: E731
     settings = Settings()
@@ -378,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     combiner = fit(data, checks, args.lm, log) if args.fit else None
     scorer = FluencyScorer(semantic=True, lm=args.lm, combiner=combiner)
     columns = scorer.columns()
+    default_tier = FluencyScorer(semantic=True) if args.lm else None
     flag = settings.flag_threshold
     lines = _header(args, checks_note, scorer)
     rows_auc, rows_doc, rows_pair, rows_span = [], [], [], []
@@ -390,12 +413,15 @@ def main(argv: list[str] | None = None) -> int:
         y = scored.frame["bad"].to_numpy()
         mask = ~np.isnan(y)
         yb = np.nan_to_num(y).astype(int)
-        for method, s in badness(scored, columns).items():
+        methods = badness(scored, columns)
+        if default_tier is not None:
+            methods["tqcheck default tier (no --lm)"] = 1.0 - run_set(scored.frame, checks, default_tier).scores
+        for method, s in methods.items():
             rows_auc.append((title, method, auc(yb[mask], s[mask]), average_precision(yb[mask], s[mask]),
                              int(mask.sum()), float(yb[mask].mean())))
             d_auc, top, base = within_documents(scored.frame, yb, s, mask)
             rows_doc.append((title, method, d_auc, top, base, top / base if base else float("nan")))
-            rows_pair.append((title, method, pairwise(scored.frame, -s if method != "tqcheck" else scored.scores)))
+            rows_pair.append((title, method, pairwise(scored.frame, -s)))
         ours = [[(f.start, f.end) for f in spans if f.origin in SPAN_ORIGINS] for spans in scored.spans]
         p, r, n = span_scores(scored.frame, ours)
         rows_span.append((title, "tqcheck spans (fluency + semantic)", p, r, n))
@@ -491,6 +517,7 @@ def _header(args, checks_note: str, scorer: FluencyScorer) -> list[str]:
         "```",
         f"python bench/accuracy.py --data {args.data}" + (" --fit" if args.fit else "")
         + (f" --lm {args.lm}" if args.lm else "") + (f" --sets {args.sets}" if args.sets != "mqm,mlqe,cola" else "")
+        + (f" --max-segments {args.max_segments}" if args.max_segments else "")
         + (f" --out {args.out}" if Path(args.out) != ROOT / "docs" / "accuracy.md" else ""),
         "```",
         "",

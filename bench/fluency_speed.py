@@ -2,14 +2,15 @@
 
     python bench/fluency_speed.py [--data ../shared/data] [--sentences 5000] [--lm smollm2]
 
-The document is made of real English sentences: the first N MQM newstest2020 dev translations when the data
-folder is there (realistic vocabulary, so the word-embedding cache starts cold), else the seed article's
-sentences repeated with numbered variations.
+The document is made of real English sentences: the first N distinct MLQE-PE dev translations (Wikipedia
+sentences from seven language pairs: a wide vocabulary, so the word-embedding cache works hard) when the data
+folder is there, else the seed article's sentences repeated with numbered variations.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -23,12 +24,12 @@ from tqcheck.document import Document  # noqa: E402
 
 def sentences(data: Path, n: int) -> tuple[list[str], str]:
     """N sentences and a description of where they come from."""
-    source = data / "mqm_zhen_newstest2020" / "dev.segments.tsv"
+    source = data / "mlqe_pe_da_xen" / "dev.tsv"
     if source.is_file():
         import pandas as pd
 
         frame = pd.read_csv(source, sep="\t", keep_default_na=False)
-        texts = [t.replace("\n", " ") for t in frame["target"].tolist()[:n]]
+        texts = list(dict.fromkeys(t.replace("\n", " ") for t in frame["target"]))[:n]
         return texts, f"first {len(texts)} translations of {source.relative_to(data.parent)} (mean " \
                       f"{sum(len(t.split()) for t in texts) / len(texts):.1f} words)"
     from sentencex import segment
@@ -81,11 +82,13 @@ def main(argv: list[str] | None = None) -> int:
         f"## `{command}`",
         "",
         f"Document: {n} segments, {origin}. Tier: {'deep (' + args.lm + ')' if args.lm else 'default'}, "
-        f"semantic {args.semantic}. Machine: this 2-core CPU box, torch threads = default.",
+        f"semantic {args.semantic}. Machine: this 2-core CPU box (load average before the run "
+        f"{os.getloadavg()[0]:.1f}: other work shares it), torch threads = default.",
         "",
         "| measure | value |",
         "|---|---|",
-        f"| model load (3-gram, MiniLM + hash check{', causal LM' if args.lm else ''}) | {load:.1f} s |",
+        f"| model load (3-gram{', MiniLM + hash check' if args.semantic == 'on' else ''}"
+        f"{', causal LM' if args.lm else ''}) | {load:.1f} s |",
         f"| first document (cold word-embedding cache) | {cold:.1f} s = **{n / cold:.0f} sentences/s** |",
         f"| same document again (warm caches) | {warm:.1f} s = {n / warm:.0f} sentences/s |",
         f"| peak memory (max RSS of the process) | {peak_mb:.0f} MB |",

@@ -48,6 +48,9 @@ def load_combiner(path: Path = MODEL_FILE, variant: str = "default") -> Combiner
     try:
         raw = path.read_bytes()
         data = json.loads(raw)
+        if variant not in data.get("variants", {}):
+            raise BackendError(f"{path} has no coefficients for the '{variant}' tier; fit them with "
+                               f"python bench/accuracy.py --fit{' --lm smollm2' if variant == 'deep' else ''}")
         part = data["variants"][variant]
         return Combiner(
             version=str(data["version"]),
