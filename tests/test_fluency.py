@@ -72,6 +72,9 @@ def test_coefficient_file_is_small_and_versioned():
 def test_a_broken_coefficient_file_is_a_backend_error(tmp_path):
     bad = tmp_path / "model-v1.json"
     bad.write_text('{"version": "1"}')
+    with pytest.raises(BackendError, match="no coefficients for the 'deep' tier.*--fit --lm smollm2"):
+        load_combiner(bad, variant="deep")
+    bad.write_text('{"version": "1", "variants": {"default": {"features": []}}}')
     with pytest.raises(BackendError, match="invalid fluency coefficient file"):
         load_combiner(bad)
 

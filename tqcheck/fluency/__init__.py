@@ -40,9 +40,9 @@ class FluencyScorer(Scorer):
         data = self.combiner.data
         embedder = None
         if semantic:
-            from tqcheck.fluency.semantic import Embedder
+            from tqcheck.fluency.semantic import shared_embedder
 
-            embedder = Embedder()
+            embedder = shared_embedder()
         generic = np.asarray(data["generic_centroid"], dtype=np.float32) if data.get("generic_centroid") else None
         self.extractor = FeatureExtractor(NgramLM(), embedder, generic=generic, word_norm=data.get("word_norm"))
         self.spans = data.get("spans", {"minor": 3.0, "major": 4.5, "run": 3.0})

