@@ -132,3 +132,10 @@ def test_semantic_off_still_scores(tmp_path):
     result = scorer.score(document(["The meeting was held in Paris on Monday."]), [])
     assert 0.0 <= result.scores[0].score <= 1.0
     assert "semantic" not in scorer.signature()
+
+
+def test_progress_counts_every_segment_once(scorer):
+    texts = [f"Sentence number {i} is about the weather in Paris." for i in range(250)]
+    counts: list[int] = []
+    scorer.score(document(texts), [], counts.append)
+    assert sum(counts) == 250 and len(counts) >= 3

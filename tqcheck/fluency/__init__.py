@@ -47,11 +47,12 @@ class FluencyScorer(Scorer):
         self.extractor = FeatureExtractor(NgramLM(), embedder, generic=generic, word_norm=data.get("word_norm"))
         self.spans = data.get("spans", {"minor": 3.0, "major": 4.5, "run": 3.0})
 
-    def signals(self, document: Document, findings: Sequence[Finding] = ()) -> DocumentSignals:
+    def signals(self, document: Document, findings: Sequence[Finding] = (),
+                progress: Progress | None = None) -> DocumentSignals:
         """Features and word signals of ``document`` (the combiner's inputs)."""
         texts = [s.text for s in document.segments]
         grammar, rules = finding_counts(findings, len(texts), document.path)
-        signals = self.extractor.document(texts, grammar, rules)
+        signals = self.extractor.document(texts, grammar, rules, progress)
         if self.deep is not None:
             deep = self.deep.features(texts)
             signals.features = np.hstack([signals.features, deep])
@@ -67,7 +68,7 @@ class FluencyScorer(Scorer):
         """Scores for every segment and the spans behind the low ones."""
         if not document.segments:
             return FluencyResult([], [])
-        signals = self.signals(document, findings)
+        signals = self.signals(document, findings, progress)
         columns = self.columns()
         used = [i for i, c in enumerate(columns) if self.extractor.embedder is not None or c not in SEMANTIC]
         probability = self.combiner.probability(signals.features[:, used], [columns[i] for i in used])
@@ -78,7 +79,6 @@ class FluencyScorer(Scorer):
         for segment, p, words in zip(document.segments, probability, signals.words):
             if p < self.flag_threshold:
                 spans.extend(self.segment_spans(segment, words))
-        progress(len(document.segments))
         return FluencyResult(scores, spans)
 
     def cap(self, probability: np.ndarray, word_max: np.ndarray) -> np.ndarray:

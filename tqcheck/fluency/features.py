@@ -6,7 +6,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -37,6 +37,8 @@ SEMANTIC = ("sem_word_max", "sem_misfit_max", "sem_misfit_mean")
 #: Words per document embedded to describe its topic, and candidate words per segment.
 TOPIC_WORDS = 40
 CANDIDATES = 2
+#: Segments between progress reports.
+PROGRESS_EVERY = 100
 #: Only words at least this surprising (adjusted, log10) become semantic candidates.
 CANDIDATE_MIN_ADJUSTED = 0.3
 _PUNCTUATION = re.compile(r"[,;:()\[\]\-–—\"“”]")
@@ -107,8 +109,8 @@ class FeatureExtractor:
         self.misfit_sd = norm.get("misfit_sd", 1.0)
 
     def document(self, texts: Sequence[str], grammar: np.ndarray | None = None,
-                 rules: np.ndarray | None = None) -> DocumentSignals:
-        """Signals of a document given as its segment texts in order."""
+                 rules: np.ndarray | None = None, progress: Callable[[int], None] | None = None) -> DocumentSignals:
+        """Signals of a document given as its segment texts in order (``progress`` gets segment counts)."""
         n = len(texts)
         col = {name: i for i, name in enumerate(FEATURES)}
         feats = np.zeros((n, len(FEATURES)))
@@ -118,6 +120,8 @@ class FeatureExtractor:
             scored = self.lm.score(tokens)
             all_signals.append([WordSignal(t.word, t.adjusted if t.known else None) for t in scored])
             feats[i, :col["sem_word_max"]] = self._lm_features(text, tokens, scored)
+            if progress is not None and (i + 1) % PROGRESS_EVERY == 0:
+                progress(PROGRESS_EVERY)
         if self.embedder is not None and n:
             feats[:, col["sem_word_max"]:col["grammar"]] = self._semantic(all_signals)
         else:
@@ -126,6 +130,8 @@ class FeatureExtractor:
                                              for sig in all_signals]
         feats[:, col["grammar"]] = grammar if grammar is not None else 0.0
         feats[:, col["rules"]] = rules if rules is not None else 0.0
+        if progress is not None and n % PROGRESS_EVERY:
+            progress(n % PROGRESS_EVERY)
         return DocumentSignals(feats, all_signals)
 
     @staticmethod
