@@ -79,7 +79,10 @@ class Pipeline:
             result = self.scorer.score(document, findings, progress)
             for segment, score in zip(document.segments, result.scores):
                 scores[(document.path, segment.index)] = score
-            findings.extend(f for f in result.findings if self._keep(document, f))
+            taken = {(f.segment, f.start, f.end) for f in findings}
+            covered = [(f.segment, f.start, f.end) for f in findings]
+            findings.extend(f for f in result.findings
+                            if self._keep(document, f) and not _overlaps(f, taken, covered))
         return findings, scores
 
     def _keep(self, document: Document, finding: Finding) -> bool:
@@ -126,6 +129,15 @@ class Pipeline:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _overlaps(finding: Finding, taken: set[tuple[int, int, int]],
+              covered: list[tuple[int, int, int]]) -> bool:
+    """Whether a score span repeats a span the checks already reported (same segment, overlapping)."""
+    if (finding.segment, finding.start, finding.end) in taken:
+        return True
+    return any(seg == finding.segment and start < finding.end and finding.start < end
+               for seg, start, end in covered)
 
 
 def run(documents: Sequence[Document], settings: Settings, progress: Progress = no_progress) -> Report:

@@ -1,0 +1,81 @@
+"""The pipeline: filtering by --disable and suppressions, score spans, signature, notices, closing."""
+
+from __future__ import annotations
+
+from tqcheck.checks import Check, FluencyResult, Scorer
+from tqcheck.config import load_settings
+from tqcheck.finding import SegmentScore
+from tqcheck.inputs import document_from_text, read_markdown
+from tqcheck.pipeline import Pipeline
+
+
+class WordCheck(Check):
+    """Flags one word with a given rule id."""
+
+    name = "words"
+
+    def __init__(self, word: str, rule_id: str) -> None:
+        self.word, self.rule_id, self.closed = word, rule_id, 0
+        self.notices = [f"{word} checked"]
+
+    def check(self, document, progress=lambda n: None):
+        found = []
+        for segment in document.segments:
+            at = segment.text.find(self.word)
+            if at >= 0:
+                found.append(segment.finding(at, at + len(self.word), rule_id=self.rule_id, message="m",
+                                             severity="major", category="accuracy/mistranslation",
+                                             origin="rules"))
+        return found
+
+    def signature(self):
+        return {"version": "1"}
+
+    def close(self):
+        self.closed += 1
+
+
+class SpanScorer(Scorer):
+    """Scores 0.5 everywhere and marks every word 'striptease' and 'enclave' as unexpected."""
+
+    name = "fluency"
+
+    def score(self, document, findings, progress=lambda n: None):
+        spans = []
+        for segment in document.segments:
+            for word in ("striptease", "enclave"):
+                at = segment.text.find(word)
+                if at >= 0:
+                    spans.append(segment.finding(at, at + len(word), rule_id="fluency.UnexpectedWord",
+                                                 message="unexpected word", severity="minor",
+                                                 category="fluency/coherence", origin="semantic"))
+        return FluencyResult([SegmentScore(0.5) for _ in document.segments], spans)
+
+
+TEXT = "They left the surrounded striptease. The enclave is small."
+
+
+def test_score_spans_do_not_repeat_findings_of_the_checks():
+    settings = load_settings(discover=False)
+    report = Pipeline(settings, checks=[WordCheck("striptease", "mt.Strip")], scorer=SpanScorer()).run(
+        [document_from_text(TEXT)])
+    assert [(f.rule_id, f.matched) for f in report.findings] == [
+        ("mt.Strip", "striptease"), ("fluency.UnexpectedWord", "enclave")]
+
+
+def test_disable_prefixes_and_suppressions_remove_findings():
+    settings = load_settings(discover=False, flags={"disable": ["fluency"]})
+    document = read_markdown("a.md", b"<!-- tqcheck-disable-next-line mt.Strip -->\nThe surrounded striptease.\n\n"
+                                     b"Another surrounded striptease.\n")
+    report = Pipeline(settings, checks=[WordCheck("striptease", "mt.Strip")], scorer=SpanScorer()).run([document])
+    assert [(f.rule_id, f.line) for f in report.findings] == [("mt.Strip", 4)]
+
+
+def test_signature_notices_and_close():
+    check = WordCheck("striptease", "mt.Strip")
+    settings = load_settings(discover=False)
+    with Pipeline(settings, checks=[check, check], scorer=None) as pipeline:
+        report = pipeline.run([document_from_text(TEXT)])
+    assert report.signature["words.version"] == "1" and "tqcheck" in report.signature
+    assert report.notices == ["striptease checked"]
+    assert check.closed == 2
