@@ -39,6 +39,9 @@ def _transformers():
         import transformers
     except ImportError:
         raise BackendError(f"--lm needs transformers and torch: {INSTALL_HINT}") from None
+    from tqcheck.fluency.semantic import quiet_transformers
+
+    quiet_transformers()
     return torch, transformers
 
 

