@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from tqcheck.config import Settings  # noqa: E402
 from tqcheck.document import Document  # noqa: E402
 from tqcheck.finding import Finding  # noqa: E402
-from tqcheck.fluency import FEATURES, FluencyScorer  # noqa: E402
+from tqcheck.fluency import FluencyScorer  # noqa: E402
 from tqcheck.fluency.combiner import MODEL_FILE, Combiner, load_combiner  # noqa: E402
 
 MQM_SETS = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -20,7 +19,7 @@ from tqcheck.report import Report
 from tqcheck.writers import get_writer, writer_names
 from tqcheck.writers.github import escape_data, escape_property
 
-from test_gate_support import LengthScorer, WordCheck, run
+from test_gate_support import WordCheck, run
 
 SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 REPORT_SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "schemas" / "tqcheck-report-1.json"

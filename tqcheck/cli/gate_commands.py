@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from tqcheck.cli.main import check_options, progress_enabled, run_pipeline, settings_from_options, user_errors
+from tqcheck.cli.common import check_options, progress_enabled, run_pipeline, settings_from_options, user_errors
 
 #: Baseline file written when neither --output nor the ``baseline`` key names one.
 DEFAULT_BASELINE = "tqcheck-baseline.json"

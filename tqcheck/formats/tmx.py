@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from tqcheck.document import Document
 from tqcheck.errors import InputError
-from tqcheck.formats import Unit, base_language, bilingual_document, element_unit, line_offsets, setting, xml_error
+from tqcheck.formats import base_language, bilingual_document, element_unit, line_offsets, setting, xml_error
 from tqcheck.inputs import decode
 
 if TYPE_CHECKING:

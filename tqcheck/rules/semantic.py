@@ -13,9 +13,9 @@ from typing import Any
 @lru_cache(maxsize=1)
 def embedder() -> Any:
     """The MiniLM embedder of the fluency layer (loaded once; BackendError with an install hint if absent)."""
-    from tqcheck.fluency.semantic import Embedder
+    from tqcheck.fluency.semantic import shared_embedder
 
-    return Embedder()
+    return shared_embedder()
 
 
 @lru_cache(maxsize=256)

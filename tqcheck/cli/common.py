@@ -1,0 +1,163 @@
+"""What every tqcheck command shares: options, settings, progress, running the pipeline, errors."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Sequence
+
+import click
+
+from tqcheck.errors import TqcheckError
+
+EXIT_OK, EXIT_GATE_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+def fail(error: Exception) -> "NoReturn":  # type: ignore[name-defined]  # noqa: F821
+    """Print a user error on one line and exit 2."""
+    click.echo(f"tqcheck: error: {error}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn TqcheckError into a one-line message and exit 2; Ctrl-C into exit 130."""
+    try:
+        yield
+    except TqcheckError as error:
+        fail(error)
+    except KeyboardInterrupt:
+        click.echo("tqcheck: interrupted", err=True)
+        sys.exit(130)
+
+
+# -- options shared by commands that run the checks ----------------------------
+
+def _split_list(values: Sequence[str]) -> list[str] | None:
+    items = [v.strip() for value in values for v in value.split(",") if v.strip()]
+    return items or None
+
+
+def check_options(func: Callable) -> Callable:
+    """Options of every command that runs the pipeline (check, baseline create)."""
+    options = [
+        click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                     help="Config file (TOML); overrides pyproject.toml/.tqcheck.toml found near the input."),
+        click.option("--no-config", is_flag=True, help="Do not look for pyproject.toml/.tqcheck.toml."),
+        click.option("--rules", "rules", multiple=True, type=click.Path(),
+                     help="Extra rule file or folder (repeatable)."),
+        click.option("--no-builtin-rules", is_flag=True, default=None, help="Skip the rule packs shipped with tqcheck."),
+        click.option("--enable", multiple=True, help="Run only rules with these id prefixes (repeatable, comma-separated)."),
+        click.option("--disable", multiple=True, help="Skip rules with these id prefixes (repeatable, comma-separated)."),
+        click.option("--glossary", multiple=True, type=click.Path(), help="Glossary file, CSV or YAML (repeatable)."),
+        click.option("--grammar", type=click.Choice(["harper", "languagetool", "auto", "none"]),
+                     help="Grammar engine (default harper, offline)."),
+        click.option("--dialect", help="English variant: en-US, en-GB, en-AU, en-CA, ..."),
+        click.option("--languagetool-url", help="LanguageTool server URL (or TQCHECK_LANGUAGETOOL_URL)."),
+        click.option("--languagetool-path", type=click.Path(), help="Folder of a local LanguageTool install."),
+        click.option("--accept", multiple=True, type=click.Path(), help="Word list of accepted words and names (repeatable)."),
+        click.option("--fluency/--no-fluency", default=None, help="Score sentences for fluency (default on)."),
+        click.option("--semantic/--no-semantic", default=None, help="Use the sentence-embedding model (default on)."),
+        click.option("--lm", help="Deeper tier: causal language model ('smollm2', a model name or a local path)."),
+        click.option("--flag-threshold", type=float, help="Flag sentences whose fluency is below this (default 0.5)."),
+        click.option("--include", multiple=True, help="Glob of files to check inside folders (repeatable)."),
+        click.option("--exclude", multiple=True, help="Glob of files or folders to skip (repeatable)."),
+        click.option("--stdin-name", default="<stdin>", show_default=True,
+                     help="Name used for standard input in reports (its extension picks the format)."),
+        click.option("--progress/--no-progress", "show_progress", default=None,
+                     help="Progress bar on stderr (default: when stderr is a terminal)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+FLAG_KEYS = ("rules", "enable", "disable", "glossary", "grammar", "dialect", "languagetool_url",
+             "languagetool_path", "accept", "fluency", "semantic", "lm", "flag_threshold", "include",
+             "exclude")
+
+
+def settings_from_options(paths: Sequence[str], options: dict[str, Any], extra: dict[str, Any] | None = None):
+    """Effective settings for a command: defaults < config files < --config < flags."""
+    from tqcheck.config import load_settings
+
+    flags: dict[str, Any] = {}
+    for key in FLAG_KEYS:
+        value = options.get(key)
+        if isinstance(value, tuple):
+            value = _split_list(value) if key not in ("rules", "glossary", "accept") else (list(value) or None)
+        flags[key] = value
+    if options.get("no_builtin_rules"):
+        flags["builtin_rules"] = False
+    if extra:
+        flags.update(extra)
+    env_url = os.environ.get("TQCHECK_LANGUAGETOOL_URL")
+    if env_url and not flags.get("languagetool_url"):
+        flags.setdefault("languagetool_url", None)
+    settings = load_settings(paths, options.get("config_file"), flags, discover=not options.get("no_config"))
+    if env_url and settings.origins.get("languagetool_url") == "default":
+        settings.apply({"languagetool_url": env_url}, "environment TQCHECK_LANGUAGETOOL_URL")
+    return settings
+
+
+def progress_enabled(choice: bool | None, quiet: bool = False) -> bool:
+    """Whether to draw a progress bar: asked for, or stderr is a terminal and not quiet."""
+    if choice is not None:
+        return choice
+    return not quiet and sys.stderr.isatty()
+
+
+@contextmanager
+def progress_bar(enabled: bool, total: int, label: str = "Checking") -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr (transient), or a no-op callback."""
+    if not enabled or total <= 0:
+        yield lambda _n: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+@contextmanager
+def status(enabled: bool, message: str) -> Iterator[None]:
+    """A spinner on stderr while something slow (model loading) happens."""
+    if not enabled:
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
+
+
+@dataclass
+class RunResult:
+    """What a pipeline run produced, for the commands that print or gate it."""
+
+    report: Any
+    settings: Any
+    seconds: float
+
+
+def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_name: str = "<stdin>") -> RunResult:
+    """Load documents (all of them first: bad input stops before any work), check them, rank."""
+    from tqcheck.inputs import load_documents
+    from tqcheck.pipeline import Pipeline
+
+    started = time.perf_counter()
+    documents = load_documents(paths, settings.include, settings.exclude, stdin_name=stdin_name,
+                               settings=settings)
+    with status(show_progress, "Loading rules and models…"):
+        pipeline = Pipeline(settings)
+    with pipeline:
+        total = sum(len(d.segments) for d in documents) * max(pipeline.stages, 1)
+        with progress_bar(show_progress, total) as advance:
+            report = pipeline.run(documents, advance)
+    return RunResult(report, settings, time.perf_counter() - started)
