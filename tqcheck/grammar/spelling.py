@@ -223,6 +223,22 @@ def _after_opener(text: str, start: int) -> bool:
 
 # -- the filter ------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Reference:
+    """A name a flagged word may be a variant of, with where it comes from and its keys."""
+
+    name: str
+    where: str
+    uses: int
+    key: str
+    sound: str
+
+    @classmethod
+    def of(cls, name: str, where: str, uses: int) -> "Reference":
+        """A reference with its case-folded and phonetic keys computed once."""
+        return cls(name, where, uses, name.casefold(), _phonetic_key(name))
+
+
 class SpellingFilter:
     """Drops misspellings that are names, terms or accepted words; flags name variants."""
 
@@ -257,29 +273,34 @@ class SpellingFilter:
                        for n in words.neighbours.get(part, ()))
         return words.folded[part.casefold()] >= 2 and near_common_word(part, LOWER_TYPO_ZIPF, 0.0) is None
 
-    def references(self, words: DocumentWords) -> list[tuple[str, str, int]]:
+    def references(self, words: DocumentWords) -> list["Reference"]:
         """Names a flagged word is compared with: the document's names, then the known names."""
-        refs = [(n, f"used {c} time{'s' if c > 1 else ''} in this document", c)
+        refs = [Reference.of(n, f"used {c} time{'s' if c > 1 else ''} in this document", c)
                 for n, c in words.names().most_common()]
-        return refs + [(n, "in the known-names list", 1_000_000) for n in self.known]
+        return refs + [Reference.of(n, "in the known-names list", 1_000_000) for n in self.known]
 
-    def variant_of(self, word: str, references: Sequence[tuple[str, str, int]],
+    def variant_of(self, word: str, references: Sequence["Reference"],
                    count: int = 1) -> tuple[str, str] | None:
         """(name, where) when ``word`` (used ``count`` times) looks like a variant of a reference name.
 
         A word in the known-names list is never a variant, and a document name only
         counts as the original when it is used at least as often as ``word``.
         """
+        from rapidfuzz.distance import OSA
+
         key = word.casefold()
         if key in self._known_keys or any(c.isdigit() for c in word):
             return None
-        for name, where, uses in references:
-            other = name.casefold()
-            if uses < count or other == key or other + "s" == key or key + "s" == other:
+        sound = _phonetic_key(word)
+        for ref in references:
+            other = ref.key
+            if ref.uses < count or other == key or other + "s" == key or key + "s" == other:
                 continue
-            if _phonetic_key(name) == _phonetic_key(word) or (
-                    min(len(key), len(other)) >= VARIANT_MIN_LENGTH and _edit_distance(key, other) <= 1):
-                return name, where
+            # OSA: Damerau-Levenshtein with adjacent transpositions counted once
+            if ref.sound == sound or (
+                    min(len(key), len(other)) >= VARIANT_MIN_LENGTH
+                    and OSA.distance(key, other, score_cutoff=1) <= 1):
+                return ref.name, ref.where
         return None
 
     def apply(self, issues: list[Issue], document: Document) -> list[Issue]:
@@ -337,19 +358,3 @@ def _phonetic_key(word: str) -> str:
     if len(key) > 3 and key.endswith("h"):
         key = key[:-1]
     return key
-
-
-def _edit_distance(a: str, b: str) -> int:
-    """Damerau-Levenshtein distance (adjacent transpositions count once)."""
-    if abs(len(a) - len(b)) > 1:
-        return 2
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[-1]
