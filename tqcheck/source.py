@@ -23,6 +23,7 @@ import regex
 from tqcheck.checks import Check, Progress, no_progress
 from tqcheck.document import Document, Segment
 from tqcheck.finding import Finding
+from tqcheck.formats import setting
 
 if TYPE_CHECKING:
     from tqcheck.config import Settings
@@ -174,7 +175,7 @@ class SourceCheck(Check):
     def check(self, document: Document, progress: Progress = no_progress) -> list[Finding]:
         """Findings for every segment that has a source."""
         findings: list[Finding] = []
-        language = document.source_language or _setting(self.settings, "source_language", "")
+        language = document.source_language or setting(self.settings, "source_language", "")
         codes = markup_codes(document)
         pairs = [s for s in document.segments if s.source]
         for segment in document.segments:
@@ -194,15 +195,6 @@ class SourceCheck(Check):
         signature = {"length_ratios": "mlqe-pe+mqm-zhen-dev-1"}
         signature.update(self.meaning.signature())
         return signature
-
-
-def _setting(settings: "Settings | None", name: str, default):
-    if settings is None:
-        return default
-    try:
-        return settings.get(name)
-    except KeyError:
-        return default
 
 
 def check_segment(segment: Segment, language: str = "",
