@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from contextlib import contextmanager
@@ -94,13 +93,8 @@ def settings_from_options(paths: Sequence[str], options: dict[str, Any], extra: 
         flags["builtin_rules"] = False
     if extra:
         flags.update(extra)
-    env_url = os.environ.get("TQCHECK_LANGUAGETOOL_URL")
-    if env_url and not flags.get("languagetool_url"):
-        flags.setdefault("languagetool_url", None)
-    settings = load_settings(paths, options.get("config_file"), flags, discover=not options.get("no_config"))
-    if env_url and settings.origins.get("languagetool_url") == "default":
-        settings.apply({"languagetool_url": env_url}, "environment TQCHECK_LANGUAGETOOL_URL")
-    return settings
+    # TQCHECK_LANGUAGETOOL_URL is read by tqcheck.grammar.languagetool_url (below flags and config files)
+    return load_settings(paths, options.get("config_file"), flags, discover=not options.get("no_config"))
 
 
 def progress_enabled(choice: bool | None, quiet: bool = False) -> bool:
