@@ -84,7 +84,7 @@ def main() -> None:
         counts = fire_rates(check, language, pairs)
         total += len(pairs)
         column = f"{language} {label} (n={len(pairs)})"
-        for rule in sorted(set(counts) | {"Source.Number", "Source.Untranslated", "Source.Length"}):
+        for rule in sorted(set(counts) | {"source.Number", "source.Untranslated", "source.Length"}):
             table[rule][column] = f"{counts.get(rule, 0) / len(pairs):.1%}"
     seconds = time.perf_counter() - started
     columns = [f"{lang} {label} (n={len(p)})" for (lang, label), p in sorted(groups.items())]

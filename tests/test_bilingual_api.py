@@ -65,7 +65,7 @@ def test_check_frame_bilingual_rows_keep_ids():
     })
     report = tqcheck.check_frame(frame, source="de", target="en", id="key", **FAST)
     found = {(f.unit_id, f.rule_id, f.line) for f in report.findings}
-    assert found == {("r2", "Source.Number", 2), ("r3", "Source.Untranslated", 3)}
+    assert found == {("r2", "source.Number", 2), ("r3", "source.Untranslated", 3)}
     table = report.to_frame()
     assert list(table["unit_id"][:2]) == ["r2", "r3"] or set(table["unit_id"][:2]) == {"r2", "r3"}
     assert table.set_index("unit_id").loc["r1", "source"] == "Die Katze schläft."
@@ -114,7 +114,7 @@ def test_html_view_of_a_bilingual_report_shows_sources(tmp_path):
     path.write_text("id\tsource\ttarget\nx1\tEs kamen 70 Leute.\tPeople came.\n", encoding="utf-8")
     html = tqcheck.check(path, **FAST)._repr_html_()
     assert 'class="tqc-source">Es kamen 70 Leute.</div>' in html and "unit x1" in html
-    assert "Source.Number" in html and "cross-lingual meaning check off" in html
+    assert "source.Number" in html and "cross-lingual meaning check off" in html
 
 
 def test_plot_returns_a_figure():

@@ -19,7 +19,7 @@ def test_off_without_a_model_says_so_once():
     report = tqcheck.check_frame(frame, **FAST)
     assert report.notices.count(OFF_NOTICE) == 1
     assert report.to_frame()["similarity"].isna().all() and report.similarity == {}
-    assert not any(f.rule_id == "Source.Meaning" for f in report.findings)
+    assert not any(f.rule_id == "source.Meaning" for f in report.findings)
     assert not make_meaning_check(Settings()).available
 
 
@@ -59,7 +59,7 @@ def test_similarity_on_english_pairs_with_the_offline_model():
     assert similarity["same"] > 0.99
     assert similarity["paraphrase"] > 0.6
     assert similarity["unrelated"] < 0.3
-    meaning = [f for f in report.findings if f.rule_id == "Source.Meaning"]
+    meaning = [f for f in report.findings if f.rule_id == "source.Meaning"]
     assert [(f.unit_id, f.category, f.severity.value) for f in meaning] == [
         ("unrelated", "accuracy/mistranslation", "major")]
     assert OFF_NOTICE not in report.notices

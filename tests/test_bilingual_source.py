@@ -48,18 +48,18 @@ def test_equal_numbers_dates_and_units_are_not_flagged(source, target):
 def test_a_dropped_number_is_an_omission_over_the_sentence():
     (finding,) = findings_for("Frankreich hat mehr als 170 aufgenommen, Deutschland mehr als 70.",
                               "France has occupied more than 170 Germany.")
-    assert finding.rule_id == "Source.Number" and finding.category == "accuracy/omission"
+    assert finding.rule_id == "source.Number" and finding.category == "accuracy/omission"
     assert "'70'" in finding.message and finding.severity.value == "major" and finding.origin == "source"
 
 
 def test_a_changed_number_points_at_the_target_number():
     (finding,) = findings_for("Es kamen 1.250 Menschen.", "1,520 people came.")
-    assert (finding.rule_id, finding.matched, finding.category) == ("Source.Number", "1,520", "accuracy/number")
+    assert (finding.rule_id, finding.matched, finding.category) == ("source.Number", "1,520", "accuracy/number")
 
 
 def test_a_changed_unit_and_an_added_number():
     (unit,) = findings_for("Er ist 5 km gelaufen.", "He ran 5 miles.")
-    assert unit.rule_id == "Source.Unit" and unit.matched == "5 miles"
+    assert unit.rule_id == "source.Unit" and unit.matched == "5 miles"
     (added,) = findings_for("Er ist gelaufen.", "He ran 40 miles.")
     assert added.category == "accuracy/addition" and added.matched.startswith("40")
 
@@ -72,15 +72,15 @@ def test_dates_compare_by_value():
 
 def test_untranslated_segments():
     same = findings_for("Der Hund schläft im Garten.", "Der Hund schläft im Garten.")
-    assert [f.rule_id for f in same] == ["Source.Untranslated"] and same[0].category == "accuracy/untranslated"
+    assert [f.rule_id for f in same] == ["source.Untranslated"] and same[0].category == "accuracy/untranslated"
     german = findings_for("Der Hund schläft im Garten und der Kater auch.", "Der Hund schläft in dem Garten.")
-    assert [f.rule_id for f in german] == ["Source.Untranslated"] and "German" in german[0].message
+    assert [f.rule_id for f in german] == ["source.Untranslated"] and "German" in german[0].message
     chinese = findings_for("这是一个测试句子。", "这是一个测试句子。", "zh")
-    assert [f.rule_id for f in chinese] == ["Source.Untranslated"]
+    assert [f.rule_id for f in chinese] == ["source.Untranslated"]
     russian = findings_for("Это тестовое предложение о погоде.", "Это тестовое предложение.", "ru")
-    assert [f.rule_id for f in russian] == ["Source.Untranslated"] and "Cyrillic" in russian[0].message
+    assert [f.rule_id for f in russian] == ["source.Untranslated"] and "Cyrillic" in russian[0].message
     leftover = findings_for("这是一个测试句子，包含很多内容。", "This is a 测试 sentence with much content.", "zh")
-    assert [(f.rule_id, f.matched) for f in leftover] == [("Source.Script", "测试")]
+    assert [(f.rule_id, f.matched) for f in leftover] == [("source.Script", "测试")]
     assert rules("Berlin", "Berlin") == []  # a name is the same in both languages
     assert rules("Die Katze schläft.", "The cat is asleep.") == []
 
@@ -89,7 +89,7 @@ def test_length_ratio_calibrated_per_pair():
     long_source = ("Die Regierung kündigte an, eine Behörde für freiwillige Ausreisen zu schaffen, die den Plan "
                    "umsetzen und Familien mit Visa für Drittländer unterstützen soll.")
     (short,) = findings_for(long_source, "The government announced a new agency.")
-    assert short.rule_id == "Source.Length" and short.category == "accuracy/omission" and "de-en" in short.message
+    assert short.rule_id == "source.Length" and short.category == "accuracy/omission" and "de-en" in short.message
     assert rules(long_source, "The government announced it would create an agency for voluntary departures to "
                               "implement the plan and support families with visas for third countries.") == []
     # Chinese sources are about 2.8 times shorter in characters: the zh-en statistics know it
@@ -104,8 +104,8 @@ def test_length_ratio_calibrated_per_pair():
 def test_placeholders_and_tags():
     found = findings_for("Klicken Sie auf {0}, um %s zu <b>speichern</b>.", "Click to <b>save</b> %s and {1}.")
     assert sorted((f.rule_id, f.category, f.matched if f.category.endswith("addition") else "")
-                  for f in found) == [("Source.Placeholder", "accuracy/addition", "{1}"),
-                                      ("Source.Placeholder", "accuracy/omission", "")]
+                  for f in found) == [("source.Placeholder", "accuracy/addition", "{1}"),
+                                      ("source.Placeholder", "accuracy/omission", "")]
     tags = findings_for("Hallo %(name)s, <b>willkommen</b>!", "Hello %(name)s, welcome!")
     assert {f.message for f in tags} == {"tag <b> of the source is missing", "tag </b> of the source is missing"}
     assert rules("{{count}} Dateien in ${dir}", "{{ count }} files in ${dir}") == []
@@ -132,7 +132,7 @@ def test_xliff_inline_markup_missing_in_target(tmp_path):
 """, encoding="utf-8")
     (document,) = load_documents([str(path)])
     found = SourceCheck(Settings()).check(document)
-    assert [(f.unit_id, f.rule_id, f.category) for f in found] == [("t1", "Source.Tag", "accuracy/omission")]
+    assert [(f.unit_id, f.rule_id, f.category) for f in found] == [("t1", "source.Tag", "accuracy/omission")]
 
 
 def test_number_formats():
@@ -158,7 +158,7 @@ def test_bilingual_tsv_drops_a_number_and_leaves_a_sentence_untranslated(tmp_pat
     with Pipeline(settings, checks=[], scorer=None) as pipeline:
         report = pipeline.run(documents)
     found = {(f.unit_id, f.rule_id, f.line) for f in report.findings}
-    assert found == {("n2", "Source.Number", 3), ("n3", "Source.Untranslated", 4)}
+    assert found == {("n2", "source.Number", 3), ("n3", "source.Untranslated", 4)}
     rows = {row["unit_id"]: row for row in report.rows()}
     assert rows["n2"]["categories"] == "accuracy/omission" and rows["n3"]["categories"] == "accuracy/untranslated"
     assert rows["n2"]["source"].startswith("Nach Angaben") and not rows["n1"]["flagged"]
@@ -172,8 +172,8 @@ def test_sample_seed_findings():
     with Pipeline(settings, checks=[], scorer=None) as pipeline:
         report = pipeline.run(documents)
     found = {(f.unit_id, f.rule_id) for f in report.findings}
-    assert {("s3", "Source.Number"), ("s4", "Source.Untranslated"), ("s5", "Source.Placeholder"),
-            ("s7", "Source.Length")} <= found
+    assert {("s3", "source.Number"), ("s4", "source.Untranslated"), ("s5", "source.Placeholder"),
+            ("s7", "source.Length")} <= found
     assert not {u for u, _ in found} & {"s2", "s6", "s8", "s9"}
 
 
@@ -212,5 +212,5 @@ def test_xliff2_and_tmx_inline_codes(tmp_path):
     for path in (xliff, tmx):
         (document,) = load_documents([str(path)])
         found += [(f.unit_id, f.rule_id, f.category) for f in SourceCheck(Settings()).check(document)]
-    assert found == [("u1", "Source.Tag", "accuracy/omission"),
-                     ("7", "Source.Tag", "accuracy/addition"), ("7", "Source.Tag", "accuracy/addition")]
+    assert found == [("u1", "source.Tag", "accuracy/omission"),
+                     ("7", "source.Tag", "accuracy/addition"), ("7", "source.Tag", "accuracy/addition")]

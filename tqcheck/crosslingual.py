@@ -59,7 +59,7 @@ class MeaningCheck:
         if similarity >= MIN_SIMILARITY:
             return None
         return segment.finding(
-            0, len(segment.text), rule_id="Source.Meaning",
+            0, len(segment.text), rule_id="source.Meaning",
             message=f"the translation's meaning is far from its source (cross-lingual similarity {similarity:.2f})",
             severity="major" if similarity < MAJOR_SIMILARITY else "minor",
             category="accuracy/mistranslation", origin="source", confidence=similarity,

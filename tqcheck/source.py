@@ -46,7 +46,7 @@ LENGTH_Z_MAJOR = 4.5
 #: Segments shorter than this (non-space characters, both sides) are not length-checked.
 LENGTH_MIN_CHARS = 20
 
-RULE_PREFIX = "Source"
+RULE_PREFIX = "source"
 
 NUMBER_WORDS_EN = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
