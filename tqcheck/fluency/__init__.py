@@ -96,7 +96,7 @@ class FluencyScorer(Scorer):
         for w in ranked[:MAX_SPANS]:
             semantic = w.misfit is not None
             found.append(segment.finding(
-                w.word.start, w.word.end, rule_id="Fluency.UnexpectedWord" if not semantic else "Semantic.UnexpectedWord",
+                w.word.start, w.word.end, rule_id="fluency.UnexpectedWord" if not semantic else "semantic.UnexpectedWord",
                 message=f"unexpected word in this context: '{w.word.text}'",
                 severity="major" if w.score >= major else "minor",
                 category="accuracy/mistranslation", origin="semantic" if semantic else "fluency",
@@ -122,7 +122,7 @@ class FluencyScorer(Scorer):
         for run in runs[:1]:
             worst = max(w.adjusted for w in run)
             result.append(segment.finding(
-                run[0].word.start, run[-1].word.end, rule_id="Fluency.SurprisingSequence",
+                run[0].word.start, run[-1].word.end, rule_id="fluency.SurprisingSequence",
                 message="unusual word sequence: check that this reads as intended", severity="minor",
                 category="fluency/coherence", origin="fluency",
                 confidence=round(1.0 / (1.0 + math.exp(-(worst - limit))), 3), engine="tqcheck.fluency"))
