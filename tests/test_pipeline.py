@@ -79,3 +79,21 @@ def test_signature_notices_and_close():
     assert report.signature["words.version"] == "1" and "tqcheck" in report.signature
     assert report.notices == ["striptease checked"]
     assert check.closed == 2
+
+
+def test_untranslated_text_gets_no_spelling_findings():
+    from tqcheck.pipeline import without_spelling_of_untranslated
+
+    document = document_from_text("Die meisten haben eine doppelte Staatsbürgerschaft. A real tpyo here.")
+    first, second = document.segments
+
+    def make(segment, start, end, category):
+        return segment.finding(start, end, rule_id="x.Y", message="m", severity="minor", category=category,
+                               origin="grammar")
+
+    untranslated = make(first, 0, len(first.text), "accuracy/untranslated")
+    spelling_inside = make(first, 4, 11, "fluency/spelling")
+    grammar_inside = make(first, 4, 11, "fluency/grammar")
+    typo = make(second, 7, 11, "fluency/spelling")
+    kept = without_spelling_of_untranslated([untranslated, spelling_inside, grammar_inside, typo])
+    assert kept == [untranslated, grammar_inside, typo]

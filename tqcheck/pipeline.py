@@ -73,7 +73,7 @@ class Pipeline:
         findings: list[Finding] = []
         for check in self._checks_for(document):
             findings.extend(check.check(document, progress))
-        findings = [f for f in findings if self._keep(document, f)]
+        findings = without_spelling_of_untranslated([f for f in findings if self._keep(document, f)])
         scores: dict[tuple[str, int], SegmentScore] = {}
         if self.scorer is not None and document.segments:
             result = self.scorer.score(document, findings, progress)
@@ -129,6 +129,17 @@ class Pipeline:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def without_spelling_of_untranslated(findings: list[Finding]) -> list[Finding]:
+    """Drop spelling findings inside text already reported as untranslated (one finding says it all)."""
+    untranslated = [(f.segment, f.start, f.end) for f in findings if f.category == "accuracy/untranslated"]
+    if not untranslated:
+        return findings
+    return [f for f in findings
+            if not (f.category == "fluency/spelling"
+                    and any(seg == f.segment and start <= f.start and f.end <= end
+                            for seg, start, end in untranslated))]
 
 
 def _overlaps(finding: Finding, taken: set[tuple[int, int, int]],
