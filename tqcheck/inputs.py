@@ -304,11 +304,26 @@ def reader_for(path: str) -> Reader:
     return getattr(module, "read")
 
 
-def _matches(path: Path, root: Path, globs: Sequence[str]) -> bool:
-    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
-    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(path.name, g)
-               or any(fnmatch.fnmatch(part, g.rstrip("/")) for part in Path(rel).parts[:-1])
-               for g in globs)
+def default_include() -> list[str]:
+    """The ``include`` globs of the configuration's defaults."""
+    from tqcheck.config import KEYS_BY_NAME
+
+    return list(KEYS_BY_NAME["include"].default)
+
+
+def selected_in_folder(rel: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    """Whether a file at ``rel`` (a /-separated path inside a checked folder) is checked.
+
+    A glob may match the whole relative path, the file name or any folder on the way;
+    hidden files and folders (a part starting with ``.``) are never checked.
+    """
+    parts = rel.split("/")
+
+    def hit(globs: Sequence[str]) -> bool:
+        return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(parts[-1], g)
+                   or any(fnmatch.fnmatch(part, g.rstrip("/")) for part in parts[:-1]) for g in globs)
+
+    return hit(include) and not hit(exclude) and not any(part.startswith(".") for part in parts)
 
 
 def collect_files(paths: Sequence[str], include: Sequence[str], exclude: Sequence[str]) -> list[str]:
@@ -322,8 +337,7 @@ def collect_files(paths: Sequence[str], include: Sequence[str], exclude: Sequenc
         if path.is_dir():
             matches = sorted(
                 p for p in path.rglob("*")
-                if p.is_file() and _matches(p, path, include) and not _matches(p, path, exclude)
-                and not any(part.startswith(".") for part in p.relative_to(path).parts))
+                if p.is_file() and selected_in_folder(p.relative_to(path).as_posix(), include, exclude))
             if not matches:
                 raise InputError(f"no files to check in folder (include: {', '.join(include)})", path=name)
             found.extend(str(p) for p in matches)
@@ -352,7 +366,7 @@ def read_raw(path: str, stdin: bytes | None = None) -> bytes:
         raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
 
 
-def load_documents(paths: Sequence[str], include: Sequence[str] = ("*.txt", "*.md", "*.markdown"),
+def load_documents(paths: Sequence[str], include: Sequence[str] | None = None,
                    exclude: Sequence[str] = (), *, stdin: bytes | None = None,
                    stdin_name: str = "-", settings=None) -> list[Document]:
     """Read every input into Documents; the first bad input raises an InputError.
@@ -360,7 +374,7 @@ def load_documents(paths: Sequence[str], include: Sequence[str] = ("*.txt", "*.m
     ``settings`` reach the readers that take them (bilingual tables: column names, source language).
     """
     documents = []
-    for name in collect_files(paths, include, exclude):
+    for name in collect_files(paths, default_include() if include is None else include, exclude):
         raw = read_raw(name, stdin)
         label = stdin_name if name == "-" else name
         reader = reader_for(label if name == "-" else name)

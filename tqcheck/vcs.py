@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import subprocess
 from pathlib import Path
 from typing import Sequence
 
 from tqcheck.errors import InputError
+from tqcheck.inputs import default_include, selected_in_folder
 
-#: Files checked inside folders when no include globs are given (the config default).
-DEFAULT_INCLUDE = ("*.txt", "*.md", "*.markdown")
 
 
 def _git(args: Sequence[str], cwd: Path) -> str:
@@ -51,17 +49,6 @@ def merge_base(base_ref: str, root: Path) -> str:
         return base_ref
 
 
-def _selected(rel: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
-    name = rel.rsplit("/", 1)[-1]
-    parts = rel.split("/")[:-1]
-
-    def hit(globs: Sequence[str]) -> bool:
-        return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g)
-                   or any(fnmatch.fnmatch(p, g.rstrip("/")) for p in parts) for g in globs)
-
-    return hit(include) and not hit(exclude) and not any(p.startswith(".") for p in parts)
-
-
 def changed_files(base_ref: str, paths: Sequence[str], include: Sequence[str] | None = None,
                   exclude: Sequence[str] = ()) -> list[str]:
     """Files among ``paths`` added or modified since ``base_ref`` (committed, staged, unstaged or untracked).
@@ -70,7 +57,7 @@ def changed_files(base_ref: str, paths: Sequence[str], include: Sequence[str] | 
     that match ``include`` and not ``exclude`` (as when checking a folder).
     Deleted files are left out. Paths are returned relative to the working folder.
     """
-    include = tuple(include) if include else DEFAULT_INCLUDE
+    include = tuple(include) if include else tuple(default_include())
     cwd = Path(os.getcwd())
     named = [p for p in paths if p != "-"] or ["."]
     first = Path(named[0])
@@ -93,7 +80,7 @@ def changed_files(base_ref: str, paths: Sequence[str], include: Sequence[str] | 
                 found.append(name)
             continue
         for path in sorted(changed):
-            if path.is_file() and path.is_relative_to(target) and _selected(
+            if path.is_file() and path.is_relative_to(target) and selected_in_folder(
                     path.relative_to(target).as_posix(), include, exclude):
                 found.append(os.path.relpath(path, cwd))
     return list(dict.fromkeys(found))
