@@ -277,12 +277,15 @@ def badness(scored: Scored, columns: list[str]) -> dict[str, np.ndarray]:
     """Higher = worse: tqcheck (1 - fluency) and the baselines."""
     f = scored.features
     col = {c: i for i, c in enumerate(columns)}
-    return {
+    methods = {
         "tqcheck": 1.0 - scored.scores,
         "length": f[:, col["log_words"]],
         "3-gram LM": f[:, col["lm_mean"]] * np.exp(f[:, col["log_words"]]),  # total surprisal
         "grammar count": f[:, col["grammar"]],
     }
+    if "deep_total" in col:  # the deep tier's LM alone, unfitted: its total token surprisal
+        methods["causal LM total surprisal"] = f[:, col["deep_total"]]
+    return methods
 
 
 # ---------------------------------------------------------------- fitting
@@ -534,7 +537,9 @@ def _header(args, checks_note: str, scorer: FluencyScorer) -> list[str]:
         "(its mean times the word count); **grammar count** = number of grammar findings. For each the higher value is "
         "ranked worse. A document is one system's translation of one source document (segments in order).",
         "",
-    ]
+    ] + ([f"With `--lm`, **causal LM total surprisal** is the sum of the token surprisals under {args.lm} alone "
+          "(no fitted weight), and **tqcheck default tier** is the shipped score without `--lm`.", ""]
+         if args.lm else [])
 
 
 def _summary(rows_auc: list[tuple], rows_doc: list[tuple]) -> list[str]:

@@ -54,6 +54,15 @@ def test_shipped_coefficients_load_and_give_probabilities():
     assert np.all((p > 0) & (p < 1))
 
 
+def test_shipped_deep_coefficients_match_the_deep_tier_features():
+    from tqcheck.fluency.deep import CausalLM
+
+    combiner = load_combiner(variant="deep")
+    assert combiner.features == list(FEATURES) + list(CausalLM.FEATURES)
+    assert len(combiner.coef) == len(combiner.features) == len(combiner.mean) == len(combiner.scale)
+    assert "subsampled" not in combiner.data["variants"]["deep"]["fitted_on"]
+
+
 def test_missing_feature_columns_count_as_the_training_mean():
     combiner = load_combiner()
     full = combiner.probability(combiner.mean[None, :], list(FEATURES))

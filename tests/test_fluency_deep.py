@@ -22,9 +22,13 @@ def test_smollm2_gives_higher_surprisal_to_a_garbled_sentence():
     clean = "The government announced new measures to support small businesses."
     garbled = "Government the announced measures new support to businesses small."
     features = lm.features([clean, garbled])
-    assert features.shape == (2, 2)
-    assert features[1, 0] > features[0, 0]
-    assert lm.features([clean])[0, 0] == pytest.approx(features[0, 0])  # cached, same value
+    assert features.shape == (2, len(lm.FEATURES))
+    column = dict(zip(lm.FEATURES, features.T))
+    assert column["deep_total"][1] > column["deep_total"][0]
+    assert column["deep_mean"][1] > column["deep_mean"][0]
+    assert column["deep_over5"][1] >= column["deep_over5"][0]
+    assert lm.features([clean])[0] == pytest.approx(features[0])  # cached, same value
+    assert lm.features([garbled, clean])[1] == pytest.approx(features[0])  # batching does not change a row
 
 
 def test_an_unknown_model_path_is_a_backend_error(tmp_path):
@@ -32,3 +36,14 @@ def test_an_unknown_model_path_is_a_backend_error(tmp_path):
 
     with pytest.raises(BackendError, match="cannot load the language model"):
         load_causal_lm(str(tmp_path / "no-such-model"))
+
+
+def test_surprisal_statistics_of_known_token_values():
+    import numpy as np
+
+    from tqcheck.fluency.deep import CausalLM, surprisal_features
+
+    stats = dict(zip(CausalLM.FEATURES, surprisal_features(np.array([1.0, 6.0, 2.0, 8.0]))))
+    assert stats == pytest.approx({"deep_total": 17.0, "deep_mean": 4.25, "deep_max": 8.0,
+                                   "deep_top3": 16.0 / 3, "deep_over5": 2.0, "deep_p90": 7.4})
+    assert surprisal_features(np.zeros(0)) == (0.0,) * len(CausalLM.FEATURES)

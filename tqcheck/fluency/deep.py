@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from pathlib import Path
 from typing import Sequence
@@ -66,10 +67,26 @@ def convert_smollm2(target: Path | None = None) -> Path:
     return target
 
 
-class CausalLM:
-    """A loaded causal LM giving each segment its mean and worst token surprisal (nats)."""
+#: Token surprisal (nats) above which a token counts as very unexpected (``deep_over5``).
+SURPRISING_NATS = 5.0
+#: Segments whose statistics are kept per model and process.
+MAX_CACHED_TEXTS = 200_000
 
-    FEATURES: tuple[str, ...] = ("deep_mean", "deep_max")
+
+def surprisal_features(values: np.ndarray) -> tuple[float, ...]:
+    """Total, mean, worst, mean of the worst three, count over SURPRISING_NATS, 90th percentile of token surprisals."""
+    if len(values) == 0:
+        return (0.0,) * len(CausalLM.FEATURES)
+    worst = np.sort(values)[::-1]
+    return (float(values.sum()), float(values.mean()), float(worst[0]), float(worst[:3].mean()),
+            float((values > SURPRISING_NATS).sum()), float(np.percentile(values, 90)))
+
+
+class CausalLM:
+    """A loaded causal LM giving each segment summary statistics of its token surprisals (nats)."""
+
+    #: The total and the count of very unexpected tokens carry most of the signal (docs/fluency.md).
+    FEATURES: tuple[str, ...] = ("deep_total", "deep_mean", "deep_max", "deep_top3", "deep_over5", "deep_p90")
 
     def __init__(self, name: str, folder: str) -> None:
         torch, transformers = _transformers()
@@ -82,17 +99,16 @@ class CausalLM:
         except (OSError, ValueError) as exc:
             raise BackendError(f"cannot load the language model {name!r} offline: {exc}".splitlines()[0]) from None
         self.model.eval()
-        self._cache: dict[str, tuple[float, float]] = {}
+        self._cache: dict[str, tuple[float, ...]] = {}
         self.tokenizer.padding_side = "right"
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
 
-    def features(self, texts: Sequence[str], batch_size: int = 16) -> np.ndarray:
-        """(segments x 2) mean and max token surprisal of each text (after its first token)."""
+    def token_surprisals(self, texts: Sequence[str], batch_size: int = 16) -> list[np.ndarray]:
+        """Surprisal (nats) of every token of each text after its first, texts batched by length."""
         torch = self._torch
-        out = np.zeros((len(texts), 2))
-        todo = [i for i in range(len(texts)) if texts[i] not in self._cache]
-        order = sorted(dict.fromkeys(todo, None), key=lambda i: len(texts[i]))
+        out: list[np.ndarray] = [np.zeros(0)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         bos = self.tokenizer.bos_token or self.tokenizer.eos_token or ""
         for a in range(0, len(order), batch_size):
             idx = order[a:a + batch_size]
@@ -104,15 +120,29 @@ class CausalLM:
             mask = enc["attention_mask"][:, 1:].bool() & enc["attention_mask"][:, :-1].bool()
             nll = torch.nn.functional.cross_entropy(logits.transpose(1, 2), target, reduction="none")
             for row, i in enumerate(idx):
-                values = nll[row][mask[row]].numpy()
-                self._cache[texts[i]] = (float(values.mean()), float(values.max())) if len(values) else (0.0, 0.0)
+                out[i] = nll[row][mask[row]].numpy().astype(np.float64)
+        return out
+
+    def features(self, texts: Sequence[str], batch_size: int = 16) -> np.ndarray:
+        """(segments x len(FEATURES)) surprisal statistics of each text, computed once per distinct text."""
+        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if len(self._cache) + len(todo) > MAX_CACHED_TEXTS:
+            self._cache.clear()  # bounded memory on very large runs
+            todo = list(dict.fromkeys(texts))
+        for text, values in zip(todo, self.token_surprisals(todo, batch_size)):
+            self._cache[text] = surprisal_features(values)
+        out = np.zeros((len(texts), len(self.FEATURES)))
         for i, text in enumerate(texts):
             out[i] = self._cache[text]
         return out
 
 
+@functools.lru_cache(maxsize=2)
 def load_causal_lm(name: str) -> CausalLM:
-    """'smollm2' (converted and cached once) or any Hugging Face causal model name or local path, offline."""
+    """'smollm2' (converted and cached once) or any Hugging Face causal model name or local path, offline.
+
+    Loaded once per process and name, so several scorers (and their per-text caches) share one model.
+    """
     if name.strip().lower() == SMOLLM2:
         return CausalLM(SMOLLM2, str(convert_smollm2()))
     return CausalLM(name, name)
