@@ -35,6 +35,9 @@ MQM_SETS = {
     "mqm_zhen_generalmt2023": "MQM zh-en generalMT2023",
 }
 FIT_SET = "mqm_zhen_newstest2020"
+#: WMT22 QE zh-en: sentence MQM scores without error severities (held out like the others; not used for fitting).
+WMTQE_SET = "mqm_zhen_wmtqe2022"
+DEFAULT_SETS = "mqm,mlqe,cola,wmtqe"
 SEED = 0
 MLQE_PER_PAIR = 600
 #: Inverse regularisation strength of the logistic regression. Strong (0.01) because the held-out sets differ in
@@ -136,6 +139,17 @@ def mlqe_frame(data: Path) -> pd.DataFrame:
         parts.append(rows[rows["doc_id"].isin(keep)])
     frame = pd.concat(parts)
     frame["group"] = frame["lp"] + "|" + frame["doc_id"]
+    frame["order"] = frame["index"]
+    frame["text"] = frame["target"]
+    return frame.reset_index(drop=True)
+
+
+def wmtqe_frame(data: Path) -> pd.DataFrame:
+    """WMT22 QE zh-en dev rows: sentence MQM score (100 = no error found), 'error' = the score is below 100."""
+    frame = pd.read_csv(data / WMTQE_SET / "dev.tsv", sep="\t", keep_default_na=False, quoting=3)
+    frame["mqm_score"] = frame["mqm_score"].astype(float)
+    frame["error"] = (frame["mqm_score"] < 100.0).astype(int)
+    frame["group"] = frame["doc_group"].astype(str)
     frame["order"] = frame["index"]
     frame["text"] = frame["target"]
     return frame.reset_index(drop=True)
@@ -385,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fit", action="store_true", help="refit the combiner on MQM 2020 dev first")
     parser.add_argument("--lm", default="", help="deep tier: causal LM ('smollm2', HF name or path)")
     parser.add_argument("--out", default=str(ROOT / "docs" / "accuracy.md"))
-    parser.add_argument("--sets", default="mqm,mlqe,cola", help="comma-separated: mqm, mlqe, cola")
+    parser.add_argument("--sets", default=DEFAULT_SETS, help="comma-separated: mqm, mlqe, cola, wmtqe")
     parser.add_argument("--max-segments", type=int, default=0,
                         help="subsample each MQM set to about this many rows (whole source segments, seed 0)")
     args = parser.parse_args(argv)
@@ -460,6 +474,17 @@ def main(argv: list[str] | None = None) -> int:
         lines += _table("MLQE-PE (X→en, dev.tsv, whole articles sampled to ~600 rows per pair, seed 0): "
                         "correlation with the DA z-score", ["pair", "method", "Pearson", "Spearman", "rows"],
                         [(a, b, fmt(c), fmt(d), str(e)) for a, b, c, d, e in rows])
+    if "wmtqe" in sets and (data / WMTQE_SET).is_dir():
+        scored = run_set(wmtqe_frame(data), checks, scorer)
+        log(f"wmtqe: {len(scored.frame)} segments")
+        error = scored.frame["error"].to_numpy()
+        mqm = scored.frame["mqm_score"].to_numpy()
+        rows = [(method, auc(error, s), _pearson(-s, mqm), _spearman(-s, mqm))
+                for method, s in badness(scored, columns).items()]
+        lines += _table(f"WMT22 QE zh-en (dev.tsv, {len(error)} rows, one rater, scores only; {int(error.sum())} rows "
+                        "with any error): ROC AUC for 'any error' and correlation with the sentence MQM score",
+                        ["method", "ROC AUC (any error)", "Pearson", "Spearman"],
+                        [(a, fmt(b), fmt(c), fmt(d)) for a, b, c, d in rows])
     if "cola" in sets and (data / "cola").is_dir():
         scored = run_set(cola_frame(data), checks, scorer)
         log(f"cola: {len(scored.frame)} segments")
@@ -519,7 +544,7 @@ def _header(args, checks_note: str, scorer: FluencyScorer) -> list[str]:
         "",
         "```",
         f"python bench/accuracy.py --data {args.data}" + (" --fit" if args.fit else "")
-        + (f" --lm {args.lm}" if args.lm else "") + (f" --sets {args.sets}" if args.sets != "mqm,mlqe,cola" else "")
+        + (f" --lm {args.lm}" if args.lm else "") + (f" --sets {args.sets}" if args.sets != DEFAULT_SETS else "")
         + (f" --max-segments {args.max_segments}" if args.max_segments else "")
         + (f" --out {args.out}" if Path(args.out) != ROOT / "docs" / "accuracy.md" else ""),
         "```",
