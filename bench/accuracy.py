@@ -268,14 +268,46 @@ def major_spans(spans_json: str) -> set[tuple[int, int]]:
 
 def span_scores(frame: pd.DataFrame, flagged: list[list[tuple[int, int]]]) -> tuple[float, float, int]:
     """Precision and recall of flagged spans against annotated major spans (any character overlap)."""
+    return overlap_scores([major_spans(j) for j in frame["spans"]], flagged)
+
+
+def overlap_scores(gold: list, flagged: list[list[tuple[int, int]]]) -> tuple[float, float, int]:
+    """Precision and recall of flagged spans against gold spans, row by row (any character overlap)."""
     hit_pred = n_pred = hit_gold = n_gold = 0
-    for spans_json, pred in zip(frame["spans"], flagged):
-        gold = major_spans(spans_json)
+    for spans, pred in zip(gold, flagged):
         n_pred += len(pred)
-        n_gold += len(gold)
-        hit_pred += sum(1 for a, b in pred if any(a < d and c < b for c, d in gold))
-        hit_gold += sum(1 for c, d in gold if any(a < d and c < b for a, b in pred))
+        n_gold += len(spans)
+        hit_pred += sum(1 for a, b in pred if any(a < d and c < b for c, d in spans))
+        hit_gold += sum(1 for c, d in spans if any(a < d and c < b for a, b in pred))
     return (hit_pred / n_pred if n_pred else float("nan")), (hit_gold / n_gold if n_gold else float("nan")), n_pred
+
+
+def bad_tag_spans(text: str, tokens: str, tags: str) -> list[tuple[int, int]]:
+    """Character spans in ``text`` of the runs of BAD-tagged tokens of its tokenised form (WMT QE word tags).
+
+    Tokens are HTML-unescaped (Moses writes &apos; and &quot;) and found left to right; a token not found in the
+    text is skipped, and a run of BAD tokens ends at an OK token or at the end.
+    """
+    import html
+
+    spans: list[tuple[int, int]] = []
+    cursor, run = 0, None
+    for token, tag in zip(tokens.split(), tags.split()):
+        if token == "<EOS>":
+            break
+        at = text.find(html.unescape(token), cursor)
+        if at < 0:
+            continue
+        end = at + len(html.unescape(token))
+        cursor = end
+        if tag == "BAD":
+            run = (run[0], end) if run else (at, end)
+        elif run:
+            spans.append(run)
+            run = None
+    if run:
+        spans.append(run)
+    return spans
 
 
 def mcc(y: np.ndarray, p: np.ndarray) -> float:
@@ -481,10 +513,22 @@ def main(argv: list[str] | None = None) -> int:
         mqm = scored.frame["mqm_score"].to_numpy()
         rows = [(method, auc(error, s), _pearson(-s, mqm), _spearman(-s, mqm))
                 for method, s in badness(scored, columns).items()]
+        gold = [bad_tag_spans(t, k, g) for t, k, g in zip(scored.frame["text"], scored.frame["target_tok"],
+                                                            scored.frame["word_tags"])]
+        ours = [[(f.start, f.end) for f in spans if f.origin in SPAN_ORIGINS] for spans in scored.spans]
+        grammar = [[(f.start, f.end) for f in spans] for spans in scored.grammar_spans]
+        span_rows = [(label, *overlap_scores(gold, flagged)) for label, flagged in (
+            ("tqcheck spans (fluency + semantic)", ours),
+            ("3-gram LM: worst token of each flagged sentence", _lm_top_spans(scored, scorer, flag)),
+            ("grammar findings", grammar))]
         lines += _table(f"WMT22 QE zh-en (dev.tsv, {len(error)} rows, one rater, scores only; {int(error.sum())} rows "
                         "with any error): ROC AUC for 'any error' and correlation with the sentence MQM score",
                         ["method", "ROC AUC (any error)", "Pearson", "Spearman"],
                         [(a, fmt(b), fmt(c), fmt(d)) for a, b, c, d in rows])
+        lines += _table(f"WMT22 QE zh-en: flagged spans vs runs of BAD-tagged words ({sum(map(len, gold))} runs; "
+                        "word tags mark any error, minor ones included), character overlap",
+                        ["method", "precision", "recall", "spans flagged"],
+                        [(a, fmt(b), fmt(c), str(d)) for a, b, c, d in span_rows])
     if "cola" in sets and (data / "cola").is_dir():
         scored = run_set(cola_frame(data), checks, scorer)
         log(f"cola: {len(scored.frame)} segments")
