@@ -295,10 +295,11 @@ def bad_tag_spans(text: str, tokens: str, tags: str) -> list[tuple[int, int]]:
     for token, tag in zip(tokens.split(), tags.split()):
         if token == "<EOS>":
             break
-        at = text.find(html.unescape(token), cursor)
+        word = html.unescape(token)
+        at = text.find(word, cursor)
         if at < 0:
             continue
-        end = at + len(html.unescape(token))
+        end = at + len(word)
         cursor = end
         if tag == "BAD":
             run = (run[0], end) if run else (at, end)
@@ -471,15 +472,8 @@ def main(argv: list[str] | None = None) -> int:
             d_auc, top, base = within_documents(scored.frame, yb, s, mask)
             rows_doc.append((title, method, d_auc, top, base, top / base if base else float("nan")))
             rows_pair.append((title, method, pairwise(scored.frame, -s)))
-        ours = [[(f.start, f.end) for f in spans if f.origin in SPAN_ORIGINS] for spans in scored.spans]
-        p, r, n = span_scores(scored.frame, ours)
-        rows_span.append((title, "tqcheck spans (fluency + semantic)", p, r, n))
-        lm_top = _lm_top_spans(scored, scorer, flag)
-        p, r, n = span_scores(scored.frame, lm_top)
-        rows_span.append((title, "3-gram LM: worst token of each flagged sentence", p, r, n))
-        gram = [[(f.start, f.end) for f in spans] for spans in scored.grammar_spans]
-        p, r, n = span_scores(scored.frame, gram)
-        rows_span.append((title, "grammar findings", p, r, n))
+        rows_span += [(title, label, *span_scores(scored.frame, flagged))
+                      for label, flagged in flagged_spans(scored, scorer, flag)]
         rows_span.append((title, "length", float("nan"), float("nan"), 0))
     lines += _summary(rows_auc, rows_doc)
     lines += _table("Sentence detection (MQM): bad vs no major error",
@@ -515,12 +509,7 @@ def main(argv: list[str] | None = None) -> int:
                 for method, s in badness(scored, columns).items()]
         gold = [bad_tag_spans(t, k, g) for t, k, g in zip(scored.frame["text"], scored.frame["target_tok"],
                                                             scored.frame["word_tags"])]
-        ours = [[(f.start, f.end) for f in spans if f.origin in SPAN_ORIGINS] for spans in scored.spans]
-        grammar = [[(f.start, f.end) for f in spans] for spans in scored.grammar_spans]
-        span_rows = [(label, *overlap_scores(gold, flagged)) for label, flagged in (
-            ("tqcheck spans (fluency + semantic)", ours),
-            ("3-gram LM: worst token of each flagged sentence", _lm_top_spans(scored, scorer, flag)),
-            ("grammar findings", grammar))]
+        span_rows = [(label, *overlap_scores(gold, flagged)) for label, flagged in flagged_spans(scored, scorer, flag)]
         lines += _table(f"WMT22 QE zh-en (dev.tsv, {len(error)} rows, one rater, scores only; {int(error.sum())} rows "
                         "with any error): ROC AUC for 'any error' and correlation with the sentence MQM score",
                         ["method", "ROC AUC (any error)", "Pearson", "Spearman"],
@@ -546,6 +535,16 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text("\n".join(lines), encoding="utf-8")
     log(f"wrote {args.out}")
     return 0
+
+
+def flagged_spans(scored: Scored, scorer: FluencyScorer, flag: float) -> list[tuple[str, list[list[tuple[int, int]]]]]:
+    """The span detectors compared in every span table: (label, character spans of each row)."""
+    return [
+        ("tqcheck spans (fluency + semantic)",
+         [[(f.start, f.end) for f in spans if f.origin in SPAN_ORIGINS] for spans in scored.spans]),
+        ("3-gram LM: worst token of each flagged sentence", _lm_top_spans(scored, scorer, flag)),
+        ("grammar findings", [[(f.start, f.end) for f in spans] for spans in scored.grammar_spans]),
+    ]
 
 
 def _lm_top_spans(scored: Scored, scorer: FluencyScorer, flag: float) -> list[list[tuple[int, int]]]:
