@@ -137,18 +137,19 @@ _REQUIRED = ("file", "fingerprint", "rule_id")
 
 def load_baseline(path: str | Path) -> Baseline:
     """Read a baseline file; a missing or malformed file is a ConfigError naming it."""
+    from tqcheck.limits import MAX_BASELINE_BYTES, read_text_file
+
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not Path(path).exists() and not Path(path).is_symlink():
         raise ConfigError("baseline file not found (create it with `tqcheck baseline create`)",
-                          path=name, key="baseline") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read baseline file: {exc}", path=name, key="baseline") from None
+                          path=name, key="baseline")
+    text = read_text_file(path, MAX_BASELINE_BYTES, "baseline file", ConfigError)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno) from None
+    except RecursionError:
+        raise ConfigError("not a tqcheck baseline: JSON nested too deeply", path=name) from None
     if not isinstance(data, dict) or data.get("tool") != "tqcheck" or not isinstance(data.get("findings"), list):
         raise ConfigError('not a tqcheck baseline (expected {"tool": "tqcheck", "findings": [...]})', path=name)
     if data.get("version") != BASELINE_VERSION:
@@ -157,6 +158,9 @@ def load_baseline(path: str | Path) -> Baseline:
     for number, entry in enumerate(data["findings"], start=1):
         if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in _REQUIRED):
             raise ConfigError(f"finding {number} needs string fields {', '.join(_REQUIRED)}", path=name)
+        for key in ("line", "column"):
+            if key in entry and (isinstance(entry[key], bool) or not isinstance(entry[key], int)):
+                raise ConfigError(f"finding {number}: {key!r} must be a whole number", path=name)
     return Baseline(path=name, entries=data["findings"])
 
 

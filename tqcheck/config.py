@@ -7,12 +7,14 @@ and the file it came from.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from tqcheck.errors import ConfigError
+from tqcheck.limits import DEFAULT_MAX_INPUT_MB
 
 SEVERITIES = ("minor", "major", "critical")
 GRAMMAR_ENGINES = ("harper", "languagetool", "auto", "none")
@@ -35,6 +37,8 @@ class Key:
 
 KEYS: tuple[Key, ...] = (
     # inputs
+    Key("max_input_mb", float, DEFAULT_MAX_INPUT_MB, "Largest input file (or standard input) checked, in MB; a larger one is an "
+        "error.", minimum=0.001),
     Key("include", list, ["*.txt", "*.md", "*.markdown", "*.xlf", "*.xliff", "*.po", "*.tmx", "*.srt"],
         "Globs of files checked inside folders (TSV/CSV only when included explicitly).", list_of=str),
     Key("exclude", list, [], "Globs of files or folders skipped inside folders.", list_of=str),
@@ -181,6 +185,8 @@ def validate(key: Key, raw: Any, origin: str) -> Any:
             value = float(value)
         except ValueError:
             raise fail(f"expected a number, got {raw!r}") from None
+        if not math.isfinite(value):
+            raise fail(f"expected a finite number, got {raw!r}")
     elif key.type is str:
         if not isinstance(value, str):
             raise fail(f"expected a string, got {raw!r}")
@@ -196,12 +202,13 @@ def validate(key: Key, raw: Any, origin: str) -> Any:
 
 def read_config_file(path: Path) -> dict[str, Any]:
     """The tqcheck table of a TOML file (``[tool.tqcheck]`` in pyproject.toml, else the top level)."""
+    from tqcheck.limits import MAX_CONFIG_BYTES, read_text_file
+
+    text = read_text_file(path, MAX_CONFIG_BYTES, "config file", ConfigError)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("config file not found", path=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file: {exc}", path=str(path)) from None
+        data = tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError("invalid TOML: nested too deeply", path=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
         raise ConfigError(f"invalid TOML: {exc.msg if hasattr(exc, 'msg') else exc}",
@@ -226,8 +233,10 @@ def find_config_file(start: Path) -> Path | None:
         pyproject = candidate_dir / "pyproject.toml"
         if pyproject.is_file():
             try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                from tqcheck.limits import MAX_CONFIG_BYTES, read_text_file
+
+                data = tomllib.loads(read_text_file(pyproject, MAX_CONFIG_BYTES, "config file", ConfigError))
+            except (ConfigError, RecursionError, tomllib.TOMLDecodeError):
                 return pyproject  # reported properly when read
             if "tqcheck" in data.get("tool", {}):
                 return pyproject

@@ -44,3 +44,7 @@ class BackendError(TqcheckError):
 
 class UsageError(TqcheckError):
     """A command-line option has an invalid value."""
+
+
+class OutputError(TqcheckError):
+    """A report, baseline or standard output cannot be written (full disk, a folder in the way, ...)."""

@@ -350,20 +350,20 @@ def collect_files(paths: Sequence[str], include: Sequence[str], exclude: Sequenc
     return list(dict.fromkeys(found))
 
 
-def read_raw(path: str, stdin: bytes | None = None) -> bytes:
-    """The bytes of a file, or of standard input for ``-``."""
+def read_raw(path: str, stdin: bytes | None = None, *, limit: int | None = None,
+             stdin_name: str = "<stdin>") -> bytes:
+    """The bytes of a regular file, or of standard input for ``-``, at most ``limit`` bytes
+    (the ``max_input_mb`` setting; an InputError naming the file when larger)."""
+    from tqcheck.limits import input_limit, read_file, read_stdin, too_large
+
+    limit = input_limit() if limit is None else limit
     if path == "-":
         if stdin is None:
-            import sys
-
-            stdin = sys.stdin.buffer.read()
+            return read_stdin(limit, stdin_name)
+        if len(stdin) > limit:
+            raise too_large(stdin_name, "standard input", limit, hint="raise max_input_mb to check more")
         return stdin
-    try:
-        return Path(path).read_bytes()
-    except IsADirectoryError:
-        raise InputError("is a folder, not a file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    return read_file(path, limit, "input file", hint="raise max_input_mb to check larger files")
 
 
 def load_documents(paths: Sequence[str], include: Sequence[str] | None = None,
@@ -373,9 +373,12 @@ def load_documents(paths: Sequence[str], include: Sequence[str] | None = None,
 
     ``settings`` reach the readers that take them (bilingual tables: column names, source language).
     """
+    from tqcheck.limits import input_limit
+
     documents = []
+    limit = input_limit(settings)
     for name in collect_files(paths, default_include() if include is None else include, exclude):
-        raw = read_raw(name, stdin)
+        raw = read_raw(name, stdin, limit=limit, stdin_name=stdin_name)
         label = stdin_name if name == "-" else name
         reader = reader_for(label if name == "-" else name)
         documents.append(read_with(reader, label, raw, settings))

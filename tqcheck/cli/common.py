@@ -15,22 +15,106 @@ from tqcheck.errors import TqcheckError
 EXIT_OK, EXIT_GATE_FAILED, EXIT_ERROR = 0, 1, 2
 
 
+#: Exit status after SIGTERM (128 + 15, as a shell reports it).
+EXIT_TERMINATED = 143
+
+
 def fail(error: Exception) -> "NoReturn":  # type: ignore[name-defined]  # noqa: F821
-    """Print a user error on one line and exit 2."""
-    click.echo(f"tqcheck: error: {error}", err=True)
+    """Print a user error on one line (control characters escaped, long middles elided) and exit 2."""
+    from tqcheck.limits import one_line
+
+    say(f"tqcheck: error: {one_line(str(error))}")
     sys.exit(EXIT_ERROR)
+
+
+def say(line: str) -> None:
+    """Print one line on stderr; a closed or broken stderr is ignored (the exit status still tells)."""
+    try:
+        click.echo(line, err=True)
+    except (OSError, ValueError):
+        pass
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread on SIGTERM so the run stops like on Ctrl-C: temporary files removed,
+    servers stopped."""
+
+
+def _on_sigterm(signum, frame) -> None:  # noqa: ARG001
+    raise Terminated()
+
+
+def handle_sigterm() -> None:
+    """Make SIGTERM stop a run like SIGINT does (cleanup runs; exit 143)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn TqcheckError into a one-line message and exit 2; Ctrl-C into exit 130."""
+    """Turn TqcheckError into a one-line message and exit 2; Ctrl-C into exit 130, SIGTERM into 143.
+
+    An unexpected exception is a bug, but still one line and exit 2 (never exit 1, which means
+    "the gate failed" to CI); TQCHECK_DEBUG=1 shows its traceback.
+    """
+    import os
+
     try:
         yield
     except TqcheckError as error:
         fail(error)
+    except Terminated:
+        say("tqcheck: terminated")
+        sys.exit(EXIT_TERMINATED)
     except KeyboardInterrupt:
-        click.echo("tqcheck: interrupted", err=True)
+        say("tqcheck: interrupted")
         sys.exit(130)
+    except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        raise
+    except (MemoryError, RecursionError) as error:
+        say(f"tqcheck: error: out of {'memory' if isinstance(error, MemoryError) else 'stack'} "
+            "(input too large or nested too deeply)")
+        sys.exit(EXIT_ERROR)
+    except Exception as error:  # noqa: BLE001 - the last line of defence, see the docstring
+        if os.environ.get("TQCHECK_DEBUG"):
+            raise
+        from tqcheck.limits import one_line
+
+        say(f"tqcheck: internal error: {type(error).__name__}: {one_line(str(error), 300)} "
+            "(a bug: please report it; TQCHECK_DEBUG=1 shows the traceback)")
+        sys.exit(EXIT_ERROR)
+
+
+@contextmanager
+def stdout_errors() -> Iterator[None]:
+    """Writes to standard output that fail (closed, full, broken pipe) become an OutputError."""
+    from tqcheck.errors import OutputError
+
+    if sys.stdout is None:
+        raise OutputError("standard output is closed; write the report to a file (-f NAME=PATH)",
+                          path="<stdout>")
+    try:
+        yield
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        _silence_stdout()
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise OutputError(f"cannot write to standard output: {reason}", path="<stdout>") from None
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 at /dev/null so Python's exit does not report the same failure again."""
+    import os
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 # -- options shared by commands that run the checks ----------------------------

@@ -29,9 +29,14 @@ def create(paths: tuple[str, ...], output: str | None, **options: Any) -> None:
 
     with user_errors():
         settings = settings_from_options(paths, options)
+        target = output or settings.baseline or DEFAULT_BASELINE
+        from pathlib import Path
+
+        from tqcheck.writers import check_writable
+
+        check_writable(Path(target))
         result = run_pipeline(paths, settings, show_progress=progress_enabled(options.get("show_progress")),
                               stdin_name=options.get("stdin_name", "<stdin>"))
-        target = output or settings.baseline or DEFAULT_BASELINE
         count = write_baseline(result.report, target)
         click.echo(f"tqcheck: baseline {target}: {count} finding{'s' if count != 1 else ''} recorded", err=True)
 

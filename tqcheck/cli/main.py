@@ -10,7 +10,7 @@ import click
 
 import tqcheck
 from tqcheck.cli.common import (EXIT_OK, check_options, progress_enabled, run_pipeline, settings_from_options,
-                                user_errors)
+                                stdout_errors, user_errors)
 from tqcheck.cli.gate_commands import baseline, config
 from tqcheck.cli.rules import rules
 from tqcheck.errors import UsageError
@@ -103,6 +103,8 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
                 if not quiet:
                     click.echo("tqcheck: no changed files to check", err=True)
                 sys.exit(EXIT_OK)
+        name = report_name(paths, options.get("stdin_name", "<stdin>"))
+        check_outputs(outputs, settings, name)
         show_progress = progress_enabled(options.get("show_progress"), quiet)
         result = run_pipeline(targets, settings, show_progress=show_progress,
                               stdin_name=options.get("stdin_name", "<stdin>"))
@@ -111,7 +113,7 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
             from tqcheck.baseline import apply_baseline, load_baseline
 
             report, diff = apply_baseline(report, load_baseline(settings.baseline))
-        write_outputs(report, outputs, settings, report_name(paths, options.get("stdin_name", "<stdin>")), quiet)
+        write_outputs(report, outputs, settings, name, quiet)
         from tqcheck.gate import decide
 
         outcome = decide(report, settings, diff)
@@ -123,35 +125,59 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
     sys.exit(outcome.exit_code)
 
 
-def write_outputs(report, outputs: list[tuple[str, str | None]], settings, name: str, quiet: bool) -> None:
-    """Render every format first, then write files atomically and print streams."""
-    from rich.console import Console
+def output_paths(outputs: list[tuple[str, str | None]], settings, name: str) -> list[tuple[str, str | None]]:
+    """(format, file path or None for standard output) of every output of a run."""
+    from tqcheck.writers import get_writer
 
-    from tqcheck.writers import get_writer, write_atomic
-
-    rendered: list[tuple[str, Any, str | None, str]] = []
+    planned: list[tuple[str, str | None]] = []
     explicit_output = settings.output or None
     for fmt, path in outputs:
         writer = get_writer(fmt)
-        if fmt == "terminal":
-            writer.top = settings.top
         if path is None and writer.to_file:
             if explicit_output:
                 path, explicit_output = explicit_output, None
             else:
                 path = str(Path(settings.output_dir) / f"{name}{writer.extension}")
-        text = "" if fmt == "terminal" and path in (None, "-") else writer.render(report)
+        planned.append((fmt, None if path in (None, "-") else path))
+    return planned
+
+
+def check_outputs(outputs: list[tuple[str, str | None]], settings, name: str) -> None:
+    """OutputError before any work when a report cannot be written (a folder in the way, no permission)."""
+    from tqcheck.writers import check_writable
+
+    from tqcheck.errors import OutputError
+
+    for fmt, path in output_paths(outputs, settings, name):
+        if path is not None:
+            check_writable(Path(path))
+        elif sys.stdout is None:
+            raise OutputError(f"standard output is closed; write the {fmt} report to a file (-f {fmt}=PATH)",
+                              path="<stdout>")
+
+
+def write_outputs(report, outputs: list[tuple[str, str | None]], settings, name: str, quiet: bool) -> None:
+    """Render every format first, write all files at once (all or none replaced), then print streams."""
+    from rich.console import Console
+
+    from tqcheck.writers import get_writer, write_files
+
+    rendered: list[tuple[str, Any, str | None, str]] = []
+    for fmt, path in output_paths(outputs, settings, name):
+        writer = get_writer(fmt)
+        if fmt == "terminal":
+            writer.top = settings.top
+        text = "" if fmt == "terminal" and path is None else writer.render(report)
         rendered.append((fmt, writer, path, text))
-    written = []
-    for fmt, writer, path, text in rendered:
-        if path is None or path == "-":
-            if fmt == "terminal":
-                writer.print(report, Console(highlight=False, soft_wrap=False))
-            else:
-                click.echo(text, nl=not text.endswith("\n"))
-        else:
-            write_atomic(Path(path), text, newline="")
-            written.append(path)
+    written = [path for _, _, path, _ in rendered if path is not None]
+    write_files([(Path(path), text) for _, _, path, text in rendered if path is not None], newline="")
+    with stdout_errors():
+        for fmt, writer, path, text in rendered:
+            if path is None:
+                if fmt == "terminal":
+                    writer.print(report, Console(file=sys.stdout, highlight=False, soft_wrap=False))
+                else:
+                    sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
     if written and not quiet:
         click.echo(f"tqcheck: wrote {', '.join(written)}", err=True)
 
@@ -165,6 +191,9 @@ cli.add_command(config)
 
 def main() -> None:
     """Entry point of the ``tqcheck`` command."""
+    from tqcheck.cli.common import handle_sigterm
+
+    handle_sigterm()
     cli(prog_name="tqcheck")
 
 

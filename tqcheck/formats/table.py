@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,39 +23,55 @@ ALIASES = {
 }
 
 
+def csv_rows(text: str, delimiter: str, path: str, error: type = InputError) -> list[tuple[int, list[str]]]:
+    """(first line, cells) of every row of a CSV/TSV text, parsed strictly.
+
+    A stray quote, or a quote never closed, is an ``error`` naming the line where its row starts; so is a
+    quoted cell that swallowed whole rows (a line inside it with as many separators as the header has).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    line = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as exc:
+            reason = "a quoted cell is never closed" if "end of data" in str(exc) else str(exc)
+            raise error(f"malformed row: {reason}", path=path, line=line) from None
+        if rows and reader.line_num > line and len(rows[0][1]) > 1:
+            columns = len(rows[0][1])
+            for cell in row:
+                for inner in cell.split("\n")[1:]:
+                    if inner.count(delimiter) >= columns - 1:
+                        raise error("malformed row: a quoted cell holds whole rows (an unterminated quote?)",
+                                    path=path, line=line)
+        rows.append((line, row))
+        line = reader.line_num + 1
+
+
 def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
     """A TSV (``.tsv``) or CSV (``.csv``) file with a header row; each row is one unit."""
     text = decode(raw, path)
     delimiter = "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError("empty file: no header row", path=path, line=1) from None
-    except csv.Error as exc:
-        raise InputError(f"malformed header row: {exc}", path=path, line=1) from None
-    header = [h.strip().lstrip("\ufeff") for h in header]
+    rows = csv_rows(text, delimiter, path)
+    if not rows:
+        raise InputError("empty file: no header row", path=path, line=1)
+    header = [h.strip().lstrip("\ufeff") for h in rows[0][1]]
     source_col = _column(header, setting(settings, "source_column", "source"), "source", path, "source_column")
     target_col = _column(header, setting(settings, "target_column", "target"), "target", path, "target_column")
     id_col = _column(header, setting(settings, "id_column", "id"), "id", path, "id_column", required=False)
     lines = line_offsets(text)
     units = []
-    first_line = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise InputError(f"malformed row: {exc}", path=path, line=first_line) from None
-        line = first_line
-        first_line = reader.line_num + 1
+    for number, (line, row) in enumerate(rows[1:], start=1):
+        next_line = rows[number + 1][0] if number + 1 < len(rows) else len(lines) + 1
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
             raise InputError(f"row has {len(row)} columns, the header has {len(header)}", path=path, line=line)
         start = lines[line - 1]
-        end = lines[first_line - 1] if first_line - 1 < len(lines) else len(text)
+        end = lines[next_line - 1] if next_line - 1 < len(lines) else len(text)
         offsets = field_offsets(text[start:end], delimiter, target_col)
         target = row[target_col]
         char_map = [start + o for o in offsets] if offsets is not None and len(offsets) == len(target) else None

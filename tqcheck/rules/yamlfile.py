@@ -27,13 +27,16 @@ class Sequence(list):
     item_lines: list[int]
 
 
+#: Most values a YAML file may hold once its aliases are expanded (a few-hundred-byte "alias bomb"
+#: expands to billions); far above any real rule or glossary file.
+MAX_YAML_VALUES = 100_000
+
+
 def read_yaml(path: Path) -> Any:
     """The YAML document in ``path`` as Mappings, Sequences and scalars; RuleError on bad YAML."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"cannot read rule file: {exc}", path=str(path)) from None
-    return parse_yaml(text, str(path))
+    from tqcheck.limits import MAX_RULE_FILE_BYTES, read_text_file
+
+    return parse_yaml(read_text_file(path, MAX_RULE_FILE_BYTES, "rule file", RuleError), str(path))
 
 
 def parse_yaml(text: str, path: str) -> Any:
@@ -46,13 +49,22 @@ def parse_yaml(text: str, path: str) -> Any:
         raise RuleError(f"invalid YAML: {exc.problem or exc}", path=path, line=line) from None
     except yaml.YAMLError as exc:
         raise RuleError(f"invalid YAML: {exc}", path=path) from None
+    except RecursionError:
+        raise RuleError("invalid YAML: nested too deeply", path=path) from None
     if node is None:
         return None
-    return _convert(node, path)
+    try:
+        return _convert(node, path, [0])
+    except RecursionError:
+        raise RuleError("invalid YAML: nested too deeply", path=path) from None
 
 
-def _convert(node: yaml.Node, path: str) -> Any:
+def _convert(node: yaml.Node, path: str, count: list[int]) -> Any:
     line = node.start_mark.line + 1
+    count[0] += 1
+    if count[0] > MAX_YAML_VALUES:
+        raise RuleError(f"YAML aliases expand to more than {MAX_YAML_VALUES:,} values (an alias bomb?); "
+                        "write the values out or use fewer aliases", path=path, line=line)
     if isinstance(node, yaml.MappingNode):
         result = Mapping()
         result.line = line
@@ -61,18 +73,18 @@ def _convert(node: yaml.Node, path: str) -> Any:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise RuleError("YAML merge keys (<<) are not supported in rule files",
                                 path=path, line=key_node.start_mark.line + 1)
-            key = _convert(key_node, path)
+            key = _convert(key_node, path, count)
             key_line = key_node.start_mark.line + 1
             if not isinstance(key, (str, int, float, bool)):
                 raise RuleError("mapping keys must be plain text", path=path, line=key_line)
             key = str(key)
             if key in result:
                 raise RuleError(f"duplicate key {key!r}", path=path, line=key_line)
-            result[key] = _convert(value_node, path)
+            result[key] = _convert(value_node, path, count)
             result.key_lines[key] = key_line
         return result
     if isinstance(node, yaml.SequenceNode):
-        items = Sequence(_convert(item, path) for item in node.value)
+        items = Sequence(_convert(item, path, count) for item in node.value)
         items.line = line
         items.item_lines = [item.start_mark.line + 1 for item in node.value]
         return items

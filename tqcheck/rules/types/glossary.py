@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -106,12 +104,9 @@ def parse_term(item: dict, path: str, line: int) -> dict[str, Any]:
 
 def read_terms(path: Path) -> list[dict[str, Any]]:
     """Terms from a CSV or YAML glossary file; RuleError naming path:line on any problem."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise RuleError("glossary file not found", path=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"cannot read glossary file: {exc}", path=str(path)) from None
+    from tqcheck.limits import MAX_RULE_FILE_BYTES, read_text_file
+
+    text = read_text_file(path, MAX_RULE_FILE_BYTES, "glossary file", RuleError)
     if path.suffix.lower() in (".yml", ".yaml"):
         data = parse_yaml(text, str(path))
         if isinstance(data, dict) and "terms" in data:
@@ -126,10 +121,12 @@ def read_terms(path: Path) -> list[dict[str, Any]]:
                                 line=line_of(data, i, 1))
             terms.append(parse_term(item, str(path), line_of(data, i, 1) or 1))
         return terms
-    rows = list(csv.reader(io.StringIO(text)))
+    from tqcheck.formats.table import csv_rows
+
+    rows = csv_rows(text, ",", str(path), RuleError)
     if not rows:
         raise RuleError("glossary file is empty", path=str(path), line=1)
-    header = [h.strip().lower() for h in rows[0]]
+    header = [h.strip().lower() for h in rows[0][1]]
     for name in header:
         if name not in TERM_KEYS:
             raise RuleError(f"unknown glossary column {name!r} (valid: {', '.join(TERM_KEYS)})",
@@ -137,7 +134,7 @@ def read_terms(path: Path) -> list[dict[str, Any]]:
     if "target" not in header:
         raise RuleError("glossary CSV needs a 'target' column", path=str(path), line=1)
     terms = []
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):
