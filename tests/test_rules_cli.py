@@ -20,8 +20,8 @@ def test_list_shows_ids_types_severities_categories() -> None:
     result = invoke("list")
     assert result.exit_code == 0
     line = next(l for l in result.output.splitlines() if l.startswith("mt.StripteaseForStrip"))
-    assert line.split() == ["mt.StripteaseForStrip", "context", "critical", "accuracy/mistranslation"]
-    assert "rules (" in result.output.splitlines()[-1]
+    assert line.split() == ["mt.StripteaseForStrip", "context", "critical", "accuracy/mistranslation", "fixable"]
+    assert "rule ids (" in result.output.splitlines()[-1]
 
 
 def test_list_with_enable_prefix() -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from tqcheck.finding import Finding, Severity
+from tqcheck.rule_ids import GROUPS
 
 
 @dataclass(frozen=True)
@@ -167,9 +168,12 @@ class Document:
 
 
 def rule_matches(rule_id: str, prefix: str) -> bool:
-    """Whether ``prefix`` selects ``rule_id``: ``*``, the id itself, a dotted prefix (``mt``), or ``mt.False*``."""
+    """Whether ``prefix`` selects ``rule_id``: ``*``, the id itself, a dotted prefix (``mt``), ``mt.False*``,
+    or a group of prefixes (``grammar``: harper, languagetool, spelling)."""
     prefix = prefix.strip()
     if prefix in ("*", ""):
+        return True
+    if prefix in GROUPS and any(rule_matches(rule_id, p) for p in GROUPS[prefix]):
         return True
     if prefix.endswith("*"):
         return rule_id.startswith(prefix[:-1])

@@ -45,6 +45,7 @@ class Pipeline:
         self.checks: list[Check] = list(checks) if checks is not None else []
         self.scorer: Scorer | None = None
         self._source_check: Check | None = None
+        self._registry = None
         try:
             if checks is None:
                 self.checks = build_checks(settings)
@@ -70,10 +71,10 @@ class Pipeline:
     def check_document(self, document: Document, progress: Progress = no_progress
                        ) -> tuple[list[Finding], dict[tuple[str, int], SegmentScore]]:
         """Findings (suppressions and disabled rules removed) and scores of one document."""
-        findings: list[Finding] = []
+        raw: list[Finding] = []
         for check in self._checks_for(document):
-            findings.extend(check.check(document, progress))
-        findings = without_spelling_of_untranslated([f for f in findings if self._keep(document, f)])
+            raw.extend(check.check(document, progress))
+        findings = without_spelling_of_untranslated([f for f in raw if self._keep(document, f)])
         scores: dict[tuple[str, int], SegmentScore] = {}
         if self.scorer is not None and document.segments:
             result = self.scorer.score(document, findings, progress)
@@ -81,14 +82,31 @@ class Pipeline:
                 scores[(document.path, segment.index)] = score
             taken = {(f.segment, f.start, f.end) for f in findings}
             covered = [(f.segment, f.start, f.end) for f in findings]
+            raw.extend(result.findings)
             findings.extend(f for f in result.findings
                             if self._keep(document, f) and not _overlaps(f, taken, covered))
+        if document.suppressions:
+            findings.extend(self._bad_suppressions(document, raw))
         return findings, scores
 
+    def _bad_suppressions(self, document: Document, raw: list[Finding]) -> list[Finding]:
+        """``tqcheck.BadSuppression`` findings for comments naming unknown ids or suppressing nothing."""
+        from tqcheck.rule_ids import registry
+        from tqcheck.suppression import bad_suppressions
+
+        if self._registry is None:
+            self._registry = registry(self.settings)
+        return [f for f in bad_suppressions(document, raw, self._registry) if self._selected(f)]
+
     def _keep(self, document: Document, finding: Finding) -> bool:
-        if any(rule_matches(finding.rule_id, p) for p in self.settings.disable):
+        return self._selected(finding) and not document.is_suppressed(finding)
+
+    def _selected(self, finding: Finding) -> bool:
+        """Whether ``enable`` (empty: every id) and ``disable`` let this finding's id through."""
+        enable, disable = self.settings.enable, self.settings.disable
+        if enable and not any(rule_matches(finding.rule_id, p) for p in enable):
             return False
-        return not document.is_suppressed(finding)
+        return not any(rule_matches(finding.rule_id, p) for p in disable)
 
     def run(self, documents: Sequence[Document], progress: Progress = no_progress) -> Report:
         """Check every document and return the ranked Report."""

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import click
 
-from tqcheck.errors import TqcheckError
+from tqcheck.errors import TqcheckError, UsageError
 
 
 def _run(action: Callable[[], int]) -> None:
@@ -28,40 +28,69 @@ def rules() -> None:
 @rules.command(name="list")
 @click.option("--rules", "rule_paths", multiple=True, type=click.Path(), help="Extra rule file or folder.")
 @click.option("--no-builtin", is_flag=True, help="Leave out the packs shipped with tqcheck.")
-@click.option("--enable", multiple=True, help="Only rules whose id starts with this prefix.")
-@click.option("--disable", multiple=True, help="Leave out rules whose id starts with this prefix.")
+@click.option("--enable", multiple=True, help="Only ids selected by this prefix (repeatable).")
+@click.option("--disable", multiple=True, help="Leave out ids selected by this prefix (repeatable).")
 @click.option("--config", "config_file", type=click.Path(), help="Configuration file (TOML).")
-@click.option("--long", "long_", is_flag=True, help="Also show each rule's description and file.")
+@click.option("--long", "long_", is_flag=True, help="Also show what each id flags, why, an example and its file.")
+@click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one id per line; json: every field of every id.")
 def list_rules(rule_paths: tuple[str, ...], no_builtin: bool, enable: tuple[str, ...], disable: tuple[str, ...],
-               config_file: str | None, long_: bool) -> None:
-    """Show the id, type, severity and category of every rule that would run."""
+               config_file: str | None, long_: bool, format_: str) -> None:
+    """Every rule id tqcheck can emit: YAML rules, grammar lint kinds, source, fluency and detector spans.
+
+    Columns: id, kind (rule type, lint kind, span, ...), severity, MQM category, and `fixable` when
+    `tqcheck check --fix` may apply its suggestion. Family ids (`harper.Spelling`, `languagetool`) stand
+    for the engine's rules beneath them (`harper.Spelling.SpellCheck`).
+    """
 
     def action() -> int:
+        import json
+
         from tqcheck.config import load_settings
-        from tqcheck.rules import load_rules
+        from tqcheck.document import rule_matches
+        from tqcheck.rule_ids import registry_for
+        from tqcheck.rules.loader import load_all
 
         flags: dict[str, Any] = {}
         if no_builtin:
             flags["builtin_rules"] = False
         settings = load_settings(config_file=config_file, flags=flags)
         settings.values["rules"] = list(settings.rules) + list(rule_paths)
-        if enable:
-            settings.values["enable"] = list(enable)
-        if disable:
-            settings.values["disable"] = list(disable)
-        ruleset = load_rules(settings)
-        width = max((len(r.id) for r in ruleset), default=10)
-        for rule in ruleset:
-            click.echo(f"{rule.id:<{width}}  {rule.type_name:<12}  {rule.severity.value:<8}  {rule.category}")
+        registry = registry_for(load_all(settings))
+        selectors = {"enable": _split(enable) or list(settings.enable),
+                     "disable": _split(disable) or list(settings.disable)}
+        for key, values in selectors.items():
+            for selector in registry.unknown(values):
+                raise UsageError(f"--{key}: {registry.unknown_message(selector)}")
+        shown = [e for e in registry
+                 if (not selectors["enable"] or any(rule_matches(e.id, p) for p in selectors["enable"]))
+                 and not any(rule_matches(e.id, p) for p in selectors["disable"])]
+        if format_ == "json":
+            click.echo(json.dumps([e.to_dict() for e in shown], indent=2, ensure_ascii=False))
+            return 0
+        width = max((len(e.id) + (2 if e.family else 0) for e in shown), default=10)
+        kind_width = max((len(e.kind) for e in shown), default=8)
+        for entry in shown:
+            name = f"{entry.id}.*" if entry.family else entry.id
+            click.echo(f"{name:<{width}}  {entry.kind:<{kind_width}}  {entry.severity.value:<8}  "
+                       f"{entry.category:<24}  {'fixable' if entry.fixable else '-'}".rstrip())
             if long_:
-                if rule.description:
-                    click.echo(f"    {rule.description}")
-                click.echo(f"    {rule.where}")
-        packs = ", ".join(f"{p.name} {p.label}" for p in ruleset.packs.values())
-        click.echo(f"{len(ruleset)} rules ({packs})")
+                click.echo(f"    {entry.description}")
+                if entry.where:
+                    click.echo(f"    {entry.where}")
+        origins: dict[str, int] = {}
+        for entry in shown:
+            origins[entry.origin] = origins.get(entry.origin, 0) + 1
+        counts = ", ".join(f"{n} {o}" for o, n in sorted(origins.items()))
+        fixable = sum(1 for e in shown if e.fixable)
+        click.echo(f"{len(shown)} rule ids ({counts}; {fixable} fixable)")
         return 0
 
     _run(action)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
 @rules.command(name="check")

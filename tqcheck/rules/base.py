@@ -58,6 +58,8 @@ COMMON_KEYS: tuple[KeySpec, ...] = (
     KeySpec("severity", (str,), "Same as `level`."),
     KeySpec("category", (str,), "MQM category, e.g. accuracy/mistranslation, fluency/grammar, style."),
     KeySpec("link", (str,), "URL with more information."),
+    KeySpec("fixable", (bool,), "Its suggestion is safe to apply without reading: `tqcheck check --fix` "
+            "applies it when a finding has exactly one suggestion (default false)."),
     KeySpec("ignorecase", (bool,), "Match regardless of letter case (default true)."),
     KeySpec("exceptions", (list,), "Regular expressions: a match overlapping one of these in the same "
             "sentence is not reported."),
@@ -118,6 +120,7 @@ class Rule:
         self.severity = self._severity(data)
         self.category = self._category(data)
         self.link = self.optional_text(data, "link")
+        self.fixable = bool(data.get("fixable", False))
         self.ignorecase = bool(data.get("ignorecase", True))
         self.flags = regex.IGNORECASE if self.ignorecase else 0
         self.exceptions = self._exceptions(data)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tqcheck.finding import CATEGORIES
 from tqcheck.rules.base import COMMON_KEYS, KeySpec, Rule
+from tqcheck.rule_ids import builtin_entries
 from tqcheck.rules.loader import builtin_rules_dir, load_paths
 
 DOCS_FILE = Path(__file__).resolve().parent.parent.parent / "docs" / "rules.md"
@@ -153,10 +154,41 @@ def render() -> str:
     for pack in sorted(ruleset.packs.values(), key=lambda p: p.name):
         count = sum(1 for r in ruleset if r.pack == pack.name)
         parts.append(f"- `{pack.name}` {pack.version} — {count} rules. {pack.description}")
-    parts.append("\n| id | type | severity | category |\n|---|---|---|---|")
+    parts.append("\n| id | type | severity | category | fixable |\n|---|---|---|---|---|")
     for rule in ruleset:
-        parts.append(f"| `{rule.id}` | {rule.type_name} | {rule.severity.value} | {rule.category} |")
-    return "\n".join(parts) + "\n"
+        parts.append(f"| `{rule.id}` | {rule.type_name} | {rule.severity.value} | {rule.category} | "
+                     f"{'yes' if rule.fixable else ''} |")
+    parts.append(BUILTIN_INTRO)
+    for entry in builtin_entries():
+        name = f"{entry.id}.*" if entry.family else entry.id
+        parts.append(f"### `{name}`\n\n{entry.severity.value} · {entry.category} · origin {entry.origin}"
+                     f"{' · fixable' if entry.fixable else ''}\n")
+        parts.append(f"- **What it does:** {entry.summary.rstrip('.')}.")
+        if entry.why:
+            parts.append(f"- **Why it matters:** {entry.why.rstrip('.')}.")
+        if entry.example:
+            parts.append(f"- **Example:** {entry.example}")
+        parts.append("")
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+BUILTIN_INTRO = """
+## Every other rule id
+
+The YAML rules above are one part of what tqcheck reports. Every id it can emit is registered
+once (`tqcheck/rule_ids.py`) with its severity, MQM category and a description, and
+`tqcheck rules list` shows them all (`--long` for the descriptions, `--format json` for every
+field). `--enable`, `--disable`, the `enable`/`disable` config keys and inline
+`tqcheck-disable` comments are checked against it: an id that selects nothing stops the run
+with exit status 2 and names the closest known ids; in a comment it becomes a
+`tqcheck.BadSuppression` finding. Selectors are ids, dotted prefixes (`mt`, `harper.Spelling`),
+`*` patterns (`mt.Strip*`) or the group `grammar` (Harper, LanguageTool and spelling ids).
+
+Ids marked `.*` are families: the engine emits one id per rule beneath them
+(`harper.Readability.LongSentences`; `languagetool.EN_A_VS_AN`), all sharing the family's
+severity and category (LanguageTool's follow each rule's issue type, see docs/grammar.md).
+A check may raise or lower the severity of one finding (an extreme `source.Length` is major).
+"""
 
 
 def _doc(cls: type[Rule]) -> str:

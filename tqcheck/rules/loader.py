@@ -10,7 +10,7 @@ from typing import Any, Iterable
 import regex
 
 from tqcheck.document import rule_matches as matches_prefix
-from tqcheck.errors import RuleError
+from tqcheck.errors import ConfigError, RuleError, UsageError
 from tqcheck.rules.base import COMMON_KEYS, Rule
 from tqcheck.rules.yamlfile import Mapping, line_of, read_yaml
 
@@ -77,15 +77,48 @@ def builtin_rules_dir() -> Path:
     return package.parent / "rules"
 
 
-def load_rules(settings: Any = None) -> RuleSet:
-    """Built-in packs (unless ``builtin_rules`` is false), ``rules`` paths and ``glossary`` files, selected
-    by ``enable``/``disable``; raises RuleError naming path:line for any problem."""
+def load_all(settings: Any = None) -> RuleSet:
+    """Built-in packs (unless ``builtin_rules`` is false), ``rules`` paths and ``glossary`` files, unselected;
+    raises RuleError naming path:line for any problem."""
     paths: list[Path] = []
     if _setting(settings, "builtin_rules", True):
         paths.append(builtin_rules_dir())
     paths.extend(Path(p) for p in _setting(settings, "rules", []) or [])
-    ruleset = load_paths(paths, glossaries=[Path(p) for p in _setting(settings, "glossary", []) or []])
+    return load_paths(paths, glossaries=[Path(p) for p in _setting(settings, "glossary", []) or []])
+
+
+def load_rules(settings: Any = None) -> RuleSet:
+    """The rules of ``load_all`` selected by ``enable``/``disable``; an unknown id in either is an error
+    (UsageError from the command line, ConfigError naming the file from a config file)."""
+    ruleset = load_all(settings)
+    check_selection(settings, ruleset)
     return ruleset.select(_setting(settings, "enable", []) or [], _setting(settings, "disable", []) or [])
+
+
+def check_selection(settings: Any, ruleset: RuleSet) -> None:
+    """Raise when an ``enable``/``disable`` entry (or a per-path override's) names no registered id."""
+    from tqcheck.rule_ids import registry_for
+
+    if settings is None:
+        return
+    checks: list[tuple[str, list[str], str]] = []
+    for key in ("enable", "disable"):
+        origin = settings.origins.get(key, "") if hasattr(settings, "origins") else ""
+        checks.append((key, list(_setting(settings, key, []) or []), origin))
+    values = getattr(settings, "values", settings if isinstance(settings, dict) else {})
+    for item in values.get("_overrides") or []:
+        for key in ("enable", "disable"):
+            if key in item["values"]:
+                checks.append((f"overrides.{key}", list(item["values"][key]), item["origin"]))
+    if not any(selectors for _, selectors, _ in checks):
+        return
+    registry = registry_for(ruleset)
+    for key, selectors, origin in checks:
+        for selector in registry.unknown(selectors):
+            message = registry.unknown_message(selector)
+            if origin and origin not in ("command line", "default"):
+                raise ConfigError(message, path=origin, key=key)
+            raise UsageError(f"--{key}: {message}")
 
 
 def load_paths(paths: Iterable[Path | str], glossaries: Iterable[Path | str] = ()) -> RuleSet:
