@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterable, Iterator
 
@@ -91,12 +92,14 @@ class Examples:
 
 
 class RuleTimeout(Exception):
-    """A rule's regular expression ran longer than REGEX_TIMEOUT on one segment."""
+    """A rule's regular expression ran longer than REGEX_TIMEOUT on one segment, or the rule's time
+    budget ran out during a search (``budget`` True)."""
 
-    def __init__(self, rule: "Rule", segment: int) -> None:
-        super().__init__(f"{rule.id} ({rule.where}) timed out")
+    def __init__(self, rule: "Rule", segment: int, budget: bool = False) -> None:
+        super().__init__(f"{rule.id} ({rule.where}) {'spent its time budget' if budget else 'timed out'}")
         self.rule = rule
         self.segment = segment
+        self.budget = budget
 
 
 class Rule:
@@ -293,12 +296,22 @@ class Rule:
         """Hits of a document-level rule over the whole document."""
         return ()
 
+    #: time.monotonic() by which the rule's time budget is spent (set by the rule stage while it runs).
+    deadline: float | None = None
+
     def search(self, pattern: "LazyPattern", text: str, segment: int) -> Iterator[Any]:
-        """``pattern.finditer(text)`` bounded by REGEX_TIMEOUT; raises RuleTimeout."""
+        """``pattern.finditer(text)`` bounded by REGEX_TIMEOUT and by the rule's budget; raises RuleTimeout."""
+        timeout, by_budget = REGEX_TIMEOUT, False
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise RuleTimeout(self, segment, budget=True)
+            if left < timeout:
+                timeout, by_budget = left, True
         try:
-            yield from pattern.finditer(text)
+            yield from pattern.finditer(text, timeout)
         except TimeoutError:
-            raise RuleTimeout(self, segment) from None
+            raise RuleTimeout(self, segment, budget=by_budget) from None
         except (regex.error, re.error) as exc:
             raise RuleError(f"rule {self.id}: invalid regular expression: {exc}", path=self.path,
                             line=self.line) from None
@@ -349,11 +362,11 @@ class LazyPattern:
                 self._compiled = regex.compile(self.pattern, self.flags | regex.VERSION0)
         return self._compiled
 
-    def finditer(self, text: str) -> Iterator[Any]:
-        """Matches in ``text``; ``regex`` patterns raise TimeoutError after REGEX_TIMEOUT seconds."""
+    def finditer(self, text: str, timeout: float = REGEX_TIMEOUT) -> Iterator[Any]:
+        """Matches in ``text``; ``regex`` patterns raise TimeoutError after ``timeout`` seconds."""
         if self.engine == "re":
             return self.compiled.finditer(text)
-        return self.compiled.finditer(text, timeout=REGEX_TIMEOUT)
+        return self.compiled.finditer(text, timeout=max(timeout, 0.001))
 
     def search(self, text: str) -> Any:
         """The first match in ``text`` or None (time-limited like finditer)."""

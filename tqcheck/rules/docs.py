@@ -89,7 +89,12 @@ Patterns use the syntax of the [`regex`](https://pypi.org/project/regex/) module
 `\\p{{Han}}` and friends). They are checked when the pack loads and compiled the first time a sentence
 contains one of their trigger words. Each search is limited to {timeout} s: a pattern that backtracks
 catastrophically is stopped, reported once as a notice naming the rule and its file, and skipped for
-the rest of the run, so a bad rule cannot stall a CI job. Word lists (`swap`, `tokens`, `near`, …) are
+the rest of the run, so a bad rule cannot stall a CI job. Every rule also has a time budget, per
+document ({budget_document:g} s plus {budget_char:g} µs per character) and per run ({budget_run:g} s plus {budget_char:g} µs
+per character checked): a rule
+whose searches are each quick but add up (a slow pattern over thousands of sentences) is stopped when
+its budget is spent, with a notice naming the rule, the place and whether it stopped for the document
+or for the run. Word lists (`swap`, `tokens`, `near`, …) are
 matched as whole words and need no escaping.
 
 ## Keys every rule accepts
@@ -131,10 +136,12 @@ def _top_keys(lines: list[str]) -> set[str]:
 def render() -> str:
     """The whole of docs/rules.md."""
     from tqcheck.rules.base import REGEX_TIMEOUT
+    from tqcheck.rules.check import BUDGET_BASE_DOCUMENT, BUDGET_BASE_RUN, BUDGET_PER_CHARACTER
     from tqcheck.rules.types import RULE_TYPES
 
     ruleset = load_paths([builtin_rules_dir()])
-    parts = [INTRO.format(timeout=REGEX_TIMEOUT, common=key_table(COMMON_KEYS),
+    parts = [INTRO.format(timeout=REGEX_TIMEOUT, budget_document=BUDGET_BASE_DOCUMENT, budget_run=BUDGET_BASE_RUN,
+                          budget_char=BUDGET_PER_CHARACTER * 1e6, common=key_table(COMMON_KEYS),
                           categories=", ".join(f"`{c}`" for c in CATEGORIES)), "## Rule types\n"]
     for name, cls in RULE_TYPES.items():
         parts.append(f"### `{name}`\n\n{cls.summary}\n\n{_doc(cls)}\n\n{key_table(cls.keys)}\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from tqcheck.rules.base import Hit, KeySpec, Rule
@@ -17,6 +18,10 @@ such what which who whom whose when where why how if while one two said says say
 
 #: Words that may stand between a phrase and its repeat ("months later, a few months later").
 GAP_WORDS = STOPWORDS | frozenset("few several couple nearly almost around roughly exactly precisely".split())
+
+
+#: The first character that is not white space.
+_NEXT_CHARACTER = re.compile(r"\S")
 
 
 class RepetitionRule(Rule):
@@ -66,7 +71,11 @@ class RepetitionRule(Rule):
 
     def match_segment(self, segment: Any, context: Any) -> Iterable[Hit]:
         """A phrase said again within ``max_gap`` words, after a comma or dash (or right away), and
-        ending its clause: "months later, a few months later," but not "big data, big data education"."""
+        ending its clause: "months later, a few months later," but not "big data, big data education".
+
+        Linear in the sentence's length: each phrase length makes one pass, and the places of each
+        phrase are kept only up to the few needed to tell a doubled phrase from a list of parallel ones.
+        """
         if self.document_level:
             return
         words = context.words(segment)
@@ -74,34 +83,57 @@ class RepetitionRule(Rule):
         lowered = [w for _, _, w in words]
         covered_until = -1
         for n in range(min(self.max_words, len(words) // 2), self.min_words - 1, -1):
+            grams = list(zip(*(lowered[k:] for k in range(n))))
+            places = self._places(grams, n)
+            cap = 4 * n + 3
             last_seen: dict[tuple[str, ...], int] = {}
-            for second in range(len(words) - n + 1):
-                gram = tuple(lowered[second:second + n])
+            for second, gram in enumerate(grams):
                 first = last_seen.get(gram)
                 last_seen[gram] = second
                 if first is None or second < first + n or second - first - n > self.max_gap:
                     continue
-                if second < covered_until or not self._counts(words, text, second, n):
-                    continue
-                if not self._looks_doubled(text, words, first, second, n):
-                    continue
-                if any(tuple(lowered[i:i + n]) == gram for i in range(len(words) - n + 1)
-                       if i not in (first, second) and abs(i - second) >= n and abs(i - first) >= n):
+                found = places[gram]
+                if second < covered_until or len(found) >= cap or self._parallel(found, first, second, n):
                     continue  # a list of parallel items ("X of big data, Y of big data, Z of big data")
+                if not self._counts(words, text, second, n) or not self._looks_doubled(text, words, first, second, n):
+                    continue
                 start, end = words[second][0], words[second + n - 1][1]
                 if not self.excepted(text, start, end, segment.index):
                     covered_until = second + n
                     yield Hit(segment.index, start, end, (), self.format_message(text[start:end]))
 
     @staticmethod
+    def _places(grams: list[tuple[str, ...]], n: int) -> dict[tuple[str, ...], list[int]]:
+        """Where each phrase of ``n`` words starts, at most ``4n + 3`` places per phrase (enough for _parallel)."""
+        cap = 4 * n + 3
+        places: dict[tuple[str, ...], list[int]] = {}
+        for i, gram in enumerate(grams):
+            found = places.get(gram)
+            if found is None:
+                places[gram] = [i]
+            elif len(found) < cap:
+                found.append(i)
+        return places
+
+    @staticmethod
+    def _parallel(places: list[int], first: int, second: int, n: int) -> bool:
+        """Whether the phrase also occurs clear of both ``first`` and ``second`` (a third, parallel item).
+
+        At most ``4n - 2`` places overlap the two occurrences, so a capped list that is full always holds one.
+        """
+        if len(places) >= 4 * n + 3:
+            return True
+        return any(i not in (first, second) and abs(i - second) >= n and abs(i - first) >= n for i in places)
+
+    @staticmethod
     def _looks_doubled(text: str, words: list[tuple[int, int, str]], first: int, second: int, n: int) -> bool:
         between = text[words[first + n - 1][1]:words[second][0]]
-        after = text[words[second + n - 1][1]:].lstrip()
         if any(w not in GAP_WORDS for _, _, w in words[first + n:second]):
             return False  # content words between: two parallel phrases, not a doubled one
         if not between.strip() and n >= 3:
             return True  # "the ministry said that the ministry said that"
-        if after and after[0] not in ",.;:!?)—–\"'”’":
+        following = _NEXT_CHARACTER.search(text, words[second + n - 1][1])
+        if following and following.group() not in ",.;:!?)—–\"'”’":
             return False  # the repeat must end its clause
         return not between.strip() or any(mark in between for mark in ",;—–-(")
 
