@@ -170,13 +170,52 @@ def _end_of_tag(text: str, start: int) -> int:
 
 
 def element_start(text: str, lines: list[int], element: Any) -> int:
-    """Offset of the start tag of an lxml ``element`` in ``text`` (its line start when not found)."""
+    """Offset of the start tag of an lxml ``element`` in ``text`` (its line start when not found).
+
+    lxml knows only an element's line, so when several elements of the same name start on that line
+    (XLIFF 2.0 segments of one unit written on one line) the element's rank among them picks the tag.
+    """
     line = max(1, element.sourceline or 1)
     base = lines[min(line, len(lines)) - 1]
     local = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
     name = f"{element.prefix}:{local}" if element.prefix else local
-    match = re.compile(r"<" + re.escape(name) + r"(?=[\s/>])").search(text, base)
+    pattern = re.compile(r"<" + re.escape(name) + r"(?=[\s/>])")
+    match = pattern.search(text, base)
+    for _ in range(_rank_on_line(element)):
+        if match is None:
+            break
+        match = pattern.search(text, match.end())
     return match.start() if match else base
+
+
+#: The tree whose elements were last ranked, and its (tag, line) -> elements in document order.
+_RANKED: dict[str, Any] = {}
+
+
+def _rank_on_line(element: Any) -> int:
+    """How many elements with the same tag start earlier on ``element``'s line."""
+    root = element.getroottree().getroot()
+    if _RANKED.get("root") is not root:
+        index: dict[tuple[str, int], list[Any]] = {}
+        for item in root.iter():
+            if isinstance(item.tag, str):
+                index.setdefault((item.tag, item.sourceline), []).append(item)
+        _RANKED.clear()
+        _RANKED.update(root=root, index=index)
+    same = _RANKED["index"].get((element.tag, element.sourceline), ())
+    return next((i for i, item in enumerate(same) if item is element), 0)
+
+
+def xml_bytes(text: str) -> bytes:
+    """``text`` (already decoded) as UTF-8 bytes for an XML parser, its declared encoding made UTF-8 too
+    (a UTF-16 file declares ``encoding="UTF-16"``, which would no longer be true)."""
+    head = XML_DECLARATION_RE.match(text)
+    if head is not None:
+        text = text[:head.start(1)] + "UTF-8" + text[head.end(1):]
+    return text.encode("utf-8")
+
+
+XML_DECLARATION_RE = re.compile(r"\A\ufeff?<\?xml[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']")
 
 
 def element_unit(text: str, lines: list[int], element: Any, plain: str, unit_id: str, source: str) -> Unit:
@@ -194,6 +233,8 @@ def xml_error(path: str, exc: Exception) -> InputError:
     if line is None:
         found = re.search(r"line (\d+)", message)
         line = int(found.group(1)) if found else None
+    if len(message) > 300:
+        message = message[:200] + " … " + message[-60:]
     return InputError(f"malformed XML: {message}", path=path, line=line)
 
 
@@ -229,5 +270,5 @@ def language_pair_from_name(path: str) -> tuple[str, str]:
     return (found.group(1), found.group(2)) if found else ("", "")
 
 
-__all__ = ["Unit", "bilingual_document", "align", "xml_content_chars", "element_unit", "xml_error",
+__all__ = ["Unit", "bilingual_document", "align", "xml_content_chars", "element_unit", "xml_error", "xml_bytes",
            "base_language", "language_pair_from_name", "require_english_target", "line_offsets", "setting", "LANGUAGE_NAMES"]

@@ -7,13 +7,14 @@ by ``source_language``), its subtitles are the sources, paired by order. Italic 
 
 from __future__ import annotations
 
+import bisect
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tqcheck.document import Document
 from tqcheck.errors import InputError
-from tqcheck.formats import LANGUAGE_NAMES, Unit, base_language, bilingual_document, setting
+from tqcheck.formats import LANGUAGE_NAMES, Unit, base_language, bilingual_document, line_offsets, setting
 from tqcheck.inputs import decode
 
 if TYPE_CHECKING:
@@ -67,10 +68,9 @@ def _target_only(path: str, text: str, units: list[Unit]) -> Document:
 
 
 def _read_bytes(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read paired subtitles: {exc.strerror or exc}", path=path) from None
+    from tqcheck.limits import input_limit, read_file
+
+    return read_file(path, input_limit(), "paired subtitle file")
 
 
 def find_source(path: str, settings: "Settings | None") -> str | None:
@@ -114,16 +114,42 @@ def parse(path: str, text: str) -> list[Unit]:
         raise InputError(f"malformed subtitle time: {exc}", path=path) from None
     units = []
     cursor = 0
+    lines = line_offsets(text)
     for subtitle in subtitles:
         arrow = text.find("-->", cursor)
         line_end = text.find("\n", arrow) if arrow >= 0 else -1
         body = line_end + 1 if line_end >= 0 else cursor
+        time_line = bisect.bisect_right(lines, arrow) if arrow >= 0 else None
+        if subtitle.end < subtitle.start:
+            raise InputError(f"subtitle {subtitle.index} ends ({srt.timedelta_to_srt_timestamp(subtitle.end)}) "
+                             f"before it starts ({srt.timedelta_to_srt_timestamp(subtitle.start)})",
+                             path=path, line=time_line)
+        _check_content(path, text, lines, body, subtitle.content)
         found = text.find(subtitle.content, body) if subtitle.content else -1
         start = found if found >= 0 else body
         cleaned, offsets = clean(subtitle.content, start if found >= 0 else None)
         cursor = start + len(subtitle.content)
         units.append(Unit(str(subtitle.index), "", cleaned, start, offsets if found >= 0 else None))
     return units
+
+
+#: A subtitle's time line ("00:00:01,000 --> 00:00:02,500").
+TIME_LINE_RE = re.compile(r"^\s*\d+:\d+:\d+(?:[,.]\d+)?\s*-->", re.MULTILINE)
+
+
+def _check_content(path: str, text: str, lines: list[int], body: int, content: str) -> None:
+    """InputError when a subtitle's text holds another block (a block the parser could not read was merged)."""
+    found = TIME_LINE_RE.search(content)
+    if found is None:
+        return
+    at = text.find(content, body)
+    offset = (at if at >= 0 else body) + found.start()
+    line = bisect.bisect_right(lines, offset)
+    previous = content[:found.start()].rstrip("\n").rsplit("\n", 1)[-1].strip()
+    if previous and not previous.isdigit():
+        raise InputError(f"subtitle counter {previous[:40]!r} is not a number", path=path, line=max(1, line - 1))
+    raise InputError("malformed subtitle block: expected a number, a 'start --> end' time line and text",
+                     path=path, line=line)
 
 
 def clean(content: str, start: int | None) -> tuple[str, list[int]]:

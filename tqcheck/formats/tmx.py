@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from tqcheck.document import Document
 from tqcheck.errors import InputError
-from tqcheck.formats import base_language, bilingual_document, element_unit, line_offsets, setting, xml_error
+from tqcheck.formats import (base_language, bilingual_document, element_unit, line_offsets, setting, xml_bytes,
+                             xml_error)
 from tqcheck.inputs import decode
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
     except ImportError:  # pragma: no cover - a dependency of tqcheck
         raise InputError("reading TMX needs translate-toolkit: pip install translate-toolkit", path=path) from None
     try:
-        store = tmx.tmxfile.parsestring(text.encode("utf-8"))
+        store = tmx.tmxfile.parsestring(xml_bytes(text))
     except Exception as exc:
         raise xml_error(path, exc) from None
     configured = base_language(setting(settings, "source_language", ""))
@@ -104,7 +105,7 @@ def unit_codes(document: Document) -> dict[str, tuple[list[str], list[str]]]:
     from translate.storage import tmx
 
     try:
-        store = tmx.tmxfile.parsestring(document.text.encode("utf-8"))
+        store = tmx.tmxfile.parsestring(xml_bytes(document.text))
     except Exception:
         return {}
     result = {}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from tqcheck.document import Document
 from tqcheck.errors import InputError
 from tqcheck.formats import (Unit, base_language, bilingual_document, element_unit, line_offsets,
-                             require_english_target, setting, xml_error)
+                             require_english_target, setting, xml_bytes, xml_error)
 from tqcheck.inputs import decode
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
         from translate.storage import xliff, xliff2
     except ImportError:  # pragma: no cover - a dependency of tqcheck
         raise InputError("reading XLIFF needs translate-toolkit: pip install translate-toolkit", path=path) from None
-    data = text.encode("utf-8")
+    data = xml_bytes(text)
     try:
         store = xliff2.Xliff2File.parsestring(data) if is_xliff2(text) else xliff.xlifffile.parsestring(data)
     except Exception as exc:  # lxml.etree.XMLSyntaxError, ValueError from translate-toolkit
@@ -103,7 +103,7 @@ def unit_codes(document: Document) -> dict[str, tuple[list[str], list[str]]]:
     """Unit id -> (inline codes of the source, of the target), re-read from the document's text."""
     from translate.storage import xliff, xliff2
 
-    data = document.text.encode("utf-8")
+    data = xml_bytes(document.text)
     try:
         store = xliff2.Xliff2File.parsestring(data) if is_xliff2(document.text) else xliff.xlifffile.parsestring(data)
     except Exception:
