@@ -65,7 +65,9 @@ def test_check_writes_ranked_csv_and_terminal_view(runner, tmp_path, seed_path, 
     cli_runner, cli = runner
     monkeypatch.chdir(tmp_path)
     result = cli_runner.invoke(cli, ["check", str(seed_path), "--no-config", "--no-fluency"])
-    assert result.exit_code == 0, result.output
+    # a major finding fails the run by default, like a linter
+    assert result.exit_code == 1, result.output
+    assert "tqcheck: gate: 1 major finding at --fail-on major" in result.stderr
     rows = read_csv(tmp_path / "reports" / "000_d711ba56f4b847ad.csv")
     assert rows[0]["rank"] == "1" and "striptease" in rows[0]["sentence"]
     assert rows[0]["major"] == "1" and "striptease -> strip" in rows[0]["suggestions"]
@@ -123,7 +125,7 @@ def test_bad_config_value_names_key_and_file(runner, tmp_path):
 
 def test_stdin_and_format_to_stdout(runner):
     cli_runner, cli = runner
-    result = cli_runner.invoke(cli, ["check", "-", "--no-config", "--format", "csv=-", "--no-fluency"],
+    result = cli_runner.invoke(cli, ["check", "-", "--no-config", "--format", "csv=-", "--no-fluency", "--exit-zero"],
                                input="The surrounded striptease. A fine sentence.\n")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))

@@ -25,9 +25,10 @@ def seed_run(tmp_path_factory):
     return result, rows
 
 
-def test_exit_0_and_report_written(seed_run):
+def test_exit_1_by_default_and_report_written(seed_run):
     result, rows = seed_run
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the seed has critical and major findings
+    assert "tqcheck: gate: 1 critical and " in result.stderr and "at --fail-on major" in result.stderr
     assert len(rows) == 26
     assert all(r["fluency"] for r in rows)
     assert all(0.0 <= float(r["fluency"]) <= 1.0 for r in rows)

@@ -71,7 +71,9 @@ def article(in_tmp: Path) -> Path:
 
 
 def settings(**values) -> Settings:
-    """Default settings with some keys set from the command line."""
+    """Default settings with some keys set from the command line (the default fail_on major off unless set,
+    so each criterion is tested alone)."""
+    values.setdefault("fail_on", "none")
     result = Settings()
     result.apply(values, "command line")
     return result
@@ -293,9 +295,21 @@ def test_two_runs_are_byte_identical(article: Path, name: str) -> None:
 
 # -- gate ------------------------------------------------------------------------------
 
-def test_no_gate_options_always_pass(article: Path) -> None:
+def test_default_gate_fails_on_major_findings(article: Path) -> None:
     outcome = decide(run([article]), Settings())
+    assert (outcome.passed, outcome.exit_code) == (False, 1)
+    assert outcome.reasons == ["1 critical and 1 major findings at --fail-on major"]
+
+
+def test_fail_on_none_and_no_other_gate_always_pass(article: Path) -> None:
+    outcome = decide(run([article]), settings(fail_on="none"))
     assert outcome.passed and outcome.exit_code == 0 and outcome.reasons == []
+
+
+def test_default_gate_passes_on_minor_findings_only(article: Path) -> None:
+    report = run([article])
+    report.findings = [f for f in report.findings if f.severity.value == "minor"]
+    assert report.findings and decide(report, Settings()).exit_code == 0
 
 
 @pytest.mark.parametrize("level, reason", [

@@ -81,8 +81,8 @@ KEYS: tuple[Key, ...] = (
         list_of=str),
     Key("top", int, 10, "Sentences shown in the terminal view.", minimum=0),
     # gate
-    Key("fail_on", str, "", "Fail when a finding has at least this severity (minor, major, critical).",
-        choices=("",) + SEVERITIES),
+    Key("fail_on", str, "major", "Fail (exit 1) when a finding has at least this severity (minor, major, critical; "
+        "none: never).", choices=("none", "") + SEVERITIES),
     Key("min_fluency", float, -1.0, "Fail when any sentence scores below this (negative: off).", maximum=1.0),
     Key("min_fluency_mean", float, -1.0, "Fail when the document average scores below this (negative: off).",
         maximum=1.0),

@@ -1,8 +1,9 @@
 """The CI gate: decide from a Report and the settings whether a run passes.
 
-Criteria (each off unless set; per-path overrides apply to each document's file):
+Criteria (each off unless set, but ``fail_on``; per-path overrides apply to each document's file):
 
-- ``fail_on``: any finding at or above this severity fails (minor < major < critical).
+- ``fail_on``: any finding at or above this severity fails (minor < major < critical); the default
+  is ``major`` (as a linter: findings that matter fail the run), ``none`` turns it off.
 - ``min_fluency``: any sentence whose fluency score is below this fails.
 - ``min_fluency_mean``: any document whose average sentence score is below this fails.
 - ``max_findings``: more findings than this (counted over every file that shares
@@ -73,7 +74,7 @@ def _number(value: float) -> str:
 def _fail_on_reasons(report: Report, groups: dict[Any, list[Document]], new: str) -> list[str]:
     reasons = []
     for threshold, documents in groups.items():
-        if not threshold:
+        if not threshold or threshold == "none":
             continue
         level = Severity.parse(threshold)
         files = {d.path for d in documents}

@@ -66,13 +66,13 @@ def report_name(paths: Sequence[str], stdin_name: str) -> str:
 @click.option("--output-dir", type=click.Path(file_okay=False), help="Folder for reports (default: reports).")
 @click.option("--top", type=int, help="Sentences shown in the terminal view (default 10).")
 @click.option("-q", "--quiet", is_flag=True, help="No terminal view or progress; errors and gate failures only.")
-@click.option("--fail-on", type=click.Choice(["minor", "major", "critical"]),
-              help="Fail (exit 1) when a finding has at least this severity.")
+@click.option("--fail-on", type=click.Choice(["none", "minor", "major", "critical"]),
+              help="Exit 1 when a finding has at least this severity (default major; none: never).")
 @click.option("--min-fluency", type=float, help="Fail when any sentence's fluency is below this.")
 @click.option("--min-fluency-mean", type=float, help="Fail when a document's mean fluency is below this.")
 @click.option("--max-findings", type=int, help="Fail when there are more findings than this.")
 @click.option("--max-penalty", type=float, help="Fail when the MQM penalty per 1,000 words is above this.")
-@click.option("--exit-zero", is_flag=True, default=None, help="Exit 0 even when the gate fails (report only).")
+@click.option("--exit-zero", is_flag=True, default=None, help="Exit 0 even when findings or the gate fail (report only).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
               help="Baseline file: only findings not in it count for the gate.")
 @click.option("--changed-only", is_flag=True, help="Check only files changed against --base (git).")
