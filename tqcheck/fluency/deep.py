@@ -92,12 +92,22 @@ class CausalLM:
         torch, transformers = _transformers()
         self.name = name
         self._torch = torch
+        import warnings
+
         try:
-            self.tokenizer = transformers.AutoTokenizer.from_pretrained(folder, local_files_only=True)
-            self.model = transformers.AutoModelForCausalLM.from_pretrained(folder, local_files_only=True,
-                                                                           dtype=torch.float32)
-        except (OSError, ValueError) as exc:
-            raise BackendError(f"cannot load the language model {name!r} offline: {exc}".splitlines()[0]) from None
+            with warnings.catch_warnings():  # torch warns about the pickle protocol of files it then refuses
+                warnings.simplefilter("ignore", UserWarning)
+                self.tokenizer = transformers.AutoTokenizer.from_pretrained(folder, local_files_only=True)
+                self.model = transformers.AutoModelForCausalLM.from_pretrained(folder, local_files_only=True,
+                                                                               dtype=torch.float32)
+        except Exception as exc:  # noqa: BLE001 - transformers and torch raise many kinds (UnpicklingError, ...)
+            import pickle
+
+            if isinstance(exc, pickle.UnpicklingError):  # torch's weights_only loader refused the file: never unpickled
+                reason = "its weight file is not plain tensors (refused unpickling it; use safetensors weights)"
+            else:
+                reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise BackendError(f"cannot load the language model {name!r} offline: {reason}") from None
         self.model.eval()
         self._cache: dict[str, tuple[float, ...]] = {}
         self.tokenizer.padding_side = "right"

@@ -11,8 +11,10 @@ the kernel when Python itself dies (``setpriv --pdeathsig`` on Linux).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -102,8 +104,9 @@ class LanguageToolClient:
         import requests
 
         where = f"{self.base}/{endpoint}"
+        deadline = time.monotonic() + self.timeout
         try:
-            response = self._session.request(method, where, data=data, timeout=self.timeout)
+            response = self._session.request(method, where, data=data, timeout=self.timeout, stream=True)
         except requests.Timeout:
             raise LanguageToolFailure(
                 f"LanguageTool at {self.url} gave no answer within {self.timeout:g} s") from None
@@ -112,6 +115,7 @@ class LanguageToolClient:
         except requests.RequestException as exc:
             raise LanguageToolFailure(f"LanguageTool request to {self.url} failed ({_short(exc)})") from None
         with response:
+            body = self._read_answer(response, deadline)
             if response.status_code == 413:
                 raise LanguageToolFailure(f"LanguageTool at {self.url} refused a text of {len(data['text']) if data else 0}"
                                           " characters as too large (HTTP 413)", too_large=True)
@@ -120,13 +124,37 @@ class LanguageToolClient:
                     f"LanguageTool at {self.url} is rate-limiting requests (HTTP {response.status_code})",
                     _retry_after(response.headers.get("Retry-After")))
             if response.status_code != 200:
+                text = body.decode("utf-8", "replace")
                 raise LanguageToolFailure(
                     f"LanguageTool at {self.url} answered HTTP {response.status_code}"
-                    f"{': ' + _first_line(response.text) if response.text.strip() else ''}")
+                    f"{': ' + _first_line(text) if text.strip() else ''}")
             try:
-                return response.json()
-            except ValueError:
+                return json.loads(body)
+            except (ValueError, RecursionError):
                 raise LanguageToolFailure(f"LanguageTool at {self.url} sent malformed JSON") from None
+
+    def _read_answer(self, response: Any, deadline: float) -> bytes:
+        """The body of ``response``: at most MAX_ANSWER_BYTES, complete before ``deadline`` (one timeout
+        after the request was sent; each read also waits at most one timeout)."""
+        import requests
+
+        from tqcheck.limits import MAX_ANSWER_BYTES, size_text
+
+        parts: list[bytes] = []
+        total = 0
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                parts.append(chunk)
+                total += len(chunk)
+                if total > MAX_ANSWER_BYTES:
+                    raise LanguageToolFailure(
+                        f"LanguageTool at {self.url} sent an answer larger than {size_text(MAX_ANSWER_BYTES)}")
+                if time.monotonic() > deadline:
+                    raise LanguageToolFailure(
+                        f"LanguageTool at {self.url} did not finish its answer within {self.timeout:g} s")
+        except requests.RequestException as exc:
+            raise LanguageToolFailure(f"LanguageTool at {self.url} broke off its answer ({_short(exc)})") from None
+        return b"".join(parts)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -180,7 +208,16 @@ def free_port() -> int:
 
 
 def _kill(process: subprocess.Popen) -> None:
-    """Kill ``process`` and its children and reap it (no zombies)."""
+    """Kill ``process`` and its children and reap it (no zombies).
+
+    The server runs in a process group of its own (see LocalServer.start), so the whole group is
+    killed, including children that no longer have the server as their parent.
+    """
+    if hasattr(os, "killpg") and getattr(process, "_tqcheck_group", False):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     if process.poll() is None:
         try:
             from language_tool_python.utils import kill_process_force
@@ -218,12 +255,16 @@ class LocalServer:
         """Start the process and wait until it answers /v2/languages; stops it on any failure."""
         self._log = tempfile.TemporaryFile(mode="w+b")
         try:
+            # its own process group (and session): stopping it kills the server's whole process tree,
+            # and a Ctrl-C in the terminal reaches tqcheck only, which then stops the server itself
             self.process = subprocess.Popen(
                 _with_parent_death_signal(self.command), stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=self._log, close_fds=True)
+                stdout=subprocess.DEVNULL, stderr=self._log, close_fds=True,
+                start_new_session=hasattr(os, "killpg"))
         except OSError as exc:
             self.stop()
             raise LanguageToolFailure(f"cannot start LanguageTool ({exc.strerror or exc})") from None
+        self.process._tqcheck_group = hasattr(os, "killpg")  # type: ignore[attr-defined]
         self._finalizer = weakref.finalize(self, _kill, self.process)
         _register_with_language_tool_python(self.process)
         try:
