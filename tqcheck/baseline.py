@@ -11,7 +11,6 @@ baselined pair is new.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
@@ -20,34 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from tqcheck.errors import ConfigError
+from tqcheck.files import write_atomic
+from tqcheck.fingerprints import fingerprint, fingerprints, normalise, segment_texts
 from tqcheck.finding import Finding
 from tqcheck.report import Report
 
 #: Version of the baseline file format.
 BASELINE_VERSION = 1
-
-
-def normalise(text: str) -> str:
-    """Sentence text as fingerprinted: whitespace collapsed, case folded."""
-    return " ".join(text.split()).casefold()
-
-
-def fingerprint(finding: Finding, segment_text: str) -> str:
-    """A stable id of ``finding`` in its sentence: survives edits elsewhere in the file."""
-    occurrence = segment_text.count(finding.matched, 0, finding.start) if finding.matched else 0
-    key = "\x1f".join([finding.rule_id, normalise(segment_text), normalise(finding.matched), str(occurrence)])
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-
-
-def segment_texts(report: Report) -> dict[tuple[str, int], str]:
-    """(file, segment index) -> segment text, for fingerprinting a report's findings."""
-    return {(s.file, s.index): s.text for s in report.segments}
-
-
-def fingerprints(report: Report) -> list[str]:
-    """The fingerprint of every finding of ``report``, in the report's order."""
-    texts = segment_texts(report)
-    return [fingerprint(f, texts.get((f.file, f.segment), f.matched)) for f in report.findings]
 
 
 def baseline_path_key(file: str, base_dir: Path) -> str:
@@ -124,8 +102,6 @@ def render_baseline(report: Report, base_dir: Path) -> str:
 
 def write_baseline(report: Report, path: str | Path) -> int:
     """Write the findings of ``report`` as a baseline file (atomically); returns how many."""
-    from tqcheck.writers import write_atomic
-
     path = Path(path)
     base_dir = Path(os.path.abspath(path)).parent
     write_atomic(path, render_baseline(report, base_dir))
@@ -187,9 +163,10 @@ def apply_baseline(report: Report, baseline: Baseline) -> tuple[Report, Baseline
             leftover[key] -= 1
             fixed.append({**entry, "file": checked[entry["file"]]})  # named as on the command line
     filtered = Report(list(report.documents), new_findings, dict(report.scores), signature=dict(report.signature),
-                      notices=list(report.notices), flag_threshold=report.flag_threshold)
+                      notices=list(report.notices), flag_threshold=report.flag_threshold,
+                      similarity=dict(report.similarity))
     return filtered, BaselineDiff(new=len(new_findings), known=known, fixed=fixed)
 
 
 __all__ = ["Baseline", "BaselineDiff", "fingerprint", "write_baseline", "load_baseline", "apply_baseline",
-           "render_baseline", "normalise"]
+           "render_baseline", "normalise", "fingerprints", "segment_texts"]

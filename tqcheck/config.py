@@ -246,6 +246,12 @@ def find_config_file(start: Path) -> Path | None:
 #: Keys of [tool.tqcheck] that are not settings but hold per-path overrides.
 OVERRIDES_KEY = "overrides"
 
+#: Keys that hold for a whole run: which files are read, where reports go, the baseline, the
+#: threshold that flags sentences in the report. A per-path override may set any other key
+#: (the checks, the grammar engine, the models, the gate, the columns of bilingual tables).
+RUN_WIDE_KEYS: frozenset[str] = frozenset({"include", "exclude", "output", "output_dir", "format", "top",
+                                           "exit_zero", "baseline", "flag_threshold"})
+
 
 def load_settings(
     inputs: Iterable[str] = (),
@@ -288,6 +294,10 @@ def _apply_file(settings: Settings, path: Path) -> None:
                 key_name = name.replace("-", "_")
                 if key_name not in KEYS_BY_NAME:
                     raise ConfigError("unknown key", path=str(path), key=f"{OVERRIDES_KEY}.{name}")
+                if key_name in RUN_WIDE_KEYS:
+                    raise ConfigError("cannot vary per path: it holds for the whole run (set it in "
+                                      "[tool.tqcheck] or on the command line)", path=str(path),
+                                      key=f"{OVERRIDES_KEY}.{name}")
                 item[name] = validate(KEYS_BY_NAME[key_name], raw, str(path))
             settings.values["_overrides"].append({"paths": paths, "values": item,
                                                   "origin": str(path), "base": str(path.parent.resolve())})
@@ -323,5 +333,5 @@ def settings_fields() -> list[str]:
     return [k.name for k in KEYS]
 
 
-__all__ = ["KEYS", "Key", "Settings", "load_settings", "settings_for_path", "find_config_file",
+__all__ = ["KEYS", "Key", "Settings", "load_settings", "settings_for_path", "find_config_file", "RUN_WIDE_KEYS",
            "read_config_file", "validate", "settings_fields"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from tqcheck.finding import Finding, Severity
@@ -108,6 +108,9 @@ class Document:
     source_language: str = ""
     suppressions: list[tuple[int, int, frozenset[str]]] = field(default_factory=list)
     _line_starts: list[int] = field(default_factory=list, repr=False)
+    #: For a part of a larger file: offset of ``text`` in the file and the file's line number of its first line.
+    origin: int = 0
+    first_line: int = 1
 
     def __post_init__(self) -> None:
         self._line_starts = [0]
@@ -117,8 +120,42 @@ class Document:
 
     def locate(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset in the original text."""
+        offset -= self.origin
         line = bisect.bisect_right(self._line_starts, offset) - 1
-        return line + 1, offset - self._line_starts[line] + 1
+        return line + self.first_line, offset - self._line_starts[line] + 1
+
+    def split(self, size: int) -> list["Document"]:
+        """This document in parts of at most ``size`` segments, each starting on a line of its own.
+
+        The parts' texts joined give this text back; segments keep their file, index, line and
+        offsets, so findings in a part read exactly as in the whole document.
+        """
+        if size <= 0 or len(self.segments) <= size:
+            return [self]
+        groups = [self.segments[i:i + size] for i in range(0, len(self.segments), size)]
+        bounds = [0] + [g[0].offset - (g[0].column - 1) - self.origin for g in groups[1:]] + [len(self.text)]
+        parts = []
+        for group, start, end in zip(groups, bounds, bounds[1:]):
+            part = Document(path=self.path, text=self.text[start:end], format=self.format,
+                            source_language=self.source_language,
+                            suppressions=[s for s in self.suppressions
+                                          if s[0] < self.origin + end and s[1] > self.origin + start],
+                            origin=self.origin + start, first_line=self.locate(self.origin + start)[0])
+            part.segments = [replace(s, document=part) for s in group]
+            parts.append(part)
+        return parts
+
+    @classmethod
+    def joined(cls, parts: Sequence["Document"]) -> "Document":
+        """One document from its parts in order (the inverse of ``split``)."""
+        if len(parts) == 1:
+            return parts[0]
+        first = parts[0]
+        whole = cls(path=first.path, text="".join(p.text for p in parts), format=first.format,
+                    source_language=first.source_language, origin=first.origin, first_line=first.first_line,
+                    suppressions=list(dict.fromkeys(s for p in parts for s in p.suppressions)))
+        whole.segments = [s for p in parts for s in p.segments]
+        return whole
 
     @property
     def name(self) -> str:

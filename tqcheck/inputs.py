@@ -381,8 +381,17 @@ def load_documents(paths: Sequence[str], include: Sequence[str] | None = None,
         raw = read_raw(name, stdin, limit=limit, stdin_name=stdin_name)
         label = stdin_name if name == "-" else name
         reader = reader_for(label if name == "-" else name)
-        documents.append(read_with(reader, label, raw, settings))
+        documents.append(read_with(reader, label, raw, _settings_for(settings, name)))
     return documents
+
+
+def _settings_for(settings, name: str):
+    """``settings`` with the per-path overrides of file ``name`` (bilingual columns may vary per path)."""
+    if settings is None or name == "-":
+        return settings
+    from tqcheck.config import settings_for_path
+
+    return settings_for_path(settings, name)
 
 
 def read_with(reader: Reader, path: str, raw: bytes, settings=None) -> Document:

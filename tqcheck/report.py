@@ -1,13 +1,22 @@
-"""The report: segments, findings and scores of a run, ranked worst first."""
+"""The report: segments, findings and scores of a run, ranked worst first.
+
+A Report is a merge of per-document results (``Report.merge``): the results are
+put in their run order first, so any order of arrival gives the same report.
+Views (the HTML fragment, plots) sit above the report: it names them in
+``VIEWS`` and imports them only when a notebook asks for one.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
+import tqcheck
 from tqcheck.document import Document, Segment
 from tqcheck.finding import Finding, SegmentScore, Severity
+from tqcheck.result import DocumentResult
 
 if TYPE_CHECKING:  # pandas is imported lazily: `tqcheck --help` must start fast
     import pandas as pd
@@ -18,6 +27,19 @@ SEGMENT_COLUMNS: tuple[str, ...] = (
     "similarity", "flagged", "findings", "critical", "major", "minor", "penalty", "categories", "rules",
     "engines", "spans", "messages", "suggestions",
 )
+
+
+#: Notebook views of a report: name -> "module:function" (modules above the report, imported on use).
+VIEWS: dict[str, str] = {
+    "html": "tqcheck.writers.html:render_fragment",
+    "plot": "tqcheck.plot:plot_report",
+}
+
+
+def view(name: str) -> Any:
+    """The function behind a notebook view (imported on first use)."""
+    module, _, function = VIEWS[name].partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def score_format(value: float | None) -> str:
@@ -43,6 +65,41 @@ class Report:
         self._by_segment: dict[tuple[str, int], list[Finding]] = defaultdict(list)
         for finding in self.findings:
             self._by_segment[(finding.file, finding.segment)].append(finding)
+
+    @classmethod
+    def merge(cls, results: Iterable[DocumentResult], flag_threshold: float = 0.5) -> "Report":
+        """One report from per-document results, in any order: they are sorted by their run order first.
+
+        Parts of one file (a large file is checked in parts) become one document again.
+        Notices are the sorted union of every result's notices; the signature is the union of theirs.
+        """
+        ordered = sorted(results, key=lambda r: (r.order, r.path))
+        documents: list[Document] = []
+        parts: list[Document] = []
+        findings: list[Finding] = []
+        scores: dict[tuple[str, int], SegmentScore] = {}
+        similarity: dict[tuple[str, int], float] = {}
+        signature: dict[str, str] = {}
+        notices: set[str] = set()
+        parts_order: tuple[int, ...] = ()
+        for result in ordered:
+            if parts and (result.path != parts[0].path or result.order[:1] != parts_order[:1]):
+                documents.append(Document.joined(parts))
+                parts = []
+            if not parts:
+                parts_order = result.order
+            parts.append(result.document)
+            path = result.path
+            findings.extend(result.findings)
+            scores.update(((path, index), score) for index, score in result.scores)
+            similarity.update(((path, index), value) for index, value in result.similarities)
+            signature.update(result.signature)
+            notices.update(result.notices)
+        if parts:
+            documents.append(Document.joined(parts))
+        signature.setdefault("tqcheck", tqcheck.__version__)
+        return cls(documents, findings, scores, signature=dict(sorted(signature.items())),
+                   notices=sorted(notices), flag_threshold=flag_threshold, similarity=similarity)
 
     # -- lookups ---------------------------------------------------------
     @property
@@ -165,15 +222,11 @@ class Report:
     # -- notebooks ---------------------------------------------------------
     def _repr_html_(self) -> str:
         """Notebook view: the worst sentences with highlighted findings (the ``html`` writer's fragment)."""
-        from tqcheck.writers.html import render_fragment
-
-        return render_fragment(self)
+        return view("html")(self)
 
     def plot(self, **figure_options: Any) -> Any:
         """A matplotlib Figure: fluency distribution and findings by category."""
-        from tqcheck.plot import plot_report
-
-        return plot_report(self, **figure_options)
+        return view("plot")(self, **figure_options)
 
     def worst_severity(self) -> Severity | None:
         """The highest severity among the findings, or None when there are none."""

@@ -169,12 +169,16 @@ class SourceCheck(Check):
 
         self.meaning = make_meaning_check(settings)
         self.notices.extend(self.meaning.notices)
-        #: (file, segment index) -> cosine similarity of source and target, when measured.
-        self.similarity: dict[tuple[str, int], float] = {}
 
     def check(self, document: Document, progress: Progress = no_progress) -> list[Finding]:
         """Findings for every segment that has a source."""
+        return self.check_with_similarity(document, progress)[0]
+
+    def check_with_similarity(self, document: Document, progress: Progress = no_progress
+                              ) -> tuple[list[Finding], dict[int, float]]:
+        """Findings, and the source/target similarity by segment index when a cross-lingual model measured it."""
         findings: list[Finding] = []
+        similarities: dict[int, float] = {}
         language = document.source_language or setting(self.settings, "source_language", "")
         codes = markup_codes(document)
         pairs = [s for s in document.segments if s.source]
@@ -184,11 +188,11 @@ class SourceCheck(Check):
             progress(1)
         if self.meaning.available and pairs:
             for segment, similarity in zip(pairs, self.meaning.similarities(pairs)):
-                self.similarity[(segment.file, segment.index)] = similarity
+                similarities[segment.index] = similarity
                 finding = self.meaning.finding(segment, similarity)
                 if finding is not None:
                     findings.append(finding)
-        return findings
+        return findings, similarities
 
     def signature(self) -> dict[str, str]:
         """Length-ratio table version and the cross-lingual model, when used."""

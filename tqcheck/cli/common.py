@@ -152,6 +152,10 @@ def check_options(func: Callable) -> Callable:
                      help="Name used for standard input in reports (its extension picks the format)."),
         click.option("--progress/--no-progress", "show_progress", default=None,
                      help="Progress bar on stderr (default: when stderr is a terminal)."),
+        click.option("-j", "--jobs", type=click.IntRange(min=0),
+                     help="Worker processes (default 0: the available cores, for runs of 2,000+ segments)."),
+        click.option("--dask", "dask_address", metavar="ADDRESS",
+                     help="Check on a Dask cluster: a scheduler address (tcp://host:8786) or 'local'."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -224,18 +228,16 @@ class RunResult:
     seconds: float
 
 
-def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_name: str = "<stdin>") -> RunResult:
+def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_name: str = "<stdin>",
+                 jobs: int | None = None, dask: str | None = None) -> RunResult:
     """Load documents (all of them first: bad input stops before any work), check them, rank."""
     from tqcheck.inputs import load_documents
-    from tqcheck.pipeline import Pipeline
+    from tqcheck.runners import run_documents
 
     started = time.perf_counter()
     documents = load_documents(paths, settings.include, settings.exclude, stdin_name=stdin_name,
                                settings=settings)
-    with status(show_progress, "Loading rules and models…"):
-        pipeline = Pipeline(settings)
-    with pipeline:
-        total = sum(len(d.segments) for d in documents) * max(pipeline.stages, 1)
-        with progress_bar(show_progress, total) as advance:
-            report = pipeline.run(documents, advance)
+    total = sum(len(d.segments) for d in documents)
+    with progress_bar(show_progress, total) as advance:
+        report = run_documents(documents, settings, jobs=jobs, dask=dask, advance=advance)
     return RunResult(report, settings, time.perf_counter() - started)

@@ -36,7 +36,8 @@ def create(paths: tuple[str, ...], output: str | None, **options: Any) -> None:
 
         check_writable(Path(target))
         result = run_pipeline(paths, settings, show_progress=progress_enabled(options.get("show_progress")),
-                              stdin_name=options.get("stdin_name", "<stdin>"))
+                              stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
+                              dask=options.get("dask_address"))
         count = write_baseline(result.report, target)
         click.echo(f"tqcheck: baseline {target}: {count} finding{'s' if count != 1 else ''} recorded", err=True)
 
@@ -69,6 +70,12 @@ def render_configuration(data: dict[str, Any]) -> str:
     width = max(len(f"{name} = {text}") for name, text in shown.items())
     for name, text in shown.items():
         lines.append(f"{f'{name} = {text}':<{width}}  # {data['values'][name]['origin']}")
+    if data["overrides"]:
+        from tqcheck.config import RUN_WIDE_KEYS
+
+        lines.append("")
+        lines.append(f"# overrides apply to the checks and the gate of the files they match; these keys hold "
+                     f"for the whole run and cannot vary per path: {', '.join(sorted(RUN_WIDE_KEYS))}")
     for override in data["overrides"]:
         lines.append("")
         lines.append(f"# override from {override['origin']}")

@@ -107,7 +107,8 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
         check_outputs(outputs, settings, name)
         show_progress = progress_enabled(options.get("show_progress"), quiet)
         result = run_pipeline(targets, settings, show_progress=show_progress,
-                              stdin_name=options.get("stdin_name", "<stdin>"))
+                              stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
+                              dask=options.get("dask_address"))
         report, diff = result.report, None
         if settings.baseline:
             from tqcheck.baseline import apply_baseline, load_baseline

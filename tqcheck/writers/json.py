@@ -40,7 +40,7 @@ def segment_record(row: dict[str, Any]) -> dict[str, Any]:
 
 def report_document(report: Report) -> dict[str, Any]:
     """The whole report as one JSON-ready dictionary."""
-    from tqcheck.baseline import fingerprints
+    from tqcheck.fingerprints import fingerprints
 
     summary = dict(report.summary())
     summary["fluency_mean"] = rounded(summary["fluency_mean"])
@@ -82,7 +82,7 @@ class JsonLinesWriter(Writer):
 
     def render(self, report: Report) -> str:
         """Compact JSON objects with sorted keys, one per line."""
-        from tqcheck.baseline import fingerprints
+        from tqcheck.fingerprints import fingerprints
 
         return "".join(json.dumps(finding_record(f, mark), ensure_ascii=False, sort_keys=True) + "\n"
                        for f, mark in zip(report.findings, fingerprints(report)))

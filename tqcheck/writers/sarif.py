@@ -93,7 +93,7 @@ def result_record(finding: Finding, rule_index: int, mark: str) -> dict[str, Any
 
 def sarif_log(report: Report) -> dict[str, Any]:
     """The SARIF log of ``report`` as a dictionary."""
-    from tqcheck.baseline import fingerprints
+    from tqcheck.fingerprints import fingerprints
 
     by_rule: dict[str, list[Finding]] = {}
     for finding in report.findings:

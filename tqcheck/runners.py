@@ -1,0 +1,320 @@
+"""Runners: where documents are checked (this process, local worker processes, a Dask cluster).
+
+Every runner does the same work: documents are cut into parts of at most
+``PART_SEGMENTS`` segments (a small file is one part), each part is checked by a
+pipeline into a ``DocumentResult``, and the results are merged into a Report. The
+cut does not depend on the runner, and the merge does not depend on the order in
+which results arrive, so every runner gives the same report, byte for byte.
+
+Document-level checks (consistency, repetition, the spelling of names) look within
+one part: within a file of at most ``PART_SEGMENTS`` segments, that is the whole file.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+
+from tqcheck.document import Document
+from tqcheck.errors import BackendError, UsageError
+from tqcheck.pipeline import PART_SEGMENTS
+from tqcheck.report import Report
+from tqcheck.result import DocumentResult
+
+if TYPE_CHECKING:
+    from tqcheck.config import Settings
+    from tqcheck.pipeline import Pipeline
+
+
+#: Below this many segments the default runner stays in this process (loading models in
+#: workers would cost more than it saves); an explicit ``--jobs N`` always uses N workers.
+MIN_PARALLEL_SEGMENTS = 2000
+
+#: Called with a number of segments just checked.
+Advance = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One part of one document and its place in the run."""
+
+    order: tuple[int, int]
+    document: Document
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def plan(documents: Sequence[Document], part_segments: int = PART_SEGMENTS) -> list[Task]:
+    """The parts of ``documents`` in run order."""
+    return [Task((position, number), part)
+            for position, document in enumerate(documents)
+            for number, part in enumerate(document.split(part_segments))]
+
+
+def segment_count(tasks: Sequence[Task]) -> int:
+    """Segments over all tasks."""
+    return sum(len(t.document.segments) for t in tasks)
+
+
+# -- the work a worker does -------------------------------------------------------
+
+_PIPELINES: dict[str, "Pipeline"] = {}
+_LOCK = threading.Lock()
+
+
+def _settings_key(settings: "Settings") -> str:
+    return repr(sorted((k, repr(v)) for k, v in settings.values.items()))
+
+
+def worker_pipeline(settings: "Settings") -> "Pipeline":
+    """This process's pipeline for ``settings``: models are loaded once per worker and reused."""
+    from tqcheck.pipeline import Pipeline
+
+    key = _settings_key(settings)
+    if key not in _PIPELINES:
+        if not _PIPELINES:
+            atexit.register(close_worker_pipelines)
+        _PIPELINES[key] = Pipeline(settings)
+    return _PIPELINES[key]
+
+
+def close_worker_pipelines() -> None:
+    """Close the pipelines this process loaded (at exit, or when a test asks)."""
+    while _PIPELINES:
+        _PIPELINES.popitem()[1].close()
+
+
+def check_task(task: Task, settings: "Settings", progress: Callable[[float], None] | None = None
+               ) -> DocumentResult:
+    """Check one part in this process (a worker's whole job)."""
+    with _LOCK:  # a Dask worker may run tasks in threads; the checks are not thread-safe
+        pipeline = worker_pipeline(settings)
+        stages = max(pipeline.stages_for(task.document), 1)
+        tick = (lambda n: progress(n / stages)) if progress is not None else (lambda n: None)
+        result = pipeline.check_document(task.document, tick)
+    return result.with_order(*task.order)
+
+
+# -- runners --------------------------------------------------------------------
+
+class Runner:
+    """Checks tasks somewhere and yields their results (in any order)."""
+
+    name = "runner"
+
+    def results(self, tasks: Sequence[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
+        """A result for every task; ``advance`` is called with segments checked."""
+        raise NotImplementedError
+
+    def run(self, documents: Sequence[Document], settings: "Settings", advance: Advance = lambda n: None,
+            part_segments: int = PART_SEGMENTS) -> Report:
+        """Check ``documents`` and merge their results into the ranked Report."""
+        tasks = plan(documents, part_segments)
+        return Report.merge(self.results(tasks, settings, advance), flag_threshold=settings.flag_threshold)
+
+    def close(self) -> None:
+        """Release workers and connections; safe to call twice."""
+
+    def __enter__(self) -> "Runner":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class SequentialRunner(Runner):
+    """Every part in this process, one after another, with one pipeline."""
+
+    name = "sequential"
+
+    def __init__(self, pipeline: "Pipeline | None" = None) -> None:
+        self.pipeline = pipeline
+        self._own = pipeline is None
+
+    def results(self, tasks: Sequence[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
+        """Check each task in turn."""
+        if self.pipeline is None:
+            from tqcheck.pipeline import Pipeline
+
+            self.pipeline = Pipeline(settings)
+        for task in tasks:
+            stages = max(self.pipeline.stages_for(task.document), 1)
+            result = self.pipeline.check_document(task.document, lambda n, s=stages: advance(n / s))
+            yield result.with_order(*task.order)
+
+    def close(self) -> None:
+        """Close the pipeline when this runner made it."""
+        if self._own and self.pipeline is not None:
+            self.pipeline.close()
+            self.pipeline = None
+
+
+_QUEUE: Any = None
+
+
+def _start_worker(queue: Any) -> None:
+    global _QUEUE
+    _QUEUE = queue
+
+
+def _worker_check(task: Task, settings: "Settings") -> DocumentResult:
+    """Check a task in a worker process, sending progress to the parent every few segments."""
+    pending = [0.0]
+
+    def progress(n: float) -> None:
+        pending[0] += n
+        if pending[0] >= 25 and _QUEUE is not None:
+            _QUEUE.put(pending[0])
+            pending[0] = 0.0
+
+    result = check_task(task, settings, progress)
+    if pending[0] and _QUEUE is not None:
+        _QUEUE.put(pending[0])
+    return result
+
+
+class ProcessRunner(Runner):
+    """Parts spread over ``jobs`` local worker processes; each worker loads the models once."""
+
+    name = "processes"
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+
+    def results(self, tasks: Sequence[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
+        """Check the tasks in worker processes (spawned: nothing of this process leaks into them)."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        context = multiprocessing.get_context("spawn")
+        queue = context.Queue()
+        stop = threading.Event()
+
+        def drain() -> None:
+            import queue as queues
+
+            while not stop.is_set() or not queue.empty():
+                try:
+                    advance(queue.get(timeout=0.1))
+                except queues.Empty:
+                    continue
+                except (EOFError, OSError):
+                    return
+
+        reader = threading.Thread(target=drain, name="tqcheck-progress", daemon=True)
+        reader.start()
+        workers = max(1, min(self.jobs, len(tasks)))
+        try:
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                     initargs=(queue,)) as pool:
+                futures = [pool.submit(_worker_check, task, settings) for task in tasks]
+                try:
+                    for future in as_completed(futures):
+                        yield future.result()
+                except BaseException:
+                    for future in futures:
+                        future.cancel()
+                    raise
+        finally:
+            stop.set()
+            reader.join(timeout=5)
+            queue.close()
+            queue.join_thread()
+
+
+class DaskRunner(Runner):
+    """Parts sent to a ``dask.distributed`` scheduler (``ADDRESS``) or a LocalCluster (``local``)."""
+
+    name = "dask"
+
+    def __init__(self, address: str, workers: int | None = None) -> None:
+        self.address = address
+        self.workers = workers
+        self._client: Any = None
+        self._cluster: Any = None
+
+    @property
+    def client(self) -> Any:
+        """The distributed Client (connected, or with its LocalCluster started, on first use)."""
+        if self._client is None:
+            try:
+                from distributed import Client, LocalCluster
+            except ImportError:
+                raise BackendError("--dask needs dask.distributed: pip install 'tqcheck[scale]'") from None
+            try:
+                if self.address == "local":
+                    self._cluster = LocalCluster(n_workers=self.workers or available_cores(), threads_per_worker=1,
+                                                 processes=True, dashboard_address=None,
+                                                 silence_logs=logging.ERROR)
+                    self._client = Client(self._cluster)
+                else:
+                    self._client = Client(self.address, timeout=30)
+            except (OSError, TimeoutError) as exc:
+                self.close()
+                raise BackendError(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
+        return self._client
+
+    def results(self, tasks: Sequence[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
+        """Submit every task (settings sent once) and yield results as they finish."""
+        from distributed import as_completed
+
+        client = self.client
+        [shared] = client.scatter([settings], broadcast=True)
+        run = uuid.uuid4().hex[:12]
+        futures = client.map(check_task, tasks, settings=shared, pure=False,
+                             key=[f"tqcheck-{run}-{t.order[0]}-{t.order[1]}" for t in tasks])
+        try:
+            for future in as_completed(futures):
+                result = future.result()
+                advance(len(result.document.segments))
+                yield result
+        finally:
+            client.cancel(futures)
+
+    def close(self) -> None:
+        """Disconnect, and stop the LocalCluster this runner started."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+
+def make_runner(jobs: int | None = None, dask: str | None = None, *, segments: int = 0,
+                tasks: int = 1) -> Runner:
+    """The runner for ``--jobs``/``--dask``: Dask when an address is given; worker processes when
+    ``jobs`` asks for more than one (by default: the available cores, for runs of at least
+    ``MIN_PARALLEL_SEGMENTS`` segments); else this process."""
+    if dask:
+        return DaskRunner(dask, workers=jobs)
+    if jobs is not None and jobs < 0:
+        raise UsageError(f"--jobs must be at least 0 (0: the available cores), got {jobs}")
+    automatic = not jobs
+    count = available_cores() if automatic else jobs
+    if count > 1 and tasks > 1 and (not automatic or segments >= MIN_PARALLEL_SEGMENTS):
+        return ProcessRunner(count)
+    return SequentialRunner()
+
+
+def run_documents(documents: Sequence[Document], settings: "Settings", *, jobs: int | None = None,
+                  dask: str | None = None, advance: Advance = lambda n: None) -> Report:
+    """Check ``documents`` with the runner ``jobs``/``dask`` ask for and return the Report."""
+    tasks = plan(documents)
+    with make_runner(jobs, dask, segments=segment_count(tasks), tasks=len(tasks)) as runner:
+        return Report.merge(runner.results(tasks, settings, advance), flag_threshold=settings.flag_threshold)
+
+
+__all__ = ["PART_SEGMENTS", "Task", "Runner", "SequentialRunner", "ProcessRunner", "DaskRunner", "plan",
+           "make_runner", "run_documents", "available_cores", "check_task"]
