@@ -1,0 +1,261 @@
+"""Corpus scale: per-document results that merge in any order, parts of large files, per-path overrides
+of the checks, layered imports, and the same report bytes from every runner (in-process, worker
+processes, a real Dask scheduler and worker on the loopback address)."""
+
+from __future__ import annotations
+
+import ast
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tqcheck.checks import Check, FluencyResult, Scorer
+from tqcheck.config import load_settings
+from tqcheck.finding import SegmentScore
+from tqcheck.inputs import document_from_text, load_documents
+from tqcheck.pipeline import Pipeline
+from tqcheck.report import Report
+
+ROOT = Path(__file__).resolve().parent.parent
+BILINGUAL = ROOT / "seeds" / "sample.de-en.tsv"
+
+
+class WordCheck(Check):
+    """Flags the word 'striptease' and counts notices once per pipeline."""
+
+    name = "words"
+
+    def __init__(self) -> None:
+        self.notices = ["words loaded"]
+
+    def check(self, document, progress=lambda n: None):
+        found = []
+        for segment in document.segments:
+            at = segment.text.find("striptease")
+            if at >= 0:
+                found.append(segment.finding(at, at + 10, rule_id="mt.Strip", message="m", severity="major",
+                                             category="accuracy/mistranslation", origin="rules"))
+        return found
+
+
+class LengthScorer(Scorer):
+    """Longer sentences score lower."""
+
+    name = "length"
+
+    def score(self, document, findings, progress=lambda n: None):
+        return FluencyResult([SegmentScore(round(1 / (1 + len(s.text) / 100), 4)) for s in document.segments])
+
+
+def render(report: Report) -> tuple[str, str]:
+    from tqcheck.writers import get_writer
+
+    return get_writer("csv").render(report), get_writer("json").render(report)
+
+
+def test_results_merge_in_any_order_into_the_same_bytes():
+    documents = [document_from_text(f"Sentence {i} left the striptease.\n\nAnother line {i}.", f"d{i}.txt")
+                 for i in range(6)]
+    with Pipeline(load_settings(discover=False), checks=[WordCheck()], scorer=LengthScorer()) as pipeline:
+        results = [pipeline.check_document(d).with_order(i, 0) for i, d in enumerate(documents)]
+        sequential = pipeline.run(documents)
+    expected = render(sequential)
+    for seed in range(3):
+        shuffled = list(results)
+        random.Random(seed).shuffle(shuffled)
+        assert render(Report.merge(shuffled)) == expected
+    assert results[0].notices == ("words loaded",) and len(results[0].scores) == 2
+    with pytest.raises(Exception):
+        results[0].findings = ()  # a result is an immutable value
+
+
+def test_a_large_table_is_checked_in_parts_that_read_like_the_whole(tmp_path):
+    rows = "".join(f"u{i}\tQuelle {i}\tThe line {i} and the striptease.\n" for i in range(2500))
+    path = tmp_path / "big.de-en.tsv"
+    path.write_text("id\tsource\ttarget\n" + rows, encoding="utf-8")
+    [document] = load_documents([str(path)])
+    parts = document.split(1000)
+    assert [len(p.segments) for p in parts] == [1000, 1000, 500]
+    assert "".join(p.text for p in parts) == document.text
+    check = WordCheck()
+    whole = check.check(document)
+    in_parts = [f for p in parts for f in check.check(p)]
+    assert [(f.line, f.column, f.offset, f.segment) for f in in_parts] == \
+        [(f.line, f.column, f.offset, f.segment) for f in whole]
+    assert in_parts[-1].line == 2501
+    settings = load_settings(discover=False, flags={"fluency": False})
+    with Pipeline(settings, checks=[WordCheck()], scorer=None) as pipeline:
+        report = pipeline.run([document])
+    assert len(report.documents) == 1 and len(report.segments) == 2500 and len(report.findings) == 2500
+
+
+def test_baseline_runs_keep_the_similarity_column():
+    from tqcheck.baseline import Baseline, apply_baseline
+
+    document = document_from_text("One sentence here.", "a.txt")
+    report = Report([document], [], similarity={("a.txt", 0): 0.8123})
+    filtered, _ = apply_baseline(report, Baseline(path="b.json"))
+    assert filtered.rows()[0]["similarity"] == 0.8123
+
+
+def test_overrides_that_cannot_vary_per_path_are_rejected(tmp_path):
+    from tqcheck.errors import ConfigError
+
+    (tmp_path / ".tqcheck.toml").write_text('[[overrides]]\npaths = ["a/*"]\noutput_dir = "x"\n')
+    with pytest.raises(ConfigError, match="overrides.output_dir.*cannot vary per path"):
+        load_settings([str(tmp_path)])
+
+
+def test_grammar_none_override_removes_grammar_findings_of_matching_files_only(tmp_path):
+    text = "This are a test of the grammar. He go to school every days.\n"
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "old.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "new.txt").write_text(text, encoding="utf-8")
+    (tmp_path / ".tqcheck.toml").write_text('grammar = "harper"\nfluency = false\n'
+                                            '[[overrides]]\npaths = ["legacy/**"]\ngrammar = "none"\n')
+    settings = load_settings([str(tmp_path)])
+    documents = load_documents([str(tmp_path)], settings=settings)
+    with Pipeline(settings) as pipeline:
+        report = pipeline.run(documents)
+    grammar_files = {Path(f.file).name for f in report.findings if f.origin == "grammar"}
+    assert grammar_files == {"new.txt"}
+
+
+def _imports(module: Path) -> set[str]:
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_imports_go_one_way():
+    package = ROOT / "tqcheck"
+    report = _imports(package / "report.py")
+    assert not {n for n in report if n.startswith(("tqcheck.writers", "tqcheck.plot", "tqcheck.baseline",
+                                                   "tqcheck.pipeline"))}
+    for writer in (package / "writers").glob("*.py"):
+        assert "tqcheck.baseline" not in _imports(writer), writer.name
+    assert "tqcheck.writers" not in _imports(package / "baseline.py")
+    assert not {n for n in _imports(package / "fingerprints.py") | _imports(package / "files.py")
+                if n.startswith(("tqcheck.writers", "tqcheck.baseline"))}
+
+
+# -- every runner gives the same bytes (real checks, in subprocesses) ------------------------
+
+def corpus(tmp_path: Path) -> Path:
+    """A folder: two prose files, one under an override turning grammar off, and a bilingual table."""
+    folder = tmp_path / "corpus"
+    (folder / "legacy").mkdir(parents=True)
+    (folder / "news.txt").write_text("This are a test of the grammar. People left the surrounded striptease.\n\n"
+                                     "The talks continue in Cairo.\n", encoding="utf-8")
+    (folder / "legacy" / "old.txt").write_text("He go to school every days. The exports grew.\n", encoding="utf-8")
+    shutil.copy(BILINGUAL, folder / "sample.de-en.tsv")
+    (folder / ".tqcheck.toml").write_text('include = ["*.txt", "*.tsv"]\nfluency = false\n'
+                                          '[[overrides]]\npaths = ["legacy/**"]\ngrammar = "none"\n')
+    return folder
+
+
+def run_check(folder: Path, out: Path, *extra: str) -> tuple[bytes, bytes]:
+    out.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "tqcheck", "check", str(folder), "-q", "--exit-zero",
+               "-f", f"csv={out / 'r.csv'}", "-f", f"json={out / 'r.json'}", *extra]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    return (out / "r.csv").read_bytes(), (out / "r.json").read_bytes()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A real Dask scheduler and one worker, each its own process on 127.0.0.1; both stopped afterwards."""
+    pytest.importorskip("distributed")
+    port = free_port()
+    env_log = tmp_path / "dask.log"
+    log = env_log.open("w")
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", str(port), "--dashboard-address", ":0", "--no-show"],
+                                 stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    processes = [scheduler]
+    try:
+        wait_for_port(port)
+        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", f"tcp://127.0.0.1:{port}",
+                                   "--nthreads", "1", "--nworkers", "1", "--host", "127.0.0.1",
+                                   "--dashboard-address", ":0", "--no-nanny"],
+                                  stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                                  env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+        processes.append(worker)
+        yield f"tcp://127.0.0.1:{port}", processes
+    finally:
+        for process in reversed(processes):
+            stop(process)
+        log.close()
+    assert all(p.poll() is not None for p in processes)
+
+
+def test_sequential_jobs_and_dask_give_byte_identical_reports(tmp_path, dask_cluster):
+    address, processes = dask_cluster
+    folder = corpus(tmp_path)
+    sequential = run_check(folder, tmp_path / "seq", "--jobs", "1")
+    assert b"legacy/old.txt" in sequential[0] and b"sample.de-en.tsv" in sequential[0]
+    assert run_check(folder, tmp_path / "jobs", "--jobs", "2") == sequential
+    assert run_check(folder, tmp_path / "dask", "--dask", address) == sequential
+    assert all(p.poll() is None for p in processes)  # the cluster served the run and is still up
+    import json
+
+    findings = json.loads(sequential[1])["findings"]
+    grammar_files = {Path(f["file"]).name for f in findings if f["origin"] == "grammar"}
+    assert "news.txt" in grammar_files and "old.txt" not in grammar_files
+
+
+def test_check_dataframe_returns_per_segment_results():
+    dd = pytest.importorskip("dask.dataframe")
+    import dask
+    import pandas as pd
+
+    from tqcheck.dask import check_dataframe
+
+    frame = pd.DataFrame({"src": ["Die Leute verließen den Streifen.", "Es gab 70 Menschen.", "Hallo."],
+                          "tgt": ["People left the surrounded striptease.", "There were 17 people.", ""]})
+    ddf = dd.from_pandas(frame, npartitions=2)
+    results = check_dataframe(ddf, target="tgt", source="src", grammar="none", fluency=False, config=None)
+    assert isinstance(results, dd.DataFrame)
+    with dask.config.set(scheduler="synchronous"):
+        table = results.compute()
+    assert list(table["sentence"]) == ["People left the surrounded striptease.", "There were 17 people."]
+    assert "source.Number" in table.iloc[1]["rules"]
+    assert table["findings"].dtype == "int64"
