@@ -92,7 +92,9 @@ def test_a_large_table_is_checked_in_parts_that_read_like_the_whole(tmp_path):
     settings = load_settings(discover=False, flags={"fluency": False})
     with Pipeline(settings, checks=[WordCheck()], scorer=None) as pipeline:
         report = pipeline.run([document])
-    assert len(report.documents) == 1 and len(report.segments) == 2500 and len(report.findings) == 2500
+    strip = [f for f in report.findings if f.rule_id == "mt.Strip"]
+    assert len(report.documents) == 1 and len(report.segments) == 2500 and len(strip) == 2500
+    assert [f.line for f in strip] == [f.line for f in whole]
 
 
 def test_baseline_runs_keep_the_similarity_column():
@@ -156,7 +158,7 @@ def corpus(tmp_path: Path) -> Path:
     """A folder: two prose files, one under an override turning grammar off, and a bilingual table."""
     folder = tmp_path / "corpus"
     (folder / "legacy").mkdir(parents=True)
-    (folder / "news.txt").write_text("This are a test of the grammar. People left the surrounded striptease.\n\n"
+    (folder / "news.txt").write_text("He go to school every days. People left the surrounded striptease.\n\n"
                                      "The talks continue in Cairo.\n", encoding="utf-8")
     (folder / "legacy" / "old.txt").write_text("He go to school every days. The exports grew.\n", encoding="utf-8")
     shutil.copy(BILINGUAL, folder / "sample.de-en.tsv")
@@ -227,6 +229,7 @@ def dask_cluster(tmp_path):
     assert all(p.poll() is not None for p in processes)
 
 
+@pytest.mark.slow
 def test_sequential_jobs_and_dask_give_byte_identical_reports(tmp_path, dask_cluster):
     address, processes = dask_cluster
     folder = corpus(tmp_path)
