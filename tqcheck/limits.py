@@ -167,6 +167,22 @@ def visible(text: str, *, newlines: bool = True) -> str:
     return _CONTROL.sub(_escape, text)
 
 
+def visible_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``visible(text)`` and, for each offset of ``text`` (and its end), the offset in the result."""
+    if not _CONTROL.search(text):
+        return text, list(range(len(text) + 1))
+    parts: list[str] = []
+    offsets: list[int] = []
+    position = 0
+    for ch in text:
+        offsets.append(position)
+        shown = _CONTROL.sub(_escape, ch)
+        parts.append(shown)
+        position += len(shown)
+    offsets.append(position)
+    return "".join(parts), offsets
+
+
 def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """``text`` as one printable line of at most ``limit`` characters (long middles elided)."""
     text = visible(" ".join(str(text).split("\n")).replace("\r", " "), newlines=False)
@@ -177,6 +193,7 @@ def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     return f"{head} …[{len(text) - len(head) - len(tail)} characters]… {tail}"
 
 
-__all__ = ["read_file", "read_text_file", "read_stdin", "read_at_most", "visible", "one_line", "input_limit",
+__all__ = ["read_file", "read_text_file", "read_stdin", "read_at_most", "visible", "visible_with_offsets", "one_line",
+           "input_limit",
            "MAX_CONFIG_BYTES", "MAX_RULE_FILE_BYTES", "MAX_BASELINE_BYTES", "MAX_ANSWER_BYTES",
            "DEFAULT_MAX_INPUT_MB"]

@@ -194,9 +194,14 @@ def progress_enabled(choice: bool | None, quiet: bool = False) -> bool:
 
 @contextmanager
 def progress_bar(enabled: bool, total: int, label: str = "Checking") -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on stderr (transient), or a no-op callback."""
+    """A rich progress bar on stderr (transient), progress lines when stderr is not a terminal (a CI log,
+    a file), or a no-op callback."""
     if not enabled or total <= 0:
         yield lambda _n: None
+        return
+    if sys.stderr is None or not sys.stderr.isatty():
+        with progress_lines(total, label) as advance:
+            yield advance
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -205,6 +210,40 @@ def progress_bar(enabled: bool, total: int, label: str = "Checking") -> Iterator
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+#: Seconds between two progress lines on a non-terminal stderr (TQCHECK_PROGRESS_SECONDS overrides).
+PROGRESS_LINE_SECONDS = 10.0
+
+
+@contextmanager
+def progress_lines(total: int, label: str = "Checking") -> Iterator[Callable[[int], None]]:
+    """Plain progress lines on stderr: one at the start, one every PROGRESS_LINE_SECONDS, one at the end."""
+    import os
+
+    try:
+        interval = float(os.environ.get("TQCHECK_PROGRESS_SECONDS", PROGRESS_LINE_SECONDS))
+    except ValueError:
+        interval = PROGRESS_LINE_SECONDS
+    started = time.monotonic()
+    state = {"done": 0, "next": started + interval}
+
+    def line(final: bool = False) -> None:
+        done = min(state["done"], total)
+        seconds = time.monotonic() - started
+        say(f"tqcheck: {label.lower()} {done:,}/{total:,} ({100 * done / total:.0f}%) after {seconds:.0f} s"
+            + (" - done" if final else ""))
+
+    def advance(count: int) -> None:
+        state["done"] += count
+        now = time.monotonic()
+        if now >= state["next"]:
+            state["next"] = now + interval
+            line()
+
+    line()
+    yield advance
+    line(final=True)
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from tqcheck.cli.common import (EXIT_OK, check_options, progress_enabled, run_pi
 from tqcheck.cli.gate_commands import baseline, config
 from tqcheck.cli.rules import rules
 from tqcheck.errors import UsageError
+from tqcheck.limits import one_line
 
 
 class TqcheckGroup(click.Group):
@@ -120,9 +121,9 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
         outcome = decide(report, settings, diff)
         if not quiet:
             for note in outcome.notes:
-                click.echo(f"tqcheck: {note}", err=True)
+                click.echo(f"tqcheck: {one_line(note)}", err=True)
         for reason in outcome.reasons:
-            click.echo(f"tqcheck: gate: {reason}", err=True)
+            click.echo(f"tqcheck: gate: {one_line(reason)}", err=True)
     sys.exit(outcome.exit_code)
 
 
@@ -180,7 +181,7 @@ def write_outputs(report, outputs: list[tuple[str, str | None]], settings, name:
                 else:
                     sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
     if written and not quiet:
-        click.echo(f"tqcheck: wrote {', '.join(written)}", err=True)
+        click.echo(f"tqcheck: wrote {one_line(', '.join(written))}", err=True)
 
 
 # -- commands from other modules --------------------------------------------------

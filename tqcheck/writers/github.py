@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from tqcheck.finding import Finding
+from tqcheck.limits import visible
 from tqcheck.report import Report
 from tqcheck.writers import Writer, register
 
@@ -34,8 +35,10 @@ def relative_path(file: str) -> str:
 
 
 def escape_data(text: str) -> str:
-    """Escape a command's message: ``%``, carriage return and line feed."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a command's message: ``%``, carriage return and line feed; other control characters are
+    shown as ``\\x1b``-style escapes (a log viewer or terminal must not act on them)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text)
 
 
 def escape_property(text: str) -> str:

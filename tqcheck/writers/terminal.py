@@ -6,6 +6,7 @@ import io
 from typing import TYPE_CHECKING
 
 from tqcheck.finding import Finding
+from tqcheck.limits import visible, visible_with_offsets
 from tqcheck.report import Report, score_format
 from tqcheck.writers import Writer, register
 
@@ -32,13 +33,16 @@ def summary_line(report: Report) -> str:
 
 
 def highlighted(text: str, findings: list[Finding]) -> "Text":
-    """The sentence with each finding's span styled by its severity."""
+    """The sentence with each finding's span styled by its severity (control characters shown as escapes)."""
     from rich.text import Text
 
-    out = Text(text)
+    shown, offsets = visible_with_offsets(text)
+    out = Text(shown)
+    last = len(offsets) - 1
     for finding in sorted(findings, key=lambda f: f.severity.rank):
         if finding.end > finding.start:
-            out.stylize(SPAN_STYLES[finding.severity.value], finding.start, finding.end)
+            out.stylize(SPAN_STYLES[finding.severity.value], offsets[min(finding.start, last)],
+                        offsets[min(finding.end, last)])
     return out
 
 
@@ -68,7 +72,7 @@ class TerminalWriter(Writer):
         from rich.text import Text
 
         for notice in report.notices:
-            console.print(Text(f"note: {notice}", style="dim"))
+            console.print(Text(f"note: {visible(notice)}", style="dim"))
         rows = [s for s in report.ranked_segments()
                 if self.show_all or report.findings_for(s)
                 or (report.score_of(s) is not None and report.score_of(s) < report.flag_threshold)]
@@ -78,9 +82,9 @@ class TerminalWriter(Writer):
             score = report.score_of(segment)
             header = Text()
             header.append(f"#{rank} ", style="bold")
-            header.append(f"{segment.file}:{segment.line}:{segment.column}", style="cyan")
+            header.append(f"{visible(segment.file)}:{segment.line}:{segment.column}", style="cyan")
             if segment.unit_id:
-                header.append(f" [{segment.unit_id}]", style="cyan")
+                header.append(f" [{visible(segment.unit_id)}]", style="cyan")
             if score is not None:
                 style = "red" if score < report.flag_threshold else "green"
                 header.append(f"  fluency {score_format(score)}", style=style)
@@ -89,12 +93,12 @@ class TerminalWriter(Writer):
             for finding in found:
                 line = Text("    ")
                 line.append(f"{finding.severity.value:<8}", style=SEVERITY_STYLES[finding.severity.value])
-                line.append(f" {finding.matched!r}: " if finding.matched else " ")
-                line.append(finding.message)
+                line.append(f" {visible(repr(finding.matched))}: " if finding.matched else " ")
+                line.append(visible(finding.message))
                 if finding.suggestions:
                     line.append(" → ", style="dim")
-                    line.append(" / ".join(finding.suggestions[:3]), style="green")
-                line.append(f"  [{finding.rule_id}]", style="dim")
+                    line.append(visible(" / ".join(finding.suggestions[:3])), style="green")
+                line.append(f"  [{visible(finding.rule_id)}]", style="dim")
                 console.print(line)
             console.print()
         if len(rows) > len(shown):
