@@ -64,7 +64,8 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def test_check_writes_ranked_csv_and_terminal_view(runner, tmp_path, seed_path, monkeypatch):
     cli_runner, cli = runner
     monkeypatch.chdir(tmp_path)
-    result = cli_runner.invoke(cli, ["check", str(seed_path), "--no-config", "--no-fluency"])
+    # the terminal view is the default on a terminal; CliRunner's stdout is not one, so ask for it with csv
+    result = cli_runner.invoke(cli, ["check", str(seed_path), "--no-config", "--no-fluency", "-f", "terminal,csv"])
     # a major finding fails the run by default, like a linter
     assert result.exit_code == 1, result.output
     assert "tqcheck: gate: 1 major finding at --fail-on major" in result.stderr

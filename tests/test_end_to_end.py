@@ -19,7 +19,8 @@ def seed_run(tmp_path_factory):
 
     seed = Path(__file__).resolve().parent.parent / "seeds" / "000_d711ba56f4b847ad.txt"
     out = tmp_path_factory.mktemp("e2e") / "seed.csv"
-    result = CliRunner().invoke(cli, ["check", str(seed), "--no-config", "-o", str(out), "--top", "30"])
+    result = CliRunner().invoke(cli, ["check", str(seed), "--no-config", "-o", str(out), "--top", "30",
+                                      "-f", "terminal,csv"])
     with open(out, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     return result, rows

@@ -57,12 +57,23 @@ def report_name(paths: Sequence[str], stdin_name: str) -> str:
     return path.resolve().name if path.is_dir() else path.stem
 
 
-@cli.command()
+class CheckCommand(click.Command):
+    """``check``: a bare ``--statistics`` (no ``=files``) never takes the next argument as its value."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        args = [("--statistics=rules" if a == "--statistics" and i < end else a) for i, a in enumerate(args)]
+        return super().parse_args(ctx, args)
+
+
+@cli.command(cls=CheckCommand)
 @click.argument("paths", nargs=-1, required=True)
 @check_options
 @click.option("-f", "--format", "formats", multiple=True, metavar="NAME[=PATH]",
-              help="Output format, repeatable: terminal, csv, json, jsonl, sarif, github, junit, html. "
-                   "File formats go to <output-dir>/<name>.<ext> unless =PATH is given ('-' = stdout).")
+              help="Output format, repeatable: terminal, line, csv, json, jsonl, sarif, github, junit, html. "
+                   "File formats go to <output-dir>/<name>.<ext> unless =PATH is given ('-' = stdout). "
+                   "Default: terminal and csv; line instead of terminal when stdout is not a terminal; "
+                   "no csv for standard input.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Path of the (first) file report.")
 @click.option("--output-dir", type=click.Path(file_okay=False), help="Folder for reports (default: reports).")
 @click.option("--top", type=int, help="Sentences shown in the terminal view (default 10).")
@@ -76,13 +87,20 @@ def report_name(paths: Sequence[str], stdin_name: str) -> str:
 @click.option("--exit-zero", is_flag=True, default=None, help="Exit 0 even when findings or the gate fail (report only).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
               help="Baseline file: only findings not in it count for the gate.")
+@click.option("--statistics", type=click.Choice(["rules", "files"]), default=None,
+              help="Print the number of findings per rule id (--statistics=files: per file and rule id) "
+                   "instead of the findings view; file reports are still written.")
+@click.option("--fix", is_flag=True, help="Apply the unambiguous suggestions (one suggestion, rule marked fixable) "
+                                         "to the files in place; report what changed and what was left.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the changes --fix would make as a unified diff; "
+                                                        "write nothing.")
 @click.option("--changed-only", is_flag=True, help="Check only files changed against --base (git).")
 @click.option("--base", "base_ref", default="HEAD", show_default=True, help="Git ref for --changed-only.")
 def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, output_dir: str | None,
           top: int | None, quiet: bool, fail_on: str | None, min_fluency: float | None,
           min_fluency_mean: float | None, max_findings: int | None, max_penalty: float | None,
-          exit_zero: bool | None, baseline_file: str | None, changed_only: bool, base_ref: str,
-          **options: Any) -> None:
+          exit_zero: bool | None, baseline_file: str | None, statistics: str | None, fix: bool, show_diff: bool,
+          changed_only: bool, base_ref: str, **options: Any) -> None:
     """Check PATHS (files, folders, or - for stdin) and write the ranked report."""
     with user_errors():
         extra = {"output": output, "output_dir": output_dir, "top": top, "fail_on": fail_on,
@@ -92,9 +110,8 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
         if formats:
             extra["format"] = [v for value in formats for v in value.split(",") if v.strip()]
         settings = settings_from_options(paths, options, extra)
-        outputs = parse_formats([], settings.format)
-        if quiet:
-            outputs = [(n, p) for n, p in outputs if n != "terminal"]
+        outputs = choose_outputs(parse_formats([], settings.format), settings, paths, quiet,
+                                 statistics or show_diff)
         targets = list(paths)
         if changed_only:
             from tqcheck.vcs import changed_files
@@ -115,7 +132,15 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
             from tqcheck.baseline import apply_baseline, load_baseline
 
             report, diff = apply_baseline(report, load_baseline(settings.baseline))
+        if fix or show_diff:
+            report = fix_files(report, settings, write=fix and not show_diff, quiet=quiet)
         write_outputs(report, outputs, settings, name, quiet)
+        if statistics:
+            from tqcheck.rule_ids import registry
+            from tqcheck.statistics import render_statistics
+
+            with stdout_errors():
+                sys.stdout.write(render_statistics(report.findings, registry(settings), by_file=statistics == "files"))
         from tqcheck.gate import decide
 
         outcome = decide(report, settings, diff)
@@ -125,6 +150,74 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
         for reason in outcome.reasons:
             click.echo(f"tqcheck: gate: {one_line(reason)}", err=True)
     sys.exit(outcome.exit_code)
+
+
+def fix_files(report, settings, *, write: bool, quiet: bool):
+    """--fix: apply unambiguous suggestions and return the report without the fixed findings;
+    --diff: print the unified diff of those changes and write nothing."""
+    from tqcheck.fix import plan_fixes, write_fixes
+    from tqcheck.report import Report
+    from tqcheck.rule_ids import registry
+
+    fixes = plan_fixes(report, registry(settings))
+    if not write:
+        with stdout_errors():
+            sys.stdout.write("".join(f.diff() for f in fixes))
+        return report
+    written = write_fixes(fixes)
+    fixed = {id(e.finding) for f in written for e in f.applied}
+    if not quiet:
+        for file_fix in written:
+            for edit in file_fix.applied:
+                found = edit.finding
+                click.echo(f"tqcheck: fixed {found.file}:{found.line}:{found.column}: {found.rule_id} "
+                           f"{_quoted(found.matched)} → {_quoted(edit.replacement)}", err=True)
+        left = [item for f in fixes for item in f.left]
+        for found, why in left:
+            click.echo(f"tqcheck: left {found.file}:{found.line}:{found.column}: {found.rule_id} "
+                       f"{_quoted(found.matched)}: {why}", err=True)
+        count = len(fixed)
+        click.echo(f"tqcheck: fixed {count} finding{'s' if count != 1 else ''} in {len(written)} "
+                   f"file{'s' if len(written) != 1 else ''}; {len(left)} suggestion{'s' if len(left) != 1 else ''} "
+                   "left for review", err=True)
+    if not fixed:
+        return report
+    return Report(report.documents, [f for f in report.findings if id(f) not in fixed], report.scores,
+                  signature=report.signature, notices=report.notices, flag_threshold=report.flag_threshold,
+                  similarity=report.similarity)
+
+
+def _quoted(text: str) -> str:
+    """Text in typographic quotes, on one line (no Python escapes)."""
+    return "“" + " ".join(text.split()) + "”"
+
+
+#: Views printed on standard output for people (left out by --quiet and --statistics).
+VIEWS = ("terminal", "line")
+
+
+def choose_outputs(outputs: list[tuple[str, str | None]], settings, paths: Sequence[str], quiet: bool,
+                   statistics: str | None) -> list[tuple[str, str | None]]:
+    """The outputs of a run: when no format was asked for (``format`` at its default), standard input
+    writes no report file (unless -o) and a standard output that is not a terminal gets the ``line``
+    view instead of the wrapped ``terminal`` view; --quiet and --statistics leave out the views."""
+    from tqcheck.writers import get_writer
+
+    if settings.origins.get("format") == "default":
+        if "-" in paths and not settings.output:
+            outputs = [(n, p) for n, p in outputs if p is not None or not get_writer(n).to_file]
+        if not _stdout_is_terminal():
+            outputs = [("line" if n == "terminal" and p is None else n, p) for n, p in outputs]
+    if quiet or statistics:
+        outputs = [(n, p) for n, p in outputs if n not in VIEWS or p not in (None, "-")]
+    return outputs
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def output_paths(outputs: list[tuple[str, str | None]], settings, name: str) -> list[tuple[str, str | None]]:
@@ -180,6 +273,10 @@ def write_outputs(report, outputs: list[tuple[str, str | None]], settings, name:
                     writer.print(report, Console(file=sys.stdout, highlight=False, soft_wrap=False))
                 else:
                     sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+                if fmt == "line" and not quiet:
+                    from tqcheck.writers.terminal import summary_line
+
+                    click.echo(f"tqcheck: {summary_line(report)}", err=True)
     if written and not quiet:
         click.echo(f"tqcheck: wrote {one_line(', '.join(written))}", err=True)
 

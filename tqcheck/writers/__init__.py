@@ -17,6 +17,7 @@ __all__ = ["Writer", "register", "writer_names", "get_writer", "write_atomic", "
 WRITER_MODULES: dict[str, str] = {
     "csv": "tqcheck.writers.csv",
     "terminal": "tqcheck.writers.terminal",
+    "line": "tqcheck.writers.line",
     "json": "tqcheck.writers.json",
     "jsonl": "tqcheck.writers.json",
     "sarif": "tqcheck.writers.sarif",
