@@ -9,6 +9,7 @@ standard output is not a terminal (pipes, CI logs); ``--format terminal`` forces
 from __future__ import annotations
 
 from tqcheck.finding import Finding
+from tqcheck.limits import visible
 from tqcheck.report import Report
 from tqcheck.writers import Writer, register
 from tqcheck.writers.github import relative_path
@@ -19,12 +20,12 @@ MAX_SUGGESTIONS = 3
 
 def one_line(text: str) -> str:
     """``text`` with every run of whitespace (newlines included) as one space."""
-    return " ".join(text.split())
+    return visible(" ".join(text.split()), newlines=False)
 
 
 def finding_line(finding: Finding) -> str:
     """``path:line:column: severity rule-id message [→ suggestion]`` for one finding."""
-    line = (f"{relative_path(finding.file)}:{finding.line}:{finding.column}: {finding.severity.value} "
+    line = (f"{visible(relative_path(finding.file), newlines=False)}:{finding.line}:{finding.column}: {finding.severity.value} "
             f"{finding.rule_id} {one_line(finding.message)}")
     if finding.suggestions:
         line += " → " + " / ".join(one_line(s) for s in finding.suggestions[:MAX_SUGGESTIONS])

@@ -46,9 +46,92 @@ def highlighted(text: str, findings: list[Finding]) -> "Text":
     return out
 
 
+#: Spans longer than this many words are shortened with an ellipsis.
+SPAN_WORDS = 6
+#: Words kept at the start and at the end of a shortened span.
+SPAN_HEAD, SPAN_TAIL = 3, 2
+#: Width of the severity column of a finding line.
+SEVERITY_WIDTH = 8
+
+
+def short_span(matched: str, sentence: str = "") -> str:
+    """The matched text on one line, shortened to its first and last words when long; 'whole sentence'
+    when it is the whole sentence."""
+    words = matched.split()
+    if sentence and words and matched.strip() == sentence.strip():
+        return ""
+    if len(words) <= SPAN_WORDS:
+        return " ".join(words)
+    return " ".join(words[:SPAN_HEAD]) + " … " + " ".join(words[-SPAN_TAIL:])
+
+
+_QUOTES = (("'", "'"), ('"', '"'), ("‘", "’"), ("“", "”"))
+
+
+def message_without_span(message: str, matched: str) -> tuple[bool, str]:
+    """(whether the message began with the quoted span, the message without it).
+
+    ``'exports': 'exports' is used …`` becomes ``is used …`` (the span is shown once, before it);
+    ``unexpected word in this context: 'double'`` loses its quoted tail.
+    """
+    message = " ".join(message.split())
+    span = " ".join(matched.split())
+    if not span:
+        return False, message
+    for left, right in _QUOTES:
+        quoted = f"{left}{span}{right}"
+        if message.startswith(quoted):
+            rest = message[len(quoted):]
+            while rest.startswith(":") and rest[1:].lstrip().startswith(quoted):  # "'x': 'x' is …"
+                rest = rest[1:].lstrip()[len(quoted):]
+            return True, rest.lstrip()
+        for tail in (f": {quoted}", f" {quoted}"):
+            if message.endswith(tail) and len(message) > len(tail):
+                return False, message[:-len(tail)]
+    return False, message
+
+
+def finding_text(finding: Finding, sentence: str) -> "Text":
+    """“span” message → suggestion  [rule-id] for one finding, without Python escapes."""
+    from rich.text import Text
+
+    out = Text()
+    span = short_span(finding.matched, sentence)
+    led, message = message_without_span(finding.message, finding.matched)
+    separator = " " if led else ": "
+    if message.startswith(":"):
+        message, separator = message[1:].lstrip(), ": "
+    if finding.matched.strip() and not span:
+        out.append("whole sentence", style="italic")
+        out.append(": " if message else "")
+    elif span:
+        out.append(f"“{visible(span, newlines=False)}”", style=SPAN_STYLES[finding.severity.value])
+        out.append(separator if message else "")
+    out.append(visible(message, newlines=False))
+    if finding.suggestions:
+        out.append(" → ", style="dim")
+        out.append(visible(" / ".join(finding.suggestions[:3]), newlines=False), style="green")
+    out.append(f"  [{visible(finding.rule_id)}]", style="dim")
+    return out
+
+
+def flag_reason(score: float | None, threshold: float) -> str:
+    """Why a sentence without findings is shown: its fluency score is below the flag threshold."""
+    if score is None:
+        return ""
+    return (f"fluency {score_format(score)} is below the flag threshold {threshold:g}: the sentence reads as "
+            "unusual English as a whole (no single word or rule is to blame); read it against the source")
+
+
 @register
 class TerminalWriter(Writer):
-    """Human view: a summary, then the worst ``top`` sentences with their findings."""
+    """Human view: the worst ``top`` sentences with their findings, then a summary.
+
+    Each sentence shows its place (and unit id), fluency, the text with the spans highlighted, the
+    source text under it in bilingual files, and one line per finding: severity, the span (shortened
+    with an ellipsis when longer than a few words, never the whole sentence again), the message
+    without repeating the span, the suggestion and the rule id. Wrapped lines keep their indentation.
+    """
 
     name = "terminal"
     extension = ".txt"
@@ -65,14 +148,16 @@ class TerminalWriter(Writer):
         buffer = io.StringIO()
         self.print(report, Console(file=buffer, width=100, no_color=True, highlight=False,
                                    force_terminal=False, emoji=False))
-        return buffer.getvalue()
+        return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
     def print(self, report: Report, console: "Console") -> None:
         """Print the view on a rich Console (colour follows the console, NO_COLOR is respected)."""
+        from rich.padding import Padding
+        from rich.table import Table
         from rich.text import Text
 
         for notice in report.notices:
-            console.print(Text(f"note: {visible(notice)}", style="dim"))
+            console.print(Padding(Text(f"note: {visible(notice)}", style="dim"), (0, 0, 0, 0)))
         rows = [s for s in report.ranked_segments()
                 if self.show_all or report.findings_for(s)
                 or (report.score_of(s) is not None and report.score_of(s) < report.flag_threshold)]
@@ -89,17 +174,22 @@ class TerminalWriter(Writer):
                 style = "red" if score < report.flag_threshold else "green"
                 header.append(f"  fluency {score_format(score)}", style=style)
             console.print(header)
-            console.print(Text("  ").append_text(highlighted(segment.text, found)))
+            console.print(Padding(highlighted(segment.text, found), (0, 0, 0, 2)))
+            if segment.source:
+                source = Text("source: ", style="dim italic")
+                source.append(visible(segment.source), style="dim")
+                console.print(Padding(source, (0, 0, 0, 2)))
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(width=SEVERITY_WIDTH, no_wrap=True)
+            grid.add_column(overflow="fold")
             for finding in found:
-                line = Text("    ")
-                line.append(f"{finding.severity.value:<8}", style=SEVERITY_STYLES[finding.severity.value])
-                line.append(f" {visible(repr(finding.matched))}: " if finding.matched else " ")
-                line.append(visible(finding.message))
-                if finding.suggestions:
-                    line.append(" → ", style="dim")
-                    line.append(visible(" / ".join(finding.suggestions[:3])), style="green")
-                line.append(f"  [{visible(finding.rule_id)}]", style="dim")
-                console.print(line)
+                grid.add_row(Text(finding.severity.value, style=SEVERITY_STYLES[finding.severity.value]),
+                             finding_text(finding, segment.text))
+            if not found and score is not None and score < report.flag_threshold:
+                grid.add_row(Text("flagged", style="red"),
+                             Text(flag_reason(score, report.flag_threshold), style="dim"))
+            if grid.rows:
+                console.print(Padding(grid, (0, 0, 0, 4)))
             console.print()
         if len(rows) > len(shown):
             console.print(Text(f"… {len(rows) - len(shown)} more flagged sentences in the report", style="dim"))
