@@ -138,7 +138,7 @@ def test_bad_inline_comments_are_minor_findings() -> None:
     settings = load_settings(discover=False)
     document = read_markdown("article.md", COMMENTS.encode("utf-8"))
     with Pipeline(settings, checks=[RuleCheck(load_rules(settings))], scorer=None) as pipeline:
-        findings, _ = pipeline.check_document(document)
+        findings = pipeline.check_document(document).findings
     bad = [f for f in findings if f.rule_id == "tqcheck.BadSuppression"]
     assert [(f.line, f.severity.value) for f in bad] == [(1, "minor"), (5, "minor")]
     assert "unknown rule id 'mt.Stripteese' (closest: mt.StripteaseForStrip" in bad[0].message
@@ -147,5 +147,5 @@ def test_bad_inline_comments_are_minor_findings() -> None:
     assert strip == [2]  # the mistyped comment silenced nothing; the good one silenced line 9
     settings = load_settings(discover=False, flags={"disable": ["tqcheck.BadSuppression"]})
     with Pipeline(settings, checks=[RuleCheck(load_rules(settings))], scorer=None) as pipeline:
-        findings, _ = pipeline.check_document(document)
+        findings = pipeline.check_document(document).findings
     assert not [f for f in findings if f.rule_id == "tqcheck.BadSuppression"]

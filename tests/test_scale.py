@@ -262,3 +262,78 @@ def test_check_dataframe_returns_per_segment_results():
     assert list(table["sentence"]) == ["People left the surrounded striptease.", "There were 17 people."]
     assert "source.Number" in table.iloc[1]["rules"]
     assert table["findings"].dtype == "int64"
+
+
+# -- corpus inputs and partitioned reports ------------------------------------------------------
+
+def corpus_files(tmp_path: Path) -> tuple[Path, Path]:
+    import csv
+    import json
+
+    import pandas as pd
+
+    rows = list(csv.DictReader(BILINGUAL.open(encoding="utf-8"), delimiter="\t"))
+    jsonl = tmp_path / "units.jsonl"
+    jsonl.write_text("".join(json.dumps({"key": r["id"], "src": r["source"], "tgt": r["target"]},
+                                        ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    parquet = tmp_path / "units.parquet"
+    pd.DataFrame({"key": [r["id"] for r in rows], "src": [r["source"] for r in rows],
+                  "tgt": [r["target"] for r in rows]}).to_parquet(parquet)
+    return jsonl, parquet
+
+
+def test_jsonl_and_parquet_inputs_read_named_columns_like_the_table(tmp_path):
+    pytest.importorskip("pyarrow")
+    jsonl, parquet = corpus_files(tmp_path)
+    settings = load_settings(discover=False, flags={"source_column": "src", "target_column": "tgt",
+                                                   "id_column": "key"})
+    [table] = load_documents([str(BILINGUAL)])
+    expected = [(s.text, s.source, s.unit_id) for s in table.segments]
+    for path in (jsonl, parquet):
+        [document] = load_documents([str(path)], settings=settings)
+        assert [(s.text, s.source, s.unit_id) for s in document.segments] == expected
+        assert [s.line for s in document.segments] == list(range(1, len(expected) + 1))
+    from tqcheck.corpus import iter_parts
+    from tqcheck.errors import InputError
+
+    parts = list(iter_parts(str(BILINGUAL), None, size=4))
+    assert [len(p.segments) for p in parts] == [4, 4, 1]
+    assert [(s.index, s.line, s.column, s.offset) for p in parts for s in p.segments] == \
+        [(s.index, s.line, s.column, s.offset) for s in table.segments]
+    with pytest.raises(InputError, match="units.jsonl:1: no target column 'tgt2'"):
+        load_documents([str(jsonl)], settings=load_settings(discover=False, flags={"target_column": "tgt2"}))
+
+
+def test_partitioned_report_holds_the_same_rows_and_counts_as_the_whole_report(tmp_path):
+    pytest.importorskip("pyarrow")
+    import json
+
+    import pandas as pd
+
+    from tqcheck.partitioned import Summary, check_partitioned, part_rows
+    from tqcheck.runners import plan
+
+    settings = load_settings(discover=False, flags={"grammar": "none", "fluency": False})
+    folder = tmp_path / "parts"
+    data = check_partitioned([str(BILINGUAL)], settings, folder, "parquet", jobs=1, part_segments=4)
+    assert sorted(p.name for p in folder.iterdir()) == ["_summary.json", "part-00000-00000.parquet",
+                                                        "part-00000-00001.parquet", "part-00000-00002.parquet"]
+    assert json.loads((folder / "_summary.json").read_text()) == data
+    table = pd.read_parquet(folder)
+    with Pipeline(settings) as pipeline:
+        documents = load_documents([str(BILINGUAL)], settings=settings)
+        report = pipeline.run(documents)
+        results = [pipeline.check_document(t.document).with_order(*t.order) for t in plan(documents, 4)]
+    whole = sorted(report.rows(), key=lambda r: r["segment"])
+    assert list(table["sentence"]) == [r["sentence"] for r in whole]
+    assert list(table["findings"]) == [r["findings"] for r in whole]
+    summary = report.summary()
+    for key in ("segments", "words", "findings", "critical", "major", "minor", "flagged", "penalty"):
+        assert data["summary"][key] == summary[key], key
+    forward, backward = Summary(), Summary()
+    for result in results:
+        forward.add(result, part_rows(result, 0.5), f"p{result.order}")
+    for result in reversed(results):
+        backward.add(result, part_rows(result, 0.5), f"p{result.order}")
+    assert forward.to_dict() == backward.to_dict()
+    assert [row["segment"] for row in data["worst"]][:1] == [report.rows()[0]["segment"]]

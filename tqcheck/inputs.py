@@ -30,6 +30,8 @@ READER_MODULES: dict[str, str] = {
     "tmx": "tqcheck.formats.tmx",
     "table": "tqcheck.formats.table",
     "srt": "tqcheck.formats.srt",
+    "jsonl": "tqcheck.formats.jsonl",
+    "parquet": "tqcheck.formats.parquet",
 }
 
 #: File extension (lower case, with dot) -> input format.
@@ -47,6 +49,9 @@ EXTENSIONS: dict[str, str] = {
     ".tsv": "table",
     ".csv": "table",
     ".srt": "srt",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
 }
 
 SUPPRESS_RE = re.compile(

@@ -18,7 +18,7 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from tqcheck.document import Document
 from tqcheck.errors import BackendError, UsageError
@@ -214,23 +214,50 @@ class ProcessRunner(Runner):
 
         reader = threading.Thread(target=drain, name="tqcheck-progress", daemon=True)
         reader.start()
-        workers = max(1, min(self.jobs, len(tasks)))
+        tasks = list(tasks) if isinstance(tasks, (list, tuple)) else tasks
+        workers = max(1, min(self.jobs, len(tasks))) if isinstance(tasks, list) else self.jobs
         try:
             with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                      initargs=(queue,)) as pool:
-                futures = [pool.submit(_worker_check, task, settings) for task in tasks]
-                try:
-                    for future in as_completed(futures):
-                        yield future.result()
-                except BaseException:
-                    for future in futures:
-                        future.cancel()
-                    raise
+                yield from _windowed(lambda task: pool.submit(_worker_check, task, settings), tasks,
+                                     window=2 * workers, wait=_wait_processes)
         finally:
             stop.set()
             reader.join(timeout=5)
             queue.close()
             queue.join_thread()
+
+
+def _wait_processes(pending: set) -> tuple[set, set]:
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    done, rest = wait(pending, return_when=FIRST_COMPLETED)
+    return done, rest
+
+
+def _windowed(submit: Callable[[Task], Any], tasks: Iterable[Task], window: int,
+              wait: Callable[[set], tuple[set, set]]) -> Iterator[DocumentResult]:
+    """Results of ``tasks`` with at most ``window`` submitted and unfinished at any time (tasks are read
+    lazily, so a corpus read in parts is never all in memory)."""
+    pending: set = set()
+    source = iter(tasks)
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(pending) < window:
+                task = next(source, None)
+                if task is None:
+                    exhausted = True
+                    break
+                pending.add(submit(task))
+            if not pending:
+                return
+            done, pending = wait(pending)
+            for future in sorted(done, key=id):
+                yield future.result()
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 class DaskRunner(Runner):
@@ -265,22 +292,26 @@ class DaskRunner(Runner):
                 raise BackendError(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
         return self._client
 
-    def results(self, tasks: Sequence[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
-        """Submit every task (settings sent once) and yield results as they finish."""
-        from distributed import as_completed
+    def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
+        """Submit the tasks (settings sent once, a bounded number in flight) and yield results as they finish."""
+        from distributed import wait
 
         client = self.client
         [shared] = client.scatter([settings], broadcast=True)
         run = uuid.uuid4().hex[:12]
-        futures = client.map(check_task, tasks, settings=shared, pure=False,
-                             key=[f"tqcheck-{run}-{t.order[0]}-{t.order[1]}" for t in tasks])
-        try:
-            for future in as_completed(futures):
-                result = future.result()
-                advance(len(result.document.segments))
-                yield result
-        finally:
-            client.cancel(futures)
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+
+        def submit(task: Task) -> Any:
+            return client.submit(check_task, task, shared, pure=False,
+                                 key=f"tqcheck-{run}-{task.order[0]}-{task.order[1]}")
+
+        def until_one_done(pending: set) -> tuple[set, set]:
+            done, rest = wait(list(pending), return_when="FIRST_COMPLETED")
+            return set(done), set(rest)
+
+        for result in _windowed(submit, tasks, window=4 * workers, wait=until_one_done):
+            advance(len(result.document.segments))
+            yield result
 
     def close(self) -> None:
         """Disconnect, and stop the LocalCluster this runner started."""

@@ -280,3 +280,23 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
     with progress_bar(show_progress, total) as advance:
         report = run_documents(documents, settings, jobs=jobs, dask=dask, advance=advance)
     return RunResult(report, settings, time.perf_counter() - started)
+
+
+def run_partitioned(paths: Sequence[str], settings, options: dict[str, Any], show_progress: bool,
+                    quiet: bool) -> int:
+    """``check --partitioned DIR``: part tables and a summary; the gate reads the summary (run-wide settings)."""
+    from tqcheck.partitioned import check_partitioned, summary_gate
+
+    folder = options["partitioned"]
+    with progress_bar(show_progress, 0) as advance:
+        data = check_partitioned(paths, settings, folder, options.get("partition_format") or "parquet",
+                                 jobs=options.get("jobs"), dask=options.get("dask_address"), advance=advance,
+                                 stdin_name=options.get("stdin_name", "<stdin>"))
+    counts = data["summary"]
+    if not quiet:
+        say(f"tqcheck: wrote {len(data['parts'])} parts and _summary.json to {folder}: {counts['segments']} "
+            f"segments, {counts['findings']} findings, {counts['flagged']} flagged")
+    reasons = summary_gate(data, settings)
+    for reason in reasons:
+        say(f"tqcheck: gate: {reason}")
+    return 1 if reasons and not settings.exit_zero else EXIT_OK

@@ -96,6 +96,11 @@ class CheckCommand(click.Command):
                                                         "write nothing.")
 @click.option("--changed-only", is_flag=True, help="Check only files changed against --base (git).")
 @click.option("--base", "base_ref", default="HEAD", show_default=True, help="Git ref for --changed-only.")
+@click.option("--partitioned", "partitioned", metavar="DIR", type=click.Path(file_okay=False),
+              help="Large runs: one sentence table per part and _summary.json in DIR, never the whole corpus "
+                   "in memory (instead of the ranked reports).")
+@click.option("--partition-format", type=click.Choice(["parquet", "csv", "jsonl"]), default="parquet",
+              show_default=True, help="Format of the --partitioned tables.")
 def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, output_dir: str | None,
           top: int | None, quiet: bool, fail_on: str | None, min_fluency: float | None,
           min_fluency_mean: float | None, max_findings: int | None, max_penalty: float | None,
@@ -122,8 +127,12 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
                     click.echo("tqcheck: no changed files to check", err=True)
                 sys.exit(EXIT_OK)
         name = report_name(paths, options.get("stdin_name", "<stdin>"))
-        check_outputs(outputs, settings, name)
         show_progress = progress_enabled(options.get("show_progress"), quiet)
+        if options.get("partitioned"):
+            from tqcheck.cli.common import run_partitioned
+
+            sys.exit(run_partitioned(targets, settings, options, show_progress, quiet))
+        check_outputs(outputs, settings, name)
         result = run_pipeline(targets, settings, show_progress=show_progress,
                               stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
                               dask=options.get("dask_address"))
