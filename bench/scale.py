@@ -1,0 +1,276 @@
+"""Corpus scale: throughput with one process, --jobs 2 and a two-worker Dask LocalCluster, and peak memory
+at 10k, 50k and 100k segments; writes docs/benchmarks-scale.md.
+
+    python bench/scale.py                          # everything (about an hour on a busy 2-core machine)
+    python bench/scale.py --sentences 2000 --sizes 1000,2000 --no-write   # a quick look
+
+The corpus is a bilingual TSV built in a temporary folder from the shared data (read by path,
+never copied into the repository): the English MT outputs and their sources of MLQE-PE dev
+(five language pairs into English) and of the four MQM zh-en segment files, in that order
+(28,250 real sentence pairs). The throughput runs take the first --sentences of them; the
+memory runs cycle through them to reach 50k and 100k segments (unit ids stay unique).
+
+Every figure is the wall time or the peak resident memory of one ``python -m tqcheck check``
+command in its own process, so model loading and worker start-up are included. The machine's
+load average is recorded before and after each run: other agents share the two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("TQCHECK_DATA", ROOT.parent / "shared" / "data"))
+OUT = ROOT / "docs" / "benchmarks-scale.md"
+COMMAND = "python bench/scale.py"
+MQM = ("mqm_zhen_newstest2020", "mqm_zhen_newstest2021", "mqm_zhen_ted2021", "mqm_zhen_generalmt2023")
+
+
+def real_pairs() -> list[tuple[str, str]]:
+    """(source, target) of every MLQE-PE dev row, then every MQM zh-en segment row."""
+    pairs: list[tuple[str, str]] = []
+    csv.field_size_limit(1 << 24)
+    files = [DATA / "mlqe_pe_da_xen" / "dev.tsv"] + [DATA / name / "dev.segments.tsv" for name in MQM]
+    for path in files:
+        with open(path, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+                source, target = " ".join(row["source"].split()), " ".join(row["target"].split())
+                if target:
+                    pairs.append((source, target))
+    return pairs
+
+
+def write_corpus(path: Path, pairs: list[tuple[str, str]], size: int) -> None:
+    """A bilingual TSV of ``size`` rows cycling through ``pairs``."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(["id", "source", "target"])
+        for i in range(size):
+            source, target = pairs[i % len(pairs)]
+            writer.writerow([f"u{i}", source, target])
+
+
+def load() -> str:
+    """The 1-minute load average and the number of running processes (from /proc/loadavg)."""
+    try:
+        parts = Path("/proc/loadavg").read_text().split()
+        return f"{parts[0]} (running/total processes {parts[3]})"
+    except OSError:
+        return "n/a"
+
+
+def run(args: list[str], cwd: Path) -> dict:
+    """Wall seconds and peak RSS (MB, the largest of the command and its waited-for children)."""
+    command = [sys.executable, "-m", "tqcheck", "check", *args, "-q", "--exit-zero", "--no-progress"]
+    before = load()
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    error = process.stderr.read().decode() if process.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{error}")
+    return {"seconds": round(seconds, 1), "peak_mb": round(usage.ru_maxrss / 1024), "load_before": before,
+            "load_after": load()}
+
+
+def throughput(corpus: Path, sentences: int, work: Path) -> list[dict]:
+    """One process, --jobs 2, --dask local (two workers): wall time on the same corpus, same reports."""
+    rows = []
+    for label, extra in (("1 process (--jobs 1)", ["--jobs", "1"]), ("--jobs 2", ["--jobs", "2"]),
+                         ("Dask LocalCluster, 2 workers (--dask local --jobs 2)", ["--dask", "local", "--jobs", "2"])):
+        out = work / label.split()[0].strip("-")
+        measured = run([str(corpus), "-f", f"csv={out}.csv", "-f", f"json={out}.json", *extra], work)
+        measured.update(label=label, sentences=sentences,
+                        per_second=round(sentences / measured["seconds"], 1),
+                        same_report=None)
+        rows.append(measured)
+        print(json.dumps(measured), flush=True)
+    first = (work / "1.csv").read_bytes(), (work / "1.json").read_bytes()
+    for row, name in zip(rows, ("1", "jobs", "Dask")):
+        row["same_report"] = ((work / f"{name}.csv").read_bytes(), (work / f"{name}.json").read_bytes()) == first
+    return rows
+
+
+def startup(corpus_small: Path, work: Path) -> list[dict]:
+    """Fixed cost: the same three runners on a 10-sentence corpus."""
+    rows = []
+    for label, extra in (("1 process", ["--jobs", "1"]), ("--jobs 2", ["--jobs", "2"]),
+                         ("--dask local --jobs 2", ["--dask", "local", "--jobs", "2"])):
+        measured = run([str(corpus_small), "-f", f"csv={work / 'small.csv'}", *extra], work)
+        measured["label"] = label
+        rows.append(measured)
+        print(json.dumps(measured), flush=True)
+    return rows
+
+
+def memory(pairs: list[tuple[str, str]], sizes: list[int], work: Path, flags: list[str]) -> list[dict]:
+    """Peak RSS of a sequential run (whole report, then --partitioned) at each size."""
+    rows = []
+    for size in sizes:
+        corpus = work / f"mem-{size}.de-en.tsv"
+        write_corpus(corpus, pairs, size)
+        for mode, extra in (("whole report (CSV)", ["-f", f"csv={work / 'mem.csv'}"]),
+                            ("--partitioned (Parquet)", ["--partitioned", str(work / "parts")])):
+            measured = run([str(corpus), "--jobs", "1", *flags, *extra], work)
+            measured.update(segments=size, mode=mode, per_second=round(size / measured["seconds"], 1))
+            rows.append(measured)
+            print(json.dumps(measured), flush=True)
+        corpus.unlink()
+    return rows
+
+
+def render(results: dict) -> str:
+    """docs/benchmarks-scale.md."""
+    t, s, m = results["throughput"], results["startup"], results["memory"]
+    lines = [
+        "# Corpus scale: runners, throughput, memory",
+        "",
+        f"Generated by `{results['command']}` on {results['when']} ({results['machine']}).",
+        "",
+        "The corpus is built in a temporary folder from the shared data, read by path: the sources and English",
+        "MT outputs of MLQE-PE dev (five language pairs into English) and of the four MQM zh-en segment files",
+        f"({results['pairs']:,} real sentence pairs), written as one bilingual TSV. Every figure is one",
+        "`python -m tqcheck check` command in its own process: model loading and worker start-up are included.",
+        "",
+        "**Load.** The machine has 2 cores shared with five other agents working at the same time; the load",
+        "average before and after each run is in the tables. Figures measured under this load are lower than on",
+        "an idle machine, and the share of CPU each run got is not under our control, so the ratios between",
+        "runners are indicative only.",
+        "",
+        f"## Throughput on {t[0]['sentences']:,} real sentences (default checks: rules, Harper grammar, fluency, "
+        "source checks)",
+        "",
+        "| runner | wall s | sentences/s | speed-up | same CSV+JSON bytes as 1 process | load before → after |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    base = t[0]["seconds"]
+    for row in t:
+        lines.append(f"| {row['label']} | {row['seconds']} | {row['per_second']} | {base / row['seconds']:.2f}x | "
+                     f"{'yes' if row['same_report'] else 'NO'} | {row['load_before']} → {row['load_after']} |")
+    lines += [
+        "",
+        "Commands (in the temporary folder):",
+        "",
+        "```",
+        f"python -m tqcheck check corpus.de-en.tsv -q --exit-zero -f csv=1.csv -f json=1.json --jobs 1",
+        f"python -m tqcheck check corpus.de-en.tsv -q --exit-zero -f csv=jobs.csv -f json=jobs.json --jobs 2",
+        f"python -m tqcheck check corpus.de-en.tsv -q --exit-zero -f csv=Dask.csv -f json=Dask.json "
+        "--dask local --jobs 2",
+        "```",
+        "",
+        "### Fixed cost (10 sentences)",
+        "",
+        "| runner | wall s | peak MB (largest process) |",
+        "|---|---:|---:|",
+    ]
+    for row in s:
+        lines.append(f"| {row['label']} | {row['seconds']} | {row['peak_mb']} |")
+    lines += [
+        "",
+        f"## Peak memory ({' '.join(results['memory_flags'])}, one process)",
+        "",
+        "Peak resident memory of the whole command (`ru_maxrss`). The whole-report mode keeps every segment,",
+        "finding and score until the ranked report is written; `--partitioned` writes each part's table as",
+        "soon as it is checked and keeps only counts and the 20 worst sentences.",
+        "",
+        "| segments | mode | wall s | segments/s | peak MB |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    for row in m:
+        lines.append(f"| {row['segments']:,} | {row['mode']} | {row['seconds']} | {row['per_second']} | "
+                     f"{row['peak_mb']} |")
+    ratios = {}
+    for mode in {row["mode"] for row in m}:
+        by_size = {row["segments"]: row["peak_mb"] for row in m if row["mode"] == mode}
+        if by_size:
+            small, large = min(by_size), max(by_size)
+            ratios[mode] = (small, large, by_size[large] / by_size[small])
+    lines.append("")
+    for mode, (small, large, ratio) in sorted(ratios.items()):
+        lines.append(f"- {mode}: peak at {large:,} is {ratio:.2f}x the peak at {small:,} "
+                     f"({'within' if ratio <= 1.3 else 'over'} the 1.3x target).")
+    lines += ["", results["estimate"], ""]
+    return "\n".join(lines)
+
+
+def estimate(results: dict) -> str:
+    """Ten million segments on N workers, on paper from the measured rates."""
+    t, s = results["throughput"], results["startup"]
+    one = t[0]["per_second"]
+    fixed = s[0]["seconds"]
+    dask_fixed = s[2]["seconds"]
+    per_worker = one  # one worker process is one sequential pipeline
+    lines = [
+        "## 10 million segments on a cluster (on paper)",
+        "",
+        f"From the figures above: one worker process checks about {per_worker} sentences/s with the default",
+        f"checks under this machine's load (an idle core would do better), after about {fixed} s of start-up",
+        f"(imports and model loading, paid once per worker). A Dask run adds a LocalCluster/scheduler start-up",
+        f"({dask_fixed} s for the 10-sentence run, cluster included) and a per-part scheduling cost: a part is",
+        "1,000 segments, so 10M segments are 10,000 tasks; at the scheduler's few milliseconds per task that is",
+        "well under a minute in total, spread over the run, and the results sent back are a few hundred KB per part.",
+        "",
+        "| workers (one core each) | compute hours | wall time (ideal split) |",
+        "|---:|---:|---:|",
+    ]
+    total = 10_000_000 / per_worker
+    for workers in (1, 8, 32, 128):
+        wall = total / workers + fixed
+        lines.append(f"| {workers} | {total / 3600:.1f} | {wall / 3600:.2f} h |")
+    lines += [
+        "",
+        "Where the time goes: nearly all of it is the checks themselves in each worker (the grammar engine and",
+        "the fluency model; see docs/benchmarks.md for the split per stage); reading the corpus and writing the",
+        "part tables are a small fraction, and the scheduler is not on the critical path while each task runs",
+        "for seconds. Memory per worker is one pipeline (models) plus one part in flight; with `--partitioned`",
+        "the client keeps only counts and the 20 worst sentences, so 10M segments need no more client memory",
+        "than 100k. The whole-report mode (one ranked CSV/JSON) would have to hold every segment on the client",
+        "and is not the way to check 10M segments.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sentences", type=int, default=20000)
+    parser.add_argument("--sizes", default="10000,50000,100000")
+    parser.add_argument("--memory-flags", default="--grammar none --no-fluency",
+                        help="Flags of the memory runs (default: rules and source checks only, to keep them short)")
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    pairs = real_pairs()
+    print(f"{len(pairs)} real sentence pairs", flush=True)
+    results: dict = {"command": COMMAND + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""),
+                     "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                     "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+                     "pairs": len(pairs), "memory_flags": args.memory_flags.split()}
+    with tempfile.TemporaryDirectory(prefix="tqcheck-scale-") as tmp:
+        work = Path(tmp)
+        corpus = work / "corpus.de-en.tsv"
+        write_corpus(corpus, pairs, args.sentences)
+        small = work / "small.de-en.tsv"
+        write_corpus(small, pairs, 10)
+        results["throughput"] = [] if args.skip_throughput else throughput(corpus, args.sentences, work)
+        results["startup"] = [] if args.skip_throughput else startup(small, work)
+        results["memory"] = memory(pairs, [int(x) for x in args.sizes.split(",")], work, args.memory_flags.split())
+    results["estimate"] = estimate(results) if results["throughput"] else ""
+    print(json.dumps(results, indent=1))
+    if not args.no_write and results["throughput"]:
+        OUT.write_text(render(results), encoding="utf-8")
+        print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
