@@ -90,6 +90,9 @@ KEYS: tuple[Key, ...] = (
     Key("max_penalty", float, -1.0, "Fail when the MQM penalty per 1,000 words exceeds this (negative: off)."),
     Key("exit_zero", bool, False, "Always exit 0 when the check ran (report-only)."),
     Key("baseline", str, "", "Baseline file: only findings not in it count for the gate."),
+    # runners
+    Key("jobs", int, 0, "Worker processes (0: the available cores, used for runs of 2,000+ segments).", minimum=0),
+    Key("dask", str, "", "Check on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' (empty: no Dask)."),
 )
 
 KEYS_BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}
@@ -250,7 +253,7 @@ OVERRIDES_KEY = "overrides"
 #: threshold that flags sentences in the report. A per-path override may set any other key
 #: (the checks, the grammar engine, the models, the gate, the columns of bilingual tables).
 RUN_WIDE_KEYS: frozenset[str] = frozenset({"include", "exclude", "output", "output_dir", "format", "top",
-                                           "exit_zero", "baseline", "flag_threshold"})
+                                           "exit_zero", "baseline", "flag_threshold", "jobs", "dask"})
 
 
 def load_settings(

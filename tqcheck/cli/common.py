@@ -164,7 +164,7 @@ def check_options(func: Callable) -> Callable:
 
 FLAG_KEYS = ("rules", "enable", "disable", "glossary", "grammar", "dialect", "languagetool_url",
              "languagetool_path", "accept", "fluency", "semantic", "lm", "flag_threshold", "include",
-             "exclude")
+             "exclude", "jobs")
 
 
 def settings_from_options(paths: Sequence[str], options: dict[str, Any], extra: dict[str, Any] | None = None):
@@ -177,6 +177,8 @@ def settings_from_options(paths: Sequence[str], options: dict[str, Any], extra: 
         if isinstance(value, tuple):
             value = _split_list(value) if key not in ("rules", "glossary", "accept") else (list(value) or None)
         flags[key] = value
+    if options.get("dask_address"):
+        flags["dask"] = options["dask_address"]
     if options.get("no_builtin_rules"):
         flags["builtin_rules"] = False
     if extra:
@@ -274,6 +276,8 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
     from tqcheck.runners import run_documents
 
     started = time.perf_counter()
+    jobs = jobs if jobs is not None else (settings.jobs or None)
+    dask = dask or settings.dask or None
     documents = load_documents(paths, settings.include, settings.exclude, stdin_name=stdin_name,
                                settings=settings)
     total = sum(len(d.segments) for d in documents)
@@ -290,7 +294,7 @@ def run_partitioned(paths: Sequence[str], settings, options: dict[str, Any], sho
     folder = options["partitioned"]
     with progress_bar(show_progress, 0) as advance:
         data = check_partitioned(paths, settings, folder, options.get("partition_format") or "parquet",
-                                 jobs=options.get("jobs"), dask=options.get("dask_address"), advance=advance,
+                                 jobs=settings.jobs or None, dask=settings.dask or None, advance=advance,
                                  stdin_name=options.get("stdin_name", "<stdin>"))
     counts = data["summary"]
     if not quiet:
