@@ -18,60 +18,28 @@ copied.
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import sys
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from mqm import ROOT, Span, document_of, grouped, overlaps, read_rows, target_spans  # noqa: E402
+
 OUTPUT = ROOT / "docs" / "benchmarks-grammar-accuracy.md"
 DATASET = "mqm_zhen_newstest2021"
 
 
 def load(data: Path, split: str) -> dict[tuple[str, str], list[dict]]:
     """Rows of the split grouped by (document, system), in sentence order (MT systems only)."""
-    path = data / DATASET / f"{split}.segments.tsv"
-    if not path.is_file():
-        sys.exit(f"bench/grammar_accuracy.py: {path} not found (use --data DIR)")
-    csv.field_size_limit(10_000_000)
-    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle, delimiter="\t"):
-            if row["is_reference"] == "1":
-                continue
-            groups[(row["doc"], row["system"])].append(row)
-    for rows in groups.values():
-        rows.sort(key=lambda r: int(r["doc_seg_idx"]))
-    return groups
+    if not (data / DATASET / f"{split}.segments.tsv").is_file():
+        sys.exit(f"bench/grammar_accuracy.py: {data / DATASET / f'{split}.segments.tsv'} not found (use --data DIR)")
+    return grouped(read_rows(data, DATASET, split, references=False))
 
 
-def document_of(rows: list[dict], name: str):
-    """A Document whose segments are the rows' target sentences (one paragraph each)."""
-    from tqcheck.document import Document
-
-    texts = [r["target"].replace("\n", " ") for r in rows]
-    doc = Document(name, "\n\n".join(texts))
-    offset = 0
-    for i, text in enumerate(texts):
-        doc.add_segment(text, offset, paragraph=i)
-        offset += len(text) + 2
-    return doc
-
-
-def marked_spans(row: dict) -> list[tuple[int, int, str]]:
-    """(start, end, category) of the rater-marked target spans of a row."""
-    spans = []
-    for item in json.loads(row["spans"] or "[]"):
-        _rater, _severity, category, side, start, end = item[:6]
-        if side == "target" and start >= 0 and end > start:
-            spans.append((start, end, category))
-    return spans
-
-
-def agrees(start: int, end: int, spans: list[tuple[int, int, str]], spelling_only: bool = False) -> bool:
+def agrees(start: int, end: int, spans: list[Span], spelling_only: bool = False) -> bool:
     """Whether [start, end) overlaps a marked span (of Fluency/Spelling when ``spelling_only``)."""
-    return any(s < end and start < e and (not spelling_only or "Spelling" in c) for s, e, c in spans)
+    return overlaps(start, end, [s for s in spans if not spelling_only or "Spelling" in s.category])
 
 
 def measure(data: Path, split: str) -> dict:
@@ -90,7 +58,7 @@ def measure(data: Path, split: str) -> dict:
     for (doc_id, system), rows in sorted(groups.items()):
         doc = document_of(rows, f"{doc_id}/{system}")
         sentences += len(doc.segments)
-        spans = [marked_spans(r) for r in rows]
+        spans = [target_spans(r) for r in rows]
         raw = engine.issues(doc)
         kept = merge_issues(check.spelling.apply(raw, doc))
         kept_keys = {(i.segment.index, i.start, i.end) for i in kept}
@@ -112,7 +80,7 @@ def measure(data: Path, split: str) -> dict:
         for issue in kept:
             tally(f"category {issue.category}", [issue])
     check.close()
-    marked_spelling = sum(1 for rows in groups.values() for r in rows for s in marked_spans(r) if "Spelling" in s[2])
+    marked_spelling = sum(1 for rows in groups.values() for r in rows for s in target_spans(r) if "Spelling" in s.category)
     return {"counts": dict(counts), "documents": len(groups), "sentences": sentences,
             "marked_spelling": marked_spelling, "signature": check.signature()}
 
@@ -162,7 +130,6 @@ def main() -> None:
     parser.add_argument("--split", default="dev", choices=["dev", "test"])
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     result = measure(args.data, args.split)
     command = "python bench/grammar_accuracy.py" + (f" --split {args.split}" if args.split != "dev" else "")
     page = report(result, command, args.split)

@@ -10,46 +10,17 @@ is noisy. MT rows are shown beside them for comparison. Writes docs/rules-fire-r
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from mqm import ROOT, documents, overlaps, read_rows, target_spans  # noqa: E402
 
 from tqcheck.document import Document  # noqa: E402
 from tqcheck.rules import RuleCheck, builtin_rules_dir, load_paths  # noqa: E402
-
-
-def documents(rows: list[dict], name: str) -> list[Document]:
-    """One Document per (system, doc), one segment per row, in document order (rows kept as .rows)."""
-    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for row in rows:
-        grouped[(row["system"], row["doc"])].append(row)
-    result = []
-    for (system, doc), items in sorted(grouped.items()):
-        items.sort(key=lambda r: int(r["doc_seg_idx"]))
-        text = "\n".join(r["target"] for r in items)
-        document = Document(path=f"{name}/{system}/{doc}", text=text)
-        offset = 0
-        for row in items:
-            document.add_segment(row["target"], offset)
-            offset += len(row["target"]) + 1
-        document.rows = items  # type: ignore[attr-defined]
-        result.append(document)
-    return result
-
-
-def rater_spans(row: dict) -> list[tuple[int, int]]:
-    """Target-side character spans that MQM raters marked as errors in this row."""
-    try:
-        spans = json.loads(row.get("spans") or "[]")
-    except json.JSONDecodeError:
-        return []
-    return [(int(s[4]), int(s[5])) for s in spans if len(s) > 5 and s[3] == "target" and s[1] != "no-error"]
 
 
 def fire_counts(check: RuleCheck, docs: list[Document]) -> tuple[Counter, Counter, int]:
@@ -64,8 +35,7 @@ def fire_counts(check: RuleCheck, docs: list[Document]) -> tuple[Counter, Counte
         counts.update(rule for rule, _ in seen)
         hit = set()
         for f in findings:
-            spans = rater_spans(document.rows[f.segment])  # type: ignore[attr-defined]
-            if any(start < f.end and f.start < end for start, end in spans):
+            if overlaps(f.start, f.end, target_spans(document.rows[f.segment])):  # type: ignore[attr-defined]
                 hit.add((f.rule_id, f.segment))
         confirmed.update(rule for rule, _ in hit)
     return counts, confirmed, total
@@ -76,13 +46,12 @@ def section(dataset: str, split: str, data: Path, check: RuleCheck, rule_count: 
     path = data / dataset / f"{split}.segments.tsv"
     if not path.is_file():
         return [f"## {dataset} ({split})", "", f"Not measured: {path} not found.", ""]
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
+    rows = read_rows(data, dataset, split)
     references = [r for r in rows if r["is_reference"] == "1"]
     machine = [r for r in rows if r["is_reference"] == "0"]
     started = time.perf_counter()
-    ref_counts, ref_confirmed, ref_total = fire_counts(check, documents(references, "ref"))
-    mt_counts, mt_confirmed, mt_total = fire_counts(check, documents(machine, "mt"))
+    ref_counts, ref_confirmed, ref_total = fire_counts(check, documents(references, "ref", paragraphs=False))
+    mt_counts, mt_confirmed, mt_total = fire_counts(check, documents(machine, "mt", paragraphs=False))
     seconds = time.perf_counter() - started
     fired = sorted(set(ref_counts) | set(mt_counts), key=lambda r: (-ref_counts[r], -mt_counts[r], r))
     ref_any, mt_any = sum(ref_counts.values()), sum(mt_counts.values())

@@ -6,6 +6,7 @@ import time
 from typing import Sequence
 
 import tqcheck
+from tqcheck import rule_defaults
 from tqcheck.checks import Check, Progress, Scorer, no_progress
 from tqcheck.config import Settings, settings_for_path
 from tqcheck.document import Document, rule_matches
@@ -141,7 +142,8 @@ class Pipeline:
                 found = check.check(document, progress)
             raw.extend(found)
             metrics[f"seconds.{check.name}"] = time.perf_counter() - began
-        findings = without_spelling_of_untranslated([f for f in raw if _keep(settings, document, f)])
+        findings = without_spelling_of_untranslated([rule_defaults.demote(f) for f in raw
+                                                     if _keep(settings, document, f)])
         scores: list[tuple[int, SegmentScore]] = []
         scorer = self._scorer_for(settings)
         if scorer is not None and document.segments:
@@ -235,11 +237,10 @@ def _keep(settings: Settings, document: Document, finding: Finding) -> bool:
 
 
 def _selected(settings: Settings, finding: Finding) -> bool:
-    """Whether ``enable`` (empty: every id) and ``disable`` let this finding's id through."""
-    enable, disable = settings.enable, settings.disable
-    if enable and not any(rule_matches(finding.rule_id, p) for p in enable):
+    """Whether ``enable`` (empty: every id that is on by default) and ``disable`` let this finding's id through."""
+    if not rule_defaults.selected(finding.rule_id, settings.enable):  # off-by-default ids only when named
         return False
-    return not any(rule_matches(finding.rule_id, p) for p in disable)
+    return not any(rule_matches(finding.rule_id, p) for p in settings.disable)
 
 
 def without_spelling_of_untranslated(findings: list[Finding]) -> list[Finding]:

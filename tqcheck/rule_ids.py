@@ -56,6 +56,7 @@ class RuleInfo:
     link: str = ""
     where: str = ""
     kind: str = ""
+    default: str = "on"  # on, off or demoted by measured precision (tqcheck/rule_defaults.py)
 
     @property
     def description(self) -> str:
@@ -72,7 +73,7 @@ class RuleInfo:
         return {"id": self.id, "severity": self.severity.value, "category": self.category,
                 "origin": self.origin, "kind": self.kind, "fixable": self.fixable, "family": self.family,
                 "summary": self.summary, "why": self.why, "example": self.example, "link": self.link,
-                "where": self.where}
+                "where": self.where, "default": self.default}
 
 
 def _info(id: str, severity: Severity, category: str, origin: str, summary: str, why: str = "",
@@ -328,12 +329,15 @@ def builtin_entries() -> list[RuleInfo]:
 
 
 def registry_for(ruleset: "RuleSet | None" = None) -> RuleRegistry:
-    """The registry: built-in ids, grammar families and the rules of ``ruleset`` (default: the shipped packs)."""
+    """The registry: built-in ids, grammar families and the rules of ``ruleset`` (default: the shipped packs), with
+    the measured defaults (off, demoted) applied."""
     if ruleset is None:
         from tqcheck.rules.loader import builtin_rules_dir, load_paths
 
         ruleset = load_paths([builtin_rules_dir()])
-    return RuleRegistry([*(rule_info(r) for r in ruleset), *builtin_entries()])
+    from tqcheck.rule_defaults import registered
+
+    return RuleRegistry([registered(e) for e in (*(rule_info(r) for r in ruleset), *builtin_entries())])
 
 
 def registry(settings: Any = None) -> RuleRegistry:

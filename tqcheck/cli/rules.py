@@ -38,8 +38,9 @@ def list_rules(rule_paths: tuple[str, ...], no_builtin: bool, enable: tuple[str,
                config_file: str | None, long_: bool, format_: str) -> None:
     """Every rule id tqcheck can emit: YAML rules, grammar lint kinds, source, fluency and detector spans.
 
-    Columns: id, kind (rule type, lint kind, span, ...), severity, MQM category, and `fixable` when
-    `tqcheck check --fix` may apply its suggestion. Family ids (`harper.Spelling`, `languagetool`) stand
+    Columns: id, kind (rule type, lint kind, span, ...), severity, MQM category, `fixable` when
+    `tqcheck check --fix` may apply its suggestion, and `off by default` / `demoted by default` for ids
+    switched off or lowered to minor by their measured precision (docs/rule-precision.md). Family ids (`harper.Spelling`, `languagetool`) stand
     for the engine's rules beneath them (`harper.Spelling.SpellCheck`).
     """
 
@@ -73,7 +74,8 @@ def list_rules(rule_paths: tuple[str, ...], no_builtin: bool, enable: tuple[str,
         for entry in shown:
             name = f"{entry.id}.*" if entry.family else entry.id
             click.echo(f"{name:<{width}}  {entry.kind:<{kind_width}}  {entry.severity.value:<8}  "
-                       f"{entry.category:<24}  {'fixable' if entry.fixable else '-'}".rstrip())
+                       f"{entry.category:<24}  {'fixable' if entry.fixable else '-':<7}  "
+                       f"{'' if entry.default == 'on' else entry.default + ' by default'}".rstrip())
             if long_:
                 click.echo(f"    {entry.description}")
                 if entry.where:

@@ -83,6 +83,20 @@ have none. Every shipped rule has both kinds (a test enforces it). For document-
 HTML, `<!-- tqcheck-disable mt.StripteaseForStrip -->` … `<!-- tqcheck-enable -->` silences rules for a
 region, and `<!-- tqcheck-disable-line mt -->` for one line.
 
+### On, demoted or off by default: measured, not opinion
+
+A rule, grammar lint kind or source check is on at its own severity only while MQM raters agree with it
+often enough: `python bench/rule_precision.py` measures how often each id fires on sentences with a major
+error and on sentences with no error in four annotated zh→en dev sets and writes
+[docs/rule-precision.md](rule-precision.md) with a verdict per id; `tqcheck/rule_defaults.py` applies them.
+An id that fires at least as often on error-free sentences as on major-error ones is **demoted** to
+`minor` (its findings no longer fail `--fail-on major`) when it still fires more on sentences with some
+error, and is **off** by default otherwise. `--enable ID` (or `enable = ["ID"]`) switches an off id back
+on; a prefix that names only off ids (`--enable harper.Style`) adds them without narrowing the others,
+while `*` never switches an off id on. Demoted ids stay minor. Currently:
+
+{defaults}
+
 ## Regular expressions
 
 Patterns use the syntax of the [`regex`](https://pypi.org/project/regex/) module (Python `re` plus
@@ -114,6 +128,15 @@ def key_table(keys: tuple[KeySpec, ...]) -> str:
     return "\n".join(rows)
 
 
+def defaults_list() -> str:
+    """The off and demoted ids of tqcheck/rule_defaults.py as a Markdown list."""
+    from tqcheck import rule_defaults
+
+    items = [f"- `{rule_id}`: off. {why}" for rule_id, why in sorted(rule_defaults.OFF.items())]
+    items += [f"- `{rule_id}`: demoted to minor. {why}" for rule_id, why in sorted(rule_defaults.DEMOTED.items())]
+    return "\n".join(items) or "- (none)"
+
+
 def rule_source(rule: Rule) -> str:
     """The YAML text of ``rule`` as written in its file (a group file's entry is dedented)."""
     lines = Path(rule.path).read_text(encoding="utf-8").splitlines()
@@ -141,7 +164,7 @@ def render() -> str:
 
     ruleset = load_paths([builtin_rules_dir()])
     parts = [INTRO.format(timeout=REGEX_TIMEOUT, budget_document=BUDGET_BASE_DOCUMENT, budget_run=BUDGET_BASE_RUN,
-                          budget_char=BUDGET_PER_CHARACTER * 1e6, common=key_table(COMMON_KEYS),
+                          budget_char=BUDGET_PER_CHARACTER * 1e6, common=key_table(COMMON_KEYS), defaults=defaults_list(),
                           categories=", ".join(f"`{c}`" for c in CATEGORIES)), "## Rule types\n"]
     for name, cls in RULE_TYPES.items():
         parts.append(f"### `{name}`\n\n{cls.summary}\n\n{_doc(cls)}\n\n{key_table(cls.keys)}\n")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import regex
 
+from tqcheck import rule_defaults
 from tqcheck.document import rule_matches as matches_prefix
 from tqcheck.errors import ConfigError, RuleError, UsageError
 from tqcheck.rules.base import COMMON_KEYS, Rule
@@ -57,12 +58,20 @@ class RuleSet:
         """The rule with this id, if loaded."""
         return next((r for r in self.rules if r.id == rule_id), None)
 
-    def select(self, enable: Iterable[str] = (), disable: Iterable[str] = ()) -> "RuleSet":
-        """Rules whose id matches an ``enable`` prefix (all when empty) and no ``disable`` prefix."""
+    def select(self, enable: Iterable[str] = (), disable: Iterable[str] = (),
+               selected: Callable[[str, list[str]], bool] | None = None) -> "RuleSet":
+        """Rules whose id matches an ``enable`` prefix (all when empty) and no ``disable`` prefix;
+        ``selected(rule_id, enable)`` replaces the ``enable`` test (the measured defaults use it)."""
         enable, disable = list(enable), list(disable)
-        kept = [r for r in self.rules
-                if (not enable or any(matches_prefix(r.id, p) for p in enable))
-                and not any(matches_prefix(r.id, p) for p in disable)]
+
+        def wanted(rule: Rule) -> bool:
+            if any(matches_prefix(rule.id, p) for p in disable):
+                return False
+            if selected is not None:
+                return selected(rule.id, enable)
+            return not enable or any(matches_prefix(rule.id, p) for p in enable)
+
+        kept = [r for r in self.rules if wanted(r)]
         unmatched = [p for p in enable + disable if not any(matches_prefix(r.id, p) for r in self.rules)]
         used = {r.pack for r in kept}
         return RuleSet(kept, {k: v for k, v in self.packs.items() if k in used}, unmatched)
@@ -88,11 +97,16 @@ def load_all(settings: Any = None) -> RuleSet:
 
 
 def load_rules(settings: Any = None) -> RuleSet:
-    """The rules of ``load_all`` selected by ``enable``/``disable``; an unknown id in either is an error
-    (UsageError from the command line, ConfigError naming the file from a config file)."""
+    """The rules of ``load_all`` selected by ``enable``/``disable``, with the measured defaults applied
+    (tqcheck/rule_defaults.py: off-by-default rules left out unless enabled, demoted ones minor); an unknown
+    id in either is an error (UsageError from the command line, ConfigError naming the file from a config file)."""
     ruleset = load_all(settings)
     check_selection(settings, ruleset)
-    return ruleset.select(_setting(settings, "enable", []) or [], _setting(settings, "disable", []) or [])
+    ruleset = ruleset.select(_setting(settings, "enable", []) or [], _setting(settings, "disable", []) or [],
+                             selected=rule_defaults.selected)
+    for rule in ruleset:
+        rule.severity = rule_defaults.severity(rule.id, rule.severity)
+    return ruleset
 
 
 def check_selection(settings: Any, ruleset: RuleSet) -> None:
