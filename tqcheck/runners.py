@@ -113,7 +113,7 @@ class Runner:
 
     name = "runner"
 
-    def results(self, tasks: Sequence[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
+    def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
         """A result for every task; ``advance`` is called with segments checked."""
         raise NotImplementedError
 
@@ -142,7 +142,7 @@ class SequentialRunner(Runner):
         self.pipeline = pipeline
         self._own = pipeline is None
 
-    def results(self, tasks: Sequence[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
+    def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
         """Check each task in turn."""
         if self.pipeline is None:
             from tqcheck.pipeline import Pipeline
@@ -163,9 +163,15 @@ class SequentialRunner(Runner):
 _QUEUE: Any = None
 
 
+#: Set in every worker process before any model library is imported: one worker is one core's work
+#: (Dask's nanny does the same for its workers).
+WORKER_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
 def _start_worker(queue: Any) -> None:
     global _QUEUE
     _QUEUE = queue
+    os.environ.update(WORKER_ENVIRONMENT)
 
 
 def _worker_check(task: Task, settings: "Settings") -> DocumentResult:
@@ -192,10 +198,10 @@ class ProcessRunner(Runner):
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
 
-    def results(self, tasks: Sequence[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
+    def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
         """Check the tasks in worker processes (spawned: nothing of this process leaks into them)."""
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("spawn")
         queue = context.Queue()
