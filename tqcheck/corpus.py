@@ -19,7 +19,7 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from tqcheck.document import Document
 from tqcheck.errors import BackendError, InputError
