@@ -12,6 +12,7 @@ import tqcheck
 from tqcheck.cli.common import (EXIT_OK, check_options, progress_enabled, run_pipeline, settings_from_options,
                                 stdout_errors, user_errors)
 from tqcheck.cli.gate_commands import baseline, config
+from tqcheck.cli.review import review
 from tqcheck.cli.rules import rules
 from tqcheck.errors import UsageError
 from tqcheck.limits import one_line
@@ -92,6 +93,8 @@ class CheckCommand(click.Command):
                    "instead of the findings view; file reports are still written.")
 @click.option("--fix", is_flag=True, help="Apply the unambiguous suggestions (one suggestion, rule marked fixable) "
                                          "to the files in place; report what changed and what was left.")
+@click.option("-i", "--interactive", is_flag=True, help="With --fix: walk through the findings one by one "
+                                                         "(as `tqcheck review`).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the changes --fix would make as a unified diff; "
                                                         "write nothing.")
 @click.option("--changed-only", is_flag=True, help="Check only files changed against --base (git).")
@@ -104,7 +107,7 @@ class CheckCommand(click.Command):
 def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, output_dir: str | None,
           top: int | None, quiet: bool, fail_on: str | None, min_fluency: float | None,
           min_fluency_mean: float | None, max_findings: int | None, max_penalty: float | None,
-          exit_zero: bool | None, baseline_file: str | None, statistics: str | None, fix: bool, show_diff: bool,
+          exit_zero: bool | None, baseline_file: str | None, statistics: str | None, fix: bool, interactive: bool, show_diff: bool,
           changed_only: bool, base_ref: str, **options: Any) -> None:
     """Check PATHS (files, folders, or - for stdin) and write the ranked report."""
     with user_errors():
@@ -141,7 +144,13 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
             from tqcheck.baseline import apply_baseline, load_baseline
 
             report, diff = apply_baseline(report, load_baseline(settings.baseline))
-        if fix or show_diff:
+        if interactive and not fix:
+            raise UsageError("--interactive goes with --fix (or use `tqcheck review FILE`)")
+        if fix and interactive and not show_diff:
+            from tqcheck.cli.review import review_report
+
+            review_report(report, settings)
+        elif fix or show_diff:
             report = fix_files(report, settings, write=fix and not show_diff, quiet=quiet)
         write_outputs(report, outputs, settings, name, quiet)
         if statistics:
@@ -293,6 +302,7 @@ def write_outputs(report, outputs: list[tuple[str, str | None]], settings, name:
 # -- commands from other modules --------------------------------------------------
 
 cli.add_command(rules)
+cli.add_command(review)
 cli.add_command(baseline)
 cli.add_command(config)
 

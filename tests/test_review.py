@@ -1,0 +1,136 @@
+"""`tqcheck review` and `check --fix --interactive`, driven by scripted key presses through a pseudo-terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = ["--no-config", "--no-fluency", "--grammar", "none"]
+TEXT = ("Diplomats say hundreds of people have left the surrounded striptease this year.\n\n"
+        "Families in Gaza had delayed their exports several times.\n\n"
+        "It acted on the instructions of the political echelon.\n")
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+
+
+class Terminal:
+    """A tqcheck process on a pseudo-terminal: wait for text, then type keys."""
+
+    def __init__(self, args: list[str], cwd: Path) -> None:
+        master, slave = os.openpty()
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "TERM": "xterm", "COLUMNS": "100"}
+        self.process = subprocess.Popen([sys.executable, "-m", "tqcheck", *args], stdin=slave, stdout=slave,
+                                        stderr=slave, cwd=cwd, env=env, start_new_session=True)
+        os.close(slave)
+        self.master = master
+        self.output = ""
+        self.mark = 0
+
+    def _read(self, timeout: float) -> bool:
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        if not ready:
+            return True
+        try:
+            data = os.read(self.master, 4096)
+        except OSError:  # the child closed the terminal
+            return False
+        if not data:
+            return False
+        self.output += data.decode("utf-8", "replace")
+        return True
+
+    def expect(self, text: str, timeout: float = 60) -> None:
+        """Wait until ``text`` has been printed since the last expected text."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output[self.mark:]:
+            assert time.monotonic() < deadline, f"timed out waiting for {text!r}:\n{self.output}"
+            assert self._read(0.5), f"process ended before {text!r}:\n{self.output}"
+        self.mark = self.output.index(text, self.mark)
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode("utf-8"))
+
+    def finish(self, timeout: float = 120) -> int:
+        deadline = time.monotonic() + timeout
+        while self._read(0.5) and time.monotonic() < deadline:
+            pass
+        code = self.process.wait(timeout=timeout)
+        os.close(self.master)
+        return code
+
+
+def test_review_walks_findings_with_key_presses(tmp_path: Path) -> None:
+    path = tmp_path / "article.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    term = Terminal(["review", "article.txt", *FAST], tmp_path)
+    term.expect("[1/4]", timeout=300)  # the check runs first
+    term.expect("[surrounded]")
+    term.expect("? ")
+    term.type("f")                      # false alarm: 'surrounded'
+    term.expect("[2/4]")
+    term.expect("1) strip")
+    term.expect("? ")
+    term.type("\r")                     # accept the suggestion: striptease -> strip
+    term.expect("[3/4]")
+    term.expect("? ")
+    term.type("x")                      # not a key: asked again
+    term.type("e")                      # type another: exports -> departures
+    term.expect("replacement")
+    term.type("departures\n")
+    term.expect("[4/4]")
+    term.expect("? ")
+    term.type("s")                      # skip 'political echelon'
+    term.expect("2 replaced, 1 skipped, 1 false alarm recorded in tqcheck-baseline.json")
+    assert term.finish() == 0, term.output
+    assert path.read_text(encoding="utf-8") == (
+        TEXT.replace("surrounded striptease", "surrounded strip").replace("their exports", "their departures"))
+    baseline = json.loads((tmp_path / "tqcheck-baseline.json").read_text(encoding="utf-8"))
+    (entry,) = baseline["findings"]
+    assert (entry["rule_id"], entry["matched"], entry["false_alarm"]) == ("mt.SurroundedForBesieged", "surrounded", True)
+    from tqcheck.cli.main import cli
+
+    os.chdir(tmp_path)
+    try:
+        again = CliRunner().invoke(cli, ["check", "article.txt", *FAST, "-f", "line", "--baseline",
+                                         "tqcheck-baseline.json"])
+    finally:
+        os.chdir(ROOT)
+    assert "mt.SurroundedForBesieged" not in again.stdout and "mt.StripteaseForStrip" not in again.stdout
+    assert "mt.PoliticalEchelon" in again.stdout  # skipped: still reported
+    assert again.exit_code == 0  # the remaining finding is minor
+
+
+def test_check_fix_interactive_digit_and_quit(tmp_path: Path) -> None:
+    path = tmp_path / "article.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    term = Terminal(["check", "article.txt", *FAST, "--fix", "--interactive", "-f", "line", "--exit-zero"],
+                    tmp_path)
+    term.expect("[1/4]", timeout=300)
+    term.expect("? ")
+    term.type("1")                      # surrounded -> besieged
+    term.expect("[2/4]")
+    term.expect("? ")
+    term.type("q")                      # stop: the first decision is applied
+    term.expect("1 replaced, 0 skipped, 0 false alarms")
+    assert term.finish() == 0, term.output
+    assert path.read_text(encoding="utf-8") == TEXT.replace("surrounded striptease", "besieged striptease")
+    assert not (tmp_path / "tqcheck-baseline.json").exists()
+
+
+def test_review_needs_a_terminal(tmp_path: Path) -> None:
+    from tqcheck.cli.main import cli
+
+    path = tmp_path / "article.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["review", str(path), *FAST])
+    assert result.exit_code == 2 and "needs a terminal" in result.output
+    assert path.read_text(encoding="utf-8") == TEXT
