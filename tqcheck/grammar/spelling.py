@@ -59,13 +59,9 @@ ACCEPTED, NAME, MISSPELLING = "accepted", "name", "misspelling"
 
 def read_word_list(path: str, key: str = "accept") -> list[str]:
     """Entries of a word-list file (one per line, ``#`` comments); ConfigError if unreadable."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError("word-list file not found", path=path, key=key) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.strerror or str(exc)
-        raise ConfigError(f"cannot read word-list file: {reason}", path=path, key=key) from None
+    from tqcheck.limits import MAX_RULE_FILE_BYTES, read_text_file
+
+    text = read_text_file(path, MAX_RULE_FILE_BYTES, "word-list file", ConfigError, key=key)
     entries = []
     for line in text.splitlines():
         entry = line.split("#", 1)[0].strip()
