@@ -78,6 +78,17 @@ def read_file(path: str | os.PathLike, limit: int, what: str = "file",
     return data
 
 
+def require_regular(path: str | os.PathLike, what: str = "file", error: type[TqcheckError] = InputError) -> None:
+    """``error`` unless ``path`` is a regular file (checked without opening it: a FIFO cannot block)."""
+    name = os.fspath(path)
+    try:
+        mode = os.stat(name).st_mode
+    except OSError as exc:
+        raise error(f"cannot read {what}: {exc.strerror or exc}", path=name) from None
+    if not stat.S_ISREG(mode):
+        raise error(f"{what} is not a regular file ({_kind(mode)})", path=name)
+
+
 def read_text_file(path: str | os.PathLike, limit: int, what: str = "file",
                    error: type[TqcheckError] = InputError, *, key: str = "") -> str:
     """A bounded regular file decoded as UTF-8 (BOM allowed); bad bytes raise ``error`` with the line."""
@@ -193,7 +204,7 @@ def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     return f"{head} …[{len(text) - len(head) - len(tail)} characters]… {tail}"
 
 
-__all__ = ["read_file", "read_text_file", "read_stdin", "read_at_most", "visible", "visible_with_offsets", "one_line",
+__all__ = ["read_file", "read_text_file", "require_regular", "read_stdin", "read_at_most", "visible", "visible_with_offsets", "one_line",
            "input_limit",
            "MAX_CONFIG_BYTES", "MAX_RULE_FILE_BYTES", "MAX_BASELINE_BYTES", "MAX_ANSWER_BYTES",
            "DEFAULT_MAX_INPUT_MB"]

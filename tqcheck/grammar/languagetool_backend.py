@@ -140,8 +140,10 @@ class LanguageToolClient:
 
         from tqcheck.limits import MAX_ANSWER_BYTES, size_text
 
+        late = LanguageToolFailure(f"LanguageTool at {self.url} did not finish its answer within {self.timeout:g} s")
         parts: list[bytes] = []
         total = 0
+        watchdog = _Watchdog(response, deadline)  # a server trickling bytes is cut off at the deadline
         try:
             for chunk in response.iter_content(64 * 1024):
                 parts.append(chunk)
@@ -150,11 +152,51 @@ class LanguageToolClient:
                     raise LanguageToolFailure(
                         f"LanguageTool at {self.url} sent an answer larger than {size_text(MAX_ANSWER_BYTES)}")
                 if time.monotonic() > deadline:
-                    raise LanguageToolFailure(
-                        f"LanguageTool at {self.url} did not finish its answer within {self.timeout:g} s")
-        except requests.RequestException as exc:
+                    raise late
+        except (requests.RequestException, OSError, ValueError, AttributeError) as exc:
+            if watchdog.fired:
+                raise late from None
             raise LanguageToolFailure(f"LanguageTool at {self.url} broke off its answer ({_short(exc)})") from None
+        finally:
+            watchdog.cancel()
+        if watchdog.fired:
+            raise late
         return b"".join(parts)
+
+
+class _Watchdog:
+    """Shuts a response's connection down at ``deadline`` so a blocked read returns."""
+
+    def __init__(self, response: Any, deadline: float) -> None:
+        import threading
+
+        self.fired = False
+        self._socket = _socket_of(response)
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+        self._timer.daemon = True
+        if self._socket is not None:
+            self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        try:
+            self._socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def cancel(self) -> None:
+        """Stop the timer (the answer is complete or failed)."""
+        self._timer.cancel()
+
+
+def _socket_of(response: Any) -> Any:
+    """The socket a requests response reads from (urllib3's connection, else http.client's file), or None."""
+    raw = getattr(response, "raw", None)
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is None:  # http.client hands the socket to the response when the server closes after answering
+        reader = getattr(getattr(raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(reader, "raw", None), "_sock", None)
+    return sock
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -13,6 +13,7 @@ from tqcheck import rule_defaults
 from tqcheck.document import rule_matches as matches_prefix
 from tqcheck.errors import ConfigError, RuleError, UsageError
 from tqcheck.rules.base import COMMON_KEYS, Rule
+from tqcheck.limits import require_regular
 from tqcheck.rules.yamlfile import Mapping, line_of, read_yaml
 
 RULE_SUFFIXES = (".yml", ".yaml")
@@ -144,9 +145,11 @@ def load_paths(paths: Iterable[Path | str], glossaries: Iterable[Path | str] = (
     for path in (Path(p) for p in paths):
         for file, pack_dir in _rule_files(path):
             pack = _pack(ruleset, pack_dir)
-            for rule in _read_rule_file(file, pack.name, RULE_TYPES):
+            rules = _read_rule_file(file, pack.name, RULE_TYPES)
+            digest = _digest(file) if rules else ""
+            for rule in rules:
                 _add(ruleset, seen, rule)
-                pack.digest = hashlib.sha1((pack.digest + _digest(file)).encode()).hexdigest()
+                pack.digest = hashlib.sha1((pack.digest + digest).encode()).hexdigest()
     for path in (Path(p) for p in glossaries):
         rule = glossary_rule(path, RULE_TYPES)
         ruleset.packs.setdefault("glossary", Pack("glossary", str(path.parent), digest=_digest(path)))
@@ -156,8 +159,9 @@ def load_paths(paths: Iterable[Path | str], glossaries: Iterable[Path | str] = (
 
 def glossary_rule(path: Path, types: dict[str, type[Rule]]) -> Rule:
     """A glossary rule for a user's CSV or YAML term list (id ``glossary.<file stem>``)."""
-    if not path.is_file():
+    if not path.exists():
         raise RuleError("glossary file not found", path=str(path))
+    require_regular(path, "glossary file", RuleError)
     name = regex.sub(r"[^A-Za-z0-9_-]", "_", path.stem)
     name = name if name[:1].isalpha() else "g" + name
     data = Mapping(extends="glossary", message=GLOSSARY_MESSAGE, level="major", file=path.name)
@@ -177,7 +181,8 @@ def _rule_files(path: Path) -> list[tuple[Path, Path]]:
     """(rule file, pack folder) pairs under ``path`` in a stable order."""
     if not path.exists():
         raise RuleError("rule path not found", path=str(path))
-    if path.is_file():
+    if not path.is_dir():
+        require_regular(path, "rule file", RuleError)
         if path.suffix.lower() not in RULE_SUFFIXES:
             raise RuleError("a rule file must end in .yml or .yaml", path=str(path))
         return [(path, path.parent)]
@@ -271,10 +276,9 @@ def _make_rule(data: Mapping, rule_id: str, name: str, path: str, pack: str,
 
 
 def _digest(path: Path) -> str:
-    try:
-        return hashlib.sha1(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
+    from tqcheck.limits import MAX_RULE_FILE_BYTES, read_file
+
+    return hashlib.sha1(read_file(path, MAX_RULE_FILE_BYTES, "rule file", RuleError)).hexdigest()
 
 
 def _setting(settings: Any, name: str, default: Any) -> Any:

@@ -39,8 +39,32 @@ def read_yaml(path: Path) -> Any:
     return parse_yaml(read_text_file(path, MAX_RULE_FILE_BYTES, "rule file", RuleError), str(path))
 
 
+#: Deepest nesting of mappings and sequences accepted (libyaml's composer recurses in C: far deeper
+#: nesting would overflow the stack and kill the process instead of raising an error).
+MAX_YAML_DEPTH = 100
+
+
+def _check_depth(text: str, path: str) -> None:
+    """RuleError when ``text`` nests collections deeper than MAX_YAML_DEPTH (checked by events, no recursion)."""
+    if text.count("[") + text.count("{") < MAX_YAML_DEPTH and len(text) < 64 * 1024:
+        return  # cannot nest that deep: skip the extra pass over small, ordinary files
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise RuleError(f"invalid YAML: nested deeper than {MAX_YAML_DEPTH} levels", path=path,
+                                    line=event.start_mark.line + 1)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # reported with its line by compose below
+
+
 def parse_yaml(text: str, path: str) -> Any:
     """Parse YAML ``text`` (from ``path``) keeping line numbers."""
+    _check_depth(text, path)
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
