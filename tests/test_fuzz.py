@@ -366,14 +366,18 @@ def test_item07_report_path_that_is_a_folder(work: Path, fmt: str):
 def test_item07_baseline_path_that_is_a_folder(work: Path):
     (work / "base.json").mkdir()
     run = tqcheck(["baseline", "create", "good.txt", *FAST, "-o", "base.json"], work)
-    assert_error(run, "base.json")
+    assert run.returncode == 2 and "Traceback" not in run.stderr  # click's usage error names the option
+    assert "Error: Invalid value for '-o' / '--output': File 'base.json' is a directory." in run.stderr
+    (work / "tqcheck.toml").write_text('baseline = "base.json"\n', encoding="utf-8")
+    run = tqcheck(["baseline", "create", "good.txt", *FAST[:-1], "--config", "tqcheck.toml"], work)
+    assert_error(run, "base.json", "folder")
 
 
 STOP_WORK = """
-import tqcheck.pipeline
+import tqcheck.runners
 def _no_work(*args, **kwargs):
     raise SystemExit("the check started before the outputs were checked")
-tqcheck.pipeline.Pipeline.run = _no_work
+tqcheck.runners.run_documents = _no_work
 """
 
 
@@ -647,7 +651,7 @@ from tqcheck.pipeline import Pipeline
 handle_sigterm()
 settings = Settings()
 settings.apply({{"grammar": "languagetool", "fluency": False}}, "test")
-server = "sleep 300 & echo $! > {helper!r}; exec {python!r} {ltserver!r} -p {{port}} --lifetime 60 --mode timeout"
+server = "sleep 300 & echo $! > {helper!r}; exec {python!r} {ltserver!r} -p {{port}} --lifetime 60 --mode timeout --after 1"
 check = make_grammar_check(settings, languagetool_command=["/bin/sh", "-c", server])
 print(check.engines[-1].server.pid, flush=True)
 with user_errors():
@@ -698,7 +702,7 @@ def test_item23_languagetool_process_tree(tmp_path: Path, sig: int):
         child.send_signal(sig)
         child.wait(timeout=20)
         if sig == signal.SIGTERM:  # handled like Ctrl-C: the whole group is killed
-            assert child.returncode == 143
+            assert child.returncode == 143, child.stderr.read()
             assert _gone(server) and _gone(helper_pid)
         else:  # no clean-up runs: the server dies of its parent-death signal; its own children need the group kill
             if __import__("shutil").which("setpriv"):
@@ -720,7 +724,7 @@ def test_item23_languagetool_process_tree(tmp_path: Path, sig: int):
 # -- the last line of defence ------------------------------------------------------------------------
 
 def test_unexpected_exception_is_still_one_line_and_exit_2(work: Path):
-    prelude = "import tqcheck.pipeline\ntqcheck.pipeline.Pipeline.run = lambda *a, **k: 1 / 0\n"
+    prelude = "import tqcheck.runners\ntqcheck.runners.run_documents = lambda *a, **k: 1 / 0\n"
     run = tqcheck(["check", "good.txt", *FAST, *OUT], work, prelude=prelude)
     lines = run.stderr.strip().splitlines()
     assert run.returncode == 2 and len(lines) == 1 and "internal error: ZeroDivisionError" in lines[0]

@@ -135,17 +135,22 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
             from tqcheck.cli.common import run_partitioned
 
             sys.exit(run_partitioned(targets, settings, options, show_progress, quiet))
+        if interactive and not fix:  # usage errors before the work
+            raise UsageError("--interactive goes with --fix (or use `tqcheck review FILE`)")
         check_outputs(outputs, settings, name)
+        accepted = None
+        if settings.baseline:  # read before the work: a bad baseline stops the run at once
+            from tqcheck.baseline import load_baseline
+
+            accepted = load_baseline(settings.baseline)
         result = run_pipeline(targets, settings, show_progress=show_progress,
                               stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
                               dask=options.get("dask_address"))
         report, diff = result.report, None
-        if settings.baseline:
-            from tqcheck.baseline import apply_baseline, load_baseline
+        if accepted is not None:
+            from tqcheck.baseline import apply_baseline
 
-            report, diff = apply_baseline(report, load_baseline(settings.baseline))
-        if interactive and not fix:
-            raise UsageError("--interactive goes with --fix (or use `tqcheck review FILE`)")
+            report, diff = apply_baseline(report, accepted)
         if fix and interactive and not show_diff:
             from tqcheck.cli.review import review_report
 

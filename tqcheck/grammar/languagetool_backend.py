@@ -163,6 +163,10 @@ class LanguageToolClient:
             raise late
         return b"".join(parts)
 
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._session.close()
+
 
 class _Watchdog:
     """Shuts a response's connection down at ``deadline`` so a blocked read returns."""
@@ -197,10 +201,6 @@ def _socket_of(response: Any) -> Any:
         reader = getattr(getattr(raw, "_fp", None), "fp", None)
         sock = getattr(getattr(reader, "raw", None), "_sock", None)
     return sock
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._session.close()
 
 
 class RateLimited(Exception):
