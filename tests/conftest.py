@@ -24,3 +24,9 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def private_result_cache(tmp_path_factory, monkeypatch):
+    """Every test gets its own empty result cache (subprocesses inherit it): no test sees another's results."""
+    monkeypatch.setenv("TQCHECK_CACHE_DIR", str(tmp_path_factory.mktemp("tqcheck-cache")))

@@ -29,7 +29,6 @@ def test_semantic_topic_needs_no_model_to_load(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_semantic_topic_separates_war_news_from_a_night_club(tmp_path: Path) -> None:
-    pytest.importorskip("sentence_transformers")
     (tmp_path / "s").mkdir()
     (tmp_path / "s" / "Strip.yml").write_text(RULE, encoding="utf-8")
     check = RuleCheck(load_paths([tmp_path / "s"]))

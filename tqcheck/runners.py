@@ -346,11 +346,37 @@ def make_runner(jobs: int | None = None, dask: str | None = None, *, segments: i
 
 
 def run_documents(documents: Sequence[Document], settings: "Settings", *, jobs: int | None = None,
-                  dask: str | None = None, advance: Advance = lambda n: None) -> Report:
-    """Check ``documents`` with the runner ``jobs``/``dask`` ask for and return the Report."""
+                  dask: str | None = None, advance: Advance = lambda n: None, cache: Any = None) -> Report:
+    """Check ``documents`` with the runner ``jobs``/``dask`` ask for and return the Report.
+
+    With a ``tqcheck.cache.ResultCache``, parts whose entry is there are not checked again (and no model is
+    loaded when every part is cached); the others are checked and stored.
+    """
     tasks = plan(documents)
+    cached: list[DocumentResult] = []
+    keys: dict[tuple[int, ...], str] = {}
+    if cache is not None:
+        from tqcheck.config import settings_for_path
+
+        todo = []
+        for task in tasks:
+            key = cache.key(task.document, settings_for_path(settings, task.document.path))
+            hit = cache.get(key)
+            if hit is None:
+                keys[task.order] = key
+                todo.append(task)
+            else:
+                cached.append(hit.with_order(*task.order))
+                advance(len(task.document.segments))
+        tasks = todo
+    if not tasks:
+        return Report.merge(cached, flag_threshold=settings.flag_threshold)
     with make_runner(jobs, dask, segments=segment_count(tasks), tasks=len(tasks)) as runner:
-        return Report.merge(runner.results(tasks, settings, advance), flag_threshold=settings.flag_threshold)
+        fresh = list(runner.results(tasks, settings, advance))
+    if cache is not None:
+        for result in fresh:
+            cache.put(keys[result.order], result)
+    return Report.merge(cached + fresh, flag_threshold=settings.flag_threshold)
 
 
 __all__ = ["PART_SEGMENTS", "Task", "Runner", "SequentialRunner", "ProcessRunner", "DaskRunner", "plan",

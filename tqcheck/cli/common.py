@@ -156,6 +156,9 @@ def check_options(func: Callable) -> Callable:
                      help="Worker processes (default 0: the available cores, for runs of 2,000+ segments)."),
         click.option("--dask", "dask_address", metavar="ADDRESS",
                      help="Check on a Dask cluster: a scheduler address (tcp://host:8786) or 'local'."),
+        click.option("--cache/--no-cache", "use_cache", default=True, show_default=True,
+                     help="Reuse results of unchanged files checked with the same settings, rules and models "
+                          "(user cache folder or $TQCHECK_CACHE_DIR; tqcheck cache clear empties it)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -270,7 +273,7 @@ class RunResult:
 
 
 def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_name: str = "<stdin>",
-                 jobs: int | None = None, dask: str | None = None) -> RunResult:
+                 jobs: int | None = None, dask: str | None = None, use_cache: bool = False) -> RunResult:
     """Load documents (all of them first: bad input stops before any work), check them, rank."""
     from tqcheck.inputs import load_documents
     from tqcheck.runners import run_documents
@@ -282,7 +285,12 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
                                settings=settings)
     total = sum(len(d.segments) for d in documents)
     with progress_bar(show_progress, total) as advance:
-        report = run_documents(documents, settings, jobs=jobs, dask=dask, advance=advance)
+        cache = None
+        if use_cache:
+            from tqcheck.cache import ResultCache
+
+            cache = ResultCache()
+        report = run_documents(documents, settings, jobs=jobs, dask=dask, advance=advance, cache=cache)
     return RunResult(report, settings, time.perf_counter() - started)
 
 

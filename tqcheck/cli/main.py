@@ -11,6 +11,7 @@ import click
 import tqcheck
 from tqcheck.cli.common import (EXIT_OK, check_options, progress_enabled, run_pipeline, settings_from_options,
                                 stdout_errors, user_errors)
+from tqcheck.cli.cache_commands import cache
 from tqcheck.cli.gate_commands import baseline, config
 from tqcheck.cli.review import review
 from tqcheck.cli.rules import rules
@@ -145,7 +146,7 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
             accepted = load_baseline(settings.baseline)
         result = run_pipeline(targets, settings, show_progress=show_progress,
                               stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
-                              dask=options.get("dask_address"))
+                              dask=options.get("dask_address"), use_cache=options.get("use_cache", True))
         report, diff = result.report, None
         if accepted is not None:
             from tqcheck.baseline import apply_baseline
@@ -310,6 +311,7 @@ cli.add_command(rules)
 cli.add_command(review)
 cli.add_command(baseline)
 cli.add_command(config)
+cli.add_command(cache)
 
 
 def main() -> None:

@@ -130,13 +130,12 @@ class FluencyScorer(Scorer):
 
     def signature(self) -> dict[str, str]:
         """Model names, versions, coefficient version and hash."""
-        from tqcheck.fluency import ngram, semantic
+        from tqcheck.fluency import ngram
 
         sig = {"ngram": ngram.NAME, "coefficients": f"model-v{self.combiner.version}",
                "coefficients.sha256": self.combiner.sha256[:16]}
         if self.extractor.embedder is not None:
-            sig["semantic"] = f"{semantic.NAME}=={semantic.VERSION}"
-            sig["semantic.sha256"] = semantic.WEIGHTS_SHA256[:16]
+            sig["semantic"] = self.extractor.embedder.signature
         try:
             from importlib.metadata import version
 

