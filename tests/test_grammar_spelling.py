@@ -134,3 +134,17 @@ def test_names_in_a_title_case_byline_are_names(check):
     text = "New Hunan Client Reporter Jiang Rui Correspondent Xiao Yan.\n\nThe report was filed on Monday."
     words = {f.matched for f in misspellings(check.check(document_from_text(text, "a.txt")))}
     assert not words & {"Jiang", "Rui", "Xiao", "Yan"}
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("(Reporter Li Li) The report said so.", []),
+    ("It has never missed Serie A and the only team that has.", []),
+    ("China Ping An recently disclosed the figures.", []),
+    ("He saw a apple and the the dog.", ["a", "the the"]),
+    ("The The band played.", ["The The"]),
+    ('She said: "A apple fell."', ["A"]),
+])
+def test_repeated_names_and_capital_articles_are_not_grammar_slips(check, text, kept) -> None:
+    findings = check.check(document_from_text(text, "t.txt"))
+    assert [f.matched for f in findings if f.rule_id in ("harper.Repetition.RepeatedWords",
+                                                         "harper.Miscellaneous.AnA")] == kept

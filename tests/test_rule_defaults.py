@@ -49,12 +49,13 @@ def test_each_verdict_follows_from_the_figures_beside_it(page_rows) -> None:
     for rule, row in page_rows.items():
         rates = [_number(row[c]) for c in ("per 1,000 major", "per 1,000 clean", "per 1,000 any error")]
         precision = _number(row["precision of major fires"]) / 100
-        got = rule_precision.verdict(int(row["fires (fit)"]), *rates, int(row["major fires"]), precision)
+        got = rule_precision.verdict(int(row["source sentences"]), *rates, int(row["their source sentences"]),
+                                     precision)
         assert got == row["verdict"], rule
 
 
 def test_verdict_rule() -> None:
-    verdict, enough = rule_precision.verdict, rule_precision.MIN_FIRES
+    verdict, enough = rule_precision.verdict, rule_precision.MIN_SOURCES
     assert verdict(100, 20.0, 10.0, 18.0, 50, 0.9) == "keep"
     assert verdict(100, 20.0, 10.0, 18.0, 50, 0.5) == "demote"  # major findings wrong too often
     assert verdict(100, 20.0, 10.0, 18.0, enough - 1, 0.0) == "keep"  # too few major findings to judge

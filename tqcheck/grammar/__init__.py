@@ -11,7 +11,9 @@
 - ``none``: no grammar check (``None``).
 
 Spelling findings pass the document-aware filter (names, acronyms, terms and
-``accept`` words are not misspellings) before engines' duplicates are merged.
+``accept`` words are not misspellings), and Harper's repeated-word and a/an
+findings about names ("Li Li", "Serie A and") are dropped, before engines'
+duplicates are merged.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from tqcheck.errors import BackendError, ConfigError
 from tqcheck.finding import Finding
 from tqcheck.grammar.base import Engine, Issue
 from tqcheck.grammar.merge import merge_issues
-from tqcheck.grammar.spelling import SpellingFilter, accepted_words
+from tqcheck.grammar.spelling import SpellingFilter, accepted_words, without_names
 
 __all__ = ["GrammarCheck", "make_grammar_check", "languagetool_url"]
 
@@ -88,7 +90,7 @@ class GrammarCheck(Check):
         remaining = len(document.segments) - reported
         if remaining > 0:
             progress(remaining)
-        issues = self.spelling.apply(issues, document)
+        issues = without_names(self.spelling.apply(issues, document))
         return [issue.to_finding() for issue in merge_issues(issues)]
 
     def _languagetool_failed(self, engine: Engine, exc: Exception, issues: list[Issue]) -> list[Issue]:

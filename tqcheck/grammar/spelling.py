@@ -335,6 +335,38 @@ def name_variant(issue: Issue, name: str, where: str) -> Issue:
         suggestions=[name], link="", misspelling=False)
 
 
+# -- names mistaken for grammar slips ---------------------------------------------------------
+
+#: Harper's repeated-word rule: a repeated capitalised word ("Li Li", "Bora Bora") is a name.
+REPEATED_WORDS = "harper.Repetition.RepeatedWords"
+#: Harper's a/an rule: a capital "A" or "An" inside a sentence ("Serie A and", "Ping An recently") is a name.
+A_AN = "harper.Miscellaneous.AnA"
+#: Function words that are a slip even when repeated capitalised ("The The" after a title).
+FUNCTION_WORDS = frozenset("the a an and of to in on is it that this for with as at by".split())
+SENTENCE_END = frozenset(".!?")
+
+
+def is_name_not_slip(issue: Issue) -> bool:
+    """Whether a Harper repeated-word or a/an issue is about a name: a repeated capitalised word that is not
+    a function word ("Li Li"), or a capital "A"/"An" inside a sentence ("Serie A and", "Ping An recently")."""
+    text = issue.segment.text
+    if issue.rule_id == REPEATED_WORDS:
+        words = issue.word.split()
+        return (len(words) >= 2 and all(w[:1].isupper() and not w.isupper() for w in words)
+                and words[0].lower() not in FUNCTION_WORDS)
+    if issue.rule_id == A_AN and issue.word in ("A", "An"):
+        i = issue.start - 1
+        while i >= 0 and text[i] in " \t\n":
+            i -= 1
+        return not (i < 0 or text[i] in OPENERS or text[i] in SENTENCE_END)
+    return False
+
+
+def without_names(issues: list[Issue]) -> list[Issue]:
+    """``issues`` without the grammar slips that are names (see ``is_name_not_slip``)."""
+    return [i for i in issues if not is_name_not_slip(i)]
+
+
 # -- string similarity -----------------------------------------------------------------------
 
 _PHONETIC = (("ph", "f"), ("ck", "k"), ("kh", "h"), ("gh", "g"), ("q", "k"), ("x", "ks"),
