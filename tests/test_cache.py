@@ -25,11 +25,11 @@ def run(args: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess]
 
 
 def corpus(folder: Path) -> Path:
-    """A folder of twenty articles (the seed article with its paragraphs rotated) and a short note."""
+    """A folder of 36 articles (the seed article with its paragraphs rotated) and a short note."""
     docs = folder / "docs"
     docs.mkdir()
     paragraphs = [p for p in SEED.read_text(encoding="utf-8").split("\n") if p.strip()]
-    for i in range(20):
+    for i in range(36):
         rotated = paragraphs[i % len(paragraphs):] + paragraphs[:i % len(paragraphs)]
         if i >= len(paragraphs):
             rotated = rotated[::-1]
