@@ -337,3 +337,28 @@ def test_partitioned_report_holds_the_same_rows_and_counts_as_the_whole_report(t
         backward.add(result, part_rows(result, 0.5), f"p{result.order}")
     assert forward.to_dict() == backward.to_dict()
     assert [row["segment"] for row in data["worst"]][:1] == [report.rows()[0]["segment"]]
+
+
+@pytest.mark.slow
+def test_worker_processes_report_progress_and_partition_like_one_process(tmp_path):
+    pytest.importorskip("pyarrow")
+    from tqcheck.partitioned import check_partitioned
+    from tqcheck.runners import ProcessRunner, plan
+
+    settings = load_settings(discover=False, flags={"grammar": "none", "fluency": False})
+    documents = load_documents([str(BILINGUAL), str(ROOT / "seeds" / "000_d711ba56f4b847ad.txt")],
+                               settings=settings)
+    ticks: list[float] = []
+    results = list(ProcessRunner(2).results(plan(documents, 4), settings, ticks.append))
+    segments = sum(len(d.segments) for d in documents)
+    assert sum(ticks) == pytest.approx(segments) and len(results) == len(plan(documents, 4))
+    from tqcheck.runners import SequentialRunner
+
+    with SequentialRunner() as runner:
+        expected = render(Report.merge(runner.results(plan(documents, 4), settings, lambda n: None)))
+    assert render(Report.merge(results)) == expected
+    one = check_partitioned([str(BILINGUAL)], settings, tmp_path / "one", "csv", jobs=1, part_segments=4)
+    two = check_partitioned([str(BILINGUAL)], settings, tmp_path / "two", "csv", jobs=2, part_segments=4)
+    assert one == two
+    for name in sorted(p.name for p in (tmp_path / "one").iterdir()):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
