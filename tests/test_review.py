@@ -123,6 +123,8 @@ def test_check_fix_interactive_digit_and_quit(tmp_path: Path) -> None:
     term.expect("1 replaced, 0 skipped, 0 false alarms")
     assert term.finish() == 0, term.output
     assert path.read_text(encoding="utf-8") == TEXT.replace("surrounded striptease", "besieged striptease")
+    after = term.output.split("1 replaced")[1]  # the report printed after the review
+    assert "mt.StripteaseForStrip" in after and "mt.SurroundedForBesieged" not in after
     assert not (tmp_path / "tqcheck-baseline.json").exists()
 
 

@@ -62,6 +62,7 @@ def test_invalid_selectors_name_the_closest_ids(selector: str) -> None:
 
 
 def test_closest_ids_of_a_typo() -> None:
+    assert registry().closest("harper.Spelling.SpelCheck") == ["harper.Spelling.SpellCheck"]
     assert registry().closest("mt.StripteasForStrip")[0] == "mt.StripteaseForStrip"
     assert registry().closest("source.Numbr")[0] == "source.Number"
 

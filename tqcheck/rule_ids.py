@@ -257,6 +257,12 @@ class RuleRegistry:
     def closest(self, selector: str, count: int = 3) -> list[str]:
         """Known ids (and pack prefixes) closest to ``selector``, best first."""
         names = set(self.entries) | {i.split(".")[0] for i in self.entries} | set(GROUPS)
+        family = next((e for e in self.entries.values() if e.family and selector.startswith(e.id + ".")), None)
+        if family is not None and family.members == "harper":
+            member = selector[len(family.id) + 1:]
+            close = difflib.get_close_matches(member, sorted(harper_rule_names()), n=count, cutoff=0.6)
+            if close:
+                return [f"{family.id}.{name}" for name in close]
         head = selector.split(".")[0]
         same_pack = [n for n in names if n.startswith(head + ".")]
         pool = same_pack or sorted(names)

@@ -155,7 +155,8 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
         if fix and interactive and not show_diff:
             from tqcheck.cli.review import review_report
 
-            review_report(report, settings)
+            settled = {id(f) for f in review_report(report, settings)}
+            report = _without(report, settled)
         elif fix or show_diff:
             report = fix_files(report, settings, write=fix and not show_diff, quiet=quiet)
         write_outputs(report, outputs, settings, name, quiet)
@@ -180,7 +181,6 @@ def fix_files(report, settings, *, write: bool, quiet: bool):
     """--fix: apply unambiguous suggestions and return the report without the fixed findings;
     --diff: print the unified diff of those changes and write nothing."""
     from tqcheck.fix import plan_fixes, write_fixes
-    from tqcheck.report import Report
     from tqcheck.rule_ids import registry
 
     fixes = plan_fixes(report, registry(settings))
@@ -204,9 +204,16 @@ def fix_files(report, settings, *, write: bool, quiet: bool):
         click.echo(f"tqcheck: fixed {count} finding{'s' if count != 1 else ''} in {len(written)} "
                    f"file{'s' if len(written) != 1 else ''}; {len(left)} suggestion{'s' if len(left) != 1 else ''} "
                    "left for review", err=True)
-    if not fixed:
+    return _without(report, fixed)
+
+
+def _without(report, finding_ids: set[int]):
+    """``report`` without the findings whose ``id()`` is in ``finding_ids`` (fixed or settled in a review)."""
+    from tqcheck.report import Report
+
+    if not finding_ids:
         return report
-    return Report(report.documents, [f for f in report.findings if id(f) not in fixed], report.scores,
+    return Report(report.documents, [f for f in report.findings if id(f) not in finding_ids], report.scores,
                   signature=report.signature, notices=report.notices, flag_threshold=report.flag_threshold,
                   similarity=report.similarity)
 

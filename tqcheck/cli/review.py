@@ -118,8 +118,9 @@ def walk(report, findings) -> "Decisions":  # noqa: F821
     return decisions
 
 
-def review_report(report, settings) -> None:
-    """Walk the findings of ``report``, apply the replacements and record the false alarms; print a summary."""
+def review_report(report, settings) -> list:
+    """Walk the findings of ``report``, apply the replacements and record the false alarms; print a summary.
+    Returns the findings settled (replaced or marked as false alarms)."""
     from tqcheck.review import DEFAULT_FALSE_ALARMS, apply_replacements, record_false_alarms
 
     if not _interactive():
@@ -127,7 +128,7 @@ def review_report(report, settings) -> None:
     findings = [f for f in report.findings if f.end > f.start or f.suggestions]
     if not findings:
         click.echo("tqcheck: nothing to review")
-        return
+        return []
     decisions = walk(report, findings)
     fixes = apply_replacements(report, decisions.edits) if decisions.edits else []
     applied = sum(len(f.applied) for f in fixes)
@@ -141,6 +142,7 @@ def review_report(report, settings) -> None:
     click.echo(f"\ntqcheck: {applied} replaced, {len(decisions.skipped)} skipped, {len(decisions.false_alarms)} "
                f"false alarm{'s' if len(decisions.false_alarms) != 1 else ''}"
                + (f" recorded in {target} (check with --baseline {target})" if decisions.false_alarms else ""))
+    return [e.finding for f in fixes for e in f.applied] + list(decisions.false_alarms)
 
 
 def _interactive() -> bool:
