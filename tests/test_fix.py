@@ -33,6 +33,7 @@ def test_fix_replaces_striptease_in_a_copy_of_the_seed_and_nothing_else(tmp_path
     assert "tqcheck: fixed 1 finding in 1 file;" in result.stderr
     assert "left " in result.stderr and "mt.ExportOfPeople" in result.stderr  # what was not fixed, and why
     assert "mt.StripteaseForStrip" not in result.stdout  # the report no longer lists the fixed finding
+    assert f"{copy}:3:112: major mt.OccupiedForTookIn" in result.stdout  # checked again: column 117 before
     again = run(str(copy), "-f", "line")
     assert "mt.StripteaseForStrip" not in again.stdout and "mt.ExportOfPeople" in again.stdout
 

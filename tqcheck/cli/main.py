@@ -158,7 +158,16 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
             settled = {id(f) for f in review_report(report, settings)}
             report = _without(report, settled)
         elif fix or show_diff:
-            report = fix_files(report, settings, write=fix and not show_diff, quiet=quiet)
+            report, changed = fix_files(report, settings, write=fix and not show_diff, quiet=quiet)
+            if changed:  # check again: the report and the gate describe the files as they now are
+                result = run_pipeline(targets, settings, show_progress=show_progress,
+                                      stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
+                                      dask=options.get("dask_address"), use_cache=options.get("use_cache", True))
+                report = result.report
+                if accepted is not None:
+                    from tqcheck.baseline import apply_baseline
+
+                    report, diff = apply_baseline(report, accepted)
         write_outputs(report, outputs, settings, name, quiet)
         if statistics:
             from tqcheck.rule_ids import registry
@@ -178,8 +187,8 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
 
 
 def fix_files(report, settings, *, write: bool, quiet: bool):
-    """--fix: apply unambiguous suggestions and return the report without the fixed findings;
-    --diff: print the unified diff of those changes and write nothing."""
+    """--fix: apply unambiguous suggestions; returns the report without the fixed findings and whether a
+    file was written. --diff: print the unified diff of those changes and write nothing."""
     from tqcheck.fix import plan_fixes, write_fixes
     from tqcheck.rule_ids import registry
 
@@ -187,7 +196,7 @@ def fix_files(report, settings, *, write: bool, quiet: bool):
     if not write:
         with stdout_errors():
             sys.stdout.write("".join(f.diff() for f in fixes))
-        return report
+        return report, False
     written = write_fixes(fixes)
     fixed = {id(e.finding) for f in written for e in f.applied}
     if not quiet:
@@ -204,7 +213,7 @@ def fix_files(report, settings, *, write: bool, quiet: bool):
         click.echo(f"tqcheck: fixed {count} finding{'s' if count != 1 else ''} in {len(written)} "
                    f"file{'s' if len(written) != 1 else ''}; {len(left)} suggestion{'s' if len(left) != 1 else ''} "
                    "left for review", err=True)
-    return _without(report, fixed)
+    return _without(report, fixed), bool(written)
 
 
 def _without(report, finding_ids: set[int]):
