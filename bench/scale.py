@@ -265,6 +265,31 @@ def estimate(results: dict) -> str:
     return "\n".join(lines)
 
 
+def results_from_logs(logs: list[str], reports: str | None) -> dict:
+    """The results dictionary rebuilt from the one-line JSON records runs print (in order)."""
+    results: dict = {"throughput": [], "startup": [], "memory": [], "memory_flags": [], "pairs": 0}
+    for log in logs:
+        for line in Path(log).read_text(encoding="utf-8").splitlines():
+            if line.endswith("real sentence pairs"):
+                results["pairs"] = int(line.split()[0])
+            if not line.startswith('{"seconds"'):
+                continue
+            record = json.loads(line)
+            kind = "throughput" if "sentences" in record else "memory" if "segments" in record else "startup"
+            results[kind].append(record)
+    if reports:
+        folder = Path(reports)
+        first = (folder / "1.csv").read_bytes(), (folder / "1.json").read_bytes()
+        for row, name in zip(results["throughput"], ("1", "jobs", "Dask")):
+            row["same_report"] = ((folder / f"{name}.csv").read_bytes(), (folder / f"{name}.json").read_bytes()) == first
+    results["memory_flags"] = "--grammar none --no-fluency".split()
+    results["command"] = f"{COMMAND} (throughput) and {COMMAND} --skip-throughput --no-write (memory), " \
+                         "run at the same time"
+    results["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    results["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sentences", type=int, default=20000)
@@ -275,16 +300,18 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--scheduler-overhead", action="store_true",
                         help="Only measure Dask's cost per task and print it")
-    parser.add_argument("--render", metavar="LOG",
-                        help="Write the document from a previous run's printed results (its log), adding the "
-                             "scheduler overhead measured now")
+    parser.add_argument("--render", metavar="LOG", nargs="+",
+                        help="Write the document from the per-run lines printed by earlier runs (their logs; e.g. a "
+                             "throughput run and a --skip-throughput memory run), adding the scheduler overhead "
+                             "measured now")
+    parser.add_argument("--reports", metavar="DIR",
+                        help="With --render: the throughput run's folder, to compare its reports byte for byte")
     args = parser.parse_args()
     if args.scheduler_overhead:
         print(json.dumps(scheduler_overhead()))
         return
     if args.render:
-        text = Path(args.render).read_text(encoding="utf-8")
-        results = json.loads(text[text.index("\n{\n") + 1:text.rindex("\n}") + 2])
+        results = results_from_logs(args.render, args.reports)
         results["overhead"] = scheduler_overhead()
         results["estimate"] = estimate(results)
         OUT.write_text(render(results), encoding="utf-8")
