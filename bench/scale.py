@@ -172,8 +172,9 @@ def render(results: dict) -> str:
     ]
     base = t[0]["seconds"]
     for row in t:
+        same = {True: "yes", False: "NO", None: "not compared"}[row.get("same_report")]
         lines.append(f"| {row['label']} | {row['seconds']} | {row['per_second']} | {base / row['seconds']:.2f}x | "
-                     f"{'yes' if row['same_report'] else 'NO'} | {row['load_before']} → {row['load_after']} |")
+                     f"{same} | {row['load_before']} → {row['load_after']} |")
     lines += [
         "",
         "Commands (in the temporary folder):",
@@ -227,8 +228,8 @@ def estimate(results: dict) -> str:
     """Ten million segments on N workers, on paper from the measured rates."""
     t, s = results["throughput"], results["startup"]
     one = t[0]["per_second"]
-    fixed = s[0]["seconds"]
-    dask_fixed = s[2]["seconds"]
+    fixed = s[0]["seconds"] if s else "(not measured)"
+    dask_fixed = s[2]["seconds"] if len(s) > 2 else "(not measured)"
     per_worker = one  # one worker process is one sequential pipeline
     overhead = results.get("overhead") or {}
     measured = (f"measured here at {overhead['ms_per_task']} ms per task over {overhead['tasks']:,} empty tasks on a "
@@ -250,7 +251,7 @@ def estimate(results: dict) -> str:
     ]
     total = 10_000_000 / per_worker
     for workers in (1, 8, 32, 128):
-        wall = total / workers + fixed
+        wall = total / workers + (fixed if isinstance(fixed, float) else 0)
         lines.append(f"| {workers} | {total / 3600:.1f} | {wall / 3600:.2f} h |")
     lines += [
         "",
