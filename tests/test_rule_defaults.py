@@ -134,7 +134,7 @@ def test_pipeline_drops_off_grammar_kinds_and_demotes(table) -> None:
                     reason="../shared/data not present")
 def test_bench_runs_on_a_small_sample(tmp_path: Path) -> None:
     out = tmp_path / "page.md"
-    assert rule_precision.main(["--data", str(DATA), "--max-rows", "20", "--out", str(out)]) == 0
+    assert rule_precision.main(["--data", str(DATA), "--max-rows", "20", "--no-fluency", "--out", str(out)]) == 0
     rows = rule_precision.read_verdicts(out.read_text(encoding="utf-8"))
     assert rows and all(row["verdict"] in ("keep", "demote", "off") for row in rows.values())
     assert "| news 2021 |" in out.read_text(encoding="utf-8")

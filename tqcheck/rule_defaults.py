@@ -33,6 +33,8 @@ OFF: dict[str, str] = {
 DEMOTED: dict[str, str] = {
     "harper.Agreement": "Its major findings are on a major-error sentence 46 % of the time (base rate 63 %).",
     "harper.Grammar": "Its major findings are on a major-error sentence 67 % of the time (target 70 %).",
+    "fluency.UnexpectedWord": "Its major findings are on a major-error sentence 41 % of the time (base rate 63 %).",
+    "semantic.UnexpectedWord": "Its major findings are on a major-error sentence 65 % of the time (target 70 %).",
 }
 
 
