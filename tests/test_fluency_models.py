@@ -139,3 +139,12 @@ def test_progress_counts_every_segment_once(scorer):
     counts: list[int] = []
     scorer.score(document(texts), [], counts.append)
     assert sum(counts) == 250 and len(counts) >= 3
+
+
+def test_a_documents_scores_do_not_depend_on_documents_scored_before(scorer):
+    a = document(["The army bombed the striptease overnight.", "Refugees fled the besieged city on foot."])
+    b = document(["Markets rallied after the central bank cut interest rates.", "Bond yields fell sharply."])
+    first = [s.features for s in scorer.score(a, []).scores]
+    scorer.score(b, [])
+    again = [s.features for s in scorer.score(a, []).scores]
+    assert first == again

@@ -1,8 +1,9 @@
 """The semantic signal: MiniLM embeddings of words and segments, from the shipped int8 ONNX encoder.
 
-Runs on ONNX Runtime (tqcheck.encoder), never torch. A word is always encoded on its own
-(``batch_size=1``), so its vector depends on the word alone and the per-process word cache cannot make
-one document's scores depend on which documents came before it.
+Runs on ONNX Runtime (tqcheck.encoder), never torch. The int8 model scales activations per batch, so a
+vector moves slightly with its batch neighbours: words are encoded in batches made of one call's words only
+(one document's) and never cached across calls, and sentences one at a time. So a document's scores depend
+on that document alone — not on which documents came before it in the run, the runner, or the result cache.
 """
 
 from __future__ import annotations
@@ -13,34 +14,29 @@ from tqcheck import encoder as _encoder
 
 NAME = _encoder.NAME
 VERSION = _encoder.VERSION
-#: Word embeddings kept per run (about 1.5 kB each).
-MAX_CACHED_WORDS = 100_000
+#: Words per encoder batch (single words are short: a batch of 64 costs little more than one word).
+WORD_BATCH = 64
 
 
 class Embedder:
-    """The loaded MiniLM encoder with a cache of word embeddings (unit vectors)."""
+    """The loaded MiniLM encoder, embedding words and sentences as unit vectors."""
 
     def __init__(self, encoder: "_encoder.Encoder | None" = None) -> None:
         self.encoder = encoder or _encoder.load_encoder()
         self.dimension = self.encoder.dimension
         self.signature = self.encoder.signature
-        self._words: dict[str, np.ndarray] = {}
 
     def encode(self, texts: list[str], batch_size: int = 1) -> np.ndarray:
         """Unit-length sentence embeddings of ``texts`` (one row each; each text on its own by default)."""
         return self.encoder.sentences(list(texts), batch_size=batch_size)
 
     def words(self, words: list[str]) -> np.ndarray:
-        """Unit-length embeddings of single words, computed once per word and process."""
-        missing = sorted({w for w in words if w not in self._words})
-        if len(self._words) + len(missing) > MAX_CACHED_WORDS:
-            self._words.clear()  # bounded memory on very large runs
-        if missing:
-            for word, vector in zip(missing, self.encode(missing)):
-                self._words[word] = vector
+        """Unit-length embeddings of single words: each distinct word once, batched with this call's words only."""
         if not words:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([self._words[w] for w in words])
+        distinct = sorted(set(words))
+        vectors = dict(zip(distinct, self.encoder.sentences(distinct, batch_size=WORD_BATCH)))
+        return np.stack([vectors[w] for w in words])
 
 
 _SHARED: list[Embedder] = []
