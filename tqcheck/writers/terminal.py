@@ -115,12 +115,13 @@ def finding_text(finding: Finding, sentence: str) -> "Text":
     return out
 
 
-def flag_reason(score: float | None, threshold: float) -> str:
+def flag_reason(score: float | None, threshold: float, bilingual: bool = False) -> str:
     """Why a sentence without findings is shown: its fluency score is below the flag threshold."""
     if score is None:
         return ""
+    advice = "read it against the source" if bilingual else "read it again as a whole"
     return (f"fluency {score_format(score)} is below the flag threshold {threshold:g}: the sentence reads as "
-            "unusual English as a whole (no single word or rule is to blame); read it against the source")
+            f"unusual English as a whole (no single word or rule is to blame); {advice}")
 
 
 @register
@@ -187,7 +188,7 @@ class TerminalWriter(Writer):
                              finding_text(finding, segment.text))
             if not found and score is not None and score < report.flag_threshold:
                 grid.add_row(Text("flagged", style="red"),
-                             Text(flag_reason(score, report.flag_threshold), style="dim"))
+                             Text(flag_reason(score, report.flag_threshold, segment.source is not None), style="dim"))
             if grid.rows:
                 console.print(Padding(grid, (0, 0, 0, 4)))
             console.print()
