@@ -346,6 +346,12 @@ def registry_for(ruleset: "RuleSet | None" = None) -> RuleRegistry:
     return RuleRegistry([registered(e) for e in (*(rule_info(r) for r in ruleset), *builtin_entries())])
 
 
+@lru_cache(maxsize=1)
+def shipped_registry() -> RuleRegistry:
+    """The registry of the shipped packs and built-in ids (cached; for writers that describe rules)."""
+    return registry_for()
+
+
 def registry(settings: Any = None) -> RuleRegistry:
     """The registry for a run: the packs, extra rules and glossaries ``settings`` load (unselected)."""
     from tqcheck.rules.loader import load_all

@@ -1,7 +1,7 @@
 """SARIF 2.1.0 writer: findings as code-scanning results (GitHub, Azure DevOps, IDE viewers).
 
 One run; ``tool.driver.rules`` describes every rule that has a finding (sorted
-by id); each result carries ``ruleId``/``ruleIndex``, a level from the
+by id; ``fullDescription`` from the rule-id registry for the shipped ids); each result carries ``ruleId``/``ruleIndex``, a level from the
 severity (critical -> error, major -> warning, minor -> note), the message,
 the file (a URI relative to the working folder when it lies inside it), the
 region (1-based lines, columns counted in Unicode code points, end column one
@@ -49,9 +49,16 @@ def rule_descriptor(rule_id: str, findings: list[Finding]) -> dict[str, Any]:
         "defaultConfiguration": {"level": LEVELS[worst.severity.value]},
         "properties": {"tags": ["translation-quality", *categories], "origin": first.origin},
     }
+    from tqcheck.rule_ids import shipped_registry
+
+    entry = shipped_registry().lookup(rule_id)
+    if entry is not None:  # what it flags, why it matters, an example (tqcheck rules list --long)
+        descriptor["fullDescription"] = {"text": entry.description}
     links = sorted({f.link for f in findings if f.link.startswith(("https://", "http://"))})
     if links:
         descriptor["helpUri"] = links[0]
+    elif entry is not None and entry.link:
+        descriptor["helpUri"] = entry.link
     return descriptor
 
 
