@@ -173,3 +173,31 @@ def test_stdin_is_never_fixed_in_place() -> None:
     result = CliRunner().invoke(cli, ["check", "-", *FAST, "--fix"], input=GAZA + "\n")
     assert result.exit_code == 0
     assert "standard input cannot be fixed in place" in result.stderr
+
+
+XLIFF2 = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="de" trgLang="en">
+  <file id="f1">
+    <unit id="u1">
+      <segment id="s1">
+        <source>Hilfe an der Grenze des <pc id="1">Streifens</pc>.</source>
+        <target>Aid at the border of the <pc id="1">striptease</pc> in Gaza.</target>
+      </segment>
+    </unit>
+  </file>
+</xliff>
+"""
+
+
+def test_xliff2_in_utf16_keeps_encoding_declaration_and_markup(tmp_path: Path) -> None:
+    path = tmp_path / "m.xlf"
+    text = XLIFF2.replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    path.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    result = run(str(path), "--fix")
+    assert result.exit_code == 0, result.output
+    raw = path.read_bytes()
+    assert raw.startswith(codecs.BOM_UTF16_LE)
+    fixed = raw[2:].decode("utf-16-le")
+    assert fixed.startswith('<?xml version="1.0" encoding="UTF-16"?>')
+    assert '<target>Aid at the border of the <pc id="1">strip</pc> in Gaza.</target>' in fixed
+    assert fixed == text.replace(">striptease<", ">strip<")
