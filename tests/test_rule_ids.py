@@ -150,3 +150,18 @@ def test_bad_inline_comments_are_minor_findings() -> None:
     with Pipeline(settings, checks=[RuleCheck(load_rules(settings))], scorer=None) as pipeline:
         findings = pipeline.check_document(document).findings
     assert not [f for f in findings if f.rule_id == "tqcheck.BadSuppression"]
+
+
+def test_fixable_rules_give_exactly_one_suggestion_on_their_bad_examples() -> None:
+    """A rule marked fixable must be unambiguous: each of its bad examples gets one suggestion to apply."""
+    from tqcheck.inputs import document_from_text
+    from tqcheck.rules import builtin_rules_dir, load_paths
+
+    ruleset = load_paths([builtin_rules_dir()])
+    fixable = [r for r in ruleset if r.fixable]
+    assert {"mt.StripteaseForStrip", "calque.DespiteOf", "agreement.CouldOf"} <= {r.id for r in fixable}
+    check = RuleCheck(ruleset)
+    for rule in fixable:
+        for sentence, _ in rule.examples.bad:
+            found = [f for f in check.check(document_from_text(sentence)) if f.rule_id == rule.id]
+            assert found and all(len(f.suggestions) == 1 for f in found), (rule.id, sentence, found)
