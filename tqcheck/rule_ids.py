@@ -152,7 +152,7 @@ BUILTIN: tuple[RuleInfo, ...] = (
     _info("tqcheck.BadSuppression", MINOR, "other", "tqcheck",
           "Flags an inline tqcheck-disable comment that names an unknown rule id or suppresses nothing",
           "A stale or mistyped suppression hides nothing today and may hide a real finding tomorrow",
-          "<!-- tqcheck-disable mt.Stripteese --> → unknown rule id 'mt.Stripteese'", kind="comment"),
+          "`<!-- tqcheck-disable mt.Stripteese -->` → unknown rule id 'mt.Stripteese'", kind="comment"),
 )
 
 HARPER_LINK = "https://writewithharper.com/docs/rules"
