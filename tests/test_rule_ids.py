@@ -165,3 +165,9 @@ def test_fixable_rules_give_exactly_one_suggestion_on_their_bad_examples() -> No
         for sentence, _ in rule.examples.bad:
             found = [f for f in check.check(document_from_text(sentence)) if f.rule_id == rule.id]
             assert found and all(len(f.suggestions) == 1 for f in found), (rule.id, sentence, found)
+
+
+def test_every_registered_origin_is_a_finding_origin() -> None:
+    from tqcheck.finding import ORIGINS
+
+    assert {e.origin for e in registry()} <= set(ORIGINS)

@@ -58,7 +58,7 @@ CATEGORIES: tuple[str, ...] = (
 )
 
 #: Where a finding comes from.
-ORIGINS: tuple[str, ...] = ("rules", "grammar", "fluency", "semantic", "source")
+ORIGINS: tuple[str, ...] = ("rules", "grammar", "fluency", "semantic", "source", "detector", "tqcheck")
 
 
 @dataclass(frozen=True)
