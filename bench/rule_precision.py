@@ -396,13 +396,15 @@ def _totals_section(results: dict[str, list[Sentence]]) -> list[str]:
         "on it; the findings counted are those measured here (rules, grammar and source checks, and the fluency "
         "score's spans unless `--no-fluency`; the learned detector's are not measured here: see docs/accuracy.md). "
         "Before = every rule on at its own severity; after = the shipped defaults (`tqcheck/rule_defaults.py`). "
-        "Issue 11 asks for at most 15 % of no-major sentences flagged and a major finding right at least 70 % of the "
-        "time; the base rate is the precision of flagging every sentence.",
+        "Issue 11 asks for a major finding right at least 70 % of the time (and for at most 15 % of no-major "
+        "sentences *flagged* by the score, which docs/accuracy.md measures); the base rate is the precision of "
+        "flagging every sentence.",
         "",
         "| set | sentences | base rate (major) | defaults | no-major sentences with a major finding | precision | "
         "recall of major sentences | sentences with a major finding | precision, label of bench/accuracy.py |",
         "|---|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
+    after = {name: major_totals(results[name], default_severity) for name in MQM_SETS if name in results}
     for name in MQM_SETS:
         if name not in results:
             continue
@@ -411,6 +413,16 @@ def _totals_section(results: dict[str, list[Sentence]]) -> list[str]:
             lines.append(f"| {SHORT[name]} | {t['sentences']:,} | {pct(t['base'])} | {label} | "
                          f"{pct(t['flagged_no_major'])} | {pct(t['precision'])} | {pct(t['recall'])} | "
                          f"{t['flagged']:,} | {pct(t['strict_precision'])} |")
+    if after:
+        low = min(after.values(), key=lambda t: t["precision"] if t["precision"] == t["precision"] else 2.0)
+        lines += ["", f"With the shipped defaults a major finding is right on every set at least {pct(low['precision'])} "
+                  f"of the time, and at most {pct(max(t['flagged_no_major'] for t in after.values()))} of the "
+                  "sentences without a major error get one; but it is on only "
+                  f"{pct(min(t['recall'] for t in after.values()))} to {pct(max(t['recall'] for t in after.values()))} "
+                  "of the major-error sentences: rules name the errors someone wrote them for, and recall is the "
+                  "learned detector's job (issue 11). The fewest sentences with a major finding are "
+                  f"{min(t['flagged'] for t in after.values())} ({SHORT[min(after, key=lambda n: after[n]['flagged'])]}), "
+                  "so a precision there is a rough figure."]
     return lines + [""]
 
 

@@ -5,7 +5,7 @@ and source check fires on sentences MQM raters marked with a major error and on 
 in, and writes docs/rule-precision.md with a verdict per id. The verdicts are applied here (a test keeps this
 table and the page in step):
 
-- **off**: the id's findings are dropped unless ``enable`` names it (``--enable harper.Style``); naming an
+- **off**: the id's findings are dropped unless ``enable`` names it (``--enable harper.Redundancy``); naming an
   off id switches it on without narrowing the other rules (see docs/rules.md, "Choosing rules");
 - **demote**: the id's major and critical findings are reported as minor, so ``--fail-on major`` does not
   fail on them.

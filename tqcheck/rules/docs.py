@@ -91,9 +91,11 @@ error and on sentences with no error in four annotated zh→en dev sets and writ
 [docs/rule-precision.md](rule-precision.md) with a verdict per id; `tqcheck/rule_defaults.py` applies them.
 An id that fires at least as often on error-free sentences as on major-error ones is **demoted** to
 `minor` (its findings no longer fail `--fail-on major`) when it still fires more on sentences with some
-error, and is **off** by default otherwise. `--enable ID` (or `enable = ["ID"]`) switches an off id back
-on; a prefix that names only off ids (`--enable harper.Style`) adds them without narrowing the others,
-while `*` never switches an off id on. Demoted ids stay minor. Currently:
+error, and is **off** by default otherwise; an id whose major findings are on a major-error sentence less
+than 70 % of the time is demoted too. `--enable ID` (or `enable = ["ID"]`) switches an off id back on; a
+prefix that names only off ids (`--enable harper.Redundancy`, `--enable harper.Miscellaneous.AnA`) adds
+them without narrowing the others, while `*` never switches an off id on. Demoted ids stay minor.
+Currently:
 
 {defaults}
 
