@@ -158,9 +158,14 @@ def _resolve(names: Sequence[str], source_col: str, target_col: str, id_col: str
 
 
 def _jsonl_rows(path: str, source_col: str, target_col: str, id_col: str):
+    from tqcheck.limits import input_limit
+
     keys: tuple[str, str | None, str | None] | None = None
+    longest = input_limit()  # one record may be as large as a whole input file (max_input_mb)
     with open(path, encoding="utf-8", newline="") as handle:
-        for number, line in enumerate(handle, start=1):
+        for number, line in enumerate(iter(lambda: handle.readline(longest + 1), ""), start=1):
+            if len(line) > longest:
+                raise InputError(f"line longer than {longest:,} characters (max_input_mb)", path=path, line=number)
             if not line.strip():
                 yield number, line if line.endswith("\n") else line + "\n", str(number), None, ""
                 continue
@@ -216,7 +221,7 @@ def _table_rows(path: str, source_col: str, target_col: str, id_col: str):
     delimiter = "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
     with open(path, encoding="utf-8-sig", newline="") as handle:
         lines = _Lines(handle)
-        reader = csv.reader(lines, delimiter=delimiter)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)  # a stray quote is an error with its line
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
