@@ -158,14 +158,10 @@ def _resolve(names: Sequence[str], source_col: str, target_col: str, id_col: str
 
 
 def _jsonl_rows(path: str, source_col: str, target_col: str, id_col: str):
-    from tqcheck.limits import input_limit
-
     keys: tuple[str, str | None, str | None] | None = None
-    longest = input_limit()  # one record may be as large as a whole input file (max_input_mb)
-    with open(path, encoding="utf-8", newline="") as handle:
-        for number, line in enumerate(iter(lambda: handle.readline(longest + 1), ""), start=1):
-            if len(line) > longest:
-                raise InputError(f"line longer than {longest:,} characters (max_input_mb)", path=path, line=number)
+    with open(path, "rb") as binary:
+        handle = _TextLines(binary, path)
+        for number, line in enumerate(iter(handle.readline, ""), start=1):
             if not line.strip():
                 yield number, line if line.endswith("\n") else line + "\n", str(number), None, ""
                 continue
@@ -219,8 +215,8 @@ def _table_rows(path: str, source_col: str, target_col: str, id_col: str):
     from tqcheck.formats.table import _column, field_offsets
 
     delimiter = "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        lines = _Lines(handle)
+    with open(path, "rb") as binary:
+        lines = _Lines(_TextLines(binary, path))
         reader = csv.reader(lines, delimiter=delimiter, strict=True)  # a stray quote is an error with its line
         try:
             header = [h.strip() for h in next(reader)]
@@ -251,10 +247,40 @@ def _table_rows(path: str, source_col: str, target_col: str, id_col: str):
             yield line, raw, unit_id, row[source_index], row[target_index], offsets[0] if offsets else 0
 
 
+class _TextLines:
+    """UTF-8 lines of a binary file (BOM skipped); a line that is not UTF-8, or longer than a whole input
+    may be (max_input_mb), is an InputError naming its line."""
+
+    def __init__(self, binary: io.BufferedIOBase, path: str) -> None:
+        from tqcheck.limits import input_limit
+
+        self.binary = binary
+        self.path = path
+        self.number = 0
+        self.longest = input_limit()
+
+    def readline(self) -> str:
+        """The next line, decoded ('' at the end)."""
+        raw = self.binary.readline(self.longest + 1)
+        if not raw:
+            return ""
+        self.number += 1
+        if len(raw) > self.longest:
+            raise InputError(f"line longer than {self.longest:,} bytes (max_input_mb)", path=self.path,
+                             line=self.number)
+        if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text (invalid byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+                             path=self.path, line=self.number) from None
+
+
 class _Lines:
     """Lines of a file handed to csv.reader, remembering the raw text of the current row."""
 
-    def __init__(self, handle: io.TextIOBase) -> None:
+    def __init__(self, handle: "_TextLines") -> None:
         self.handle = handle
         self.buffer: list[str] = []
 

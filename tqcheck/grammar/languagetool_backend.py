@@ -12,6 +12,7 @@ the kernel when Python itself dies (``setpriv --pdeathsig`` on Linux).
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import signal
@@ -214,9 +215,10 @@ class RateLimited(Exception):
 def _retry_after(value: str | None) -> float | None:
     """Seconds of a ``Retry-After`` header given in seconds (dates are ignored)."""
     try:
-        return max(0.0, float(value)) if value else None
+        seconds = float(value) if value else None
     except ValueError:
         return None
+    return max(0.0, seconds) if seconds is not None and math.isfinite(seconds) else None
 
 
 def _is_local(url: str) -> bool:
