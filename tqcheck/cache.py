@@ -60,12 +60,18 @@ def cache_dir() -> Path:
     return Path(user_cache_dir("tqcheck")) / "results"
 
 
-def _files_digest(paths: Iterable[Path], digest: "hashlib._Hash") -> None:
+def _files_digest(paths: Iterable[Path], digest: "hashlib._Hash", *, user_files: bool = False) -> None:
+    from tqcheck.errors import TqcheckError
+    from tqcheck.limits import MAX_RULE_FILE_BYTES, read_file
+
     for path in sorted(paths):
         try:
-            data = path.read_bytes()
-        except OSError:
-            data = b"<unreadable>"
+            if user_files:  # bounded, regular files only: a FIFO or /dev/zero named as a rule file must not block
+                data = read_file(path, MAX_RULE_FILE_BYTES)
+            else:
+                data = path.read_bytes()
+        except (OSError, TqcheckError):
+            data = b"<unreadable>"  # the loader reports why, naming the file
         digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + hashlib.sha256(data).digest())
 
 
@@ -137,7 +143,7 @@ def settings_digest(settings: "Settings") -> str:
     digest = hashlib.sha256()
     for key in sorted({k for keys in PART_KEYS.values() for k in keys}):
         digest.update(f"{key}={settings.get(key)!r}\n".encode("utf-8", "surrogateescape"))
-    _files_digest(_setting_files(settings), digest)
+    _files_digest(_setting_files(settings), digest, user_files=True)
     digest.update(_lm_digest(settings).encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
