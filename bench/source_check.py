@@ -16,12 +16,15 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from tqcheck.config import Settings
-from tqcheck.document import Document
-from tqcheck.source import SourceCheck
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from mqm import MQM_SETS, read_rows  # noqa: E402
+
+from tqcheck.config import Settings  # noqa: E402
+from tqcheck.document import Document  # noqa: E402
+from tqcheck.source import SourceCheck  # noqa: E402
 
 csv.field_size_limit(sys.maxsize)
-MQM_SETS = ("mqm_zhen_newstest2020", "mqm_zhen_newstest2021", "mqm_zhen_ted2021", "mqm_zhen_generalmt2023")
 
 
 def rows(path: Path):
@@ -34,12 +37,9 @@ def labelled_pairs(data: Path) -> dict[tuple[str, str], list[tuple[str, str]]]:
     """(language, good|bad) -> [(source, target)] from the dev files."""
     groups: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for name in MQM_SETS:
-        path = data / name / "dev.segments.tsv"
-        if not path.exists():
+        if not (data / name / "dev.segments.tsv").exists():
             continue
-        for row in rows(path):
-            if row["is_reference"] == "1":
-                continue
+        for row in read_rows(data, name, references=False):
             if float(row["mqm_score"] or 0) == 0:
                 groups[("zh", "good")].append((row["source"], row["target"]))
             elif int(row["major_accuracy"] or 0) > 0:
