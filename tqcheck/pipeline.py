@@ -23,15 +23,16 @@ PART_SEGMENTS = 1000
 def build_checks(settings: Settings) -> list[Check]:
     """The checks a run needs (rules, grammar), each loaded once."""
     checks: list[Check] = []
-    from tqcheck.rules import RuleCheck, load_rules
-
-    checks.append(RuleCheck(load_rules(settings)))
-    if settings.grammar != "none":
+    grammar = None
+    if settings.grammar != "none":  # first: Harper builds its linter in a thread while the rules load
         from tqcheck.grammar import make_grammar_check
 
         grammar = make_grammar_check(settings)
-        if grammar is not None:
-            checks.append(grammar)
+    from tqcheck.rules import RuleCheck, load_rules
+
+    checks.append(RuleCheck(load_rules(settings)))
+    if grammar is not None:
+        checks.append(grammar)
     return checks
 
 

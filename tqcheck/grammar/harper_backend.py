@@ -54,9 +54,32 @@ class HarperEngine:
         if dialect in ("en-NZ", "en-ZA"):
             self.notices.append(f"Harper has no {dialect} dialect: using British English spelling.")
         self._harper_dialect = getattr(harper.Dialect, harper_name)
-        self._linter = harper.Linter(self._harper_dialect)
+        # Harper's first Linter takes most of a second to build (its dictionary and rules) and releases the
+        # GIL meanwhile: build it in a thread, so the other models load at the same time on a second core.
+        self._built: list = []
+        self._building = threading.Thread(target=self._build, name="tqcheck-harper", daemon=True)
+        self._building.start()
         self._spare = None
         self.threads = max(1, min(2, os.cpu_count() or 1, threads or 1))
+
+    def _build(self) -> None:
+        import harper
+
+        try:
+            self._built.append(harper.Linter(self._harper_dialect))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the thread that uses the linter
+            self._built.append(exc)
+
+    @property
+    def _linter(self):
+        """Harper's Linter (waits for the thread building it; its error, if any, is raised here)."""
+        if self._building is not None:
+            self._building.join()
+            self._building = None
+        linter = self._built[0]
+        if isinstance(linter, BaseException):
+            raise BackendError(f"Harper failed to start: {linter}") from linter
+        return linter
 
     def version(self) -> str:
         """``harper-py <version> (<dialect>)``."""
