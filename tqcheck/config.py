@@ -45,7 +45,8 @@ KEYS: tuple[Key, ...] = (
     # rules
     Key("rules", list, [], "Extra rule files or folders (YAML) loaded after the built-in packs.", list_of=str),
     Key("builtin_rules", bool, True, "Load the rule packs shipped with tqcheck."),
-    Key("enable", list, [], "Only rules whose id starts with one of these prefixes run (empty: all).", list_of=str),
+    Key("enable", list, [], "Only rules whose id starts with one of these prefixes run (empty: all that are on by "
+        "default); naming a rule that is off by default switches it on without narrowing the others.", list_of=str),
     Key("disable", list, [], "Rules whose id starts with one of these prefixes do not run.", list_of=str),
     Key("glossary", list, [], "Glossary files (CSV or YAML) of required or forbidden terms.", list_of=str),
     # bilingual files

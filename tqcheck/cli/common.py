@@ -133,7 +133,8 @@ def check_options(func: Callable) -> Callable:
         click.option("--rules", "rules", multiple=True, type=click.Path(),
                      help="Extra rule file or folder (repeatable)."),
         click.option("--no-builtin-rules", is_flag=True, default=None, help="Skip the rule packs shipped with tqcheck."),
-        click.option("--enable", multiple=True, help="Run only rules with these id prefixes (repeatable, comma-separated)."),
+        click.option("--enable", multiple=True, help="Run only rules with these id prefixes, or switch on rules that are off by default "
+                     "(repeatable, comma-separated; docs/rules.md)."),
         click.option("--disable", multiple=True, help="Skip rules with these id prefixes (repeatable, comma-separated)."),
         click.option("--glossary", multiple=True, type=click.Path(), help="Glossary file, CSV or YAML (repeatable)."),
         click.option("--grammar", type=click.Choice(["harper", "languagetool", "auto", "none"]),
