@@ -130,7 +130,16 @@ def _prose_pieces(text: str, regions: Sequence[tuple[int, int]], skip: Sequence[
     """Pieces for paragraphs of ``text`` inside ``regions``, leaving out ``skip`` spans."""
     pieces: list[Piece] = []
     skipped = sorted(skip)
+    j = 0
     for region_start, region_end in regions:
+        while j < len(skipped) and skipped[j][1] <= region_start:
+            j += 1
+        if j >= len(skipped) or skipped[j][0] >= region_end:
+            # nothing left out: the text as it is, its offsets a range (no per-character list)
+            if region_end > region_start:
+                pieces.append(Piece(text[region_start:region_end], range(region_start, region_end),  # type: ignore[arg-type]
+                                    len(pieces)))
+            continue
         chars: list[str] = []
         offsets: list[int] = []
         k = 0
