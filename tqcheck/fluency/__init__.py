@@ -136,12 +136,11 @@ class FluencyScorer(Scorer):
                "coefficients.sha256": self.combiner.sha256[:16]}
         if self.extractor.embedder is not None:
             sig["semantic"] = self.extractor.embedder.signature
-        try:
-            from importlib.metadata import version
+        from tqcheck.frequency import wordfreq_version
 
-            sig["wordfreq"] = version("wordfreq")
-        except Exception:  # noqa: BLE001 - metadata is best effort
-            pass
+        found = wordfreq_version()
+        if found:
+            sig["wordfreq"] = found
         if self.deep is not None:
             sig["lm"] = self.deep.name
         return sig

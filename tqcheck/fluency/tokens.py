@@ -52,7 +52,7 @@ def words(text: str) -> list[Word]:
 
 @lru_cache(maxsize=200_000)
 def zipf(word: str) -> float:
-    """Zipf frequency of a lower-cased English word (wordfreq; 0 when unknown)."""
-    from wordfreq import zipf_frequency
+    """Zipf frequency of a lower-cased English word (wordfreq's, via tqcheck.frequency; 0 when unknown)."""
+    from tqcheck.frequency import zipf_en
 
-    return zipf_frequency(word, "en")
+    return zipf_en(word)

@@ -104,10 +104,10 @@ def _spellchecker():
 
 @functools.lru_cache(maxsize=65536)
 def zipf(word: str) -> float:
-    """Frequency of ``word`` in English on the Zipf scale (0 unknown .. 8)."""
-    from wordfreq import zipf_frequency
+    """Frequency of ``word`` in English on the Zipf scale (0 unknown .. 8; wordfreq's, via tqcheck.frequency)."""
+    from tqcheck.frequency import zipf_en
 
-    return zipf_frequency(word, "en")
+    return zipf_en(word)
 
 
 @functools.lru_cache(maxsize=65536)
