@@ -158,9 +158,23 @@ def _prose_pieces(text: str, regions: Sequence[tuple[int, int]], skip: Sequence[
     return pieces
 
 
+#: A line break that begins a blank line (it ends a paragraph).
+_PARAGRAPH_END = re.compile(r"\n(?=[ \t]*\n)")
+_NON_SPACE = re.compile(r"\S")
+
+
 def paragraph_regions(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the blank-line separated paragraphs of ``text``."""
-    return [(m.start(), m.end()) for m in re.finditer(r"\S(?:.|\n(?![ \t]*\n))*", text)]
+    """(start, end) of the blank-line separated paragraphs of ``text``: from the first non-space character
+    to the line break before the next blank line (or the end). Linear in time and memory: a single
+    regular expression over the whole paragraph needed memory per character on one long line."""
+    regions = []
+    start = 0
+    for end in [m.start() for m in _PARAGRAPH_END.finditer(text)] + [len(text)]:
+        first = _NON_SPACE.search(text, start, end)
+        if first is not None:
+            regions.append((first.start(), end))
+        start = end + 1
+    return regions
 
 
 def read_text(path: str, raw: bytes) -> Document:

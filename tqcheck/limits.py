@@ -97,7 +97,7 @@ def read_text_file(path: str | os.PathLike, limit: int, what: str = "file",
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
-        raise error(f"{what} is not UTF-8 text (invalid byte 0x{raw[exc.start]:02x})", path=os.fspath(path),
+        raise error(f"cannot read {what}: not UTF-8 text (invalid byte 0x{raw[exc.start]:02x})", path=os.fspath(path),
                     line=line, key=key) from None
 
 
