@@ -46,7 +46,7 @@ class SpanScorer(Scorer):
             for word in ("striptease", "enclave"):
                 at = segment.text.find(word)
                 if at >= 0:
-                    spans.append(segment.finding(at, at + len(word), rule_id="fluency.UnexpectedWord",
+                    spans.append(segment.finding(at, at + len(word), rule_id="semantic.UnexpectedWord",
                                                  message="unexpected word", severity="minor",
                                                  category="fluency/coherence", origin="semantic"))
         return FluencyResult([SegmentScore(0.5) for _ in document.segments], spans)
@@ -60,11 +60,11 @@ def test_score_spans_do_not_repeat_findings_of_the_checks():
     report = Pipeline(settings, checks=[WordCheck("striptease", "mt.Strip")], scorer=SpanScorer()).run(
         [document_from_text(TEXT)])
     assert [(f.rule_id, f.matched) for f in report.findings] == [
-        ("mt.Strip", "striptease"), ("fluency.UnexpectedWord", "enclave")]
+        ("mt.Strip", "striptease"), ("semantic.UnexpectedWord", "enclave")]
 
 
 def test_disable_prefixes_and_suppressions_remove_findings():
-    settings = load_settings(discover=False, flags={"disable": ["fluency"]})
+    settings = load_settings(discover=False, flags={"disable": ["semantic"]})
     # the comment names a registered id (an unknown one would be a tqcheck.BadSuppression finding)
     document = read_markdown("a.md", b"<!-- tqcheck-disable-next-line mt.Strip* -->\nThe surrounded striptease.\n\n"
                                      b"Another surrounded striptease.\n")

@@ -105,6 +105,14 @@ def test_registry_says_what_is_off_or_demoted(table) -> None:
     assert registry.lookup("mt.OccupiedForTookIn").default == "on"
 
 
+def test_suspended_turns_every_id_on_for_measuring(table) -> None:
+    with rule_defaults.suspended():
+        assert not rule_defaults.is_off("harper.Spelling.SpellCheck")
+        assert rule_defaults.severity("mt.ExportOfPeople", "major").value == "major"
+    assert rule_defaults.is_off("harper.Spelling.SpellCheck")
+    assert rule_defaults.severity("mt.ExportOfPeople", "major").value == "minor"
+
+
 def test_every_shipped_entry_names_a_registered_id() -> None:
     from tqcheck.rule_ids import registry_for
 
