@@ -89,24 +89,10 @@ def tqcheck_fingerprint() -> str:
 
 
 def _versions(names: Iterable[str]) -> str:
-    """``name=version`` of installed distributions (``absent`` when not installed), read from the names of
-    their metadata folders on sys.path (importlib.metadata would cost a tenth of a second to import)."""
-    wanted = {n.lower().replace("-", "_"): n for n in names}
-    found: dict[str, str] = {}
-    for entry in sys.path:
-        try:
-            items = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for item in items:
-            stem, dot, kind = item.rpartition(".")
-            if kind not in ("dist-info", "egg-info") or not dot:
-                continue
-            base, _, ver = stem.rpartition("-")
-            name = wanted.get(base.lower().replace("-", "_").replace(".", "_"))
-            if name and name not in found:
-                found[name] = ver
-    return ";".join(f"{n}={found.get(n, 'absent')}" for n in sorted(wanted.values()))
+    """``name=version`` of installed distributions (``absent`` when not installed)."""
+    from tqcheck.versions import installed_versions
+
+    return installed_versions(names)
 
 
 def _setting_files(settings: "Settings") -> list[Path]:

@@ -33,20 +33,11 @@ def bucket_zipf(index: int) -> float:
     return round(math.log(freq, 10) + 9, 2)
 
 
-@lru_cache(maxsize=1)
 def wordfreq_version() -> str | None:
-    """The installed wordfreq's version, read from its metadata folder's name (None when not found)."""
-    import sys
+    """The installed wordfreq's version (None when not installed)."""
+    from tqcheck.versions import installed_version
 
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            if name.startswith("wordfreq-") and name.endswith((".dist-info", ".egg-info")):
-                return name[len("wordfreq-"):].rsplit(".", 1)[0]
-    return None
+    return installed_version("wordfreq")
 
 
 def index_folder() -> Path:

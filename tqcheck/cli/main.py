@@ -293,8 +293,6 @@ def check_outputs(outputs: list[tuple[str, str | None]], settings, name: str) ->
 
 def write_outputs(report, outputs: list[tuple[str, str | None]], settings, name: str, quiet: bool) -> None:
     """Render every format first, write all files at once (all or none replaced), then print streams."""
-    from rich.console import Console
-
     from tqcheck.writers import get_writer, write_files
 
     rendered: list[tuple[str, Any, str | None, str]] = []
@@ -310,6 +308,8 @@ def write_outputs(report, outputs: list[tuple[str, str | None]], settings, name:
         for fmt, writer, path, text in rendered:
             if path is None:
                 if fmt == "terminal":
+                    from rich.console import Console  # only the terminal view needs rich
+
                     writer.print(report, Console(file=sys.stdout, highlight=False, soft_wrap=False))
                 else:
                     sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")

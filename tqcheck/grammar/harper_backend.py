@@ -83,13 +83,9 @@ class HarperEngine:
 
     def version(self) -> str:
         """``harper-py <version> (<dialect>)``."""
-        from importlib.metadata import PackageNotFoundError, version
+        from tqcheck.versions import installed_version
 
-        try:
-            number = version("harper-py")
-        except PackageNotFoundError:  # pragma: no cover
-            number = "unknown"
-        return f"harper-py {number} ({self.dialect})"
+        return f"harper-py {installed_version('harper-py') or 'unknown'} ({self.dialect})"
 
     def issues(self, document: Document, progress: Progress = no_progress) -> list[Issue]:
         """Harper's issues in ``document``, linted a block of paragraphs at a time."""
