@@ -336,6 +336,7 @@ def main() -> None:
     parser.add_argument("--memory-flags", default="--grammar none --no-fluency",
                         help="Flags of the memory runs (default: rules and source checks only, to keep them short)")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--scheduler-overhead", action="store_true",
                         help="Only measure Dask's cost per task and print it")
@@ -371,7 +372,8 @@ def main() -> None:
         write_corpus(small, pairs, 10)
         results["throughput"] = [] if args.skip_throughput else throughput(corpus, args.sentences, work)
         results["startup"] = [] if args.skip_throughput else startup(small, work)
-        results["memory"] = memory(pairs, [int(x) for x in args.sizes.split(",")], work, args.memory_flags.split())
+        results["memory"] = [] if args.skip_memory else memory(pairs, [int(x) for x in args.sizes.split(",")], work,
+                                                               args.memory_flags.split())
     results["estimate"] = estimate(results) if results["throughput"] else ""
     print(json.dumps(results, indent=1))
     if not args.no_write and results["throughput"]:
