@@ -83,14 +83,15 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Document: {n} segments, {origin}. Tier: {'deep (' + args.lm + ')' if args.lm else 'default'}, "
         f"semantic {args.semantic}. Machine: this 2-core CPU box (load average before the run "
-        f"{os.getloadavg()[0]:.1f}: other work shares it), torch threads = default.",
+        f"{os.getloadavg()[0]:.1f}: other work shares it); sentence encoder: int8 ONNX Runtime, 1 thread; "
+        "`--lm smollm2`: ctranslate2 int8 (its default threads).",
         "",
         "| measure | value |",
         "|---|---|",
-        f"| model load (3-gram{', MiniLM + hash check' if args.semantic == 'on' else ''}"
+        f"| model load (3-gram{', int8 MiniLM + hash check' if args.semantic == 'on' else ''}"
         f"{', causal LM' if args.lm else ''}) | {load:.1f} s |",
-        f"| first document (cold word-embedding cache) | {cold:.1f} s = **{n / cold:.0f} sentences/s** |",
-        f"| same document again (warm caches) | {warm:.1f} s = {n / warm:.0f} sentences/s |",
+        f"| first pass | {cold:.1f} s = **{n / cold:.0f} sentences/s** |",
+        f"| same document again (warm per-text caches, if any) | {warm:.1f} s = {n / warm:.0f} sentences/s |",
         f"| peak memory (max RSS of the process) | {peak_mb:.0f} MB |",
         "",
     ]
