@@ -67,8 +67,8 @@ def tqcheck(args: list[str], cwd: Path, *, stdin: bytes | Path | None = None, ti
 
     command = [sys.executable, "-m", "tqcheck", *args] if prelude is None else \
         [sys.executable, "-c", textwrap.dedent(prelude) + MAIN, *args]
-    environment = {**os.environ, **(env or {}),
-                   "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    environment = {**os.environ, "TQCHECK_CACHE_DIR": str(cwd.parent / f"{cwd.name}-cache"), **(env or {}),
+                   "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}  # a cold cache
     environment.pop("TQCHECK_LANGUAGETOOL_URL", None)
     environment.pop("TQCHECK_DEBUG", None)
     stdin_handle = open(stdin, "rb") if isinstance(stdin, Path) else None
@@ -159,6 +159,13 @@ def test_item01_repetitive_line_through_the_command_line(work: Path):
     run = tqcheck(["check", "loop.txt", *FAST, "-f", "json=reports/fresh.json", "--exit-zero"], work, timeout=90)
     assert_ran(run)
     assert run.seconds < 90
+
+
+def test_item01_long_line_loads_in_bounded_memory(work: Path):
+    (work / "long.txt").write_text("the ministry said that the plan would work, " * 100_000 + "\n", encoding="utf-8")
+    run = tqcheck(["check", "long.txt", *FAST, "--no-builtin-rules", "-f", "json=reports/fresh.json", "--exit-zero"],
+                  work, memory_mb=450, timeout=90)  # 4.4 MB: a backtracking paragraph regex needed ~600 MB
+    assert_ran(run)
 
 
 # -- 2. every rule has a time budget per document and per run -----------------------------------
@@ -432,7 +439,8 @@ import os, pathlib, time
 _real_fsync = os.fsync
 def _fsync(fd):
     pathlib.Path("writing").write_text("now")
-    time.sleep(30)
+    for _ in range(300):  # a slow disk; short sleeps, as a signal may reach another thread of the process
+        time.sleep(0.1)
     return _real_fsync(fd)
 os.fsync = _fsync
 """
@@ -440,12 +448,17 @@ os.fsync = _fsync
 
 @pytest.mark.parametrize("sig,status,word", [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
 def test_item22_signal_while_a_temporary_report_exists(work: Path, sig: int, status: int, word: str):
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    environment = {**os.environ, "TQCHECK_CACHE_DIR": str(work.parent / f"{work.name}-cache"),
+                   "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     limit = MEMORY_MB * MB
+
+    def limits() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # as from a terminal (a background job starts with it ignored)
+
     child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(SLOW_WRITE) + MAIN, "check", "good.txt", *FAST,
                               *OUT, "-f", "csv=reports/fresh.csv"], cwd=work, env=environment,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limits)
     try:
         deadline = time.monotonic() + 60
         while not (work / "writing").exists() and time.monotonic() < deadline and child.poll() is None:
