@@ -139,3 +139,27 @@ def test_the_key_follows_document_settings_and_rule_files(tmp_path):
     before = ResultCache(tmp_path / "cache").key(doc("Hello."), with_rules)
     (rules / "R.yml").write_text("a: 2\n")
     assert ResultCache(tmp_path / "cache").key(doc("Hello."), with_rules) != before
+
+
+def test_the_folder_is_pruned_least_recently_used_first(tmp_path):
+    import time as clock
+
+    from tqcheck.cache import ResultCache
+    from tqcheck.document import Document
+    from tqcheck.result import DocumentResult
+
+    store = ResultCache(tmp_path / "cache")
+    document = Document(path="a.txt", text="x" * 20_000)
+    document.add_segment("x" * 20_000, 0)
+    keys = [f"{i:02d}" * 32 for i in range(10)]
+    for key in keys:
+        store.put(key, DocumentResult(document=document))
+    old = clock.time() - 1000
+    for i, key in enumerate(keys):
+        os.utime(store._path(key), (old + i, old + i))
+    assert store.get(keys[0]) is not None  # a hit makes the oldest entry the most recent
+    size = sum(p.stat().st_size for p in (tmp_path / "cache").glob("*/*.pickle")) / 1e6
+    deleted = store.prune(max_mb=size / 2)
+    assert deleted >= 5
+    assert store.get(keys[0]) is not None and store.get(keys[1]) is None
+    assert store.prune(max_mb=size) == 0

@@ -15,7 +15,8 @@ tqcheck invalidates its entry. Not covered: a LanguageTool *server* (``languaget
 place under the same URL — run with ``--no-cache`` or ``tqcheck cache clear`` after upgrading one.
 
 Entries live under the user cache folder (``$TQCHECK_CACHE_DIR``, else e.g. ``~/.cache/tqcheck/results``),
-never inside the checked tree. Each entry is a pickle signed with an HMAC key private to the cache folder
+never inside the checked tree. The folder is kept under ``$TQCHECK_CACHE_MAX_MB`` (1,024 MB by default): a run
+that stores results deletes the least recently used entries when it is larger. Each entry is a pickle signed with an HMAC key private to the cache folder
 (mode 0600): an entry that does not verify is ignored, never unpickled.
 """
 
@@ -41,6 +42,10 @@ if TYPE_CHECKING:
 #: Bumped when the entry layout or the key's recipe changes.
 FORMAT = "1"
 ENV = "TQCHECK_CACHE_DIR"
+#: Largest size of the cache folder in MB ($TQCHECK_CACHE_MAX_MB); a run that stores results and finds the
+#: folder larger deletes the least recently used entries down to 80 % of it.
+MAX_MB_ENV = "TQCHECK_CACHE_MAX_MB"
+DEFAULT_MAX_MB = 1024
 #: Backends whose version is part of every key (absent ones count as absent).
 BACKENDS = ("harper-py", "pocketsphinx", "wordfreq", "onnxruntime", "tokenizers", "numpy", "regex",
             "sentencex", "pyspellchecker", "rapidfuzz", "lemminflect", "language-tool-python", "translate-toolkit")
@@ -206,6 +211,10 @@ class ResultCache:
             self.misses += 1
             return None
         self.hits += 1
+        try:
+            os.utime(self._path(key))  # recently used: kept longest when the folder is pruned
+        except OSError:
+            pass
         return result
 
     def put(self, key: str, result: "DocumentResult") -> None:
@@ -221,6 +230,37 @@ class ResultCache:
             os.replace(tmp, path)
         except OSError:
             pass
+
+    def prune(self, max_mb: float | None = None) -> int:
+        """Delete least recently used entries while the folder holds more than ``max_mb`` (default
+        $TQCHECK_CACHE_MAX_MB or 1,024 MB), down to 80 % of it; returns how many were deleted."""
+        if max_mb is None:
+            try:
+                max_mb = float(os.environ.get(MAX_MB_ENV, "") or DEFAULT_MAX_MB)
+            except ValueError:
+                max_mb = DEFAULT_MAX_MB
+        entries = []
+        for path in self.folder.glob("*/*.pickle"):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            entries.append((stat.st_mtime, stat.st_size, path))
+        total = sum(size for _, size, _ in entries)
+        limit = max_mb * 1e6
+        if total <= limit:
+            return 0
+        deleted = 0
+        for _, size, path in sorted(entries, key=lambda e: e[0]):
+            if total <= 0.8 * limit:
+                break
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            total -= size
+            deleted += 1
+        return deleted
 
     def clear(self) -> int:
         """Delete every entry (and the signing key); returns how many entries there were."""

@@ -376,6 +376,7 @@ def run_documents(documents: Sequence[Document], settings: "Settings", *, jobs: 
     if cache is not None:
         for result in fresh:
             cache.put(keys[result.order], result)
+        cache.prune()
     return Report.merge(cached + fresh, flag_threshold=settings.flag_threshold)
 
 
