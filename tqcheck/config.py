@@ -73,8 +73,9 @@ KEYS: tuple[Key, ...] = (
     Key("fluency", bool, True, "Score every sentence for fluency (language model and semantic fit)."),
     Key("semantic", bool, True, "Use the sentence-embedding model in the fluency score."),
     Key("lm", str, "", "Deeper tier: a causal language model (name or local path; 'smollm2' for the packaged one)."),
-    Key("flag_threshold", float, 0.5, "Sentences whose fluency score is below this are flagged.",
-        minimum=0.0, maximum=1.0),
+    Key("detector", str, "", "Detector folder (made by 'tqcheck train'); empty: the shipped detector."),
+    Key("flag_threshold", float, -1.0, "Sentences whose score is below this are flagged "
+        "(negative: the detector's calibrated threshold).", minimum=-1.0, maximum=1.0),
     # output
     Key("output", str, "", "Report file (default: <output_dir>/<input name>.csv)."),
     Key("output_dir", str, "reports", "Folder for reports when --output is not given."),

@@ -44,12 +44,13 @@ def check_partition(frame: "pd.DataFrame", settings: "Settings", target: str, so
 
     from tqcheck.api import document_from_frame
     from tqcheck.report import Report
+    from tqcheck.pipeline import flag_threshold
     from tqcheck.runners import Task, check_task
 
     if frame.empty:
         return empty_results()
     document = document_from_frame(frame, source=source, target=target, id=id, name=name)
-    report = Report.merge([check_task(Task((0, 0), document), settings)], flag_threshold=settings.flag_threshold)
+    report = Report.merge([check_task(Task((0, 0), document), settings)], flag_threshold=flag_threshold(settings))
     rows = sorted(report.rows(), key=lambda row: row["segment"])
     result = pd.DataFrame(rows, columns=list(SEGMENT_COLUMNS)).drop(columns=["rank"])
     result["fluency"] = result["fluency"].astype("float64")

@@ -37,12 +37,27 @@ def build_checks(settings: Settings) -> list[Check]:
 
 
 def build_scorer(settings: Settings) -> Scorer | None:
-    """The fluency scorer, or None when fluency scoring is off."""
+    """The sentence scorer: the learned detector, the 3-gram/embedding tier with ``lm``, None when scoring is off."""
     if not settings.fluency:
         return None
-    from tqcheck.fluency import make_scorer
+    if settings.lm:
+        from tqcheck.fluency import make_scorer
 
-    return make_scorer(settings)
+        return make_scorer(settings)
+    from tqcheck.detector.scorer import DetectorScorer
+
+    return DetectorScorer(settings.detector)
+
+
+def flag_threshold(settings: Settings) -> float:
+    """Scores below this are flagged: the setting, or the detector's calibrated threshold when it is negative."""
+    if settings.flag_threshold >= 0:
+        return float(settings.flag_threshold)
+    if not settings.fluency or settings.lm:
+        return 0.5
+    from tqcheck.detector import load_detector
+
+    return round(1.0 - load_detector(settings.detector).flag_threshold, 4)
 
 
 #: The settings each part of a pipeline is built from: a document whose per-path overrides change
@@ -53,7 +68,7 @@ PART_KEYS: dict[str, tuple[str, ...]] = {
                "languagetool_enabled_rules", "languagetool_disabled_rules", "languagetool_enabled_categories",
                "languagetool_disabled_categories", "languagetool_max_chars", "languagetool_timeout"),
     "source": ("source_language", "crosslingual_model"),
-    "scorer": ("fluency", "semantic", "lm", "flag_threshold"),
+    "scorer": ("fluency", "semantic", "lm", "detector", "flag_threshold"),
 }
 
 
@@ -186,7 +201,7 @@ class Pipeline:
         results = [self.check_document(part, progress).with_order(position, number)
                    for position, document in enumerate(documents)
                    for number, part in enumerate(document.split(PART_SEGMENTS))]
-        return Report.merge(results, flag_threshold=self.settings.flag_threshold)
+        return Report.merge(results, flag_threshold=flag_threshold(self.settings))
 
     def _all_parts(self) -> list:
         loaded = [c for part in self._parts.values() for c in (part if isinstance(part, list) else [part])]

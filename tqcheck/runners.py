@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from tqcheck.document import Document
 from tqcheck.errors import BackendError, UsageError
-from tqcheck.pipeline import PART_SEGMENTS
+from tqcheck.pipeline import PART_SEGMENTS, flag_threshold
 from tqcheck.report import Report
 from tqcheck.result import DocumentResult
 
@@ -121,7 +121,7 @@ class Runner:
             part_segments: int = PART_SEGMENTS) -> Report:
         """Check ``documents`` and merge their results into the ranked Report."""
         tasks = plan(documents, part_segments)
-        return Report.merge(self.results(tasks, settings, advance), flag_threshold=settings.flag_threshold)
+        return Report.merge(self.results(tasks, settings, advance), flag_threshold=flag_threshold(settings))
 
     def close(self) -> None:
         """Release workers and connections; safe to call twice."""
@@ -370,14 +370,14 @@ def run_documents(documents: Sequence[Document], settings: "Settings", *, jobs: 
                 advance(len(task.document.segments))
         tasks = todo
     if not tasks:
-        return Report.merge(cached, flag_threshold=settings.flag_threshold)
+        return Report.merge(cached, flag_threshold=flag_threshold(settings))
     with make_runner(jobs, dask, segments=segment_count(tasks), tasks=len(tasks)) as runner:
         fresh = list(runner.results(tasks, settings, advance))
     if cache is not None:
         for result in fresh:
             cache.put(keys[result.order], result)
         cache.prune()
-    return Report.merge(cached + fresh, flag_threshold=settings.flag_threshold)
+    return Report.merge(cached + fresh, flag_threshold=flag_threshold(settings))
 
 
 __all__ = ["PART_SEGMENTS", "Task", "Runner", "SequentialRunner", "ProcessRunner", "DaskRunner", "plan",

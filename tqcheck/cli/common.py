@@ -146,7 +146,10 @@ def check_options(func: Callable) -> Callable:
         click.option("--fluency/--no-fluency", default=None, help="Score sentences for fluency (default on)."),
         click.option("--semantic/--no-semantic", default=None, help="Use the sentence-embedding model (default on)."),
         click.option("--lm", help="Deeper tier: causal language model ('smollm2', a model name or a local path)."),
-        click.option("--flag-threshold", type=float, help="Flag sentences whose fluency is below this (default 0.5)."),
+        click.option("--detector", type=click.Path(file_okay=False),
+                     help="Detector folder made by 'tqcheck train' (default: the shipped one)."),
+        click.option("--flag-threshold", type=float,
+                     help="Flag sentences whose score is below this (default: the detector's calibrated threshold)."),
         click.option("--include", multiple=True, help="Glob of files to check inside folders (repeatable)."),
         click.option("--exclude", multiple=True, help="Glob of files or folders to skip (repeatable)."),
         click.option("--stdin-name", default="<stdin>", show_default=True,
@@ -167,7 +170,7 @@ def check_options(func: Callable) -> Callable:
 
 
 FLAG_KEYS = ("rules", "enable", "disable", "glossary", "grammar", "dialect", "languagetool_url",
-             "languagetool_path", "accept", "fluency", "semantic", "lm", "flag_threshold", "include",
+             "languagetool_path", "accept", "fluency", "semantic", "lm", "detector", "flag_threshold", "include",
              "exclude", "jobs")
 
 

@@ -15,6 +15,7 @@ from tqcheck.cli.cache_commands import cache
 from tqcheck.cli.gate_commands import baseline, config
 from tqcheck.cli.review import review
 from tqcheck.cli.rules import rules
+from tqcheck.cli.train import train
 from tqcheck.errors import UsageError
 from tqcheck.limits import one_line
 
@@ -325,6 +326,7 @@ def write_outputs(report, outputs: list[tuple[str, str | None]], settings, name:
 
 cli.add_command(rules)
 cli.add_command(review)
+cli.add_command(train)
 cli.add_command(baseline)
 cli.add_command(config)
 cli.add_command(cache)

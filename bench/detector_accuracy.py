@@ -1,0 +1,288 @@
+"""Accuracy of the learned detector on human annotations, leave one MQM set out; writes docs/accuracy.md.
+
+    python bench/detector_accuracy.py --data ../shared/data --out docs/accuracy.md
+
+For each of the four MQM zh-en dev sets, a detector is trained exactly as `tqcheck train` trains one (token head,
+out-of-fold sentence model, finding weights, thresholds) on the other three sets and their synthetic damage, and
+the full tqcheck score (detector + findings of the default rules and grammar) is measured on the held-out set,
+beside sentence length alone. A fixed 70/30 split of documents inside every set is measured the same way.
+Encodings and findings are cached under --cache (keyed by the encoder and the text), never the data itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tqcheck.detector import count_words, token_spans  # noqa: E402
+from tqcheck.detector.build import (SEVERITIES, auc, combine_counts, fit_finding_weights)  # noqa: E402
+from tqcheck.detector.data import MQM_SETS, Example, mqm_examples  # noqa: E402
+from tqcheck.detector.model import token_features  # noqa: E402
+from tqcheck.detector.synthetic import corrupt  # noqa: E402
+from tqcheck.detector.train import (Encoded, TrainingSet, calibrate, document_of, fit_detector)  # noqa: E402
+
+NAMES = {
+    "mqm_zhen_newstest2020": "newstest2020",
+    "mqm_zhen_newstest2021": "newstest2021",
+    "mqm_zhen_ted2021": "TED 2021",
+    "mqm_zhen_generalmt2023": "generalMT2023",
+}
+SEED = 0
+SPLIT_TEST = 0.3
+
+
+def say(line: str) -> None:
+    """Progress on stderr."""
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- cached encodings and findings
+
+def encode_cached(examples: list[Example], cache: Path) -> list[Encoded]:
+    """Encodings of every example, cached per encoder and text set."""
+    from tqcheck.encoder import load_encoder
+
+    encoder = load_encoder(2)
+    texts = sorted({e.text for e in examples})
+    key = hashlib.sha256((encoder.signature + "\n" + "\n".join(texts)).encode()).hexdigest()[:16]
+    path = cache / f"encoded-{key}.npz"
+    if path.exists():
+        z = np.load(path)
+        states, offsets, ptr = z["states"], z["offsets"], z["ptr"]
+        done = {t: Encoded(offsets[ptr[i]:ptr[i + 1]], states[ptr[i]:ptr[i + 1]]) for i, t in enumerate(texts)}
+    else:
+        done = {}
+        for k in range(0, len(texts), 512):
+            chunk = texts[k:k + 512]
+            for t, enc in zip(chunk, encoder.encode(chunk)):
+                done[t] = Encoded(np.asarray(enc.offsets), np.asarray(enc.states, np.float16))
+            say(f"encoded {min(k + 512, len(texts))}/{len(texts)}")
+        ptr = np.cumsum([0] + [len(done[t].offsets) for t in texts])
+        np.savez(path, states=np.vstack([done[t].states for t in texts]),
+                 offsets=np.vstack([done[t].offsets for t in texts]).astype(np.int32), ptr=ptr)
+    return [done[e.text] for e in examples]
+
+
+def findings_cached(examples: list[Example], cache: Path) -> list[list[tuple[str, str, int, int]]]:
+    """(rule id, severity, start, end) of the default checks' findings on every example, cached per text."""
+    from tqcheck.config import Settings
+    from tqcheck.document import Document
+    from tqcheck.pipeline import build_checks
+    import tqcheck
+
+    texts = sorted({e.text for e in examples})
+    key = hashlib.sha256((tqcheck.__version__ + "\n" + "\n".join(texts)).encode()).hexdigest()[:16]
+    path = cache / f"findings-{key}.json"
+    if path.exists():
+        found = json.loads(path.read_text())
+    else:
+        checks = build_checks(Settings())
+        found = {}
+        for i, t in enumerate(texts):
+            document = Document(path="bench", text=t)
+            document.add_segment(t, 0)
+            found[t] = [(f.rule_id, str(getattr(f.severity, "value", f.severity)), f.start, f.end)
+                        for c in checks for f in c.check(document)]
+            if (i + 1) % 1000 == 0:
+                say(f"checked {i + 1}/{len(texts)}")
+        for c in checks:
+            c.close()
+        path.write_text(json.dumps(found))
+    return [[tuple(f) for f in found[e.text]] for e in examples]
+
+
+# ---------------------------------------------------------------- metrics
+
+def within(groups: np.ndarray, y: np.ndarray, s: np.ndarray) -> float:
+    """Size-weighted mean AUC inside documents (doc × system) that have both kinds of sentence."""
+    aucs, weights = [], []
+    for g in np.unique(groups):
+        m = groups == g
+        if 0 < y[m].sum() < m.sum():
+            aucs.append(auc(y[m], s[m]))
+            weights.append(m.sum())
+    return float(np.average(aucs, weights=weights)) if aucs else float("nan")
+
+
+def worst_lift(groups: np.ndarray, y: np.ndarray, s: np.ndarray) -> float:
+    """Share of bad sentences in each document's worst 10 %, divided by the overall share."""
+    hit = n = 0
+    for g in np.unique(groups):
+        m = np.flatnonzero(groups == g)
+        k = max(1, int(math.ceil(0.1 * len(m))))
+        top = m[np.argsort(-s[m], kind="stable")[:k]]
+        hit += y[top].sum()
+        n += k
+    return float(hit / n / y.mean()) if y.mean() else float("nan")
+
+
+def span_prf(examples: list[Example], predicted: list[list[tuple[int, int]]]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of predicted spans against annotated major spans (any character overlap)."""
+    hit_p = n_p = hit_g = n_g = 0
+    for e, pred in zip(examples, predicted):
+        gold = [(a, b) for a, b, _ in e.spans]
+        n_p += len(pred)
+        n_g += len(gold)
+        hit_p += sum(1 for a, b in pred if any(a < d and c < b for c, d in gold))
+        hit_g += sum(1 for c, d in gold if any(a < d and c < b for a, b in pred))
+    p = hit_p / n_p if n_p else float("nan")
+    r = hit_g / n_g if n_g else float("nan")
+    f = 2 * p * r / (p + r) if n_p and n_g and (p + r) else float("nan")
+    return p, r, f
+
+
+def evaluate(fitted, weights: dict, test: list[Example], enc: list[Encoded], found: list) -> dict:
+    """Every metric of one held-out part, with the length baseline."""
+    keep = [i for i, e in enumerate(test) if e.label is not None]
+    y = np.array([test[i].label for i in keep])
+    groups = np.array(["|".join(test[i].group.split("|")[1:3]) for i in keep])
+    lengths = np.array([count_words(test[i].text) for i in keep], float)
+    p_det, spans = [], []
+    for i in keep:
+        p = fitted.token_head.predict(token_features(enc[i].states, fitted.projection))
+        from tqcheck.detector.model import sentence_features
+
+        p_det.append(float(fitted.sentence_model.predict(sentence_features(p, count_words(test[i].text)))[0]))
+        spans.append(token_spans(test[i].text, enc[i].offsets, p, fitted.span_threshold))
+    counts = np.array([[sum(1 for f in found[i] if f[1] == s) for s in SEVERITIES] for i in keep], float)
+    score = combine_counts(np.array(p_det), counts, weights)
+    flagged = score >= fitted.flag_threshold
+    major_span = score >= fitted.major_span_threshold
+    # major findings: rules/grammar at major or above, and detector spans of sentences above the major threshold
+    n_major = np.array([sum(1 for f in found[i] if f[1] in ("major", "critical")) for i in keep]) + \
+        np.array([len(s) if m else 0 for s, m in zip(spans, major_span)])
+    has_major = (n_major > 0) | (flagged & False)
+    flagged_any = flagged | has_major
+    det_spans = [[(a, b) for a, b, _ in s] if f else [] for s, f in zip(spans, flagged)]
+    rows = [test[i] for i in keep]
+    sp, sr, sf = span_prf([r for r, yy in zip(rows, y)], det_spans)
+    return {
+        "n": len(y), "bad share": float(y.mean()),
+        "AUC": auc(y, score), "AUC length": auc(y, lengths),
+        "within AUC": within(groups, y, score), "within AUC length": within(groups, y, lengths),
+        "worst-10% lift": worst_lift(groups, y, score), "worst-10% lift length": worst_lift(groups, y, lengths),
+        "major precision": float((n_major * y).sum() / n_major.sum()) if n_major.sum() else float("nan"),
+        "major recall": float((has_major & (y == 1)).sum() / max((y == 1).sum(), 1)),
+        "clean flagged": float(flagged_any[y == 0].mean()),
+        "span P": sp, "span R": sr, "span F1": sf,
+    }
+
+
+def train_part(train: list[Example], enc: list[Encoded], found: list, folds: int):
+    """A detector trained like `tqcheck train` (with synthetic damage), its finding weights and thresholds."""
+    synthetic = corrupt(train, seed=SEED)
+    all_examples = train + synthetic
+    all_enc = enc + encode_cached(synthetic, CACHE)
+    data = TrainingSet(all_examples, all_enc, {"mqm": 1.0, "user": 1.0, "synthetic": 1.0})
+    fitted = fit_detector(data, folds=folds, seed=SEED, say=say)
+    labelled = [i for i, e in enumerate(train) if e.label is not None]
+    counts = np.array([[sum(1 for f in found[i] if f[1] == s) for s in SEVERITIES] for i in labelled], float)
+    weights = fit_finding_weights(fitted.oof_probability, counts, fitted.oof_labels)
+    fitted.oof_probability = combine_counts(fitted.oof_probability, counts, weights)
+    fitted.flag_threshold, fitted.major_span_threshold = calibrate(fitted.oof_probability, fitted.oof_labels)
+    return fitted, weights
+
+
+def fmt(v) -> str:
+    """Three decimals, or the value."""
+    return f"{v:.3f}" if isinstance(v, float) and not math.isnan(v) else ("–" if isinstance(v, float) else str(v))
+
+
+CACHE = Path.home() / ".cache" / "tqcheck-bench"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the evaluation and write the report."""
+    global CACHE
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "accuracy.md")
+    ap.add_argument("--cache", type=Path, default=CACHE)
+    ap.add_argument("--folds", type=int, default=2)
+    ap.add_argument("--only", default="", help="comma-separated parts to run: loso,split")
+    args = ap.parse_args(argv)
+    CACHE = args.cache
+    CACHE.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    sets = {n: mqm_examples(args.data / n) for n in MQM_SETS if (args.data / n / "dev.segments.tsv").exists()}
+    if len(sets) < 4:
+        print(f"needs the four MQM sets under {args.data}", file=sys.stderr)
+        return 2
+    every = [e for n in MQM_SETS for e in sets[n]]
+    enc_all = encode_cached(every, CACHE)
+    found_all = findings_cached(every, CACHE)
+    index = {}
+    k = 0
+    for n in MQM_SETS:
+        index[n] = list(range(k, k + len(sets[n])))
+        k += len(sets[n])
+    results = {}
+    parts = set((args.only or "loso,split").split(","))
+    if "loso" in parts:
+        for held in MQM_SETS:
+            say(f"leave out {held}")
+            tr = [i for n in MQM_SETS if n != held for i in index[n]]
+            fitted, weights = train_part([every[i] for i in tr], [enc_all[i] for i in tr], [found_all[i] for i in tr],
+                                         args.folds)
+            te = index[held]
+            results[("loso", held)] = evaluate(fitted, weights, [every[i] for i in te], [enc_all[i] for i in te],
+                                               [found_all[i] for i in te])
+            results[("loso", held)]["weights"] = weights
+            say(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in results[("loso", held)].items()}))
+    if "split" in parts:
+        rng = np.random.default_rng(SEED)
+        test_docs = set()
+        for n in MQM_SETS:
+            docs = sorted({document_of(e) for e in sets[n]})
+            rng.shuffle(docs)
+            test_docs |= set(docs[:max(1, int(round(SPLIT_TEST * len(docs))))])
+        tr = [i for i, e in enumerate(every) if document_of(e) not in test_docs]
+        say("document split: training")
+        fitted, weights = train_part([every[i] for i in tr], [enc_all[i] for i in tr], [found_all[i] for i in tr],
+                                     args.folds)
+        for n in MQM_SETS:
+            te = [i for i in index[n] if document_of(every[i]) in test_docs]
+            results[("split", n)] = evaluate(fitted, weights, [every[i] for i in te], [enc_all[i] for i in te],
+                                             [found_all[i] for i in te])
+    write(args, results, time.time() - started)
+    return 0
+
+
+def write(args, results: dict, seconds: float) -> None:
+    """docs/accuracy.md from the results."""
+    lines = ["# Accuracy of the learned detector on human annotations", "",
+             f"Generated by `python bench/detector_accuracy.py --data ../shared/data --out {args.out.relative_to(ROOT) if args.out.is_absolute() and ROOT in args.out.parents else args.out}` "
+             f"({seconds / 60:.0f} min on the 2-core dev machine, shared with other work).", ""]
+    heads = [("AUC", "AUC length"), ("within AUC", "within AUC length"), ("worst-10% lift", "worst-10% lift length")]
+    for part, title in (("loso", "Leave one set out (train on the other three sets, report on this one)"),
+                        ("split", "Fixed 70/30 document split inside every set (train on the 70 %)")):
+        rows = [(n, results[(part, n)]) for n in MQM_SETS if (part, n) in results]
+        if not rows:
+            continue
+        lines += [f"## {title}", "",
+                  "| held-out set | sentences | bad share | AUC | length | within-doc AUC | length | worst-10 % lift | length |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for n, r in rows:
+            lines.append(f"| {NAMES[n]} | {r['n']} | {fmt(r['bad share'])} | " +
+                         " | ".join(f"{fmt(r[a])} | {fmt(r[b])}" for a, b in heads) + " |")
+        lines += ["", "| held-out set | major findings right | major sentences caught | clean sentences flagged | "
+                      "span precision | span recall | span F1 |", "|---|---|---|---|---|---|---|"]
+        for n, r in rows:
+            lines.append(f"| {NAMES[n]} | {fmt(r['major precision'])} | {fmt(r['major recall'])} | "
+                         f"{fmt(r['clean flagged'])} | {fmt(r['span P'])} | {fmt(r['span R'])} | {fmt(r['span F1'])} |")
+        lines.append("")
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""`tqcheck train`: a detector from annotated data (the shared MQM sets or a team's own review export)."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from tqcheck.cli.common import say, user_errors
+
+
+@click.command(name="train")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--data", "data_dir", type=click.Path(file_okay=False),
+              help="Folder of the shared annotated sets (the MQM zh-en folders); used when no FILES are given.")
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=True),
+              help="Folder to write the detector to (created; files in it are replaced).")
+@click.option("--synthetic/--no-synthetic", default=True, show_default=True,
+              help="Also learn from damaged copies of the clean sentences (dropped, repeated, swapped, wrong words).")
+@click.option("--epochs", type=click.IntRange(1, 50), default=None, help="Passes of the token head over the tokens.")
+@click.option("--folds", type=click.IntRange(2, 10), default=2, show_default=True,
+              help="Document folds for the out-of-fold sentence model and the card's metrics.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice.")
+@click.option("--name", default="tqcheck-detector", show_default=True, help="Name written in the model card.")
+@click.option("--version", "model_version", default="1", show_default=True, help="Version written in the card.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic: bool, epochs: int | None,
+          folds: int, seed: int, name: str, model_version: str, quiet: bool) -> None:
+    """Train a detector from annotated sentences and write it to --out, with its model card.
+
+    FILES are TSV/CSV/JSONL files of your reviewers' marks: one row per sentence with `target` and `label`
+    (1 = a major error) and/or `spans` (JSON [[start, end], ...]), or an MQM export with `<v>…</v>` around each
+    error in `target` and a `severity` column. Without FILES, --data names the folder of the shared MQM sets.
+    Use the result with `tqcheck check --detector OUT`. CPU only, deterministic for a seed.
+    """
+    with user_errors():
+        from tqcheck.detector.build import build_detector
+        from tqcheck.errors import UsageError
+
+        if not files and not data_dir:
+            raise UsageError("give annotated FILES or --data FOLDER (the shared MQM sets)")
+        command = "tqcheck train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+        report = (lambda line: None) if quiet else (lambda line: say(f"tqcheck train: {line}"))
+        result = build_detector([Path(f) for f in files], Path(data_dir) if data_dir else None, Path(out_dir),
+                                synthetic=synthetic, epochs=epochs, folds=folds, seed=seed, name=name,
+                                version=model_version, command=command, say=report)
+        click.echo(f"wrote {result.folder} ({result.summary})")

@@ -1,0 +1,164 @@
+"""The learned error detector: which sentences and words a reviewer would mark, from human annotations.
+
+A detector is a folder: ``model.json`` (card data: version, encoder, sentence model, thresholds, metrics,
+training data and licences), ``heads.npz`` (the token head) and ``README.md`` (the card for people). It runs on
+the shipped ONNX MiniLM encoder (``tqcheck.encoder``) and NumPy: no torch at check time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from tqcheck.errors import BackendError, ConfigError
+
+#: The shipped detector folder.
+SHIPPED = Path(__file__).resolve().parent.parent / "models" / "detector"
+#: Files of a detector folder.
+MODEL_FILE, HEADS_FILE = "model.json", "heads.npz"
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The detector's view of one sentence: P(major error), and the spans it would mark with their probability."""
+
+    probability: float
+    features: tuple[float, ...]
+    spans: tuple[tuple[int, int, float], ...]
+    token_probabilities: tuple[float, ...] = ()
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 hex digest of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Detector:
+    """A loaded detector folder; ``predict`` scores sentences."""
+
+    def __init__(self, folder: Path, encoder=None) -> None:
+        from tqcheck.detector.model import Projection, SentenceModel, TokenHead
+
+        folder = Path(folder)
+        card = folder / MODEL_FILE
+        heads = folder / HEADS_FILE
+        if not card.is_file() or not heads.is_file():
+            raise ConfigError(f"{folder}: not a detector folder (needs {MODEL_FILE} and {HEADS_FILE}; "
+                              "make one with 'tqcheck train')")
+        try:
+            self.card = json.loads(card.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"{card}: not a readable detector card ({exc})") from None
+        expected = self.card.get("heads_sha256", "")
+        actual = file_sha256(heads)
+        if actual != expected:
+            raise ConfigError(f"{heads}: SHA-256 {actual[:16]}… does not match the card's {expected[:16]}…; "
+                              "refusing to load it")
+        with np.load(heads, allow_pickle=False) as arrays:
+            self.token_head = TokenHead.from_arrays(arrays, "token.")
+            self.projection = Projection(np.asarray(arrays["proj.mean"], np.float32),
+                                         np.asarray(arrays["proj.components"], np.float32))
+        self.sentence_model = SentenceModel.from_dict(self.card["sentence_model"])
+        self.flag_threshold = float(self.card["flag_threshold"])
+        self.span_threshold = float(self.card["span_threshold"])
+        self.major_span_threshold = float(self.card.get("major_span_threshold", 1.1))
+        self.folder = folder
+        self.name = str(self.card.get("name", folder.name))
+        self.version = str(self.card.get("version", "0"))
+        self.sha256 = actual
+        self._encoder = encoder
+
+    @property
+    def encoder(self):
+        """The sentence encoder (loaded on first use)."""
+        if self._encoder is None:
+            from tqcheck.encoder import load_encoder
+
+            self._encoder = load_encoder()
+        return self._encoder
+
+    @property
+    def signature(self) -> str:
+        """Name, version and hash prefix: what makes a score reproducible."""
+        return f"{self.name}=={self.version} sha256:{self.sha256[:16]}"
+
+    @property
+    def uses_findings(self) -> bool:
+        """Whether the sentence model takes counts of findings as features."""
+        return any(n.startswith("findings.") for n in self.sentence_model.names)
+
+    def predict(self, texts: Sequence[str], findings: Sequence[dict[str, float]] | None = None) -> list[Prediction]:
+        """Predictions for ``texts``; ``findings`` gives per-text finding counts by feature name when used."""
+        from tqcheck.detector.model import sentence_features, token_features
+
+        encoded = self.encoder.encode(list(texts))
+        out = []
+        for i, (text, enc) in enumerate(zip(texts, encoded)):
+            p = self.token_head.predict(token_features(enc.states, self.projection))
+            base = sentence_features(p, count_words(text))
+            extra = findings[i] if findings else {}
+            row = np.array([*base, *(float(extra.get(n, 0.0)) for n in self.sentence_model.names[len(base):])])
+            probability = float(self.sentence_model.predict(row)[0])
+            out.append(Prediction(probability, tuple(float(v) for v in row),
+                                  token_spans(text, enc.offsets, p, self.span_threshold),
+                                  tuple(float(v) for v in p)))
+        return out
+
+
+def count_words(text: str) -> int:
+    """Words and punctuation marks of a sentence, as the detector counts them."""
+    return sum(1 for m in _WORD.finditer(text) if m.group()[0].isalnum())
+
+
+def token_spans(text: str, offsets: np.ndarray, p: np.ndarray, threshold: float,
+                limit: int = 3) -> tuple[tuple[int, int, float], ...]:
+    """Runs of word pieces above ``threshold``, widened to whole words, worst first (at most ``limit``)."""
+    runs: list[list[int]] = []
+    for k, value in enumerate(p):
+        if value < threshold:
+            continue
+        if runs and k - runs[-1][-1] == 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    spans = []
+    for run in runs:
+        start, end = int(offsets[run[0], 0]), int(offsets[run[-1], 1])
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-'’"):
+            start -= 1
+        while end < len(text) and (text[end].isalnum() or text[end] in "-'’"):
+            end += 1
+        if spans and start <= spans[-1][1]:
+            prev = spans.pop()
+            spans.append((prev[0], max(end, prev[1]), max(prev[2], float(p[run].max()))))
+            continue
+        spans.append((start, end, float(p[run].max())))
+    spans.sort(key=lambda s: -s[2])
+    return tuple(spans[:limit])
+
+
+@lru_cache(maxsize=4)
+def load_detector(path: str = "") -> Detector:
+    """The detector in folder ``path`` (the shipped one when empty), loaded once per process."""
+    folder = Path(path) if path else SHIPPED
+    if not folder.exists():
+        if not path:
+            raise BackendError(f"the shipped detector is missing from {folder}: reinstall tqcheck")
+        raise ConfigError(f"{folder}: no such detector folder")
+    return Detector(folder)
+
+
+__all__ = ["Detector", "Prediction", "load_detector", "count_words", "token_spans", "SHIPPED"]

@@ -1,0 +1,158 @@
+"""Building a detector end to end: read annotations, add synthetic damage, encode, fit, measure, write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from tqcheck.detector.data import Example, read_annotated, shared_examples
+from tqcheck.detector.train import TrainingSet, calibrate, encode, fit_detector, write_detector
+from tqcheck.errors import InputError
+
+#: Licences of the shared sets, as their READMEs state them (written into the model card).
+LICENCES = {
+    "mqm_zhen_newstest2020": "Apache-2.0 (google/wmt-mqm-human-evaluation)",
+    "mqm_zhen_newstest2021": "Apache-2.0 (google/wmt-mqm-human-evaluation)",
+    "mqm_zhen_ted2021": "Apache-2.0 (google/wmt-mqm-human-evaluation)",
+    "mqm_zhen_generalmt2023": "Apache-2.0 (google/wmt-mqm-human-evaluation)",
+}
+#: Severities whose findings add evidence to the score (noisy-or weights fitted on the training data).
+SEVERITIES = ("minor", "major", "critical")
+
+
+@dataclass
+class BuildResult:
+    """What ``build_detector`` wrote."""
+
+    folder: Path
+    summary: str
+
+
+def gather(files: Sequence[Path], data_dir: Path | None) -> tuple[list[Example], list[dict]]:
+    """The annotated examples and the card's list of training data."""
+    examples: list[Example] = []
+    training: list[dict] = []
+    for path in files:
+        found = read_annotated(path)
+        examples += found
+        training.append({"name": path.name, "examples": len(found), "licence": "the user's own annotations"})
+    if data_dir is not None:
+        sets = shared_examples(data_dir)
+        if not sets:
+            raise InputError(f"{data_dir}: no MQM set (mqm_zhen_*/dev.segments.tsv) found")
+        for name, found in sets.items():
+            examples += found
+            training.append({"name": f"{name} (dev)", "examples": len(found), "licence": LICENCES.get(name, "")})
+    return examples, training
+
+
+def finding_counts(examples: Sequence[Example], say: Callable[[str], None] | None = None) -> np.ndarray:
+    """Findings per severity of the default checks (rules and grammar) on every example, as counts."""
+    from tqcheck.config import Settings
+    from tqcheck.document import Document
+    from tqcheck.pipeline import build_checks
+
+    checks = build_checks(Settings())
+    counts = np.zeros((len(examples), len(SEVERITIES)))
+    try:
+        for i, e in enumerate(examples):
+            document = Document(path="train", text=e.text)
+            document.add_segment(e.text, 0)
+            for check in checks:
+                for f in check.check(document):
+                    counts[i, SEVERITIES.index(str(getattr(f.severity, "value", f.severity)))] += 1
+            if say and (i + 1) % 2000 == 0:
+                say(f"checked {i + 1}/{len(examples)} sentences for findings")
+    finally:
+        for check in checks:
+            check.close()
+    return counts
+
+
+def fit_finding_weights(p_detector: np.ndarray, counts: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """Noisy-or weight per severity maximising the likelihood of the labels (coordinate search on a grid)."""
+    grid = np.linspace(0.0, 0.95, 96)
+    weights = np.zeros(len(SEVERITIES))
+
+    def loglik(w: np.ndarray) -> float:
+        keep = (1.0 - p_detector) * np.prod((1.0 - w) ** counts, axis=1)
+        p = np.clip(1.0 - keep, 1e-6, 1 - 1e-6)
+        return float(np.sum(labels * np.log(p) + (1 - labels) * np.log1p(-p)))
+
+    for _ in range(3):
+        for k in range(len(SEVERITIES)):
+            if counts[:, k].sum() == 0:
+                continue
+            best = max(grid, key=lambda g: loglik(np.concatenate([weights[:k], [g], weights[k + 1:]])))
+            weights[k] = best
+    return {s: round(float(w), 4) for s, w in zip(SEVERITIES, weights)}
+
+
+def combine_counts(p_detector: np.ndarray, counts: np.ndarray, weights: dict[str, float]) -> np.ndarray:
+    """P(major) from detector probabilities and finding counts per severity (the scorer's noisy-or)."""
+    w = np.array([weights.get(s, 0.0) for s in SEVERITIES])
+    return 1.0 - (1.0 - p_detector) * np.prod((1.0 - w) ** counts, axis=1)
+
+
+def auc(y: np.ndarray, s: np.ndarray) -> float:
+    """ROC AUC (ties count half)."""
+    from scipy.stats import rankdata
+
+    pos = float(y.sum())
+    neg = float(len(y) - pos)
+    if not pos or not neg:
+        return float("nan")
+    r = rankdata(s)
+    return float((r[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, synthetic: bool = True,
+                   epochs: int | None = None, folds: int = 2, seed: int = 0, name: str = "tqcheck-detector",
+                   version: str = "1", command: str = "", findings: bool = True,
+                   say: Callable[[str], None] | None = None, encoder=None) -> BuildResult:
+    """Train a detector from ``files`` and/or the shared sets in ``data_dir`` and write it to ``out``."""
+    from tqcheck.detector import count_words
+    from tqcheck.detector.synthetic import corrupt
+    from tqcheck.detector.train import EPOCHS
+
+    examples, training = gather(files, data_dir)
+    if synthetic:
+        damaged = corrupt(examples, seed=seed)
+        examples = examples + damaged
+        training.append({"name": "synthetic damage of the clean sentences above", "examples": len(damaged),
+                         "licence": "derived from the data above"})
+    if say:
+        say(f"{len(examples)} examples; encoding")
+    if encoder is None:
+        from tqcheck.encoder import load_encoder
+
+        encoder = load_encoder()
+    data = TrainingSet(examples, encode(examples, encoder, say), {"mqm": 1.0, "user": 1.0, "synthetic": 1.0})
+    fitted = fit_detector(data, folds=folds, epochs=epochs or EPOCHS, seed=seed, say=say)
+    labelled = [e for e in examples if e.label is not None and not e.kind.startswith("synthetic")]
+    lengths = np.array([count_words(e.text) for e in labelled], float)
+    y = fitted.oof_labels
+    weights = {s: 0.0 for s in SEVERITIES}
+    if findings:
+        if say:
+            say("fitting the weight of the checks' findings")
+        counts = finding_counts(labelled, say)
+        weights = fit_finding_weights(fitted.oof_probability, counts, y)
+        fitted.oof_probability = combine_counts(fitted.oof_probability, counts, weights)
+        fitted.flag_threshold, fitted.major_span_threshold = calibrate(fitted.oof_probability, y)
+    metrics = {
+        "labelled sentences": len(labelled),
+        "share with a major error": round(float(y.mean()), 4),
+        f"out-of-fold AUC ({folds} document folds)": round(auc(y, fitted.oof_probability), 4),
+        "length-only AUC (same sentences)": round(auc(y, lengths), 4),
+        "clean sentences flagged (out-of-fold)": round(float((fitted.oof_probability[y == 0] >=
+                                                              fitted.flag_threshold).mean()), 4),
+    }
+    folder = write_detector(out, fitted, name=name, version=version, encoder_signature=encoder.signature,
+                            training=training, metrics=metrics, command=command or "tqcheck train",
+                            finding_weights=weights)
+    return BuildResult(folder, f"out-of-fold AUC {metrics[f'out-of-fold AUC ({folds} document folds)']}, "
+                               f"length {metrics['length-only AUC (same sentences)']}")

@@ -1,0 +1,84 @@
+"""The default sentence score: the learned detector's P(major error) combined with the findings of the checks."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from tqcheck.checks import FluencyResult, Progress, Scorer, no_progress
+from tqcheck.document import Document
+from tqcheck.finding import Finding, SegmentScore
+
+#: The rule id of a detector span (registered in tqcheck.rule_ids).
+SPAN_RULE = "detector.ErrorSpan"
+
+
+class DetectorScorer(Scorer):
+    """Scores every segment with a detector; the score is P(no major error), the spans are its marked words."""
+
+    name = "detector"
+
+    def __init__(self, path: str = "") -> None:
+        from tqcheck.detector import load_detector
+
+        self.detector = load_detector(path)
+        weights = self.detector.card.get("finding_weights", {})
+        self.finding_weights = {k: float(v) for k, v in weights.items()}
+
+    @property
+    def flag_threshold(self) -> float:
+        """Scores below this are flagged (1 - the detector's calibrated P(major) threshold)."""
+        return round(1.0 - self.detector.flag_threshold, 4)
+
+    def score(self, document: Document, findings: list[Finding], progress: Progress = no_progress) -> FluencyResult:
+        """Scores for every segment and the detector spans of the flagged ones."""
+        segments = document.segments
+        if not segments:
+            return FluencyResult([], [])
+        predictions = self.detector.predict([s.text for s in segments])
+        by_segment: dict[int, list[Finding]] = {}
+        for f in findings:
+            by_segment.setdefault(f.segment, []).append(f)
+        scores, spans = [], []
+        for k, (segment, prediction) in enumerate(zip(segments, predictions)):
+            p_major = combine(prediction.probability, by_segment.get(k, ()), self.finding_weights)
+            features = {name: round(v, 4) for name, v in zip(self.detector.sentence_model.names, prediction.features)}
+            features["detector"] = round(prediction.probability, 4)
+            scores.append(SegmentScore(round(1.0 - p_major, 4), features))
+            if p_major >= self.detector.flag_threshold:
+                spans.extend(self.span_findings(segment, prediction, p_major))
+        progress(len(segments))
+        return FluencyResult(scores, spans)
+
+    def span_findings(self, segment, prediction, p_major: float) -> list[Finding]:
+        """Findings for the spans of one flagged sentence (major when the sentence is very likely wrong)."""
+        major = p_major >= self.detector.major_span_threshold
+        out = []
+        for start, end, p in prediction.spans:
+            out.append(segment.finding(
+                start, end, rule_id=SPAN_RULE,
+                message=f"a reviewer would likely mark this (sentence {p_major:.0%} likely to have a "
+                        f"major error; these words {p:.0%})",
+                severity="major" if major else "minor", category="other", origin="detector",
+                confidence=round(p, 3), engine="tqcheck.detector"))
+        return out
+
+    def signature(self) -> dict[str, str]:
+        """The detector's and the encoder's names, versions and hashes."""
+        return {"model": self.detector.signature, "encoder": str(self.detector.card.get("encoder", ""))}
+
+
+def combine(p_detector: float, findings: Sequence[Finding], weights: dict[str, float]) -> float:
+    """P(major) from the detector and the findings: each finding is independent evidence (noisy-or).
+
+    ``weights`` gives, per severity, the measured share of such findings that sit in a sentence with a major
+    error (see docs/rule-precision.md); the detector's own spans are not counted again.
+    """
+    keep = 1.0 - p_detector
+    for f in findings:
+        if f.rule_id == SPAN_RULE:
+            continue
+        keep *= 1.0 - weights.get(str(getattr(f.severity, "value", f.severity)), 0.0)
+    return 1.0 - keep
+
+
+__all__ = ["DetectorScorer", "combine", "SPAN_RULE"]

@@ -1,0 +1,265 @@
+"""Training a detector from annotated examples: encode once, fit the token head, cross-fit the sentence model."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from tqcheck.detector import HEADS_FILE, MODEL_FILE, count_words, file_sha256
+from tqcheck.detector.data import Example
+from tqcheck.detector.model import (INCREASING, SENTENCE_FEATURES, Projection, SentenceModel, TokenHead, sentence_features,
+                                    token_features, token_targets)
+
+#: Share of clean sentences (no major error) the flag threshold may flag on out-of-fold predictions.
+FLAG_RATE = 0.10
+#: Share of sentences with a major error among those whose detector spans are reported as major (out of fold).
+MAJOR_PRECISION = 0.80
+#: Token-head settings of the shipped detector (chosen on leave-one-set-out dev folds; see docs/detector.md).
+HIDDEN, EPOCHS, DIMS, SEED = 64, 3, 128, 0
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class Encoded:
+    """Encoder output of one example: word-piece character offsets and hidden states."""
+
+    offsets: np.ndarray
+    states: np.ndarray
+
+
+@dataclass
+class TrainingSet:
+    """Examples with their encodings and weights (token weight per example kind)."""
+
+    examples: list[Example]
+    encoded: list[Encoded]
+    token_weight: dict[str, float] = field(default_factory=lambda: {"mqm": 1.0, "user": 1.0})
+
+    def subset(self, keep: Sequence[int]) -> "TrainingSet":
+        """The rows ``keep`` of this set."""
+        return TrainingSet([self.examples[i] for i in keep], [self.encoded[i] for i in keep], self.token_weight)
+
+    def __add__(self, other: "TrainingSet") -> "TrainingSet":
+        return TrainingSet(self.examples + other.examples, self.encoded + other.encoded,
+                           {**self.token_weight, **other.token_weight})
+
+
+def encode(examples: Sequence[Example], encoder, say: Say | None = None, batch: int = 256) -> list[Encoded]:
+    """Encode every distinct text once (progress through ``say``)."""
+    texts = sorted({e.text for e in examples})
+    done: dict[str, Encoded] = {}
+    start = time.monotonic()
+    for k in range(0, len(texts), batch):
+        chunk = texts[k:k + batch]
+        for text, enc in zip(chunk, encoder.encode(chunk)):
+            done[text] = Encoded(np.asarray(enc.offsets), np.asarray(enc.states, dtype=np.float16))
+        if say:
+            say(f"encoded {min(k + batch, len(texts))}/{len(texts)} sentences ({time.monotonic() - start:.0f} s)")
+    return [done[e.text] for e in examples]
+
+
+def token_data(data: TrainingSet, projection: Projection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Token features, soft targets and weights of every token whose label is known."""
+    xs, ys, ws = [], [], []
+    for e, enc in zip(data.examples, data.encoded):
+        weight = data.token_weight.get(e.kind.split(".")[0], 0.0)
+        if weight <= 0 or len(enc.offsets) == 0:
+            continue
+        y = token_targets(enc.offsets, e.spans)
+        known = np.ones(len(y), bool) if (e.spans_known or e.label == 0.0) else y > 0
+        if not known.any():
+            continue
+        xs.append(token_features(enc.states, projection)[known])
+        ys.append(y[known])
+        ws.append(np.full(int(known.sum()), weight, np.float32))
+    if not xs:
+        raise ValueError("no example has token labels (spans) to learn from")
+    return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
+
+
+def fit_projection(data: TrainingSet, dims: int = DIMS, seed: int = SEED) -> Projection:
+    """Principal components of the encoder states of ``data``."""
+    return Projection.fit(np.vstack([enc.states for enc in data.encoded if len(enc.states)]), dims, seed=seed)
+
+
+def fit_token_head(data: TrainingSet, projection: Projection, *, hidden: int = HIDDEN, epochs: int = EPOCHS,
+                   seed: int = SEED, progress=None) -> TokenHead:
+    """The token head fitted on every labelled token of ``data``."""
+    x, y, w = token_data(data, projection)
+    return TokenHead.fit(x, y, w, hidden=hidden, epochs=epochs, seed=seed, progress=progress)
+
+
+def sentence_rows(head: TokenHead, projection: Projection, data: TrainingSet) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Sentence features of every example under ``head``, and its token probabilities."""
+    rows, probs = [], []
+    for e, enc in zip(data.examples, data.encoded):
+        p = head.predict(token_features(enc.states, projection))
+        rows.append(sentence_features(p, count_words(e.text)))
+        probs.append(p)
+    return np.array(rows).reshape(len(rows), len(SENTENCE_FEATURES)), probs
+
+
+def group_folds(examples: Sequence[Example], k: int, seed: int = SEED) -> np.ndarray:
+    """Fold number of every example, whole documents (``group`` up to the system) kept together."""
+    docs = sorted({document_of(e) for e in examples})
+    rng = np.random.default_rng(seed)
+    rng.shuffle(docs)
+    fold = {d: i % k for i, d in enumerate(docs)}
+    return np.array([fold[document_of(e)] for e in examples])
+
+
+def document_of(example: Example) -> str:
+    """The document an example belongs to (its group without the system)."""
+    parts = example.group.split("|")
+    return "|".join(parts[:2]) if len(parts) >= 3 else example.group
+
+
+@dataclass
+class Fitted:
+    """A trained detector before it is written: heads, thresholds and out-of-fold diagnostics."""
+
+    projection: Projection
+    token_head: TokenHead
+    sentence_model: SentenceModel
+    flag_threshold: float
+    span_threshold: float
+    major_span_threshold: float
+    oof_probability: np.ndarray
+    oof_labels: np.ndarray
+
+
+def fit_detector(data: TrainingSet, *, folds: int = 2, hidden: int = HIDDEN, epochs: int = EPOCHS, seed: int = SEED,
+                 say: Say | None = None) -> Fitted:
+    """Fit the token head on all of ``data`` and the sentence model on out-of-fold token probabilities.
+
+    The sentence model must see token probabilities like those of unseen text, so it is fitted on predictions of
+    token heads that did not train on the sentence (``folds`` folds over documents). Only examples with a sentence
+    label and of a kind that carries one (not synthetic damage, which would distort the base rate) are used.
+    """
+    projection = fit_projection(data, seed=seed)
+    fold = group_folds(data.examples, folds, seed)
+    oof = np.zeros((len(data.examples), len(SENTENCE_FEATURES)))
+    oof_tokens: list[np.ndarray | None] = [None] * len(data.examples)
+    for f in range(folds):
+        if say:
+            say(f"fold {f + 1}/{folds}: token head")
+        inside = np.flatnonzero(fold != f)
+        outside = np.flatnonzero(fold == f)
+        head = fit_token_head(data.subset(inside), projection, hidden=hidden, epochs=epochs, seed=seed)
+        rows, probs = sentence_rows(head, projection, data.subset(outside))
+        oof[outside] = rows
+        for i, p in zip(outside, probs):
+            oof_tokens[i] = p
+    if say:
+        say("final token head")
+    head = fit_token_head(data, projection, hidden=hidden, epochs=epochs, seed=seed)
+    use = np.array([e.label is not None and not e.kind.startswith("synthetic") for e in data.examples])
+    labels = np.array([e.label if e.label is not None else -1.0 for e in data.examples])
+    if use.sum() < 10 or len(set(labels[use])) < 2:
+        raise ValueError("the sentence model needs at least 10 labelled sentences of both kinds (with and without "
+                         "a major error)")
+    model = SentenceModel.fit(oof[use], labels[use], SENTENCE_FEATURES, increasing=INCREASING)
+    probability = model.predict(oof[use])
+    flag, major = calibrate(probability, labels[use])
+    span = span_threshold([data.examples[i] for i in np.flatnonzero(use)],
+                          [data.encoded[i] for i in np.flatnonzero(use)],
+                          [oof_tokens[i] for i in np.flatnonzero(use)])
+    return Fitted(projection, head, model, flag, round(span, 4), major, probability, labels[use])
+
+
+def calibrate(probability: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """Flag threshold (at most FLAG_RATE of clean sentences at or above it) and the threshold above which spans are
+    major (MAJOR_PRECISION of the sentences at or above it have a major error), both on out-of-fold predictions."""
+    clean = probability[labels == 0]
+    flag = float(np.quantile(clean, 1.0 - FLAG_RATE, method="higher")) if len(clean) else 0.5
+    flag = min(flag + 1e-6, 1.0)
+    return round(flag, 6), round(precise_threshold(probability, labels, MAJOR_PRECISION, floor=flag), 6)
+
+
+def precise_threshold(probability: np.ndarray, labels: np.ndarray, precision: float, floor: float) -> float:
+    """Lowest threshold (not below ``floor``) at which sentences at or above it have a major error at least
+    ``precision`` of the time on out-of-fold predictions; above every probability when none reaches it."""
+    order = np.argsort(-probability, kind="stable")
+    hits = np.cumsum(labels[order])
+    share = hits / np.arange(1, len(order) + 1)
+    best = 1.01
+    for k in range(len(order)):
+        if share[k] >= precision and probability[order[k]] >= floor:
+            best = float(probability[order[k]])
+    return best
+
+
+def span_threshold(examples: Sequence[Example], encoded: Sequence[Encoded], probs: Sequence[np.ndarray]) -> float:
+    """Token probability above which word pieces are reported as spans: best token F1 on out-of-fold predictions."""
+    ys, ps = [], []
+    for e, enc, p in zip(examples, encoded, probs):
+        if p is None or not (e.spans_known or e.label == 0.0):
+            continue
+        ys.append(token_targets(enc.offsets, e.spans) >= 0.5)
+        ps.append(p)
+    if not ys:
+        return 0.5
+    y, p = np.concatenate(ys), np.concatenate(ps)
+    best, best_t = -1.0, 0.5
+    for t in np.arange(0.2, 0.91, 0.05):
+        pred = p >= t
+        tp = float((pred & y).sum())
+        f1 = 2 * tp / max(float(pred.sum() + y.sum()), 1.0)
+        if f1 > best:
+            best, best_t = f1, float(t)
+    return best_t
+
+
+def write_detector(folder: Path, fitted: Fitted, *, name: str, version: str, encoder_signature: str,
+                   training: list[dict], metrics: dict, command: str,
+                   finding_weights: dict[str, float] | None = None) -> Path:
+    """Write a detector folder (heads, card data, README card) and return it."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    heads = folder / HEADS_FILE
+    arrays = {k: v.astype(np.float32) for k, v in fitted.token_head.arrays("token.").items()}
+    arrays["proj.mean"] = fitted.projection.mean
+    arrays["proj.components"] = fitted.projection.components
+    tmp = heads.with_name(f".{heads.name}.tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(heads)
+    import tqcheck
+
+    card = {
+        "name": name, "version": version, "tqcheck": tqcheck.__version__,
+        "encoder": encoder_signature, "heads_sha256": file_sha256(heads),
+        "sentence_model": fitted.sentence_model.to_dict(),
+        "flag_threshold": fitted.flag_threshold, "span_threshold": fitted.span_threshold,
+        "major_span_threshold": fitted.major_span_threshold, "finding_weights": finding_weights or {},
+        "training": training, "metrics": metrics, "command": command,
+        "python": platform.python_version(),
+    }
+    (folder / MODEL_FILE).write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (folder / "README.md").write_text(model_card(card), encoding="utf-8")
+    return folder
+
+
+def model_card(card: dict) -> str:
+    """The README of a detector folder: what it is, what it learned from (and their licences), how good it is."""
+    lines = [f"# {card['name']} {card['version']}", "",
+             "A tqcheck error detector: the probability that a reviewer marks a major error in a sentence, and the "
+             "words they would mark. Token head (one-hidden-layer perceptron over MiniLM word-piece states) and a "
+             "logistic sentence model; runs on NumPy and the ONNX encoder (no torch).", "",
+             f"- encoder: `{card['encoder']}`", f"- heads.npz SHA-256: `{card['heads_sha256']}`",
+             f"- flag threshold (P(major) at or above flags a sentence): {card['flag_threshold']}",
+             f"- span threshold (token probability): {card['span_threshold']}",
+             f"- rebuilt by: `{card['command']}`", "", "## Training data", "",
+             "| data | examples | licence |", "|---|---|---|"]
+    for item in card["training"]:
+        lines.append(f"| {item['name']} | {item['examples']} | {item.get('licence', 'as stated by its owner')} |")
+    lines += ["", "## Metrics", "", "| metric | value |", "|---|---|"]
+    for key, value in card["metrics"].items():
+        lines.append(f"| {key} | {value} |")
+    return "\n".join(lines) + "\n"
