@@ -1,635 +1,399 @@
-"""Accuracy benchmark of the fluency score on human-annotated data; writes docs/accuracy.md.
+"""Accuracy of the learned detector on human annotations, leave one MQM set out; writes docs/accuracy.md.
 
-    python bench/accuracy.py [--data ../shared/data] [--fit] [--lm smollm2]
+    python bench/accuracy.py --data ../shared/data --out docs/accuracy.md
 
---fit refits the combiner on the MQM newstest2020 dev set and writes tqcheck/fluency/model-v1.json
-(or the 'deep' variant with --lm) before evaluating. Everything else is evaluated on sets not used for fitting.
+For each of the four MQM zh-en dev sets, a detector is trained exactly as `tqcheck train` trains one (token head,
+out-of-fold sentence model, finding weights, thresholds) on the other three sets and their synthetic damage, and
+the full tqcheck score (detector + findings of the default rules and grammar) is measured on the held-out set,
+beside sentence length alone. A fixed 70/30 split of documents inside every set is measured the same way.
+Encodings and findings are cached under --cache (keyed by the encoder and the text), never the data itself.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tqcheck.config import Settings  # noqa: E402
-from tqcheck.document import Document  # noqa: E402
-from tqcheck.finding import Finding  # noqa: E402
-from tqcheck.fluency import FluencyScorer  # noqa: E402
-from tqcheck.fluency.combiner import MODEL_FILE, Combiner, load_combiner  # noqa: E402
+from tqcheck.detector import NGRAM_FEATURES, count_words, ngram_rows, token_spans  # noqa: E402
+from tqcheck.detector.build import (SEVERITIES, auc, combine_counts, fit_finding_weights)  # noqa: E402
+from tqcheck.detector.data import MQM_SETS, Example, mqm_examples  # noqa: E402
+from tqcheck.detector.synthetic import corrupt  # noqa: E402
+from tqcheck.detector.train import (Encoded, TrainingSet, calibrate, document_of, fit_detector,  # noqa: E402
+                                    sentence_rows)
 
-MQM_SETS = {
-    "mqm_zhen_newstest2020": "MQM zh-en newstest2020 (fit)",
-    "mqm_zhen_newstest2021": "MQM zh-en newstest2021",
-    "mqm_zhen_ted2021": "MQM zh-en TED 2021",
-    "mqm_zhen_generalmt2023": "MQM zh-en generalMT2023",
+NAMES = {
+    "mqm_zhen_newstest2020": "newstest2020",
+    "mqm_zhen_newstest2021": "newstest2021",
+    "mqm_zhen_ted2021": "TED 2021",
+    "mqm_zhen_generalmt2023": "generalMT2023",
 }
-FIT_SET = "mqm_zhen_newstest2020"
-#: WMT22 QE zh-en: sentence MQM scores without error severities (held out like the others; not used for fitting).
-WMTQE_SET = "mqm_zhen_wmtqe2022"
-DEFAULT_SETS = "mqm,mlqe,cola,wmtqe"
 SEED = 0
-MLQE_PER_PAIR = 600
-#: Inverse regularisation strength of the logistic regression. Strong (0.01) because the held-out sets differ in
-#: domain from the fit set; chosen after a first version with C=1.0 did worse on TED (see docs/fluency.md).
-REGULARISATION = 0.01
-SPAN_ORIGINS = ("fluency", "semantic")
+SPLIT_TEST = 0.3
 
 
-# ---------------------------------------------------------------- checks (rules + grammar)
-
-class HarperCounts:
-    """Grammar findings from Harper directly (used until tqcheck.grammar is importable)."""
-
-    name = "grammar"
-
-    def __init__(self) -> None:
-        import harper
-
-        self.linter = harper.Linter()
-        self._cache: dict[str, list] = {}
-
-    def check(self, document: Document, progress=None) -> list[Finding]:
-        """Harper lints of every segment as findings."""
-        out = []
-        for seg in document.segments:
-            if seg.text not in self._cache:
-                self._cache[seg.text] = [(x.span.start, x.span.end, x.lint_kind, x.message)
-                                         for x in self.linter.lint(seg.text)]
-            for start, end, kind, message in self._cache[seg.text]:
-                out.append(seg.finding(start, end, rule_id=f"Harper.{kind}", message=message, severity="minor", category="fluency/grammar",
-                                       origin="grammar"))
-        return out
+def say(line: str) -> None:
+    """Progress on stderr."""
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
 
 
-def build_checks(settings: Settings) -> tuple[list, str]:
-    """The project's rule and grammar checks when they import, else Harper alone."""
-    try:
-        from tqcheck.pipeline import build_checks as project_checks
+# ---------------------------------------------------------------- cached encodings and findings
 
-        return project_checks(settings), "tqcheck rules + grammar (tqcheck.pipeline.build_checks)"
-    except Exception as exc:  # noqa: BLE001 - the benchmark must run while other parts are built
-        return [HarperCounts()], f"Harper directly ({type(exc).__name__}: {exc})"
+def encode_cached(examples: list[Example], cache: Path) -> list[Encoded]:
+    """Encodings of every example, cached per encoder and text set."""
+    from tqcheck.encoder import load_encoder
 
-
-# ---------------------------------------------------------------- data
-
-@dataclass
-class Scored:
-    """Segments of one set with labels, scores, features and span findings."""
-
-    frame: pd.DataFrame
-    scores: np.ndarray
-    features: np.ndarray
-    spans: list[list[Finding]] = field(default_factory=list)
-    grammar_spans: list[list[Finding]] = field(default_factory=list)
-
-
-#: When set (--max-segments), MQM sets are subsampled to about this many rows: whole source segments (all
-#: systems' translations of them) drawn with seed 0.
-MAX_SEGMENTS: int | None = None
-
-
-def mqm_frame(data: Path, name: str) -> pd.DataFrame:
-    """Segments of one MQM set with the label 'bad' (1 / 0 / NaN for the excluded middle)."""
-    frame = pd.read_csv(data / name / "dev.segments.tsv", sep="\t", keep_default_na=False)
-    if MAX_SEGMENTS and len(frame) > MAX_SEGMENTS:
-        sources = frame[["doc", "seg_id"]].drop_duplicates().sample(frac=1.0, random_state=SEED)
-        per_source = len(frame) / len(sources)
-        keep = sources.head(max(1, int(MAX_SEGMENTS / per_source)))
-        frame = frame.merge(keep, on=["doc", "seg_id"])
-    raters = frame["n_raters"].max()
-    need = 2 if raters >= 3 else 1
-    bad = np.where(frame["n_raters_with_major"] >= need, 1.0,
-                   np.where(frame["n_raters_with_major"] == 0, 0.0, np.nan))
-    frame["bad"] = bad
-    frame["group"] = frame["doc"].astype(str) + "|" + frame["system"].astype(str)
-    frame["order"] = frame["doc_seg_idx"]
-    frame["text"] = frame["target"]
-    return frame
+    encoder = load_encoder(2)
+    texts = sorted({e.text for e in examples})
+    key = hashlib.sha256((encoder.signature + "\n" + "\n".join(texts)).encode()).hexdigest()[:16]
+    path = cache / f"encoded-{key}.npz"
+    if path.exists():
+        z = np.load(path)
+        states, offsets, ptr = z["states"], z["offsets"], z["ptr"]
+        done = {t: Encoded(offsets[ptr[i]:ptr[i + 1]], states[ptr[i]:ptr[i + 1]]) for i, t in enumerate(texts)}
+    else:
+        done = {}
+        for k in range(0, len(texts), 512):
+            chunk = texts[k:k + 512]
+            for t, enc in zip(chunk, encoder.encode(chunk)):
+                done[t] = Encoded(np.asarray(enc.offsets), np.asarray(enc.states, np.float16))
+            say(f"encoded {min(k + 512, len(texts))}/{len(texts)}")
+        ptr = np.cumsum([0] + [len(done[t].offsets) for t in texts])
+        np.savez(path, states=np.vstack([done[t].states for t in texts]),
+                 offsets=np.vstack([done[t].offsets for t in texts]).astype(np.int32), ptr=ptr)
+    return [done[e.text] for e in examples]
 
 
-def mlqe_frame(data: Path) -> pd.DataFrame:
-    """MLQE-PE rows with a DA z-score, at most MLQE_PER_PAIR per language pair (whole articles, seed 0)."""
-    frame = pd.read_csv(data / "mlqe_pe_da_xen" / "dev.tsv", sep="\t", keep_default_na=False)
-    frame = frame[frame["da_z_mean"].astype(str) != ""].copy()
-    frame["da_z_mean"] = frame["da_z_mean"].astype(float)
-    frame["doc_id"] = frame["doc_id"].where(frame["doc_id"] != "", frame["index"].astype(str))
-    parts = []
-    rng = np.random.default_rng(SEED)
-    for lp, rows in frame.groupby("lp"):
-        docs = rows["doc_id"].unique()
-        rng.shuffle(docs)
-        keep, n = [], 0
-        for d in docs:
-            keep.append(d)
-            n += int((rows["doc_id"] == d).sum())
-            if n >= MLQE_PER_PAIR:
-                break
-        parts.append(rows[rows["doc_id"].isin(keep)])
-    frame = pd.concat(parts)
-    frame["group"] = frame["lp"] + "|" + frame["doc_id"]
-    frame["order"] = frame["index"]
-    frame["text"] = frame["target"]
-    return frame.reset_index(drop=True)
+def findings_cached(examples: list[Example], cache: Path) -> list[list[tuple[str, str, int, int]]]:
+    """(rule id, severity, start, end) of the default checks' findings on every example, cached per text."""
+    from tqcheck.config import Settings
+    from tqcheck.document import Document
+    from tqcheck.pipeline import build_checks
+    import tqcheck
 
-
-def wmtqe_frame(data: Path) -> pd.DataFrame:
-    """WMT22 QE zh-en dev rows: sentence MQM score (100 = no error found), 'error' = the score is below 100."""
-    frame = pd.read_csv(data / WMTQE_SET / "dev.tsv", sep="\t", keep_default_na=False, quoting=3)
-    frame["mqm_score"] = frame["mqm_score"].astype(float)
-    frame["error"] = (frame["mqm_score"] < 100.0).astype(int)
-    frame["group"] = frame["doc_group"].astype(str)
-    frame["order"] = frame["index"]
-    frame["text"] = frame["target"]
-    return frame.reset_index(drop=True)
-
-
-def cola_frame(data: Path) -> pd.DataFrame:
-    """CoLA dev rows; 'documents' are runs of 20 sentences from one source publication."""
-    frame = pd.read_csv(data / "cola" / "dev.tsv", sep="\t", keep_default_na=False, quoting=3)
-    frame = frame.reset_index(drop=True)
-    frame["order"] = np.arange(len(frame))
-    frame["group"] = frame["source_code"] + "|" + (frame.groupby("source_code").cumcount() // 20).astype(str)
-    frame["text"] = frame["sentence"]
-    return frame
-
-
-#: Rule and grammar findings per document, kept for the run (the fit and the evaluation share them).
-_FINDINGS: dict[tuple, list[Finding]] = {}
-
-
-def run_set(frame: pd.DataFrame, checks: list, scorer: FluencyScorer) -> Scored:
-    """Score every segment of ``frame`` document by document (rows of a group in order)."""
-    frame = frame.sort_values(["group", "order"], kind="stable").reset_index(drop=True)
-    scores = np.zeros(len(frame))
-    feats = np.zeros((len(frame), len(scorer.columns())))
-    spans: list[list[Finding]] = [[] for _ in range(len(frame))]
-    grammar_spans: list[list[Finding]] = [[] for _ in range(len(frame))]
-    for group, rows in frame.groupby("group", sort=False):
-        texts = [t.replace("\n", " ") for t in rows["text"]]
-        document = Document(path=str(group), text="\n".join(texts))
-        offset = 0
-        for t in texts:
-            document.add_segment(t, offset)
-            offset += len(t) + 1
-        key = (str(group), tuple(texts))
-        if key not in _FINDINGS:
-            _FINDINGS[key] = [f for c in checks for f in c.check(document)]
-        findings = _FINDINGS[key]
-        result = scorer.score(document, findings)
-        idx = rows.index.to_numpy()
-        scores[idx] = [s.score for s in result.scores]
-        feats[idx] = [[s.features[c] for c in scorer.columns()] for s in result.scores]
-        for f in result.findings:
-            spans[idx[f.segment]].append(f)
-        for f in findings:
-            if f.origin == "grammar":
-                grammar_spans[idx[f.segment]].append(f)
-    return Scored(frame, scores, feats, spans, grammar_spans)
+    texts = sorted({e.text for e in examples})
+    key = hashlib.sha256((tqcheck.__version__ + "\n" + "\n".join(texts)).encode()).hexdigest()[:16]
+    path = cache / f"findings-{key}.json"
+    if path.exists():
+        found = json.loads(path.read_text())
+    else:
+        checks = build_checks(Settings())
+        found = {}
+        for i, t in enumerate(texts):
+            document = Document(path="bench", text=t)
+            document.add_segment(t, 0)
+            found[t] = [(f.rule_id, str(getattr(f.severity, "value", f.severity)), f.start, f.end)
+                        for c in checks for f in c.check(document)]
+            if (i + 1) % 1000 == 0:
+                say(f"checked {i + 1}/{len(texts)}")
+        for c in checks:
+            c.close()
+        path.write_text(json.dumps(found))
+    return [[tuple(f) for f in found[e.text]] for e in examples]
 
 
 # ---------------------------------------------------------------- metrics
 
-def auc(y: np.ndarray, s: np.ndarray) -> float:
-    """ROC AUC of score ``s`` (higher = more likely bad) for labels ``y`` (ties count half)."""
-    from scipy.stats import rankdata
-
-    pos, neg = int(y.sum()), int(len(y) - y.sum())
-    if pos == 0 or neg == 0:
-        return float("nan")
-    ranks = rankdata(s)
-    return float((ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
-
-
-def average_precision(y: np.ndarray, s: np.ndarray) -> float:
-    """Average precision of ranking by ``s`` (higher = more likely bad)."""
-    from sklearn.metrics import average_precision_score
-
-    return float(average_precision_score(y, s))
+def within(groups: np.ndarray, y: np.ndarray, s: np.ndarray) -> float:
+    """Size-weighted mean AUC inside documents (doc × system) that have both kinds of sentence."""
+    aucs, weights = [], []
+    for g in np.unique(groups):
+        m = groups == g
+        if 0 < y[m].sum() < m.sum():
+            aucs.append(auc(y[m], s[m]))
+            weights.append(m.sum())
+    return float(np.average(aucs, weights=weights)) if aucs else float("nan")
 
 
-def within_documents(frame: pd.DataFrame, y: np.ndarray, s: np.ndarray, mask: np.ndarray) -> tuple[float, float, float]:
-    """Mean per-document AUC (size-weighted), bad share in each document's worst 10 %, and overall bad share."""
-    aucs, weights, top_bad, top_n = [], [], 0.0, 0
-    groups = frame["group"].to_numpy()
-    for g in np.unique(groups[mask]):
-        sel = mask & (groups == g)
-        yy, ss = y[sel], s[sel]
-        if 0 < yy.sum() < len(yy):
-            aucs.append(auc(yy, ss))
-            weights.append(len(yy))
-        k = max(1, int(math.ceil(0.10 * len(yy))))
-        order = np.argsort(-ss, kind="stable")[:k]
-        top_bad += yy[order].sum()
-        top_n += k
-    mean_auc = float(np.average(aucs, weights=weights)) if aucs else float("nan")
-    return mean_auc, top_bad / max(top_n, 1), float(y[mask].mean())
+def worst_lift(groups: np.ndarray, y: np.ndarray, s: np.ndarray) -> float:
+    """Share of bad sentences in each document's worst 10 %, divided by the overall share."""
+    hit = n = 0
+    for g in np.unique(groups):
+        m = np.flatnonzero(groups == g)
+        k = max(1, int(math.ceil(0.1 * len(m))))
+        top = m[np.argsort(-s[m], kind="stable")[:k]]
+        hit += y[top].sum()
+        n += k
+    return float(hit / n / y.mean()) if y.mean() else float("nan")
 
 
-def pairwise(frame: pd.DataFrame, s: np.ndarray) -> float:
-    """Share of system pairs per source segment ordered like MQM (ties in ``s`` count half)."""
-    right, total = 0.0, 0
-    frame = frame.assign(_s=s)
-    for _, rows in frame.groupby(["doc", "seg_id"]):
-        mqm = rows["mqm_score"].to_numpy()
-        ss = rows["_s"].to_numpy()
-        for i in range(len(rows)):
-            for j in range(i + 1, len(rows)):
-                if mqm[i] == mqm[j]:
-                    continue
-                total += 1
-                if ss[i] == ss[j]:
-                    right += 0.5
-                elif (ss[i] > ss[j]) == (mqm[i] > mqm[j]):
-                    right += 1
-    return right / total if total else float("nan")
+def span_prf(examples: list[Example], predicted: list[list[tuple[int, int]]]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of predicted spans against annotated major spans (any character overlap)."""
+    hit_p = n_p = hit_g = n_g = 0
+    for e, pred in zip(examples, predicted):
+        gold = [(a, b) for a, b, _ in e.spans]
+        n_p += len(pred)
+        n_g += len(gold)
+        hit_p += sum(1 for a, b in pred if any(a < d and c < b for c, d in gold))
+        hit_g += sum(1 for c, d in gold if any(a < d and c < b for a, b in pred))
+    p = hit_p / n_p if n_p else float("nan")
+    r = hit_g / n_g if n_g else float("nan")
+    f = 2 * p * r / (p + r) if n_p and n_g and (p + r) else float("nan")
+    return p, r, f
 
 
-def major_spans(spans_json: str) -> set[tuple[int, int]]:
-    """Character spans of annotated major/critical target errors."""
-    out = set()
-    for item in json.loads(spans_json or "[]"):
-        _, severity, _, side, start, end = item[:6]
-        if side == "target" and severity in ("major", "critical") and start >= 0 and end > start:
-            out.add((int(start), int(end)))
+def evaluate(fitted, weights: dict, test: list[Example], enc: list[Encoded], found: list) -> dict:
+    """Every metric of one held-out part, with the length baseline."""
+    keep = [i for i, e in enumerate(test) if e.label is not None]
+    y = np.array([test[i].label for i in keep])
+    groups = np.array(["|".join(test[i].group.split("|")[1:3]) for i in keep])
+    lengths = np.array([count_words(test[i].text) for i in keep], float)
+    part = TrainingSet([test[i] for i in keep], [enc[i] for i in keep],
+                       ngram=ngram_rows([test[i].text for i in keep], NGRAM_FEATURES))
+    rows, probs = sentence_rows(fitted.token_head, fitted.projection, part)
+    p_det = fitted.sentence_model.predict(rows)
+    spans = [token_spans(e.text, x.offsets, p, fitted.span_threshold)
+             for e, x, p in zip(part.examples, part.encoded, probs)]
+    counts = np.array([[sum(1 for f in found[i] if f[1] == s) for s in SEVERITIES] for i in keep], float)
+    score = combine_counts(np.asarray(p_det), counts, weights)
+    flagged = score >= fitted.flag_threshold
+    major_span = score >= fitted.major_span_threshold
+    # major findings: rules/grammar at major or above, and detector spans of sentences above the major threshold
+    n_major = np.array([sum(1 for f in found[i] if f[1] in ("major", "critical")) for i in keep]) + \
+        np.array([len(s) if m else 0 for s, m in zip(spans, major_span)])
+    has_major = (n_major > 0) | (flagged & False)
+    flagged_any = flagged | has_major
+    det_spans = [[(a, b) for a, b, _ in s] if f else [] for s, f in zip(spans, flagged)]
+    rows = [test[i] for i in keep]
+    sp, sr, sf = span_prf([r for r, yy in zip(rows, y)], det_spans)
+    return {
+        "n": len(y), "bad share": float(y.mean()),
+        "AUC": auc(y, score), "AUC length": auc(y, lengths),
+        "within AUC": within(groups, y, score), "within AUC length": within(groups, y, lengths),
+        "worst-10% lift": worst_lift(groups, y, score), "worst-10% lift length": worst_lift(groups, y, lengths),
+        "major precision": float((n_major * y).sum() / n_major.sum()) if n_major.sum() else float("nan"),
+        "major recall": float((has_major & (y == 1)).sum() / max((y == 1).sum(), 1)),
+        "clean flagged": float(flagged_any[y == 0].mean()),
+        "span P": sp, "span R": sr, "span F1": sf,
+    }
+
+
+def damage_pairs(fitted, weights: dict, test: list[Example]) -> dict[str, float]:
+    """Per kind of synthetic damage made from the held-out set's clean sentences: the share of damaged copies that
+    score worse (higher P(major)) than their original (ties count half)."""
+    made = corrupt(test, per_example=1.0, seed=SEED + 1)
+    texts = sorted({e.text for e in made} | {e.original for e in made})
+    from tqcheck.detector.data import Example as Ex
+
+    pool = [Ex(text=t, label=None) for t in texts]
+    enc = encode_cached(pool, CACHE)
+    found = findings_cached(pool, CACHE)
+    part = TrainingSet(pool, enc, ngram=ngram_rows(texts, NGRAM_FEATURES))
+    rows, _ = sentence_rows(fitted.token_head, fitted.projection, part)
+    counts = np.array([[sum(1 for f in fs if f[1] == s) for s in SEVERITIES] for fs in found], float)
+    score = dict(zip(texts, combine_counts(fitted.sentence_model.predict(rows), counts, weights)))
+    out: dict[str, list[float]] = {}
+    for e in made:
+        a, b = score[e.text], score[e.original]
+        out.setdefault(e.kind.split(".", 1)[1], []).append(1.0 if a > b else 0.5 if a == b else 0.0)
+    return {k: float(np.mean(v)) for k, v in sorted(out.items())}
+
+
+def mlqe_and_cola(data: Path) -> dict:
+    """The shipped detector (trained on the four MQM sets only) on MLQE-PE DA and CoLA, with length baselines."""
+    import pandas as pd
+
+    from tqcheck.detector import load_detector
+    from tqcheck.detector.build import SEVERITIES as SEV
+    from tqcheck.pipeline import flag_threshold
+    from tqcheck.config import Settings
+
+    detector = load_detector()
+    weights = detector.card.get("finding_weights", {})
+    out: dict = {"mlqe": {}, "cola": {}}
+    frame = pd.read_csv(data / "mlqe_pe_da_xen" / "dev.tsv", sep="\t", keep_default_na=False)
+    frame = frame[frame["da_z_mean"].astype(str) != ""].copy()
+    frame["da"] = frame["da_z_mean"].astype(float)
+    rng = np.random.default_rng(SEED)
+    for lp, rows in sorted(frame.groupby("lp")):
+        docs = sorted(rows["doc_id"].astype(str).unique())
+        rng.shuffle(docs)
+        keep, n = [], 0
+        for d in docs:  # whole articles up to about 600 sentences per pair
+            keep.append(d)
+            n += int((rows["doc_id"].astype(str) == d).sum())
+            if n >= 600:
+                break
+        rows = rows[rows["doc_id"].astype(str).isin(keep)]
+        texts = rows["target"].tolist()
+        score = _scores(detector, texts, weights)
+        lengths = np.array([count_words(t) for t in texts], float)
+        da = rows["da"].to_numpy()
+        out["mlqe"][lp] = (len(texts), float(np.corrcoef(1 - score, da)[0, 1]), float(np.corrcoef(-lengths, da)[0, 1]))
+    cola = pd.read_csv(data / "cola" / "dev.tsv", sep="\t", keep_default_na=False, quoting=3)
+    cola = cola[cola["official_split"] != "in_domain_train"]  # the rows no acceptability model trains on
+    texts = cola["sentence"].tolist()
+    y = (cola["label"].astype(int) == 0).to_numpy()
+    score = _scores(detector, texts, weights)
+    found = findings_cached([Example(text=t, label=None) for t in texts], CACHE)
+    major = np.array([any(f[1] in ("major", "critical") for f in fs) for fs in found])
+    flagged = (score >= detector.flag_threshold) | major
+    lengths = np.array([count_words(t) for t in texts], float)
+    by_length = np.zeros(len(texts), bool)
+    by_length[np.argsort(-lengths, kind="stable")[:int(flagged.sum())]] = True
+    out["cola"] = {"rows": len(texts), "flagged": float(flagged.mean()), "mcc": _mcc(y, flagged),
+                   "mcc length": _mcc(y, by_length)}
     return out
 
 
-def span_scores(frame: pd.DataFrame, flagged: list[list[tuple[int, int]]]) -> tuple[float, float, int]:
-    """Precision and recall of flagged spans against annotated major spans (any character overlap)."""
-    return overlap_scores([major_spans(j) for j in frame["spans"]], flagged)
+def _scores(detector, texts: list[str], weights: dict) -> np.ndarray:
+    """P(major) of the shipped detector with the default checks' findings as evidence."""
+    examples = [Example(text=t, label=None) for t in texts]
+    found = findings_cached(examples, CACHE)
+    p = np.array([x.probability for k in range(0, len(texts), 256) for x in detector.predict(texts[k:k + 256])])
+    counts = np.array([[sum(1 for f in fs if f[1] == s) for s in SEVERITIES] for fs in found], float)
+    return combine_counts(p, counts, weights)
 
 
-def overlap_scores(gold: list, flagged: list[list[tuple[int, int]]]) -> tuple[float, float, int]:
-    """Precision and recall of flagged spans against gold spans, row by row (any character overlap)."""
-    hit_pred = n_pred = hit_gold = n_gold = 0
-    for spans, pred in zip(gold, flagged):
-        n_pred += len(pred)
-        n_gold += len(spans)
-        hit_pred += sum(1 for a, b in pred if any(a < d and c < b for c, d in spans))
-        hit_gold += sum(1 for c, d in spans if any(a < d and c < b for a, b in pred))
-    return (hit_pred / n_pred if n_pred else float("nan")), (hit_gold / n_gold if n_gold else float("nan")), n_pred
+def _mcc(y: np.ndarray, p: np.ndarray) -> float:
+    """Matthews correlation of two boolean vectors."""
+    tp = float((y & p).sum()); tn = float((~y & ~p).sum()); fp = float((~y & p).sum()); fn = float((y & ~p).sum())
+    den = math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+    return (tp * tn - fp * fn) / den if den else 0.0
 
 
-def bad_tag_spans(text: str, tokens: str, tags: str) -> list[tuple[int, int]]:
-    """Character spans in ``text`` of the runs of BAD-tagged tokens of its tokenised form (WMT QE word tags).
-
-    Tokens are HTML-unescaped (Moses writes &apos; and &quot;) and found left to right; a token not found in the
-    text is skipped, and a run of BAD tokens ends at an OK token or at the end.
-    """
-    import html
-
-    spans: list[tuple[int, int]] = []
-    cursor, run = 0, None
-    for token, tag in zip(tokens.split(), tags.split()):
-        if token == "<EOS>":
-            break
-        word = html.unescape(token)
-        at = text.find(word, cursor)
-        if at < 0:
-            continue
-        end = at + len(word)
-        cursor = end
-        if tag == "BAD":
-            run = (run[0], end) if run else (at, end)
-        elif run:
-            spans.append(run)
-            run = None
-    if run:
-        spans.append(run)
-    return spans
+def train_part(train: list[Example], enc: list[Encoded], found: list, folds: int):
+    """A detector trained like `tqcheck train` (with synthetic damage), its finding weights and thresholds."""
+    synthetic = corrupt(train, seed=SEED)
+    all_examples = train + synthetic
+    all_enc = enc + encode_cached(synthetic, CACHE)
+    data = TrainingSet(all_examples, all_enc, {"mqm": 1.0, "user": 1.0, "synthetic": 1.0},
+                       ngram_rows([e.text for e in all_examples], NGRAM_FEATURES))
+    fitted = fit_detector(data, folds=folds, seed=SEED, ngram_columns=NGRAM_FEATURES, say=say)
+    labelled = [i for i, e in enumerate(train) if e.label is not None]
+    counts = np.array([[sum(1 for f in found[i] if f[1] == s) for s in SEVERITIES] for i in labelled], float)
+    weights = fit_finding_weights(fitted.oof_probability, counts, fitted.oof_labels)
+    fitted.oof_probability = combine_counts(fitted.oof_probability, counts, weights)
+    fitted.flag_threshold, fitted.major_span_threshold = calibrate(fitted.oof_probability, fitted.oof_labels)
+    return fitted, weights
 
 
-def mcc(y: np.ndarray, p: np.ndarray) -> float:
-    """Matthews correlation of binary predictions ``p`` with labels ``y``."""
-    from sklearn.metrics import matthews_corrcoef
-
-    return float(matthews_corrcoef(y, p))
+def fmt(v) -> str:
+    """Three decimals, or the value."""
+    return f"{v:.3f}" if isinstance(v, float) and not math.isnan(v) else ("–" if isinstance(v, float) else str(v))
 
 
-# ---------------------------------------------------------------- badness scores
-
-def badness(scored: Scored, columns: list[str]) -> dict[str, np.ndarray]:
-    """Higher = worse: tqcheck (1 - fluency) and the baselines."""
-    f = scored.features
-    col = {c: i for i, c in enumerate(columns)}
-    methods = {
-        "tqcheck": 1.0 - scored.scores,
-        "length": f[:, col["log_words"]],
-        "3-gram LM": f[:, col["lm_mean"]] * np.exp(f[:, col["log_words"]]),  # total surprisal
-        "grammar count": f[:, col["grammar"]],
-    }
-    if "deep_total" in col:  # the deep tier's LM alone, unfitted: its total token surprisal
-        methods["causal LM total surprisal"] = f[:, col["deep_total"]]
-    return methods
-
-
-# ---------------------------------------------------------------- fitting
-
-def fit(data: Path, checks: list, lm: str, log) -> Combiner:
-    """Refit the combiner (and word normalisation, span thresholds) on the 2020 dev set."""
-    from sklearn.linear_model import LogisticRegression
-    from wordfreq import top_n_list
-
-    from tqcheck.fluency.features import FeatureExtractor
-    from tqcheck.fluency.tokens import STOPWORDS
-
-    variant = "deep" if lm else "default"
-    previous = json.loads(MODEL_FILE.read_text()) if MODEL_FILE.exists() else {}
-    data_json = {"version": "1", "generic_centroid": None, "word_norm": {},
-                 "spans": {"minor": 3.0, "major": 4.5, "run": 3.0}, "variants": previous.get("variants", {})}
-    if lm and previous.get("generic_centroid"):
-        # the deep tier reuses the default tier's word normalisation; only its coefficients are fitted
-        for key in ("generic_centroid", "word_norm", "spans", "major_span_cap"):
-            data_json[key] = previous.get(key)
-        scorer = FluencyScorer(semantic=True, lm=lm, combiner=_placeholder(data_json))
-        frame = mqm_frame(data, FIT_SET)
-    else:
-        scorer = FluencyScorer(semantic=True, lm=lm, combiner=_placeholder(data_json))
-        embedder = scorer.extractor.embedder
-        common = [w for w in top_n_list("en", 8000) if w.isalpha() and len(w) >= 3 and w not in STOPWORDS][:4000]
-        generic = embedder.encode(common, batch_size=512).mean(0).astype(np.float32)
-        data_json["generic_centroid"] = [round(float(v), 6) for v in generic]
-        log(f"generic centroid from {len(common)} frequent content words")
-        frame = mqm_frame(data, FIT_SET)
-        # pass 1: word statistics for the normalisation
-        scorer.extractor = FeatureExtractor(scorer.extractor.lm, embedder, generic=generic)
-        adjusted, misfit, _, _ = word_values(frame, scorer.extractor)
-        data_json["word_norm"] = {"adj_mean": float(np.mean(adjusted)), "adj_sd": float(np.std(adjusted)),
-                                  "misfit_mean": float(np.mean(misfit)), "misfit_sd": float(np.std(misfit))}
-        scorer.extractor = FeatureExtractor(scorer.extractor.lm, embedder, generic=generic,
-                                            word_norm=data_json["word_norm"])
-        _, _, word_scores, all_adjusted = word_values(frame, scorer.extractor)
-        data_json["spans"] = {"minor": round(float(np.percentile(word_scores, 85.0)), 4),
-                              "major": round(float(np.percentile(word_scores, 97.0)), 4),
-                              "run": round(float(np.percentile(all_adjusted, 95.0)), 4)}
-        log(f"word normalisation {data_json['word_norm']}, span thresholds {data_json['spans']}")
-    # pass 2: features with the normalisation, then the regression
-    scored = run_set(frame, checks, scorer)
-    mask = ~np.isnan(scored.frame["bad"].to_numpy())
-    x, y = scored.features[mask], scored.frame["bad"].to_numpy()[mask]
-    mean, scale = x.mean(0), np.where(x.std(0) > 1e-9, x.std(0), 1.0)
-    model = LogisticRegression(C=REGULARISATION, max_iter=2000).fit((x - mean) / scale, y)
-    word_max = scored.features[mask][:, scorer.columns().index("sem_word_max")]
-    major = word_max >= data_json["spans"]["major"]
-    if not lm:
-        data_json["major_span_cap"] = round(float(1.0 - y[major].mean()), 4) if major.any() else None
-    log(f"major_span_cap {data_json['major_span_cap']} from {int(major.sum())} segments with a major span")
-    data_json["variants"][variant] = {
-        "features": scorer.columns(), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
-        "coef": model.coef_[0].round(6).tolist(), "intercept": round(float(model.intercept_[0]), 6),
-        "fitted_on": f"{FIT_SET}/dev.segments.tsv{' (subsampled)' if MAX_SEGMENTS else ''}: bad = n_raters_with_major >= 2 vs 0 ({int(mask.sum())} segments)",
-        "fitted_with": f"sklearn LogisticRegression(C={REGULARISATION}) on standardised features",
-    }
-    if lm:
-        data_json["lm"] = lm
-    MODEL_FILE.write_text(json.dumps(data_json, indent=1) + "\n")
-    log(f"wrote {MODEL_FILE} (variant {variant}): coef {dict(zip(scorer.columns(), model.coef_[0].round(3)))}")
-    return load_combiner(variant=variant)
-
-
-def word_values(frame: pd.DataFrame, extractor) -> tuple[list[float], list[float], list[float], list[float]]:
-    """Adjusted surprisal, misfit and score of every candidate word, and adjusted surprisal of all words."""
-    adjusted, misfit, score, every = [], [], [], []
-    for _, rows in frame.sort_values(["group", "order"]).groupby("group", sort=False):
-        for sig in extractor.document(list(rows["text"])).words:
-            for w in sig:
-                if w.adjusted is not None:
-                    every.append(w.adjusted)
-                if w.misfit is not None and w.adjusted is not None:
-                    adjusted.append(w.adjusted)
-                    misfit.append(w.misfit)
-                    score.append(w.score)
-    return adjusted, misfit, score, every
-
-
-def _placeholder(data_json: dict) -> Combiner:
-    return Combiner("1", [], np.zeros(0), np.ones(0), np.zeros(0), 0.0, data=data_json)
-
-
-# ---------------------------------------------------------------- report
-
-def fmt(v: float) -> str:
-    """A metric with three decimals (n/a for NaN)."""
-    return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3f}"
+CACHE = Path.home() / ".cache" / "tqcheck-bench"
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and write docs/accuracy.md."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="../shared/data", help="data folder (relative to the repository root)")
-    parser.add_argument("--fit", action="store_true", help="refit the combiner on MQM 2020 dev first")
-    parser.add_argument("--lm", default="", help="deep tier: causal LM ('smollm2', HF name or path)")
-    parser.add_argument("--out", default=str(ROOT / "docs" / "accuracy.md"))
-    parser.add_argument("--sets", default=DEFAULT_SETS, help="comma-separated: mqm, mlqe, cola, wmtqe")
-    parser.add_argument("--max-segments", type=int, default=0,
-                        help="subsample each MQM set to about this many rows (whole source segments, seed 0)")
-    args = parser.parse_args(argv)
-    data = Path(args.data) if Path(args.data).is_absolute() else ROOT / args.data
-    if not data.is_dir():
-        print(f"{data}: data folder not found", file=sys.stderr)
-        return 2
-    global MAX_SEGMENTS
-    MAX_SEGMENTS = args.max_segments or None
+    """Run the evaluation and write the report."""
+    global CACHE
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "accuracy.md")
+    ap.add_argument("--cache", type=Path, default=CACHE)
+    ap.add_argument("--folds", type=int, default=2)
+    ap.add_argument("--only", default="", help="comma-separated parts to run: loso,split")
+    args = ap.parse_args(argv)
+    CACHE = args.cache
+    CACHE.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    log = lambda msg: print(f"[{time.time() - started:6.1f}s] {msg}", file=sys.stderr)  # noqa: E731
-    settings = Settings()
-    checks, checks_note = build_checks(settings)
-    log(f"checks: {checks_note}")
-    combiner = fit(data, checks, args.lm, log) if args.fit else None
-    scorer = FluencyScorer(semantic=True, lm=args.lm, combiner=combiner)
-    columns = scorer.columns()
-    default_tier = FluencyScorer(semantic=True) if args.lm else None
-    flag = settings.flag_threshold
-    lines = _header(args, checks_note, scorer)
-    rows_auc, rows_doc, rows_pair, rows_span = [], [], [], []
-    sets = {x.strip() for x in args.sets.split(",")}
-    for name, title in MQM_SETS.items():
-        if "mqm" not in sets or not (data / name).is_dir():
-            continue
-        scored = run_set(mqm_frame(data, name), checks, scorer)
-        log(f"{name}: {len(scored.frame)} segments")
-        y = scored.frame["bad"].to_numpy()
-        mask = ~np.isnan(y)
-        yb = np.nan_to_num(y).astype(int)
-        methods = badness(scored, columns)
-        if default_tier is not None:
-            methods["tqcheck default tier (no --lm)"] = 1.0 - run_set(scored.frame, checks, default_tier).scores
-        for method, s in methods.items():
-            rows_auc.append((title, method, auc(yb[mask], s[mask]), average_precision(yb[mask], s[mask]),
-                             int(mask.sum()), float(yb[mask].mean())))
-            d_auc, top, base = within_documents(scored.frame, yb, s, mask)
-            rows_doc.append((title, method, d_auc, top, base, top / base if base else float("nan")))
-            rows_pair.append((title, method, pairwise(scored.frame, -s)))
-        rows_span += [(title, label, *span_scores(scored.frame, flagged))
-                      for label, flagged in flagged_spans(scored, scorer, flag)]
-        rows_span.append((title, "length", float("nan"), float("nan"), 0))
-    lines += _summary(rows_auc, rows_doc)
-    lines += _table("Sentence detection (MQM): bad vs no major error",
-                    ["set", "method", "ROC AUC", "AP", "segments", "bad share"],
-                    [(a, b, fmt(c), fmt(d), str(e), fmt(f)) for a, b, c, d, e, f in rows_auc])
-    lines += _table("Within documents (MQM): ranking inside each document (one system's translation of one document)",
-                    ["set", "method", "mean AUC in document", "bad share in worst 10 %", "bad share overall", "lift"],
-                    [(a, b, fmt(c), fmt(d), fmt(e), fmt(f)) for a, b, c, d, e, f in rows_doc])
-    lines += _table("Comparing translations of the same source (MQM): pairwise accuracy over systems",
-                    ["set", "method", "pairwise accuracy"], [(a, b, fmt(c)) for a, b, c in rows_pair])
-    lines += _table(f"Span detection (MQM): flagged spans vs annotated major-error spans (character overlap), "
-                    f"flag threshold {flag}", ["set", "method", "precision", "recall", "spans flagged"],
-                    [(a, b, fmt(c), fmt(d), str(e)) for a, b, c, d, e in rows_span])
-    if "mlqe" in sets and (data / "mlqe_pe_da_xen").is_dir():
-        scored = run_set(mlqe_frame(data), checks, scorer)
-        log(f"mlqe: {len(scored.frame)} segments")
-        rows = []
-        for lp in sorted(scored.frame["lp"].unique()):
-            sel = (scored.frame["lp"] == lp).to_numpy()
-            z = scored.frame["da_z_mean"].to_numpy()[sel]
-            for method, s in badness(scored, columns).items():
-                good = -s[sel]
-                rows.append((lp, method, _pearson(good, z), _spearman(good, z), int(sel.sum())))
-        lines += _table("MLQE-PE (X→en, dev.tsv, whole articles sampled to ~600 rows per pair, seed 0): "
-                        "correlation with the DA z-score", ["pair", "method", "Pearson", "Spearman", "rows"],
-                        [(a, b, fmt(c), fmt(d), str(e)) for a, b, c, d, e in rows])
-    if "wmtqe" in sets and (data / WMTQE_SET).is_dir():
-        scored = run_set(wmtqe_frame(data), checks, scorer)
-        log(f"wmtqe: {len(scored.frame)} segments")
-        error = scored.frame["error"].to_numpy()
-        mqm = scored.frame["mqm_score"].to_numpy()
-        rows = [(method, auc(error, s), _pearson(-s, mqm), _spearman(-s, mqm))
-                for method, s in badness(scored, columns).items()]
-        gold = [bad_tag_spans(t, k, g) for t, k, g in zip(scored.frame["text"], scored.frame["target_tok"],
-                                                            scored.frame["word_tags"])]
-        span_rows = [(label, *overlap_scores(gold, flagged)) for label, flagged in flagged_spans(scored, scorer, flag)]
-        lines += _table(f"WMT22 QE zh-en (dev.tsv, {len(error)} rows, one rater, scores only; {int(error.sum())} rows "
-                        "with any error): ROC AUC for 'any error' and correlation with the sentence MQM score",
-                        ["method", "ROC AUC (any error)", "Pearson", "Spearman"],
-                        [(a, fmt(b), fmt(c), fmt(d)) for a, b, c, d in rows])
-        lines += _table(f"WMT22 QE zh-en: flagged spans vs runs of BAD-tagged words ({sum(map(len, gold))} runs; "
-                        "word tags mark any error, minor ones included), character overlap",
-                        ["method", "precision", "recall", "spans flagged"],
-                        [(a, fmt(b), fmt(c), str(d)) for a, b, c, d in span_rows])
-    if "cola" in sets and (data / "cola").is_dir():
-        scored = run_set(cola_frame(data), checks, scorer)
-        log(f"cola: {len(scored.frame)} segments")
-        y = (scored.frame["label"].to_numpy() == 0).astype(int)
-        flagged = scored.scores < flag
-        rows = [("tqcheck", mcc(y, flagged.astype(int)), float(flagged.mean()))]
-        for method, s in list(badness(scored, columns).items())[1:]:
-            k = int(flagged.sum())
-            pred = np.zeros(len(s), dtype=int)
-            pred[np.argsort(-s, kind="stable")[:k]] = 1
-            rows.append((method + " (same flag rate)", mcc(y, pred), float(pred.mean())))
-        lines += _table(f"CoLA (dev.tsv, all {len(y)} rows): Matthews correlation of 'flagged' with unacceptable",
-                        ["method", "MCC", "flagged share"], [(a, fmt(b), fmt(c)) for a, b, c in rows])
-    lines.append(f"\nTotal run time: {time.time() - started:.0f} s on this machine.\n")
-    Path(args.out).write_text("\n".join(lines), encoding="utf-8")
-    log(f"wrote {args.out}")
+    sets = {n: mqm_examples(args.data / n) for n in MQM_SETS if (args.data / n / "dev.segments.tsv").exists()}
+    if len(sets) < 4:
+        print(f"needs the four MQM sets under {args.data}", file=sys.stderr)
+        return 2
+    every = [e for n in MQM_SETS for e in sets[n]]
+    enc_all = encode_cached(every, CACHE)
+    found_all = findings_cached(every, CACHE)
+    index = {}
+    k = 0
+    for n in MQM_SETS:
+        index[n] = list(range(k, k + len(sets[n])))
+        k += len(sets[n])
+    results = {}
+    parts = set((args.only or "loso,split,other").split(","))
+    if "loso" in parts:
+        for held in MQM_SETS:
+            say(f"leave out {held}")
+            tr = [i for n in MQM_SETS if n != held for i in index[n]]
+            fitted, weights = train_part([every[i] for i in tr], [enc_all[i] for i in tr], [found_all[i] for i in tr],
+                                         args.folds)
+            te = index[held]
+            results[("loso", held)] = evaluate(fitted, weights, [every[i] for i in te], [enc_all[i] for i in te],
+                                               [found_all[i] for i in te])
+            results[("loso", held)]["weights"] = weights
+            results[("loso", held)]["damage"] = damage_pairs(fitted, weights, [every[i] for i in te])
+            say(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in results[("loso", held)].items()}))
+    if "split" in parts:
+        rng = np.random.default_rng(SEED)
+        test_docs = set()
+        for n in MQM_SETS:
+            docs = sorted({document_of(e) for e in sets[n]})
+            rng.shuffle(docs)
+            test_docs |= set(docs[:max(1, int(round(SPLIT_TEST * len(docs))))])
+        tr = [i for i, e in enumerate(every) if document_of(e) not in test_docs]
+        say("document split: training")
+        fitted, weights = train_part([every[i] for i in tr], [enc_all[i] for i in tr], [found_all[i] for i in tr],
+                                     args.folds)
+        for n in MQM_SETS:
+            te = [i for i in index[n] if document_of(every[i]) in test_docs]
+            results[("split", n)] = evaluate(fitted, weights, [every[i] for i in te], [enc_all[i] for i in te],
+                                             [found_all[i] for i in te])
+    if "other" in parts:
+        say("MLQE-PE and CoLA with the shipped detector")
+        results["other"] = mlqe_and_cola(args.data)
+    write(args, results, time.time() - started)
     return 0
 
 
-def flagged_spans(scored: Scored, scorer: FluencyScorer, flag: float) -> list[tuple[str, list[list[tuple[int, int]]]]]:
-    """The span detectors compared in every span table: (label, character spans of each row)."""
-    return [
-        ("tqcheck spans (fluency + semantic)",
-         [[(f.start, f.end) for f in spans if f.origin in SPAN_ORIGINS] for spans in scored.spans]),
-        ("3-gram LM: worst token of each flagged sentence", _lm_top_spans(scored, scorer, flag)),
-        ("grammar findings", [[(f.start, f.end) for f in spans] for spans in scored.grammar_spans]),
-    ]
-
-
-def _lm_top_spans(scored: Scored, scorer: FluencyScorer, flag: float) -> list[list[tuple[int, int]]]:
-    """Baseline spans: the highest-surprisal word of each sentence the LM baseline ranks in its worst half."""
-    from tqcheck.fluency.features import lm_words
-    from tqcheck.fluency.tokens import words
-
-    total = badness(scored, scorer.columns())["3-gram LM"]
-    cut = np.quantile(total, 1 - float((scored.scores < flag).mean()))
-    out = []
-    for text, t in zip(scored.frame["text"], total):
-        if t < cut:
-            out.append([])
+def write(args, results: dict, seconds: float) -> None:
+    """docs/accuracy.md from the results."""
+    lines = ["# Accuracy of the learned detector on human annotations", "",
+             f"Generated by `python bench/accuracy.py --data ../shared/data --out {args.out.relative_to(ROOT) if args.out.is_absolute() and ROOT in args.out.parents else args.out}` "
+             f"({seconds / 60:.0f} min on the 2-core dev machine, shared with other work).", ""]
+    heads = [("AUC", "AUC length"), ("within AUC", "within AUC length"), ("worst-10% lift", "worst-10% lift length")]
+    for part, title in (("loso", "Leave one set out (train on the other three sets, report on this one)"),
+                        ("split", "Fixed 70/30 document split inside every set (train on the 70 %)")):
+        rows = [(n, results[(part, n)]) for n in MQM_SETS if (part, n) in results]
+        if not rows:
             continue
-        tokens = scorer.extractor.lm.score(lm_words(words(text)))
-        known = [k for k in tokens if k.known]
-        best = max(known, key=lambda k: k.surprisal, default=None)
-        out.append([(best.word.start, best.word.end)] if best else [])
-    return out
-
-
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
-    from scipy.stats import pearsonr
-
-    return float(pearsonr(a, b)[0]) if np.std(a) > 0 else float("nan")
-
-
-def _spearman(a: np.ndarray, b: np.ndarray) -> float:
-    from scipy.stats import spearmanr
-
-    return float(spearmanr(a, b)[0]) if np.std(a) > 0 else float("nan")
-
-
-def _header(args, checks_note: str, scorer: FluencyScorer) -> list[str]:
-    sig = scorer.signature()
-    return [
-        "# Accuracy of the fluency score on human-annotated data",
-        "",
-        "Regenerate with (from the repository root; `--fit` also refits the shipped coefficients):",
-        "",
-        "```",
-        f"python bench/accuracy.py --data {args.data}" + (" --fit" if args.fit else "")
-        + (f" --lm {args.lm}" if args.lm else "") + (f" --sets {args.sets}" if args.sets != DEFAULT_SETS else "")
-        + (f" --max-segments {args.max_segments}" if args.max_segments else "")
-        + (f" --out {args.out}" if Path(args.out) != ROOT / "docs" / "accuracy.md" else ""),
-        "```",
-        "",
-        f"Scorer signature: `{json.dumps(sig, sort_keys=True)}`. Rule/grammar findings from: {checks_note}.",
-        "",
-        "Labels. MQM sets with three raters per system-segment (newstest2020, generalMT2023): **bad** = at least two "
-        "raters marked a major (or critical) error (`n_raters_with_major >= 2`), **good** = no rater did "
-        "(`n_raters_with_major == 0`); segments with exactly one rater's major error are left out of the detection "
-        "metrics. Single-rater sets (newstest2021, TED 2021: one rater per system-segment): bad = that rater marked a "
-        "major error (`n_raters_with_major >= 1`). Every set is its `dev.*` file; the combiner is fitted on "
-        "newstest2020 dev only, so the 2021, TED and 2023 rows are held out.",
-        "",
-        "Baselines: **length** = number of words; **3-gram LM** = total surprisal of the sentence under the CMU 3-gram "
-        "(its mean times the word count); **grammar count** = number of grammar findings. For each the higher value is "
-        "ranked worse. A document is one system's translation of one source document (segments in order).",
-        "",
-    ] + ([f"With `--lm`, **causal LM total surprisal** is the sum of the token surprisals under {args.lm} alone "
-          "(no fitted weight), and **tqcheck default tier** is the shipped score without `--lm`.", ""]
-         if args.lm else [])
-
-
-def _summary(rows_auc: list[tuple], rows_doc: list[tuple]) -> list[str]:
-    """The acceptance figures: AUC against the length baseline, and the within-document lift."""
-    auc_of = {(r[0], r[1]): r[2] for r in rows_auc}
-    doc_of = {(r[0], r[1]): r for r in rows_doc}
-    out = ["## Summary", "", "| set | tqcheck AUC | length AUC | difference | lift of worst 10 % in documents "
-           "(target 2; the largest possible is 1 / bad share) |", "|---|---|---|---|---|"]
-    for title in dict.fromkeys(r[0] for r in rows_auc):
-        ours, length = auc_of.get((title, "tqcheck")), auc_of.get((title, "length"))
-        doc = doc_of.get((title, "tqcheck"))
-        if ours is None or length is None or doc is None:
-            continue
-        out.append(f"| {title} | {fmt(ours)} | {fmt(length)} | {ours - length:+.3f} | {fmt(doc[5])} "
-                   f"(max {fmt(1 / doc[4] if doc[4] else float('nan'))}) |")
-    return out + [""]
-
-
-def _table(title: str, header: list[str], rows: list[tuple]) -> list[str]:
-    out = [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return out + [""]
+        lines += [f"## {title}", "",
+                  "| held-out set | sentences | bad share | AUC | length | within-doc AUC | length | worst-10 % lift | length |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for n, r in rows:
+            lines.append(f"| {NAMES[n]} | {r['n']} | {fmt(r['bad share'])} | " +
+                         " | ".join(f"{fmt(r[a])} | {fmt(r[b])}" for a, b in heads) + " |")
+        lines += ["", "| held-out set | major findings right | major sentences caught | clean sentences flagged | "
+                      "span precision | span recall | span F1 |", "|---|---|---|---|---|---|---|"]
+        for n, r in rows:
+            lines.append(f"| {NAMES[n]} | {fmt(r['major precision'])} | {fmt(r['major recall'])} | "
+                         f"{fmt(r['clean flagged'])} | {fmt(r['span P'])} | {fmt(r['span R'])} | {fmt(r['span F1'])} |")
+        lines.append("")
+    damage = [(n, results[("loso", n)]["damage"]) for n in MQM_SETS if ("loso", n) in results]
+    if damage:
+        kinds = sorted({k for _, d in damage for k in d})
+        lines += ["## Synthetic damage of held-out clean sentences", "",
+                  "Share of damaged copies that score worse than the clean sentence they were made from "
+                  "(0.5 = no better than chance; length alone puts every shortened copy *above* its original).", "",
+                  "| held-out set | " + " | ".join(kinds) + " |", "|---" * (len(kinds) + 1) + "|"]
+        for n, d in damage:
+            lines.append(f"| {NAMES[n]} | " + " | ".join(fmt(d.get(k, float('nan'))) for k in kinds) + " |")
+        lines.append("")
+    other = results.get("other")
+    if other:
+        lines += ["## Data the shipped detector never saw: MLQE-PE and CoLA", "",
+                  "The shipped detector (`tqcheck/models/detector`, trained on the four MQM dev sets) with the default "
+                  "checks' findings.", "",
+                  "MLQE-PE X→en (Wikipedia; whole articles, about 600 sentences per pair, seed 0): Pearson "
+                  "correlation of the score with the direct-assessment z-score, and of minus the length.", "",
+                  "| pair | sentences | Pearson (score) | Pearson (−length) |", "|---|---|---|---|"]
+        for lp, (n, r, rl) in other["mlqe"].items():
+            lines.append(f"| {lp} | {n} | {fmt(r)} | {fmt(rl)} |")
+        c = other["cola"]
+        lines += ["", f"CoLA (the {c['rows']} in-domain and out-of-domain dev rows): Matthews correlation of "
+                      f"`flagged` with *unacceptable*: **{fmt(c['mcc'])}** ({fmt(c['flagged'])} of the sentences "
+                      f"flagged); the same number of longest sentences: {fmt(c['mcc length'])}.", ""]
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

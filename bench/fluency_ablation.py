@@ -2,7 +2,7 @@
 
     python bench/fluency_ablation.py [--data ../shared/data] [--out docs/fluency-ablation.md]
 
-Computes the shipped features (as bench/accuracy.py does) for the four MQM zh-en dev sets, adds candidate
+Computes the shipped features (as bench/accuracy_fluency.py does) for the four MQM zh-en dev sets, adds candidate
 features, and reports for each candidate set the ROC AUC of the same logistic regression as the shipped model
 (C = REGULARISATION, standardised features, no major-span cap) in 5-fold cross-validation on newstest2020 dev,
 folds grouped by source document. Only the candidates named in HELD_OUT_LOOK are also scored on the held-out sets
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import accuracy as A
+import accuracy_fluency as A
 
 from tqcheck.config import Settings
 from tqcheck.document import Document

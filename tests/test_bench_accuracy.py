@@ -1,4 +1,4 @@
-"""Pure helpers of bench/accuracy.py (the benchmark itself reads ../shared/data and is run by hand)."""
+"""Pure helpers of bench/accuracy_fluency.py (the benchmark itself reads ../shared/data and is run by hand)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-import accuracy  # noqa: E402
+import accuracy_fluency as accuracy  # noqa: E402
 
 
 def test_bad_tag_runs_become_character_spans_of_the_detokenised_text():

@@ -187,9 +187,11 @@ def test_train_then_check_with_the_trained_detector(tmp_path: Path) -> None:
     data = annotated_file(tmp_path / "marks.tsv")
     out = tmp_path / "my-detector"
     runner = CliRunner()
+    cache = tmp_path / "encodings"
     result = runner.invoke(cli, ["train", str(data), "-o", str(out), "--epochs", "30", "--folds", "2", "-q",
-                                 "--name", "team-detector"])
+                                 "--name", "team-detector", "--cache", str(cache)])
     assert result.exit_code == 0, result.output
+    assert len(list(cache.glob("encoded-*.npz"))) == 1
     card = json.loads((out / "model.json").read_text(encoding="utf-8"))
     assert card["name"] == "team-detector" and card["training"][0]["name"] == "marks.tsv"
     assert (out / "README.md").read_text(encoding="utf-8").startswith("# team-detector 1")
@@ -207,6 +209,19 @@ def test_train_then_check_with_the_trained_detector(tmp_path: Path) -> None:
     worst = report["segments"][0]
     assert "striptease" in worst["sentence"]
     assert report["signature"]["detector.model"].startswith("team-detector==1 sha256:")
+
+
+@pytest.mark.slow
+def test_training_again_reads_the_cached_encodings_and_gives_the_same_model(tmp_path: Path) -> None:
+    data = annotated_file(tmp_path / "marks.tsv")
+    runner = CliRunner()
+    for name in ("a", "b"):
+        result = runner.invoke(cli, ["train", str(data), "-o", str(tmp_path / name), "--epochs", "5",
+                                     "--no-synthetic", "--cache", str(tmp_path / "c")])
+        assert result.exit_code == 0, result.output
+    assert "encodings read from" in result.stderr
+    cards = [json.loads((tmp_path / n / "model.json").read_text(encoding="utf-8")) for n in ("a", "b")]
+    assert cards[0]["heads_sha256"] == cards[1]["heads_sha256"]  # deterministic for a seed
 
 
 def test_a_detector_whose_heads_changed_is_refused(tmp_path: Path) -> None:

@@ -103,8 +103,9 @@ def _versions(names: Iterable[str]) -> str:
 def _setting_files(settings: "Settings") -> list[Path]:
     """Files named by the settings a result depends on (rule folders walked)."""
     found: list[Path] = []
-    for key in ("rules", "glossary", "accept"):
-        for item in settings.get(key) or []:
+    for key in ("rules", "glossary", "accept", "detector"):
+        value = settings.get(key) or []
+        for item in [value] if isinstance(value, str) else value:
             path = Path(item)
             if path.is_dir():
                 found += [p for p in path.rglob("*") if p.is_file()]

@@ -217,13 +217,16 @@ def check_partitioned(paths: Sequence[str], settings: "Settings", folder: str | 
         temporary.mkdir(parents=True)
     except OSError as exc:
         raise OutputError(f"cannot create report folder: {exc.strerror or exc}", path=str(folder)) from None
-    summary = Summary(flag_threshold=settings.flag_threshold)
+    from tqcheck.pipeline import flag_threshold
+
+    threshold = flag_threshold(settings)
+    summary = Summary(flag_threshold=threshold)
     tasks = iter_tasks(paths, settings, part_segments or PART_SEGMENTS, stdin_name)
     try:
         # runs of unknown size: worker processes when more than one core (or --jobs N) is asked for
         with make_runner(jobs, dask, segments=1 << 62, tasks=2) as runner:
             for result in runner.results(tasks, settings, advance):
-                rows = part_rows(result, settings.flag_threshold)
+                rows = part_rows(result, threshold)
                 name = f"part-{result.order[0]:05d}-{result.order[1]:05d}"
                 write_part(temporary, name, rows, fmt)
                 summary.add(result, rows, f"{name}.{fmt}")

@@ -165,7 +165,8 @@ class Report:
                 "source": segment.source or "",
                 "fluency": None if score is None else round(score, 4),
                 "similarity": self._similarity_of(segment),
-                "flagged": bool(found) or (score is not None and score < self.flag_threshold),
+                "flagged": (counts.get("major", 0) + counts.get("critical", 0) > 0
+                            or (score is not None and score < self.flag_threshold)),
                 "findings": len(found),
                 "critical": counts.get("critical", 0),
                 "major": counts.get("major", 0),

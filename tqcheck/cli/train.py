@@ -25,9 +25,14 @@ from tqcheck.cli.common import say, user_errors
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice.")
 @click.option("--name", default="tqcheck-detector", show_default=True, help="Name written in the model card.")
 @click.option("--version", "model_version", default="1", show_default=True, help="Version written in the card.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
+              help="Folder to keep sentence encodings in, so training again on the same data does not re-encode "
+                   "(default: tqcheck's user cache folder; --no-cache to keep none).")
+@click.option("--no-cache", is_flag=True, help="Keep no encodings.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
 def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic: bool, epochs: int | None,
-          folds: int, seed: int, name: str, model_version: str, quiet: bool) -> None:
+          folds: int, seed: int, name: str, model_version: str, cache_dir: str | None, no_cache: bool,
+          quiet: bool) -> None:
     """Train a detector from annotated sentences and write it to --out, with its model card.
 
     FILES are TSV/CSV/JSONL files of your reviewers' marks: one row per sentence with `target` and `label`
@@ -41,9 +46,14 @@ def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic:
 
         if not files and not data_dir:
             raise UsageError("give annotated FILES or --data FOLDER (the shared MQM sets)")
-        command = "tqcheck train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+        command = "tqcheck train " + " ".join(shlex.quote(a) for a in sys.argv[2:] if not a.startswith("--cache"))
         report = (lambda line: None) if quiet else (lambda line: say(f"tqcheck train: {line}"))
+        cache = None
+        if not no_cache:
+            from tqcheck.cache import cache_dir as results_dir
+
+            cache = Path(cache_dir) if cache_dir else results_dir().parent / "encodings"
         result = build_detector([Path(f) for f in files], Path(data_dir) if data_dir else None, Path(out_dir),
                                 synthetic=synthetic, epochs=epochs, folds=folds, seed=seed, name=name,
-                                version=model_version, command=command, say=report)
+                                version=model_version, command=command, say=report, cache=cache)
         click.echo(f"wrote {result.folder} ({result.summary})")

@@ -24,6 +24,9 @@ from tqcheck.errors import BackendError, ConfigError
 SHIPPED = Path(__file__).resolve().parent.parent / "models" / "detector"
 #: Files of a detector folder.
 MODEL_FILE, HEADS_FILE = "model.json", "heads.npz"
+#: 3-gram language-model features of tqcheck.fluency the sentence model may use (named "ngram.<feature>").
+NGRAM_FEATURES: tuple[str, ...] = ("lm_mean", "lm_total", "adj_max", "adj_top3", "adj_excess", "oov_rate",
+                                   "rare_share", "names", "punctuation")
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
 
 
@@ -35,6 +38,7 @@ class Prediction:
     features: tuple[float, ...]
     spans: tuple[tuple[int, int, float], ...]
     token_probabilities: tuple[float, ...] = ()
+    offsets: np.ndarray | None = None
 
 
 def file_sha256(path: Path) -> str:
@@ -100,22 +104,43 @@ class Detector:
         """Whether the sentence model takes counts of findings as features."""
         return any(n.startswith("findings.") for n in self.sentence_model.names)
 
-    def predict(self, texts: Sequence[str], findings: Sequence[dict[str, float]] | None = None) -> list[Prediction]:
-        """Predictions for ``texts``; ``findings`` gives per-text finding counts by feature name when used."""
+    @property
+    def ngram_columns(self) -> list[str]:
+        """The 3-gram features the sentence model uses, in its order."""
+        return [n.split(".", 1)[1] for n in self.sentence_model.names if n.startswith("ngram.")]
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """Predictions for ``texts`` (sentences of one document, in order)."""
         from tqcheck.detector.model import sentence_features, token_features
 
         encoded = self.encoder.encode(list(texts))
+        ngram = ngram_rows(texts, self.ngram_columns)
         out = []
         for i, (text, enc) in enumerate(zip(texts, encoded)):
             p = self.token_head.predict(token_features(enc.states, self.projection))
-            base = sentence_features(p, count_words(text))
-            extra = findings[i] if findings else {}
-            row = np.array([*base, *(float(extra.get(n, 0.0)) for n in self.sentence_model.names[len(base):])])
+            row = np.concatenate([sentence_features(p, count_words(text)), ngram[i]])
             probability = float(self.sentence_model.predict(row)[0])
             out.append(Prediction(probability, tuple(float(v) for v in row),
                                   token_spans(text, enc.offsets, p, self.span_threshold),
-                                  tuple(float(v) for v in p)))
+                                  tuple(float(v) for v in p), np.asarray(enc.offsets)))
         return out
+
+
+def ngram_rows(texts: Sequence[str], columns: Sequence[str]) -> np.ndarray:
+    """The named 3-gram features (tqcheck.fluency) of every text: a (texts x columns) matrix."""
+    if not columns:
+        return np.zeros((len(texts), 0))
+    from tqcheck.fluency.features import FEATURES, FeatureExtractor
+    from tqcheck.fluency.ngram import NgramLM
+
+    global _EXTRACTOR
+    if _EXTRACTOR is None:
+        _EXTRACTOR = FeatureExtractor(NgramLM(), None)
+    features = _EXTRACTOR.document(list(texts)).features
+    return features[:, [FEATURES.index(c) for c in columns]]
+
+
+_EXTRACTOR = None
 
 
 def count_words(text: str) -> int:

@@ -112,9 +112,10 @@ def auc(y: np.ndarray, s: np.ndarray) -> float:
 def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, synthetic: bool = True,
                    epochs: int | None = None, folds: int = 2, seed: int = 0, name: str = "tqcheck-detector",
                    version: str = "1", command: str = "", findings: bool = True,
-                   say: Callable[[str], None] | None = None, encoder=None) -> BuildResult:
+                   say: Callable[[str], None] | None = None, encoder=None,
+                   cache: Path | None = None) -> BuildResult:
     """Train a detector from ``files`` and/or the shared sets in ``data_dir`` and write it to ``out``."""
-    from tqcheck.detector import count_words
+    from tqcheck.detector import NGRAM_FEATURES, count_words, ngram_rows
     from tqcheck.detector.synthetic import corrupt
     from tqcheck.detector.train import EPOCHS
 
@@ -124,14 +125,21 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
         examples = examples + damaged
         training.append({"name": "synthetic damage of the clean sentences above", "examples": len(damaged),
                          "licence": "derived from the data above"})
-    if say:
-        say(f"{len(examples)} examples; encoding")
     if encoder is None:
+        import os
+
         from tqcheck.encoder import load_encoder
 
-        encoder = load_encoder()
-    data = TrainingSet(examples, encode(examples, encoder, say), {"mqm": 1.0, "user": 1.0, "synthetic": 1.0})
-    fitted = fit_detector(data, folds=folds, epochs=epochs or EPOCHS, seed=seed, say=say)
+        encoder = load_encoder(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    if say:
+        say(f"{len(examples)} examples: 3-gram features")
+    ngram = ngram_rows([e.text for e in examples], NGRAM_FEATURES)
+    if say:
+        say("encoding")
+    encoded = encode(examples, encoder, say, cache=cache)
+    data = TrainingSet(examples, encoded, {"mqm": 1.0, "user": 1.0, "synthetic": 1.0}, ngram)
+    fitted = fit_detector(data, folds=folds, epochs=epochs or EPOCHS, seed=seed, ngram_columns=NGRAM_FEATURES,
+                          say=say)
     labelled = [e for e in examples if e.label is not None and not e.kind.startswith("synthetic")]
     lengths = np.array([count_words(e.text) for e in labelled], float)
     y = fitted.oof_labels

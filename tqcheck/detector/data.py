@@ -43,6 +43,7 @@ class Example:
     group: str = ""
     kind: str = ""
     source: str = ""
+    original: str = ""  # for synthetic damage: the clean sentence it was made from
 
 
 # ---------------------------------------------------------------- the shared data sets

@@ -52,8 +52,9 @@ class DetectorScorer(Scorer):
     def span_findings(self, segment, prediction, p_major: float) -> list[Finding]:
         """Findings for the spans of one flagged sentence (major when the sentence is very likely wrong)."""
         major = p_major >= self.detector.major_span_threshold
+        spans = prediction.spans or worst_word(segment.text, prediction)
         out = []
-        for start, end, p in prediction.spans:
+        for start, end, p in spans:
             out.append(segment.finding(
                 start, end, rule_id=SPAN_RULE,
                 message=f"a reviewer would likely mark this (sentence {p_major:.0%} likely to have a "
@@ -65,6 +66,21 @@ class DetectorScorer(Scorer):
     def signature(self) -> dict[str, str]:
         """The detector's and the encoder's names, versions and hashes."""
         return {"model": self.detector.signature, "encoder": str(self.detector.card.get("encoder", ""))}
+
+
+def worst_word(text: str, prediction) -> tuple[tuple[int, int, float], ...]:
+    """The word the detector finds likeliest to be marked: the reason shown for a flagged sentence whose token
+    probabilities are all below the span threshold."""
+    from tqcheck.detector import token_spans
+
+    probs = prediction.token_probabilities
+    offsets = prediction.offsets
+    if not probs or offsets is None or not len(offsets):
+        return ()
+    import numpy as np
+
+    p = np.asarray(probs)
+    return token_spans(text, offsets, p, float(p.max()), limit=1)
 
 
 def combine(p_detector: float, findings: Sequence[Finding], weights: dict[str, float]) -> float:

@@ -128,7 +128,8 @@ def corrupt(examples: Sequence[Example], *, per_example: float = 0.5, kinds: Seq
             continue
         text, spans = made
         spans = [(a, b, 1.0) for a, b in spans if 0 <= a < b <= len(text)]
-        out.append(replace(e, text=text, label=1.0, spans=tuple(spans), spans_known=True, kind=f"synthetic.{kind}"))
+        out.append(replace(e, text=text, label=1.0, spans=tuple(spans), spans_known=True, kind=f"synthetic.{kind}",
+                           original=e.text))
     return out
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import platform
 import time
 from dataclasses import dataclass, field
@@ -41,27 +43,54 @@ class TrainingSet:
     examples: list[Example]
     encoded: list[Encoded]
     token_weight: dict[str, float] = field(default_factory=lambda: {"mqm": 1.0, "user": 1.0})
+    ngram: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.ngram is None:
+            self.ngram = np.zeros((len(self.examples), 0))
 
     def subset(self, keep: Sequence[int]) -> "TrainingSet":
         """The rows ``keep`` of this set."""
-        return TrainingSet([self.examples[i] for i in keep], [self.encoded[i] for i in keep], self.token_weight)
-
-    def __add__(self, other: "TrainingSet") -> "TrainingSet":
-        return TrainingSet(self.examples + other.examples, self.encoded + other.encoded,
-                           {**self.token_weight, **other.token_weight})
+        keep = list(keep)
+        return TrainingSet([self.examples[i] for i in keep], [self.encoded[i] for i in keep], self.token_weight,
+                           self.ngram[keep])
 
 
-def encode(examples: Sequence[Example], encoder, say: Say | None = None, batch: int = 256) -> list[Encoded]:
-    """Encode every distinct text once (progress through ``say``)."""
+def encode(examples: Sequence[Example], encoder, say: Say | None = None, batch: int = 256,
+           cache: Path | None = None) -> list[Encoded]:
+    """Encode every distinct text once (progress through ``say``).
+
+    With ``cache``, the encodings are kept in one file named by the encoder's signature and the texts, so a second
+    training run on the same data (other settings, another seed) does not encode again.
+    """
     texts = sorted({e.text for e in examples})
+    path = None
+    if cache is not None:
+        key = hashlib.sha256("\n".join([encoder.signature, *texts]).encode("utf-8", "surrogatepass")).hexdigest()
+        path = Path(cache) / f"encoded-{key[:24]}.npz"
+        if path.is_file():
+            with np.load(path, allow_pickle=False) as z:
+                states, offsets, ptr = z["states"], z["offsets"], z["ptr"]
+            if len(ptr) == len(texts) + 1:
+                if say:
+                    say(f"{len(texts)} encodings read from {path}")
+                done = {t: Encoded(offsets[ptr[i]:ptr[i + 1]], states[ptr[i]:ptr[i + 1]]) for i, t in enumerate(texts)}
+                return [done[e.text] for e in examples]
     done: dict[str, Encoded] = {}
     start = time.monotonic()
     for k in range(0, len(texts), batch):
         chunk = texts[k:k + batch]
         for text, enc in zip(chunk, encoder.encode(chunk)):
-            done[text] = Encoded(np.asarray(enc.offsets), np.asarray(enc.states, dtype=np.float16))
+            done[text] = Encoded(np.asarray(enc.offsets, dtype=np.int32), np.asarray(enc.states, dtype=np.float16))
         if say:
             say(f"encoded {min(k + batch, len(texts))}/{len(texts)} sentences ({time.monotonic() - start:.0f} s)")
+    if path is not None and texts:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
+        ptr = np.cumsum([0] + [len(done[t].offsets) for t in texts])
+        np.savez(tmp, states=np.vstack([done[t].states for t in texts]),
+                 offsets=np.vstack([done[t].offsets.reshape(-1, 2) for t in texts]).astype(np.int32), ptr=ptr)
+        os.replace(tmp, path)
     return [done[e.text] for e in examples]
 
 
@@ -97,13 +126,15 @@ def fit_token_head(data: TrainingSet, projection: Projection, *, hidden: int = H
 
 
 def sentence_rows(head: TokenHead, projection: Projection, data: TrainingSet) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Sentence features of every example under ``head``, and its token probabilities."""
+    """Sentence features of every example under ``head`` (token evidence, then the 3-gram columns), and its
+    token probabilities."""
     rows, probs = [], []
     for e, enc in zip(data.examples, data.encoded):
         p = head.predict(token_features(enc.states, projection))
         rows.append(sentence_features(p, count_words(e.text)))
         probs.append(p)
-    return np.array(rows).reshape(len(rows), len(SENTENCE_FEATURES)), probs
+    base = np.array(rows).reshape(len(rows), len(SENTENCE_FEATURES))
+    return np.hstack([base, data.ngram]), probs
 
 
 def group_folds(examples: Sequence[Example], k: int, seed: int = SEED) -> np.ndarray:
@@ -136,7 +167,7 @@ class Fitted:
 
 
 def fit_detector(data: TrainingSet, *, folds: int = 2, hidden: int = HIDDEN, epochs: int = EPOCHS, seed: int = SEED,
-                 say: Say | None = None) -> Fitted:
+                 ngram_columns: Sequence[str] = (), say: Say | None = None) -> Fitted:
     """Fit the token head on all of ``data`` and the sentence model on out-of-fold token probabilities.
 
     The sentence model must see token probabilities like those of unseen text, so it is fitted on predictions of
@@ -145,7 +176,10 @@ def fit_detector(data: TrainingSet, *, folds: int = 2, hidden: int = HIDDEN, epo
     """
     projection = fit_projection(data, seed=seed)
     fold = group_folds(data.examples, folds, seed)
-    oof = np.zeros((len(data.examples), len(SENTENCE_FEATURES)))
+    names = tuple(SENTENCE_FEATURES) + tuple(f"ngram.{c}" for c in ngram_columns)
+    if data.ngram.shape[1] != len(ngram_columns):
+        raise ValueError("the training set's 3-gram columns do not match ngram_columns")
+    oof = np.zeros((len(data.examples), len(names)))
     oof_tokens: list[np.ndarray | None] = [None] * len(data.examples)
     for f in range(folds):
         if say:
@@ -165,7 +199,7 @@ def fit_detector(data: TrainingSet, *, folds: int = 2, hidden: int = HIDDEN, epo
     if use.sum() < 10 or len(set(labels[use])) < 2:
         raise ValueError("the sentence model needs at least 10 labelled sentences of both kinds (with and without "
                          "a major error)")
-    model = SentenceModel.fit(oof[use], labels[use], SENTENCE_FEATURES, increasing=INCREASING)
+    model = SentenceModel.fit(oof[use], labels[use], names, increasing=INCREASING)
     probability = model.predict(oof[use])
     flag, major = calibrate(probability, labels[use])
     span = span_threshold([data.examples[i] for i in np.flatnonzero(use)],
@@ -228,7 +262,7 @@ def write_detector(folder: Path, fitted: Fitted, *, name: str, version: str, enc
     arrays["proj.mean"] = fitted.projection.mean
     arrays["proj.components"] = fitted.projection.components
     tmp = heads.with_name(f".{heads.name}.tmp.npz")
-    np.savez_compressed(tmp, **arrays)
+    save_arrays(tmp, arrays)
     tmp.replace(heads)
     import tqcheck
 
@@ -244,6 +278,22 @@ def write_detector(folder: Path, fitted: Fitted, *, name: str, version: str, enc
     (folder / MODEL_FILE).write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (folder / "README.md").write_text(model_card(card), encoding="utf-8")
     return folder
+
+
+def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """An .npz file whose bytes depend only on the arrays (fixed member dates, sorted names), so the same training
+    gives the same SHA-256."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(arrays):
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, buffer.getvalue())
 
 
 def model_card(card: dict) -> str:

@@ -150,7 +150,8 @@ def make_scorer(settings: Settings) -> Scorer | None:
     """The fluency scorer for ``settings``, or None when fluency scoring is off."""
     if not settings.fluency:
         return None
-    return FluencyScorer(semantic=settings.semantic, lm=settings.lm, flag_threshold=settings.flag_threshold)
+    threshold = settings.flag_threshold if settings.flag_threshold >= 0 else 0.5
+    return FluencyScorer(semantic=settings.semantic, lm=settings.lm, flag_threshold=threshold)
 
 
 __all__ = ["FluencyScorer", "make_scorer", "FEATURES"]
