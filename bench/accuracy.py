@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tqcheck.detector import NGRAM_FEATURES, count_words, ngram_rows, token_spans  # noqa: E402
-from tqcheck.detector.build import (SEVERITIES, auc, combine_counts, fit_finding_weights)  # noqa: E402
+from tqcheck.detector.build import (auc, combine_counts, evidence_counts, example_findings,  # noqa: E402
+                                    fit_finding_weights)
 from tqcheck.detector.data import MQM_SETS, Example, mqm_examples  # noqa: E402
 from tqcheck.detector.synthetic import corrupt  # noqa: E402
 from tqcheck.detector.train import (Encoded, TrainingSet, calibrate, document_of, fit_detector,  # noqa: E402
@@ -73,32 +74,21 @@ def encode_cached(examples: list[Example], cache: Path) -> list[Encoded]:
     return [done[e.text] for e in examples]
 
 
-def findings_cached(examples: list[Example], cache: Path) -> list[list[tuple[str, str, int, int]]]:
-    """(rule id, severity, start, end) of the default checks' findings on every example, cached per text."""
-    from tqcheck.config import Settings
-    from tqcheck.document import Document
-    from tqcheck.pipeline import build_checks
-    import tqcheck
+def findings_cached(examples: list[Example], cache: Path) -> list[list[tuple]]:
+    """(rule id, origin, severity, start, end) of the default checks' findings on every example, cached per text
+    and source (tqcheck's code and rule packs are in the key)."""
+    from tqcheck.cache import tqcheck_fingerprint
 
-    texts = sorted({e.text for e in examples})
-    key = hashlib.sha256((tqcheck.__version__ + "\n" + "\n".join(texts)).encode()).hexdigest()[:16]
+    pairs = sorted({(e.text, e.source) for e in examples})
+    key = hashlib.sha256((tqcheck_fingerprint() + "\n" + json.dumps(pairs)).encode()).hexdigest()[:16]
     path = cache / f"findings-{key}.json"
     if path.exists():
         found = json.loads(path.read_text())
     else:
-        checks = build_checks(Settings())
-        found = {}
-        for i, t in enumerate(texts):
-            document = Document(path="bench", text=t)
-            document.add_segment(t, 0)
-            found[t] = [(f.rule_id, str(getattr(f.severity, "value", f.severity)), f.start, f.end)
-                        for c in checks for f in c.check(document)]
-            if (i + 1) % 1000 == 0:
-                say(f"checked {i + 1}/{len(texts)}")
-        for c in checks:
-            c.close()
+        lists = example_findings([Example(text=t, label=None, source=s) for t, s in pairs], say)
+        found = {json.dumps(p): items for p, items in zip(pairs, lists)}
         path.write_text(json.dumps(found))
-    return [[tuple(f) for f in found[e.text]] for e in examples]
+    return [[tuple(f) for f in found[json.dumps((e.text, e.source))]] for e in examples]
 
 
 # ---------------------------------------------------------------- metrics
@@ -153,12 +143,12 @@ def evaluate(fitted, weights: dict, test: list[Example], enc: list[Encoded], fou
     p_det = fitted.sentence_model.predict(rows)
     spans = [token_spans(e.text, x.offsets, p, fitted.span_threshold)
              for e, x, p in zip(part.examples, part.encoded, probs)]
-    counts = np.array([[sum(1 for f in found[i] if f[1] == s) for s in SEVERITIES] for i in keep], float)
+    counts = evidence_counts([found[i] for i in keep])
     score = combine_counts(np.asarray(p_det), counts, weights)
     flagged = score >= fitted.flag_threshold
     major_span = score >= fitted.major_span_threshold
     # major findings: rules/grammar at major or above, and detector spans of sentences above the major threshold
-    n_major = np.array([sum(1 for f in found[i] if f[1] in ("major", "critical")) for i in keep]) + \
+    n_major = np.array([sum(1 for f in found[i] if f[2] in ("major", "critical")) for i in keep]) + \
         np.array([len(s) if m else 0 for s, m in zip(spans, major_span)])
     has_major = (n_major > 0) | (flagged & False)
     flagged_any = flagged | has_major
@@ -189,7 +179,7 @@ def damage_pairs(fitted, weights: dict, test: list[Example]) -> dict[str, float]
     found = findings_cached(pool, CACHE)
     part = TrainingSet(pool, enc, ngram=ngram_rows(texts, NGRAM_FEATURES))
     rows, _ = sentence_rows(fitted.token_head, fitted.projection, part)
-    counts = np.array([[sum(1 for f in fs if f[1] == s) for s in SEVERITIES] for fs in found], float)
+    counts = evidence_counts(found)
     score = dict(zip(texts, combine_counts(fitted.sentence_model.predict(rows), counts, weights)))
     out: dict[str, list[float]] = {}
     for e in made:
@@ -203,9 +193,6 @@ def mlqe_and_cola(data: Path) -> dict:
     import pandas as pd
 
     from tqcheck.detector import load_detector
-    from tqcheck.detector.build import SEVERITIES as SEV
-    from tqcheck.pipeline import flag_threshold
-    from tqcheck.config import Settings
 
     detector = load_detector()
     weights = detector.card.get("finding_weights", {})
@@ -235,7 +222,7 @@ def mlqe_and_cola(data: Path) -> dict:
     y = (cola["label"].astype(int) == 0).to_numpy()
     score = _scores(detector, texts, weights)
     found = findings_cached([Example(text=t, label=None) for t in texts], CACHE)
-    major = np.array([any(f[1] in ("major", "critical") for f in fs) for fs in found])
+    major = np.array([any(f[2] in ("major", "critical") for f in fs) for fs in found])
     flagged = (score >= detector.flag_threshold) | major
     lengths = np.array([count_words(t) for t in texts], float)
     by_length = np.zeros(len(texts), bool)
@@ -250,7 +237,7 @@ def _scores(detector, texts: list[str], weights: dict) -> np.ndarray:
     examples = [Example(text=t, label=None) for t in texts]
     found = findings_cached(examples, CACHE)
     p = np.array([x.probability for k in range(0, len(texts), 256) for x in detector.predict(texts[k:k + 256])])
-    counts = np.array([[sum(1 for f in fs if f[1] == s) for s in SEVERITIES] for fs in found], float)
+    counts = evidence_counts(found)
     return combine_counts(p, counts, weights)
 
 
@@ -270,7 +257,7 @@ def train_part(train: list[Example], enc: list[Encoded], found: list, folds: int
                        ngram_rows([e.text for e in all_examples], NGRAM_FEATURES))
     fitted = fit_detector(data, folds=folds, seed=SEED, ngram_columns=NGRAM_FEATURES, say=say)
     labelled = [i for i, e in enumerate(train) if e.label is not None]
-    counts = np.array([[sum(1 for f in found[i] if f[1] == s) for s in SEVERITIES] for i in labelled], float)
+    counts = evidence_counts([found[i] for i in labelled])
     weights = fit_finding_weights(fitted.oof_probability, counts, fitted.oof_labels)
     fitted.oof_probability = combine_counts(fitted.oof_probability, counts, weights)
     fitted.flag_threshold, fitted.major_span_threshold = calibrate(fitted.oof_probability, fitted.oof_labels)

@@ -242,3 +242,32 @@ def test_a_detector_whose_heads_changed_is_refused(tmp_path: Path) -> None:
 def test_train_without_data_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["train", "-o", str(tmp_path / "x")])
     assert result.exit_code == 2 and "--data" in result.output
+
+
+def test_finding_weights_follow_the_evidence() -> None:
+    from tqcheck.detector.build import EVIDENCE, combine_counts, fit_finding_weights
+
+    rng = np.random.default_rng(4)
+    n = 4000
+    p_det = np.full(n, 0.3)
+    counts = np.zeros((n, len(EVIDENCE)))
+    strong, useless = EVIDENCE.index("source.major"), EVIDENCE.index("grammar.minor")
+    counts[:, strong] = rng.random(n) < 0.2
+    counts[:, useless] = rng.random(n) < 0.3
+    truth = 1 - (1 - p_det) * (1 - 0.8 * counts[:, strong])
+    y = (rng.random(n) < truth).astype(float)
+    weights = fit_finding_weights(p_det, counts, y)
+    assert weights["source.major"] == pytest.approx(0.8, abs=0.08)
+    assert weights["grammar.minor"] < 0.05
+    assert combine_counts(np.array([0.3]), counts[:1] * 0, weights)[0] == pytest.approx(0.3)
+
+
+def test_a_major_source_finding_lowers_the_score() -> None:
+    from tqcheck.detector.scorer import combine
+    from tqcheck.finding import Finding, Severity
+
+    number = Finding(rule_id="source.Number", message="m", severity=Severity.MAJOR, category="accuracy/number",
+                     origin="source", file="f", segment=0, start=0, end=1, matched="7", line=1, column=1, offset=0,
+                     end_line=1, end_column=2)
+    assert combine(0.2, [number], {"source.major": 0.7}) == pytest.approx(1 - 0.8 * 0.3)
+    assert combine(0.2, [number], {}) == pytest.approx(0.2)

@@ -19,8 +19,18 @@ LICENCES = {
     "mqm_zhen_ted2021": "Apache-2.0 (google/wmt-mqm-human-evaluation)",
     "mqm_zhen_generalmt2023": "Apache-2.0 (google/wmt-mqm-human-evaluation)",
 }
-#: Severities whose findings add evidence to the score (noisy-or weights fitted on the training data).
+#: Severities and origins of the findings that add evidence to the score: one noisy-or weight per
+#: ``origin.severity`` key, fitted on the training data (the source check runs where a source is given).
 SEVERITIES = ("minor", "major", "critical")
+ORIGINS = ("rules", "grammar", "source")
+EVIDENCE = tuple(f"{o}.{s}" for o in ORIGINS for s in SEVERITIES)
+
+
+def evidence_key(finding) -> str:
+    """The finding-weight key of a finding: its origin and severity (``rules.major``)."""
+    severity = str(getattr(finding.severity, "value", finding.severity))
+    origin = finding.origin if finding.origin in ORIGINS else "rules"
+    return f"{origin}.{severity}"
 
 
 @dataclass
@@ -49,33 +59,49 @@ def gather(files: Sequence[Path], data_dir: Path | None) -> tuple[list[Example],
     return examples, training
 
 
-def finding_counts(examples: Sequence[Example], say: Callable[[str], None] | None = None) -> np.ndarray:
-    """Findings per severity of the default checks (rules and grammar) on every example, as counts."""
+#: A finding as the detector's training sees it: (rule id, origin, severity, start, end).
+Found = tuple[str, str, str, int, int]
+
+
+def example_findings(examples: Sequence[Example], say: Callable[[str], None] | None = None) -> list[list[Found]]:
+    """Findings of the default checks on every example: rules and grammar, and the source check where the example
+    has a source (each example checked as a one-sentence document)."""
     from tqcheck.config import Settings
     from tqcheck.document import Document
     from tqcheck.pipeline import build_checks
+    from tqcheck.source import make_source_check
 
-    checks = build_checks(Settings())
-    counts = np.zeros((len(examples), len(SEVERITIES)))
+    settings = Settings()
+    checks = build_checks(settings)
+    source_check = make_source_check(settings)
+    out: list[list[Found]] = []
     try:
         for i, e in enumerate(examples):
             document = Document(path="train", text=e.text)
-            document.add_segment(e.text, 0)
-            for check in checks:
-                for f in check.check(document):
-                    counts[i, SEVERITIES.index(str(getattr(f.severity, "value", f.severity)))] += 1
+            document.add_segment(e.text, 0, source=e.source or None)
+            out.append([(f.rule_id, f.origin, str(getattr(f.severity, "value", f.severity)), f.start, f.end)
+                        for check in checks + ([source_check] if e.source else []) for f in check.check(document)])
             if say and (i + 1) % 2000 == 0:
                 say(f"checked {i + 1}/{len(examples)} sentences for findings")
     finally:
-        for check in checks:
+        for check in checks + [source_check]:
             check.close()
+    return out
+
+
+def evidence_counts(found: Sequence[Sequence[Found]]) -> np.ndarray:
+    """Counts per EVIDENCE key of each example's findings."""
+    counts = np.zeros((len(found), len(EVIDENCE)))
+    for i, items in enumerate(found):
+        for _, origin, severity, _, _ in items:
+            counts[i, EVIDENCE.index(f"{origin if origin in ORIGINS else 'rules'}.{severity}")] += 1
     return counts
 
 
 def fit_finding_weights(p_detector: np.ndarray, counts: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-    """Noisy-or weight per severity maximising the likelihood of the labels (coordinate search on a grid)."""
+    """Noisy-or weight per EVIDENCE key maximising the likelihood of the labels (coordinate search on a grid)."""
     grid = np.linspace(0.0, 0.95, 96)
-    weights = np.zeros(len(SEVERITIES))
+    weights = np.zeros(len(EVIDENCE))
 
     def loglik(w: np.ndarray) -> float:
         keep = (1.0 - p_detector) * np.prod((1.0 - w) ** counts, axis=1)
@@ -83,17 +109,17 @@ def fit_finding_weights(p_detector: np.ndarray, counts: np.ndarray, labels: np.n
         return float(np.sum(labels * np.log(p) + (1 - labels) * np.log1p(-p)))
 
     for _ in range(3):
-        for k in range(len(SEVERITIES)):
+        for k in range(len(EVIDENCE)):
             if counts[:, k].sum() == 0:
                 continue
             best = max(grid, key=lambda g: loglik(np.concatenate([weights[:k], [g], weights[k + 1:]])))
             weights[k] = best
-    return {s: round(float(w), 4) for s, w in zip(SEVERITIES, weights)}
+    return {s: round(float(w), 4) for s, w in zip(EVIDENCE, weights)}
 
 
 def combine_counts(p_detector: np.ndarray, counts: np.ndarray, weights: dict[str, float]) -> np.ndarray:
-    """P(major) from detector probabilities and finding counts per severity (the scorer's noisy-or)."""
-    w = np.array([weights.get(s, 0.0) for s in SEVERITIES])
+    """P(major) from detector probabilities and finding counts per EVIDENCE key (the scorer's noisy-or)."""
+    w = np.array([weights.get(s, 0.0) for s in EVIDENCE])
     return 1.0 - (1.0 - p_detector) * np.prod((1.0 - w) ** counts, axis=1)
 
 
@@ -143,11 +169,11 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
     labelled = [e for e in examples if e.label is not None and not e.kind.startswith("synthetic")]
     lengths = np.array([count_words(e.text) for e in labelled], float)
     y = fitted.oof_labels
-    weights = {s: 0.0 for s in SEVERITIES}
+    weights = {s: 0.0 for s in EVIDENCE}
     if findings:
         if say:
             say("fitting the weight of the checks' findings")
-        counts = finding_counts(labelled, say)
+        counts = evidence_counts(example_findings(labelled, say))
         weights = fit_finding_weights(fitted.oof_probability, counts, y)
         fitted.oof_probability = combine_counts(fitted.oof_probability, counts, weights)
         fitted.flag_threshold, fitted.major_span_threshold = calibrate(fitted.oof_probability, y)

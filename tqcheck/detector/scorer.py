@@ -86,14 +86,16 @@ def worst_word(text: str, prediction) -> tuple[tuple[int, int, float], ...]:
 def combine(p_detector: float, findings: Sequence[Finding], weights: dict[str, float]) -> float:
     """P(major) from the detector and the findings: each finding is independent evidence (noisy-or).
 
-    ``weights`` gives, per severity, the measured share of such findings that sit in a sentence with a major
-    error (see docs/rule-precision.md); the detector's own spans are not counted again.
+    ``weights`` gives, per origin and severity (``source.major``), the weight fitted on the training data by
+    maximum likelihood; the detector's own spans are not counted again.
     """
+    from tqcheck.detector.build import evidence_key
+
     keep = 1.0 - p_detector
     for f in findings:
         if f.rule_id == SPAN_RULE:
             continue
-        keep *= 1.0 - weights.get(str(getattr(f.severity, "value", f.severity)), 0.0)
+        keep *= 1.0 - weights.get(evidence_key(f), 0.0)
     return 1.0 - keep
 
 
