@@ -260,7 +260,8 @@ def train_part(train: list[Example], enc: list[Encoded], found: list, folds: int
     counts = evidence_counts([found[i] for i in labelled])
     weights = fit_finding_weights(fitted.oof_probability, counts, fitted.oof_labels)
     fitted.oof_probability = combine_counts(fitted.oof_probability, counts, weights)
-    fitted.flag_threshold, fitted.major_span_threshold = calibrate(fitted.oof_probability, fitted.oof_labels)
+    fitted.flag_threshold, fitted.major_span_threshold = calibrate(fitted.oof_probability, fitted.oof_labels,
+                                                                   fitted.oof_datasets)
     return fitted, weights
 
 

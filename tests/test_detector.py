@@ -271,3 +271,18 @@ def test_a_major_source_finding_lowers_the_score() -> None:
                      end_line=1, end_column=2)
     assert combine(0.2, [number], {"source.major": 0.7}) == pytest.approx(1 - 0.8 * 0.3)
     assert combine(0.2, [number], {}) == pytest.approx(0.2)
+
+
+def test_calibration_holds_on_every_data_set() -> None:
+    from tqcheck.detector.train import FLAG_RATE, calibrate
+
+    rng = np.random.default_rng(5)
+    # set a: clean sentences score low; set b: clean sentences score high (noisier labels)
+    p = np.concatenate([rng.uniform(0, 0.5, 1000), rng.uniform(0.3, 0.9, 1000), rng.uniform(0.5, 1, 1000)])
+    y = np.concatenate([np.zeros(1000), np.zeros(1000), np.ones(1000)])
+    sets = ["a"] * 1000 + ["b"] * 1000 + ["a"] * 1000
+    flag, major = calibrate(p, y, sets)
+    assert (p[1000:2000] >= flag).mean() <= FLAG_RATE + 0.005
+    assert (p[:1000] >= flag).mean() == 0
+    pooled, _ = calibrate(p, y)
+    assert pooled < flag and major >= flag

@@ -176,7 +176,8 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
         counts = evidence_counts(example_findings(labelled, say))
         weights = fit_finding_weights(fitted.oof_probability, counts, y)
         fitted.oof_probability = combine_counts(fitted.oof_probability, counts, weights)
-        fitted.flag_threshold, fitted.major_span_threshold = calibrate(fitted.oof_probability, y)
+        fitted.flag_threshold, fitted.major_span_threshold = calibrate(fitted.oof_probability, y,
+                                                                       fitted.oof_datasets)
     metrics = {
         "labelled sentences": len(labelled),
         "share with a major error": round(float(y.mean()), 4),

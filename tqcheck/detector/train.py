@@ -164,6 +164,7 @@ class Fitted:
     major_span_threshold: float
     oof_probability: np.ndarray
     oof_labels: np.ndarray
+    oof_datasets: list[str] = field(default_factory=list)
 
 
 def fit_detector(data: TrainingSet, *, folds: int = 2, hidden: int = HIDDEN, epochs: int = EPOCHS, seed: int = SEED,
@@ -201,20 +202,43 @@ def fit_detector(data: TrainingSet, *, folds: int = 2, hidden: int = HIDDEN, epo
                          "a major error)")
     model = SentenceModel.fit(oof[use], labels[use], names, increasing=INCREASING)
     probability = model.predict(oof[use])
-    flag, major = calibrate(probability, labels[use])
+    datasets = [dataset_of(data.examples[i]) for i in np.flatnonzero(use)]
+    flag, major = calibrate(probability, labels[use], datasets)
     span = span_threshold([data.examples[i] for i in np.flatnonzero(use)],
                           [data.encoded[i] for i in np.flatnonzero(use)],
                           [oof_tokens[i] for i in np.flatnonzero(use)])
-    return Fitted(projection, head, model, flag, round(span, 4), major, probability, labels[use])
+    return Fitted(projection, head, model, flag, round(span, 4), major, probability, labels[use], datasets)
 
 
-def calibrate(probability: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+def calibrate(probability: np.ndarray, labels: np.ndarray, datasets: Sequence[str] | None = None) -> tuple[float, float]:
     """Flag threshold (at most FLAG_RATE of clean sentences at or above it) and the threshold above which spans are
-    major (MAJOR_PRECISION of the sentences at or above it have a major error), both on out-of-fold predictions."""
-    clean = probability[labels == 0]
-    flag = float(np.quantile(clean, 1.0 - FLAG_RATE, method="higher")) if len(clean) else 0.5
-    flag = min(flag + 1e-6, 1.0)
-    return round(flag, 6), round(precise_threshold(probability, labels, MAJOR_PRECISION, floor=flag), 6)
+    major (MAJOR_PRECISION of the sentences at or above it have a major error), both on out-of-fold predictions.
+
+    With ``datasets`` (the data set of every sentence) both must hold on every data set of 200 sentences or more:
+    the strictest threshold is kept, so that a threshold learned mostly from one kind of text (news rated by three
+    reviewers) stays rare on another (talks rated by one).
+    """
+    names = np.asarray(datasets) if datasets is not None else np.zeros(len(labels), dtype=object)
+    flag = major = 0.0
+    for name in sorted(set(names.tolist())):
+        sel = names == name
+        if sel.sum() < 200 and len(set(names.tolist())) > 1:
+            continue
+        clean = probability[sel & (labels == 0)]
+        if len(clean):
+            flag = max(flag, min(float(np.quantile(clean, 1.0 - FLAG_RATE, method="higher")) + 1e-6, 1.0))
+    flag = flag or 0.5
+    for name in sorted(set(names.tolist())):
+        sel = names == name
+        if sel.sum() < 200 and len(set(names.tolist())) > 1:
+            continue
+        major = max(major, precise_threshold(probability[sel], labels[sel], MAJOR_PRECISION, floor=flag))
+    return round(flag, 6), round(max(major, flag), 6)
+
+
+def dataset_of(example: Example) -> str:
+    """The data set an example comes from (an MQM folder, or its kind)."""
+    return example.group.split("|")[0] if example.kind == "mqm" else example.kind.split(".")[0]
 
 
 def precise_threshold(probability: np.ndarray, labels: np.ndarray, precision: float, floor: float) -> float:
