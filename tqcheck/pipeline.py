@@ -46,7 +46,7 @@ def build_scorer(settings: Settings) -> Scorer | None:
         return make_scorer(settings)
     from tqcheck.detector.scorer import DetectorScorer
 
-    return DetectorScorer(settings.detector)
+    return DetectorScorer(settings.detector, flag_threshold(settings))
 
 
 def flag_threshold(settings: Settings) -> float:

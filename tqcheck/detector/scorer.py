@@ -17,17 +17,15 @@ class DetectorScorer(Scorer):
 
     name = "detector"
 
-    def __init__(self, path: str = "") -> None:
+    def __init__(self, path: str = "", flag_threshold: float | None = None) -> None:
         from tqcheck.detector import load_detector
 
         self.detector = load_detector(path)
         weights = self.detector.card.get("finding_weights", {})
         self.finding_weights = {k: float(v) for k, v in weights.items()}
-
-    @property
-    def flag_threshold(self) -> float:
-        """Scores below this are flagged (1 - the detector's calibrated P(major) threshold)."""
-        return round(1.0 - self.detector.flag_threshold, 4)
+        #: Scores below this are flagged: given, or 1 - the detector's calibrated P(major) threshold.
+        self.flag_threshold = (round(1.0 - self.detector.flag_threshold, 4) if flag_threshold is None
+                               else float(flag_threshold))
 
     def score(self, document: Document, findings: list[Finding], progress: Progress = no_progress) -> FluencyResult:
         """Scores for every segment and the detector spans of the flagged ones."""
@@ -43,8 +41,9 @@ class DetectorScorer(Scorer):
             p_major = combine(prediction.probability, by_segment.get(k, ()), self.finding_weights)
             features = {name: round(v, 4) for name, v in zip(self.detector.sentence_model.names, prediction.features)}
             features["detector"] = round(prediction.probability, 4)
-            scores.append(SegmentScore(round(1.0 - p_major, 4), features))
-            if p_major >= self.detector.flag_threshold:
+            score = round(1.0 - p_major, 4)
+            scores.append(SegmentScore(score, features))
+            if score < self.flag_threshold:  # the report's test, so a flagged sentence always has a span
                 spans.extend(self.span_findings(segment, prediction, p_major))
         progress(len(segments))
         return FluencyResult(scores, spans)
