@@ -77,10 +77,8 @@ def encode_cached(examples: list[Example], cache: Path) -> list[Encoded]:
 def findings_cached(examples: list[Example], cache: Path) -> list[list[tuple]]:
     """(rule id, origin, severity, start, end) of the default checks' findings on every example, cached per text
     and source (tqcheck's code and rule packs are in the key)."""
-    from tqcheck.cache import tqcheck_fingerprint
-
     pairs = sorted({(e.text, e.source) for e in examples})
-    key = hashlib.sha256((tqcheck_fingerprint() + "\n" + json.dumps(pairs)).encode()).hexdigest()[:16]
+    key = hashlib.sha256((checks_fingerprint() + "\n" + json.dumps(pairs)).encode()).hexdigest()[:16]
     path = cache / f"findings-{key}.json"
     if path.exists():
         found = json.loads(path.read_text())
@@ -89,6 +87,19 @@ def findings_cached(examples: list[Example], cache: Path) -> list[list[tuple]]:
         found = {json.dumps(p): items for p, items in zip(pairs, lists)}
         path.write_text(json.dumps(found))
     return [[tuple(f) for f in found[json.dumps((e.text, e.source))]] for e in examples]
+
+
+def checks_fingerprint() -> str:
+    """Hash of what the checks' findings depend on: tqcheck's code and rule packs, without the detector and its
+    model (so retraining the detector does not run the checks again)."""
+    digest = hashlib.sha256()
+    package = ROOT / "tqcheck"
+    files = [p for p in sorted(package.rglob("*")) if p.is_file() and p.suffix in (".py", ".yml", ".yaml", ".txt")
+             and "detector" not in p.relative_to(package).parts and "models" not in p.relative_to(package).parts]
+    files += sorted(p for p in (ROOT / "rules").rglob("*") if p.is_file())
+    for path in files:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------- metrics

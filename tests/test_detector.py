@@ -286,3 +286,15 @@ def test_calibration_holds_on_every_data_set() -> None:
     assert (p[:1000] >= flag).mean() == 0
     pooled, _ = calibrate(p, y)
     assert pooled < flag and major >= flag
+
+
+def test_graver_findings_weigh_at_least_as_much() -> None:
+    from tqcheck.detector.build import EVIDENCE, fit_finding_weights
+
+    rng = np.random.default_rng(6)
+    n = 2000
+    counts = np.zeros((n, len(EVIDENCE)))
+    counts[:, EVIDENCE.index("source.major")] = rng.random(n) < 0.2
+    y = np.where(counts[:, EVIDENCE.index("source.major")] > 0, 1.0, (rng.random(n) < 0.3).astype(float))
+    weights = fit_finding_weights(np.full(n, 0.3), counts, y)
+    assert weights["source.critical"] >= weights["source.major"] > 0.5  # never seen, still graver than major

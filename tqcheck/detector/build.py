@@ -114,6 +114,13 @@ def fit_finding_weights(p_detector: np.ndarray, counts: np.ndarray, labels: np.n
                 continue
             best = max(grid, key=lambda g: loglik(np.concatenate([weights[:k], [g], weights[k + 1:]])))
             weights[k] = best
+    # a graver finding is never weaker evidence than a lighter one of the same origin (critical findings are too
+    # rare in annotated data to be fitted on their own: they take at least the weight of major ones)
+    for origin in ORIGINS:
+        previous = 0.0
+        for severity in SEVERITIES:
+            k = EVIDENCE.index(f"{origin}.{severity}")
+            weights[k] = previous = max(weights[k], previous)
     return {s: round(float(w), 4) for s, w in zip(EVIDENCE, weights)}
 
 
