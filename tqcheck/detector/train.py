@@ -329,7 +329,10 @@ def model_card(card: dict) -> str:
              f"- encoder: `{card['encoder']}`", f"- heads.npz SHA-256: `{card['heads_sha256']}`",
              f"- flag threshold (P(major) at or above flags a sentence): {card['flag_threshold']}",
              f"- span threshold (token probability): {card['span_threshold']}",
-             f"- rebuilt by: `{card['command']}`", "", "## Training data", "",
+             f"- rebuilt by: `{card['command']}` (from the repository root; the same data, code and seed give the "
+             "same heads on one machine — another BLAS may change the last bits, and so the hash)",
+             "- encoder weights: sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), see tqcheck/models/README.md",
+             "", "## Training data", "",
              "| data | examples | licence |", "|---|---|---|"]
     for item in card["training"]:
         lines.append(f"| {item['name']} | {item['examples']} | {item.get('licence', 'as stated by its owner')} |")
