@@ -204,12 +204,12 @@ def fix_files(report, settings, *, write: bool, quiet: bool):
         for file_fix in written:
             for edit in file_fix.applied:
                 found = edit.finding
-                click.echo(f"tqcheck: fixed {found.file}:{found.line}:{found.column}: {found.rule_id} "
-                           f"{_quoted(found.matched)} → {_quoted(edit.replacement)}", err=True)
+                click.echo(one_line(f"tqcheck: fixed {found.file}:{found.line}:{found.column}: {found.rule_id} "
+                                    f"{_quoted(found.matched)} → {_quoted(edit.replacement)}", 1000), err=True)
         left = [item for f in fixes for item in f.left]
         for found, why in left:
-            click.echo(f"tqcheck: left {found.file}:{found.line}:{found.column}: {found.rule_id} "
-                       f"{_quoted(found.matched)}: {why}", err=True)
+            click.echo(one_line(f"tqcheck: left {found.file}:{found.line}:{found.column}: {found.rule_id} "
+                                f"{_quoted(found.matched)}: {why}", 1000), err=True)
         count = len(fixed)
         click.echo(f"tqcheck: fixed {count} finding{'s' if count != 1 else ''} in {len(written)} "
                    f"file{'s' if len(written) != 1 else ''}; {len(left)} suggestion{'s' if len(left) != 1 else ''} "
