@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tqcheck.config import Settings  # noqa: E402
+from tqcheck.detector.data import tag_spans  # noqa: E402
 from tqcheck.document import Document  # noqa: E402
 from tqcheck.finding import Finding  # noqa: E402
 from tqcheck.fluency import FluencyScorer  # noqa: E402
@@ -282,34 +283,8 @@ def overlap_scores(gold: list, flagged: list[list[tuple[int, int]]]) -> tuple[fl
     return (hit_pred / n_pred if n_pred else float("nan")), (hit_gold / n_gold if n_gold else float("nan")), n_pred
 
 
-def bad_tag_spans(text: str, tokens: str, tags: str) -> list[tuple[int, int]]:
-    """Character spans in ``text`` of the runs of BAD-tagged tokens of its tokenised form (WMT QE word tags).
-
-    Tokens are HTML-unescaped (Moses writes &apos; and &quot;) and found left to right; a token not found in the
-    text is skipped, and a run of BAD tokens ends at an OK token or at the end.
-    """
-    import html
-
-    spans: list[tuple[int, int]] = []
-    cursor, run = 0, None
-    for token, tag in zip(tokens.split(), tags.split()):
-        if token == "<EOS>":
-            break
-        word = html.unescape(token)
-        at = text.find(word, cursor)
-        if at < 0:
-            continue
-        end = at + len(word)
-        cursor = end
-        if tag == "BAD":
-            run = (run[0], end) if run else (at, end)
-        elif run:
-            spans.append(run)
-            run = None
-    if run:
-        spans.append(run)
-    return spans
-
+#: WMT QE word tags as character spans: one helper, shared with the detector's MLQE-PE reader.
+bad_tag_spans = tag_spans
 
 def mcc(y: np.ndarray, p: np.ndarray) -> float:
     """Matthews correlation of binary predictions ``p`` with labels ``y``."""

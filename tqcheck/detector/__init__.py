@@ -7,7 +7,6 @@ the shipped ONNX MiniLM encoder (``tqcheck.encoder``) and NumPy: no torch at che
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -18,6 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
+from tqcheck.encoder import file_sha256
 from tqcheck.errors import BackendError, ConfigError
 
 #: The shipped detector folder.
@@ -39,15 +39,6 @@ class Prediction:
     spans: tuple[tuple[int, int, float], ...]
     token_probabilities: tuple[float, ...] = ()
     offsets: np.ndarray | None = None
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 hex digest of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class Detector:
