@@ -186,6 +186,7 @@ def render(results: dict) -> str:
         f"({results['pairs']:,} real sentence pairs), written as one bilingual TSV. Every figure is one",
         "`python -m tqcheck check` command in its own process: model loading and worker start-up are included.",
         "",
+        *([f"**How the runs were made.** {results['note']}", ""] if results.get("note") else []),
         "**Load.** The machine has 2 cores shared with five other agents working at the same time; the load",
         "average before and after each run is in the tables. Figures measured under this load are lower than on",
         "an idle machine, and the share of CPU each run got is not under our control, so the ratios between",
@@ -322,8 +323,8 @@ def results_from_logs(logs: list[str], reports: str | None) -> dict:
         for row, name in zip(results["throughput"], ("1", "jobs", "Dask")):
             row["same_report"] = ((folder / f"{name}.csv").read_bytes(), (folder / f"{name}.json").read_bytes()) == first
     results["memory_flags"] = "--grammar none --no-fluency".split()
-    results["command"] = f"{COMMAND} (throughput) and {COMMAND} --skip-throughput --no-write (memory), " \
-                         "run at the same time"
+    results["command"] = f"{COMMAND} --skip-memory --no-write (throughput) and {COMMAND} --skip-throughput " \
+                         "--no-write (memory), two runs"
     results["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     results["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     return results
@@ -344,6 +345,7 @@ def main() -> None:
                         help="Write the document from the per-run lines printed by earlier runs (their logs; e.g. a "
                              "throughput run and a --skip-throughput memory run), adding the scheduler overhead "
                              "measured now")
+    parser.add_argument("--note", default="", help="With --render: a paragraph on how the runs were made")
     parser.add_argument("--reports", metavar="DIR",
                         help="With --render: the throughput run's folder, to compare its reports byte for byte")
     args = parser.parse_args()
@@ -355,6 +357,7 @@ def main() -> None:
         results["overhead"] = scheduler_overhead()
         results["stages"] = stage_split(real_pairs())
         results["estimate"] = estimate(results)
+        results["note"] = args.note
         OUT.write_text(render(results), encoding="utf-8")
         print(f"wrote {OUT}")
         return
