@@ -71,7 +71,7 @@ def load() -> str:
 
 def run(args: list[str], cwd: Path) -> dict:
     """Wall seconds and peak RSS (MB, the largest of the command and its waited-for children)."""
-    command = [sys.executable, "-m", "tqcheck", "check", *args, "-q", "--exit-zero", "--no-progress"]
+    command = [sys.executable, "-m", "tqcheck", "check", *args, "-q", "--exit-zero", "--no-progress", "--no-cache"]
     before = load()
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -208,9 +208,9 @@ def render(results: dict) -> str:
         "Commands (in the temporary folder):",
         "",
         "```",
-        f"python -m tqcheck check corpus.de-en.tsv -q --exit-zero -f csv=1.csv -f json=1.json --jobs 1",
-        f"python -m tqcheck check corpus.de-en.tsv -q --exit-zero -f csv=jobs.csv -f json=jobs.json --jobs 2",
-        f"python -m tqcheck check corpus.de-en.tsv -q --exit-zero -f csv=Dask.csv -f json=Dask.json "
+        f"python -m tqcheck check corpus.de-en.tsv -q --exit-zero --no-cache -f csv=1.csv -f json=1.json --jobs 1",
+        f"python -m tqcheck check corpus.de-en.tsv -q --exit-zero --no-cache -f csv=jobs.csv -f json=jobs.json --jobs 2",
+        f"python -m tqcheck check corpus.de-en.tsv -q --exit-zero --no-cache -f csv=Dask.csv -f json=Dask.json "
         "--dask local --jobs 2",
         "```",
         "",
