@@ -82,7 +82,7 @@ def run(args: list[str], cwd: Path) -> dict:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{error}")
     return {"seconds": round(seconds, 1), "peak_mb": round(usage.ru_maxrss / 1024), "load_before": before,
-            "load_after": load()}
+            "load_after": load(), "cpu_s": round(usage.ru_utime + usage.ru_stime, 1)}
 
 
 def throughput(corpus: Path, sentences: int, work: Path) -> list[dict]:
@@ -195,14 +195,15 @@ def render(results: dict) -> str:
         f"## Throughput on {t[0]['sentences']:,} real sentences (default checks: rules, Harper grammar, fluency, "
         "source checks)",
         "",
-        "| runner | wall s | sentences/s | speed-up | same CSV+JSON bytes as 1 process | load before → after |",
-        "|---|---:|---:|---:|---|---|",
+        "| runner | wall s | CPU s (all processes) | sentences/s | speed-up | same CSV+JSON bytes as 1 process | "
+        "load before → after |",
+        "|---|---:|---:|---:|---:|---|---|",
     ]
     base = t[0]["seconds"]
     for row in t:
         same = {True: "yes", False: "NO", None: "not compared"}[row.get("same_report")]
-        lines.append(f"| {row['label']} | {row['seconds']} | {row['per_second']} | {base / row['seconds']:.2f}x | "
-                     f"{same} | {row['load_before']} → {row['load_after']} |")
+        lines.append(f"| {row['label']} | {row['seconds']} | {row.get('cpu_s', 'n/a')} | {row['per_second']} | "
+                     f"{base / row['seconds']:.2f}x | {same} | {row['load_before']} → {row['load_after']} |")
     lines += [
         "",
         "Commands (in the temporary folder):",

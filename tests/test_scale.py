@@ -386,6 +386,6 @@ def test_scale_benchmark_document_is_built_from_the_printed_records(tmp_path):
     assert [len(results[k]) for k in ("throughput", "startup", "memory")] == [2, 1, 2]
     results["estimate"] = bench.estimate(results)
     text = bench.render(results)
-    assert "| --jobs 2 | 60.0 | 333.3 | 1.67x | not compared |" in text
+    assert "| --jobs 2 | 60.0 | n/a | 333.3 | 1.67x | not compared |" in text
     assert "peak at 100,000 is 1.10x the peak at 10,000 (within the 1.3x target)" in text
     assert "| 8 | 13.9 |" in text  # 10M / 200 per second = 13.9 compute hours
