@@ -269,7 +269,7 @@ def estimate(results: dict) -> str:
                  f"process ({split['total_s']} s in all; load {split['load']}): {parts} (a stage's first use, "
                  f"which loads its data, included); loading the models, reading and merging {other} s. A result sent back from a worker is about "
                  f"{split['result_bytes_per_segment']:,} bytes per segment pickled, so about "
-                 f"{split['result_bytes_per_segment'] / 1000:,.0f} KB per 1,000-segment part.")
+                 f"{split['result_bytes_per_segment']:,} KB per 1,000-segment part.")
     else:
         where = "Where the time goes: see docs/benchmarks.md for the split per stage."
     overhead = results.get("overhead") or {}
@@ -309,14 +309,21 @@ def estimate(results: dict) -> str:
 def results_from_logs(logs: list[str], reports: str | None) -> dict:
     """The results dictionary rebuilt from the one-line JSON records runs print (in order)."""
     results: dict = {"throughput": [], "startup": [], "memory": [], "memory_flags": [], "pairs": 0}
+    compared: dict[str, bool] = {}
     for log in logs:
-        for line in Path(log).read_text(encoding="utf-8").splitlines():
+        text = Path(log).read_text(encoding="utf-8")
+        if "\n{\n" in text:  # a finished run printed its results, with the byte comparison of the reports
+            final = json.loads(text[text.index("\n{\n") + 1:text.rindex("\n}") + 2])
+            compared.update({row["label"]: row["same_report"] for row in final.get("throughput", [])})
+        for line in text.splitlines():
             if line.endswith("real sentence pairs"):
                 results["pairs"] = int(line.split()[0])
             if not line.startswith('{"seconds"'):
                 continue
             record = json.loads(line)
             kind = "throughput" if "sentences" in record else "memory" if "segments" in record else "startup"
+            if kind == "throughput" and record.get("label") in compared:
+                record["same_report"] = compared[record["label"]]
             results[kind].append(record)
     if reports:
         folder = Path(reports)
