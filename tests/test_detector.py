@@ -298,3 +298,10 @@ def test_graver_findings_weigh_at_least_as_much() -> None:
     y = np.where(counts[:, EVIDENCE.index("source.major")] > 0, 1.0, (rng.random(n) < 0.3).astype(float))
     weights = fit_finding_weights(np.full(n, 0.3), counts, y)
     assert weights["source.critical"] >= weights["source.major"] > 0.5  # never seen, still graver than major
+
+
+def test_auc_counts_ties_half() -> None:
+    from tqcheck.detector.build import auc
+
+    assert auc(np.array([1, 0, 1, 0]), np.array([0.9, 0.1, 0.5, 0.5])) == pytest.approx(0.875)
+    assert auc(np.array([1, 0]), np.array([0.2, 0.2])) == pytest.approx(0.5)

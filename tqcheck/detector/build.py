@@ -131,14 +131,13 @@ def combine_counts(p_detector: np.ndarray, counts: np.ndarray, weights: dict[str
 
 
 def auc(y: np.ndarray, s: np.ndarray) -> float:
-    """ROC AUC (ties count half)."""
-    from scipy.stats import rankdata
-
+    """ROC AUC (ties count half), with NumPy alone (the default install has no SciPy)."""
     pos = float(y.sum())
     neg = float(len(y) - pos)
     if not pos or not neg:
         return float("nan")
-    r = rankdata(s)
+    _, inverse, counts = np.unique(np.asarray(s), return_inverse=True, return_counts=True)
+    r = (np.cumsum(counts) - (counts - 1) / 2.0)[inverse]  # average ranks, ties share theirs
     return float((r[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
 
 
