@@ -24,7 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import bench.accuracy as acc  # noqa: E402
+import bench.accuracy_fluency as acc  # noqa: E402
+from bench.docsection import replace_section  # noqa: E402
 from bench.fluency_speed import sentences  # noqa: E402
 from tqcheck.config import Settings  # noqa: E402
 from tqcheck.fluency import FluencyScorer  # noqa: E402
@@ -33,16 +34,6 @@ from tqcheck.fluency.deep import CausalLM, CT2CausalLM, convert_smollm2, convert
 SPEED_SECTION = "## Deep tier: ctranslate2 int8 vs transformers (speed)"
 ACCURACY_SECTION = "## Deep tier on ctranslate2 int8 vs transformers fp32 (held-out subsamples)"
 SETS = ("mqm_zhen_newstest2021", "mqm_zhen_ted2021", "mqm_zhen_generalmt2023")
-
-
-def replace_section(path: Path, head: str, text: str) -> None:
-    """Replace (or append) the section titled ``head`` in ``path``."""
-    previous = path.read_text(encoding="utf-8") if path.exists() else ""
-    if head in previous:
-        before, _, after = previous.partition(head)
-        rest = after.split("\n## ", 1)
-        previous = before.rstrip("\n") + ("\n\n## " + rest[1] if len(rest) > 1 else "")
-    path.write_text(previous.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def speed(texts: list[str], lm, repeats: int = 2) -> float:

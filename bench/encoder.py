@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from docsection import replace_section
+
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,16 +46,6 @@ def timed(fn, repeats: int = 3) -> float:
         fn()
         best = min(best, time.perf_counter() - started)
     return best
-
-
-def replace_section(path: Path, text: str) -> None:
-    """Replace (or append) this benchmark's section of ``path``."""
-    previous = path.read_text(encoding="utf-8") if path.exists() else "# Speed and memory\n"
-    if SECTION in previous:
-        before, _, after = previous.partition(SECTION)
-        rest = after.split("\n## ", 1)
-        previous = before.rstrip("\n") + ("\n\n## " + rest[1] if len(rest) > 1 else "")
-    path.write_text(previous.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         f"(fp32 weights: 90.9 MB) |", "",
         "The issue asks for correlation >= 0.98 with the full-precision model on real text.", "",
     ]
-    replace_section(Path(args.out), "\n".join(lines))
+    replace_section(Path(args.out), SECTION, "\n".join(lines), "# Speed and memory\n")
     print("\n".join(lines))
     return 0
 

@@ -18,12 +18,14 @@ import sys
 import time
 from pathlib import Path
 
+from docsection import replace_section
+
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import bench.accuracy as acc  # noqa: E402
+import bench.accuracy_fluency as acc  # noqa: E402
 from tqcheck.fluency import FluencyScorer  # noqa: E402
 from tqcheck.fluency.semantic import Embedder  # noqa: E402
 
@@ -63,16 +65,6 @@ def scorer_with(embedder) -> FluencyScorer:
     scorer = FluencyScorer(semantic=True)
     scorer.extractor.embedder = embedder
     return scorer
-
-
-def replace_section(path: Path, text: str) -> None:
-    """Replace (or append) this benchmark's section of ``path``."""
-    previous = path.read_text(encoding="utf-8") if path.exists() else "# Fluency stage speed\n"
-    if SECTION in previous:
-        before, _, after = previous.partition(SECTION)
-        rest = after.split("\n## ", 1)
-        previous = before.rstrip("\n") + ("\n\n## " + rest[1] if len(rest) > 1 else "")
-    path.write_text(previous.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         *rows, "",
         "The issue asks for score correlation >= 0.98 with the full-precision model on real text; the combiner is "
         "not refitted.", ""])
-    replace_section(Path(args.out), text)
+    replace_section(Path(args.out), SECTION, text, "# Fluency stage speed\n")
     print(text)
     return 0
 

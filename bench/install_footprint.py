@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from docsection import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Install footprint (fresh virtual environments)"
 TORCH_FIRST = {"deep", "train"}
@@ -82,16 +84,6 @@ def measure(extra: str, work: Path) -> dict:
     return row
 
 
-def replace_section(path: Path, text: str) -> None:
-    """Replace (or append) this section of ``path``."""
-    previous = path.read_text(encoding="utf-8") if path.exists() else "# Speed and memory\n"
-    if SECTION in previous:
-        before, _, after = previous.partition(SECTION)
-        rest = after.split("\n## ", 1)
-        previous = before.rstrip("\n") + ("\n\n## " + rest[1] if len(rest) > 1 else "")
-    path.write_text(previous.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     """Measure every variant and write the section."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -127,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         "| install | time | venv size | distributions | torch | NVIDIA/CUDA/triton packages |",
         "|---|---:|---:|---:|---|---|", *rows, "",
     ]
-    replace_section(Path(args.out), "\n".join(lines))
+    replace_section(Path(args.out), SECTION, "\n".join(lines), "# Speed and memory\n")
     print("\n".join(lines))
     return 0
 

@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from docsection import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_d711ba56f4b847ad.txt"
 SECTION = "## Start-up (one paragraph, the seed article, rules list)"
@@ -113,16 +115,6 @@ def phases(path: Path, env: dict[str, str], cwd: Path) -> list[tuple[str, float]
             for i in range(len(runs[0]))]
 
 
-def replace_section(path: Path, text: str) -> None:
-    """Replace (or append) this benchmark's section of ``path``."""
-    previous = path.read_text(encoding="utf-8") if path.exists() else "# Speed and memory\n"
-    if SECTION in previous:
-        before, _, after = previous.partition(SECTION)
-        rest = after.split("\n## ", 1)
-        previous = before.rstrip("\n") + ("\n\n## " + rest[1] if len(rest) > 1 else "")
-    path.write_text(previous.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     """Measure and write the section."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -179,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         *[f"| {name} | {seconds:.2f} | {cpu:.2f} |" for name, seconds, cpu in breakdown], "",
         EXPLANATION, "",
     ]
-    replace_section(Path(args.out), "\n".join(lines))
+    replace_section(Path(args.out), SECTION, "\n".join(lines), "# Speed and memory\n")
     print("\n".join(lines))
     return 0
 
