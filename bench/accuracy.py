@@ -24,7 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tqcheck.detector import NGRAM_FEATURES, count_words, ngram_rows, token_spans  # noqa: E402
+from tqcheck.detector import (NGRAM_FEATURES, count_words, ngram_rows, reported_spans,  # noqa: E402
+                              span_severity)
 from tqcheck.detector.build import (auc, combine_counts, evidence_counts, example_findings,  # noqa: E402
                                     fit_finding_weights)
 from tqcheck.detector.data import MQM_SETS, Example, mqm_examples  # noqa: E402
@@ -152,18 +153,20 @@ def evaluate(fitted, weights: dict, test: list[Example], enc: list[Encoded], fou
                        ngram=ngram_rows([test[i].text for i in keep], NGRAM_FEATURES))
     rows, probs = sentence_rows(fitted.token_head, fitted.projection, part)
     p_det = fitted.sentence_model.predict(rows)
-    spans = [token_spans(e.text, x.offsets, p, fitted.span_threshold)
+    spans = [reported_spans(e.text, x.offsets, p, fitted.span_threshold)
              for e, x, p in zip(part.examples, part.encoded, probs)]
     counts = evidence_counts([found[i] for i in keep])
     score = combine_counts(np.asarray(p_det), counts, weights)
     flagged = score >= fitted.flag_threshold
-    major_span = score >= fitted.major_span_threshold
-    # major findings: rules/grammar at major or above, and detector spans of sentences above the major threshold
+    # detector spans as the scorer reports them (tqcheck.detector.span_severity)
+    severity = [span_severity(bool(f), float(p), bool(found[i]), fitted.flag_threshold, fitted.major_span_threshold)
+                for f, p, i in zip(flagged, p_det, keep)]
+    # major findings: rules, grammar and source at major or above, and the detector's major spans
     n_major = np.array([sum(1 for f in found[i] if f[2] in ("major", "critical")) for i in keep]) + \
-        np.array([len(s) if m else 0 for s, m in zip(spans, major_span)])
-    has_major = (n_major > 0) | (flagged & False)
+        np.array([len(s) if v == "major" else 0 for s, v in zip(spans, severity)])
+    has_major = n_major > 0
     flagged_any = flagged | has_major
-    det_spans = [[(a, b) for a, b, _ in s] if f else [] for s, f in zip(spans, flagged)]
+    det_spans = [[(a, b) for a, b, _ in s] if v else [] for s, v in zip(spans, severity)]
     rows = [test[i] for i in keep]
     sp, sr, sf = span_prf([r for r, yy in zip(rows, y)], det_spans)
     return {
@@ -356,7 +359,7 @@ def write(args, results: dict, seconds: float) -> None:
              "(or its only rater) marked a major error; one of three is left out. *Within-doc* figures are "
              "size-weighted means over documents × systems; *worst-10 % lift* is the bad share in each document's "
              "worst tenth over the overall bad share. *Major findings right*: the share of major or critical "
-             "findings (rules, grammar, source, and detector spans above the major threshold) that sit in a bad "
+             "findings (rules, grammar, source, and the detector's major spans) that sit in a bad "
              "sentence; *clean sentences flagged*: sentences no rater faulted that are flagged (score below the "
              "flag threshold, or a major finding). Spans: detector spans of flagged sentences against the "
              "annotated major spans (any character overlap). Length = the number of words, the baseline to beat.",
@@ -367,7 +370,10 @@ def write(args, results: dict, seconds: float) -> None:
              "3-gram features were kept (they helped newstest2021), and a sentence-embedding probe, the full "
              "384-dimensional states and MLQE-PE post-edit tags as extra token data were left out (no gain); CoLA "
              "was not tried. The per-set calibration of the thresholds was added after the first run of this "
-             "benchmark flagged 27 % of the clean newstest2021 sentences with a pooled calibration.", ""]
+             "benchmark flagged 27 % of the clean newstest2021 sentences with a pooled calibration. The span rule (detector "
+             "spans only where the detector itself would flag the sentence or nothing else explains the flag, major "
+             "only when the detector alone is above the major threshold) was adopted last, after the seed article "
+             "showed weak words marked major in sentences that rule findings had already condemned.", ""]
     heads = [("AUC", "AUC length"), ("within AUC", "within AUC length"), ("worst-10% lift", "worst-10% lift length")]
     for part, title in (("loso", "Leave one set out (train on the other three sets, report on this one)"),
                         ("split", "Fixed 70/30 document split inside every set (train on the 70 %)")):

@@ -305,3 +305,22 @@ def test_auc_counts_ties_half() -> None:
 
     assert auc(np.array([1, 0, 1, 0]), np.array([0.9, 0.1, 0.5, 0.5])) == pytest.approx(0.875)
     assert auc(np.array([1, 0]), np.array([0.2, 0.2])) == pytest.approx(0.5)
+
+
+def test_span_severity_leaves_explained_flags_to_the_findings() -> None:
+    from tqcheck.detector import span_severity
+
+    assert span_severity(False, 0.99, False, 0.7, 0.9) is None           # not flagged: no spans
+    assert span_severity(True, 0.95, False, 0.7, 0.9) == "major"         # the detector alone is sure
+    assert span_severity(True, 0.8, False, 0.7, 0.9) == "minor"
+    assert span_severity(True, 0.3, True, 0.7, 0.9) is None              # flagged by other findings
+    assert span_severity(True, 0.3, False, 0.7, 0.9) == "minor"          # flagged, nothing else says why
+
+
+def test_reported_spans_fall_back_to_the_likeliest_word() -> None:
+    from tqcheck.detector import reported_spans
+
+    text = "The surrounded striptease was hit."
+    offsets = np.array([[0, 3], [4, 14], [15, 20], [20, 25], [26, 29], [30, 33], [33, 34]])
+    p = np.array([0.01, 0.05, 0.1, 0.08, 0.0, 0.0, 0.0])
+    assert reported_spans(text, offsets, p, 0.5) == ((15, 25, pytest.approx(0.1)),)

@@ -112,7 +112,7 @@ class Detector:
             row = np.concatenate([sentence_features(p, count_words(text)), ngram[i]])
             probability = float(self.sentence_model.predict(row)[0])
             out.append(Prediction(probability, tuple(float(v) for v in row),
-                                  token_spans(text, enc.offsets, p, self.span_threshold),
+                                  reported_spans(text, enc.offsets, p, self.span_threshold),
                                   tuple(float(v) for v in p), np.asarray(enc.offsets)))
         return out
 
@@ -137,6 +137,25 @@ _EXTRACTOR = None
 def count_words(text: str) -> int:
     """Words and punctuation marks of a sentence, as the detector counts them."""
     return sum(1 for m in _WORD.finditer(text) if m.group()[0].isalnum())
+
+
+def reported_spans(text: str, offsets: np.ndarray, p: np.ndarray, threshold: float) -> tuple[tuple[int, int, float], ...]:
+    """The spans the detector reports for a sentence: its runs above ``threshold``, or else its single likeliest
+    word (so a sentence it flags always shows where to look)."""
+    spans = token_spans(text, offsets, p, threshold)
+    if spans or not len(p):
+        return spans
+    return token_spans(text, offsets, p, float(np.max(p)), limit=1)
+
+
+def span_severity(flagged: bool, p_detector: float, other_findings: bool, flag: float, major: float) -> str | None:
+    """Whether a sentence's detector spans are reported, and at which severity: only in a flagged sentence, and
+    not where other findings already explain the flag while the detector alone would not have flagged it; major
+    only when the detector alone is above the major threshold (the findings' evidence does not make its words
+    major)."""
+    if not flagged or (other_findings and p_detector < flag):
+        return None
+    return "major" if p_detector >= major else "minor"
 
 
 def token_spans(text: str, offsets: np.ndarray, p: np.ndarray, threshold: float,
@@ -177,4 +196,5 @@ def load_detector(path: str = "") -> Detector:
     return Detector(folder)
 
 
-__all__ = ["Detector", "Prediction", "load_detector", "count_words", "token_spans", "SHIPPED"]
+__all__ = ["Detector", "Prediction", "load_detector", "count_words", "token_spans", "reported_spans",
+           "span_severity", "SHIPPED"]

@@ -12,6 +12,9 @@ from tqcheck.finding import Finding, SegmentScore
 SPAN_RULE = "detector.ErrorSpan"
 
 
+from tqcheck.detector import span_severity  # noqa: E402
+
+
 class DetectorScorer(Scorer):
     """Scores every segment with a detector; the score is P(no major error), the spans are its marked words."""
 
@@ -43,43 +46,30 @@ class DetectorScorer(Scorer):
             features["detector"] = round(prediction.probability, 4)
             score = round(1.0 - p_major, 4)
             scores.append(SegmentScore(score, features))
-            if score < self.flag_threshold:  # the report's test, so a flagged sentence always has a span
-                spans.extend(self.span_findings(segment, prediction, p_major))
+            others = any(f.rule_id != SPAN_RULE for f in by_segment.get(k, ()))
+            # the report's flag test, so a flagged sentence always shows a finding or a span
+            severity = span_severity(score < self.flag_threshold, prediction.probability, others,
+                                     self.detector.flag_threshold, self.detector.major_span_threshold)
+            if severity:
+                spans.extend(self.span_findings(segment, prediction, p_major, severity))
         progress(len(segments))
         return FluencyResult(scores, spans)
 
-    def span_findings(self, segment, prediction, p_major: float) -> list[Finding]:
-        """Findings for the spans of one flagged sentence (major when the sentence is very likely wrong)."""
-        major = p_major >= self.detector.major_span_threshold
-        spans = prediction.spans or worst_word(segment.text, prediction)
+    def span_findings(self, segment, prediction, p_major: float, severity: str) -> list[Finding]:
+        """Findings for the detector's spans in one flagged sentence."""
         out = []
-        for start, end, p in spans:
+        for start, end, p in prediction.spans:
             out.append(segment.finding(
                 start, end, rule_id=SPAN_RULE,
-                message=f"a reviewer would likely mark this (sentence {p_major:.0%} likely to have a "
-                        f"major error; these words {p:.0%})",
-                severity="major" if major else "minor", category="other", origin="detector",
+                message=f"the words a reviewer would most likely mark in this sentence ({p:.0%}; the sentence "
+                        f"is {p_major:.0%} likely to have a major error)",
+                severity=severity, category="other", origin="detector",
                 confidence=round(p, 3), engine="tqcheck.detector"))
         return out
 
     def signature(self) -> dict[str, str]:
         """The detector's and the encoder's names, versions and hashes."""
         return {"model": self.detector.signature, "encoder": str(self.detector.card.get("encoder", ""))}
-
-
-def worst_word(text: str, prediction) -> tuple[tuple[int, int, float], ...]:
-    """The word the detector finds likeliest to be marked: the reason shown for a flagged sentence whose token
-    probabilities are all below the span threshold."""
-    from tqcheck.detector import token_spans
-
-    probs = prediction.token_probabilities
-    offsets = prediction.offsets
-    if not probs or offsets is None or not len(offsets):
-        return ()
-    import numpy as np
-
-    p = np.asarray(probs)
-    return token_spans(text, offsets, p, float(p.max()), limit=1)
 
 
 def combine(p_detector: float, findings: Sequence[Finding], weights: dict[str, float]) -> float:
