@@ -7,6 +7,7 @@ with a character map so every finding still points at its place in the file.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import fnmatch
 import importlib
@@ -286,19 +287,29 @@ def read(path: str, raw: bytes) -> Document:
 
 # -- inline suppressions -------------------------------------------------------
 
-def suppressions(text: str) -> list[tuple[int, int, frozenset[str]]]:
-    """Regions disabled by ``<!-- tqcheck-disable[-line|-next-line] ids -->`` comments.
+@dataclass
+class Comment:
+    """One suppression comment: where it is, what kind, the ids it names, the regions it disables."""
 
-    Each region is (start offset, end offset, rule-id prefixes); no ids means every rule.
-    ``tqcheck-enable`` ends every open ``disable`` region (or only the ids it names).
+    start: int
+    end: int
+    kind: str
+    ids: tuple[str, ...]
+    regions: list[tuple[int, int, str]]
+
+
+def comments(text: str) -> list[Comment]:
+    """Every ``<!-- tqcheck-disable[-line|-next-line] ids -->`` / ``tqcheck-enable`` comment of ``text``.
+
+    Each comment carries the regions it disables as (start, end, rule-id prefix); no ids means
+    every rule (``*``). ``tqcheck-enable`` ends every open ``disable`` region (or only the ids it
+    names); a region still open at the end of the text runs to its end.
     """
-    regions: list[tuple[int, int, frozenset[str]]] = []
-    open_regions: dict[str, int] = {}
+    found: list[Comment] = []
+    open_regions: dict[str, tuple[int, Comment]] = {}
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def line_span(offset: int, delta: int) -> tuple[int, int]:
-        import bisect
-
         line = bisect.bisect_right(line_starts, offset) - 1 + delta
         if line >= len(line_starts):
             return len(text), len(text)
@@ -307,20 +318,30 @@ def suppressions(text: str) -> list[tuple[int, int, frozenset[str]]]:
 
     for match in SUPPRESS_RE.finditer(text):
         kind = match.group(1).lower()
-        ids = frozenset(i for i in re.split(r"[\s,]+", match.group(2).strip()) if i) or frozenset({"*"})
+        named = tuple(i for i in re.split(r"[\s,]+", match.group(2).strip()) if i)
+        comment = Comment(match.start(), match.end(), kind, named, [])
+        found.append(comment)
+        ids = named or ("*",)
         if kind == "disable":
             for rule in ids:
-                open_regions.setdefault(rule, match.end())
+                open_regions.setdefault(rule, (match.end(), comment))
         elif kind == "enable":
             for rule in list(open_regions):
                 if "*" in ids or rule in ids:
-                    regions.append((open_regions.pop(rule), match.start(), frozenset({rule})))
+                    start, opener = open_regions.pop(rule)
+                    opener.regions.append((start, match.start(), rule))
         else:
             start, end = line_span(match.start(), 1 if kind == "disable-next-line" else 0)
-            regions.append((start, end, ids))
-    for rule, start in open_regions.items():
-        regions.append((start, len(text), frozenset({rule})))
-    return regions
+            comment.regions.extend((start, end, rule) for rule in ids)
+    for rule, (start, opener) in open_regions.items():
+        opener.regions.append((start, len(text), rule))
+    return found
+
+
+def suppressions(text: str) -> list[tuple[int, int, frozenset[str]]]:
+    """Regions disabled by suppression comments: (start offset, end offset, rule-id prefixes), in text order."""
+    regions = [(start, end, frozenset({rule})) for comment in comments(text) for start, end, rule in comment.regions]
+    return sorted(regions, key=lambda region: (region[0], region[1], sorted(region[2])))
 
 
 # -- collecting files ----------------------------------------------------------

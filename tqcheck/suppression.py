@@ -1,7 +1,7 @@
 """Inline suppression comments checked against the rule-id registry.
 
 ``<!-- tqcheck-disable ids -->`` (and ``-line``, ``-next-line``, ``tqcheck-enable``) comments
-are read by ``tqcheck.inputs.suppressions``; this module reports the ones that are wrong:
+are parsed once, by ``tqcheck.inputs.comments``; this module reports the ones that are wrong:
 a comment naming an id no check can emit, or a disable comment that suppressed no finding,
 becomes a minor ``tqcheck.BadSuppression`` finding at the comment (ruff's unused-noqa).
 """
@@ -9,12 +9,11 @@ becomes a minor ``tqcheck.BadSuppression`` finding at the comment (ruff's unused
 from __future__ import annotations
 
 import bisect
-import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from tqcheck.document import Document, rule_matches
 from tqcheck.finding import Finding, Severity
+from tqcheck.inputs import Comment, comments
 
 if TYPE_CHECKING:
     from tqcheck.rule_ids import RuleRegistry
@@ -22,54 +21,6 @@ if TYPE_CHECKING:
 RULE_ID = "tqcheck.BadSuppression"
 #: Formats whose readers honour inline comments.
 COMMENT_FORMATS = ("text", "markdown")
-
-
-@dataclass
-class Comment:
-    """One suppression comment: where it is, what kind, the ids it names, the regions it disables."""
-
-    start: int
-    end: int
-    kind: str
-    ids: tuple[str, ...]
-    regions: list[tuple[int, int, str]]
-
-
-def comments(text: str) -> list[Comment]:
-    """Every ``tqcheck-*`` comment of ``text`` with the regions it disables (as inputs.suppressions)."""
-    from tqcheck.inputs import SUPPRESS_RE
-
-    found: list[Comment] = []
-    open_regions: dict[str, tuple[int, Comment]] = {}
-    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def line_span(offset: int, delta: int) -> tuple[int, int]:
-        line = bisect.bisect_right(line_starts, offset) - 1 + delta
-        if line >= len(line_starts):
-            return len(text), len(text)
-        end = line_starts[line + 1] if line + 1 < len(line_starts) else len(text)
-        return line_starts[line], end
-
-    for match in SUPPRESS_RE.finditer(text):
-        kind = match.group(1).lower()
-        named = tuple(i for i in re.split(r"[\s,]+", match.group(2).strip()) if i)
-        comment = Comment(match.start(), match.end(), kind, named, [])
-        found.append(comment)
-        ids = named or ("*",)
-        if kind == "disable":
-            for rule in ids:
-                open_regions.setdefault(rule, (match.end(), comment))
-        elif kind == "enable":
-            for rule in list(open_regions):
-                if "*" in ids or rule in ids:
-                    start, opener = open_regions.pop(rule)
-                    opener.regions.append((start, match.start(), rule))
-        else:
-            start, end = line_span(match.start(), 1 if kind == "disable-next-line" else 0)
-            comment.regions.extend((start, end, rule) for rule in ids)
-    for rule, (start, opener) in open_regions.items():
-        opener.regions.append((start, len(text), rule))
-    return found
 
 
 def bad_suppressions(document: Document, raw: Iterable[Finding], registry: "RuleRegistry") -> list[Finding]:
