@@ -340,6 +340,24 @@ def test_partitioned_report_holds_the_same_rows_and_counts_as_the_whole_report(t
     assert [row["segment"] for row in data["worst"]][:1] == [report.rows()[0]["segment"]]
 
 
+def test_partitioned_csv_parts_neutralise_formulas_like_the_csv_report(tmp_path):
+    import csv
+
+    from tqcheck.partitioned import check_partitioned
+
+    table = tmp_path / "attack.de-en.tsv"
+    table.write_text("id\tsource\ttarget\n=u1\tQuelle.\t=cmd|' /C calc'!A0 is an attack.\n"
+                     "u2\t@Quelle.\t+1 is fine, @SUM(A1) too.\n", encoding="utf-8")
+    settings = load_settings(discover=False, flags={"grammar": "none", "fluency": False})
+    check_partitioned([str(table)], settings, tmp_path / "parts", "csv", jobs=1)
+    with open(tmp_path / "parts" / "part-00000-00000.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["sentence"] for r in rows] == ["'=cmd|' /C calc'!A0 is an attack.", "'+1 is fine, @SUM(A1) too."]
+    assert [r["unit_id"] for r in rows] == ["'=u1", "u2"] and rows[1]["source"] == "'@Quelle."
+    cells = [value for row in rows for value in row.values()]
+    assert not any(c[:1] in "=+-@" for c in cells if c)
+
+
 @pytest.mark.slow
 def test_worker_processes_report_progress_and_partition_like_one_process(tmp_path):
     pytest.importorskip("pyarrow")

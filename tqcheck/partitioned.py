@@ -170,25 +170,17 @@ def write_part(folder: Path, name: str, rows: list[dict[str, Any]], fmt: str) ->
     elif fmt == "csv":
         import csv
 
+        from tqcheck.writers.csv import cell_text  # the report's own cells: formulas neutralised
+
         with open(path, "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(ROW_COLUMNS)
             for row in rows:
-                writer.writerow([_cell(row[c]) for c in ROW_COLUMNS])
+                writer.writerow([cell_text(row[c]) for c in ROW_COLUMNS])
     else:
         with open(path, "w", encoding="utf-8", newline="\n") as handle:
             for row in rows:
                 handle.write(json.dumps({c: row[c] for c in ROW_COLUMNS}, ensure_ascii=False) + "\n")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return score_format(value)
-    return str(value)
 
 
 def _schema() -> Any:
