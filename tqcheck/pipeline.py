@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import tqcheck
 from tqcheck import rule_defaults
@@ -158,8 +158,7 @@ class Pipeline:
                 found = check.check(document, progress)
             raw.extend(found)
             metrics[f"seconds.{check.name}"] = time.perf_counter() - began
-        findings = without_spelling_of_untranslated([rule_defaults.demote(f) for f in raw
-                                                     if _keep(settings, document, f)])
+        findings = reported(settings, document, raw)
         scores: list[tuple[int, SegmentScore]] = []
         scorer = self._scorer_for(settings)
         if scorer is not None and document.segments:
@@ -246,6 +245,13 @@ def _signature(parts: Sequence[Check | Scorer | None]) -> dict[str, str]:
         if part is not None:
             signature.update({f"{part.name}.{k}": str(v) for k, v in part.signature().items()})
     return dict(sorted(signature.items()))
+
+
+def reported(settings: Settings, document: Document, raw: Iterable[Finding]) -> list[Finding]:
+    """The checks' findings as a report shows them: ids selected by ``enable``/``disable`` and the measured
+    defaults (off ids dropped, demoted ids minor), inline suppressions honoured, no spelling finding inside
+    untranslated text. The detector is trained and benchmarked on the same view (tqcheck.detector.build)."""
+    return without_spelling_of_untranslated([rule_defaults.demote(f) for f in raw if _keep(settings, document, f)])
 
 
 def _keep(settings: Settings, document: Document, finding: Finding) -> bool:

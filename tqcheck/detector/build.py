@@ -64,11 +64,12 @@ Found = tuple[str, str, str, int, int]
 
 
 def example_findings(examples: Sequence[Example], say: Callable[[str], None] | None = None) -> list[list[Found]]:
-    """Findings of the default checks on every example: rules and grammar, and the source check where the example
-    has a source (each example checked as a one-sentence document)."""
+    """Findings of the default checks on every example as a report shows them (``tqcheck.pipeline.reported``: off
+    ids dropped, demoted ids minor): rules and grammar, and the source check where the example has a source (each
+    example checked as a one-sentence document)."""
     from tqcheck.config import Settings
     from tqcheck.document import Document
-    from tqcheck.pipeline import build_checks
+    from tqcheck.pipeline import build_checks, reported
     from tqcheck.source import make_source_check
 
     settings = Settings()
@@ -79,8 +80,9 @@ def example_findings(examples: Sequence[Example], say: Callable[[str], None] | N
         for i, e in enumerate(examples):
             document = Document(path="train", text=e.text)
             document.add_segment(e.text, 0, source=e.source or None)
+            raw = [f for check in checks + ([source_check] if e.source else []) for f in check.check(document)]
             out.append([(f.rule_id, f.origin, str(getattr(f.severity, "value", f.severity)), f.start, f.end)
-                        for check in checks + ([source_check] if e.source else []) for f in check.check(document)])
+                        for f in reported(settings, document, raw)])
             if say and (i + 1) % 2000 == 0:
                 say(f"checked {i + 1}/{len(examples)} sentences for findings")
     finally:
