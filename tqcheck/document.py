@@ -113,10 +113,13 @@ class Document:
     first_line: int = 1
 
     def __post_init__(self) -> None:
-        self._line_starts = [0]
-        for i, ch in enumerate(self.text):
-            if ch == "\n":
-                self._line_starts.append(i + 1)
+        starts = [0]
+        text = self.text
+        at = text.find("\n")
+        while at >= 0:
+            starts.append(at + 1)
+            at = text.find("\n", at + 1)
+        self._line_starts = starts
 
     def locate(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset in the original text."""

@@ -28,7 +28,7 @@ class Unit:
     source: str
     target: str
     offset: int
-    char_map: list[int] | None = None
+    char_map: Sequence[int] | None = None
 
 
 def setting(settings: "Settings | None", name: str, default: Any) -> Any:

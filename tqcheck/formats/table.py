@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from tqcheck.document import Document
 from tqcheck.errors import InputError
@@ -74,7 +74,12 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
         end = lines[next_line - 1] if next_line - 1 < len(lines) else len(text)
         offsets = field_offsets(text[start:end], delimiter, target_col)
         target = row[target_col]
-        char_map = [start + o for o in offsets] if offsets is not None and len(offsets) == len(target) else None
+        if offsets is None or len(offsets) != len(target):
+            char_map = None
+        elif isinstance(offsets, range):  # an unquoted field: its characters are a slice of the file
+            char_map = range(start + offsets.start, start + offsets.stop)
+        else:
+            char_map = [start + o for o in offsets]
         unit_id = row[id_col].strip() if id_col is not None else str(line)
         units.append(Unit(unit_id, row[source_col], target, start, char_map))
     pair_source, _ = language_pair_from_name(path)
@@ -95,8 +100,21 @@ def _column(header: list[str], name: str, role: str, path: str, key: str, requir
                      f"set {key} in the configuration", path=path, line=1)
 
 
-def field_offsets(record: str, delimiter: str, index: int) -> list[int] | None:
+def field_offsets(record: str, delimiter: str, index: int) -> Sequence[int] | None:
     """Offsets (within ``record``) of each character of field ``index`` after CSV unquoting."""
+    if '"' not in record:  # no quoting: the field is a plain slice (most rows of a large table)
+        end = len(record)
+        for stop in ("\n", "\r"):
+            at = record.find(stop, 0, end)
+            end = at if at >= 0 else end
+        start = 0
+        for _ in range(index):
+            at = record.find(delimiter, start, end)
+            if at < 0:
+                return None
+            start = at + 1
+        at = record.find(delimiter, start, end)
+        return range(start, end if at < 0 else at)
     field = 0
     i = 0
     n = len(record)
