@@ -98,6 +98,26 @@ def test_a_large_table_is_checked_in_parts_that_read_like_the_whole(tmp_path):
     assert [f.line for f in strip] == [f.line for f in whole]
 
 
+@pytest.mark.parametrize("units,sizes", [(1000, [1000]), (1003, [250, 250, 250, 250, 3])])
+def test_long_documents_are_cut_into_small_parts_and_streamed_the_same_way(tmp_path, units, sizes):
+    from tqcheck.corpus import iter_parts
+    from tqcheck.pipeline import cut
+    from tqcheck.runners import plan
+
+    rows = "".join(f"u{i}\tQuelle {i}\tThe line {i}.\n" + ("\t\t\n" if i % 7 == 0 else "") for i in range(units))
+    path = tmp_path / "big.de-en.tsv"
+    path.write_text("id\tsource\ttarget\n" + rows, encoding="utf-8")
+    [document] = load_documents([str(path)])
+    parts = cut(document)
+    assert [len(p.segments) for p in parts] == sizes == [len(t.document.segments) for t in plan([document])]
+    streamed = list(iter_parts(str(path)))
+    assert [[(s.index, s.line, s.column, s.offset, s.text, s.source, s.unit_id) for s in p.segments]
+            for p in streamed] == \
+        [[(s.index, s.line, s.column, s.offset, s.text, s.source, s.unit_id) for s in p.segments] for p in parts]
+    assert "".join(p.text for p in streamed) == document.text
+    assert [len(p.segments) for p in cut(document, 400)] == [400] * (units // 400) + [units % 400]
+
+
 def test_baseline_runs_keep_the_similarity_column():
     from tqcheck.baseline import Baseline, apply_baseline
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from tqcheck.document import Document
 from tqcheck.errors import BackendError, InputError
@@ -93,8 +94,10 @@ def _reindexed(segment, index: int):
     return replace(segment, index=index)
 
 
-def iter_parts(path: str, settings: "Settings | None" = None, size: int = 1000) -> Iterator[Document]:
-    """The documents of a corpus file, ``size`` segments at a time (the file is never read whole)."""
+def iter_parts(path: str, settings: "Settings | None" = None, size: int | None = None) -> Iterator[Document]:
+    """The documents of a corpus file a part at a time (the file is never read whole): parts of ``size``
+    segments, or by default as ``pipeline.cut`` cuts a document (one part when the file has at most
+    ``WHOLE_SEGMENTS`` segments, else parts of ``PART_SEGMENTS``)."""
     fmt = corpus_format(path)
     if fmt is None:
         raise InputError("not a corpus file (expected .jsonl, .parquet, .tsv or .csv)", path=path)
@@ -102,19 +105,48 @@ def iter_parts(path: str, settings: "Settings | None" = None, size: int = 1000) 
     builder = PartBuilder(path, fmt, _language(settings, path))
     rows = {"jsonl": _jsonl_rows, "parquet": _parquet_rows, "tsv": _table_rows, "csv": _table_rows}[fmt](
         path, source_col, target_col, id_col)
-    batch: list[tuple[int, str, str, str | None, str]] = []
+    yield from cut_rows(builder, rows, size)
+    if builder.index == 0:
+        raise InputError("no translation units to check", path=path)
+
+
+def cut_rows(builder: "PartBuilder", rows: Iterable[tuple], size: int | None = None) -> Iterator[Document]:
+    """Part Documents from rows (a row's fifth field is its target; rows with a blank target are no segment),
+    cut as ``iter_parts`` says; a part ends with the row of its last segment."""
+    from tqcheck.pipeline import PART_SEGMENTS, WHOLE_SEGMENTS
+
+    batches = _batches(rows, size or PART_SEGMENTS)
+    if size is None:  # one part when the whole file has at most WHOLE_SEGMENTS segments
+        held: list[list[tuple]] = []
+        kept = 0
+        for batch in batches:
+            held.append(batch)
+            kept += sum(1 for row in batch if row[4].strip())
+            if kept > WHOLE_SEGMENTS:
+                break
+        else:
+            if kept:
+                yield builder.part([row for batch in held for row in batch])
+            return
+        batches = itertools.chain(held, batches)
+    for batch in batches:
+        if any(row[4].strip() for row in batch):
+            yield builder.part(batch)
+
+
+def _batches(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    """Consecutive rows holding ``size`` segments each (the last may hold fewer, or none)."""
+    batch: list[tuple] = []
     kept = 0
     for row in rows:
         batch.append(row)
         if row[4].strip():
             kept += 1
         if kept >= size:
-            yield builder.part(batch)
+            yield batch
             batch, kept = [], 0
-    if batch and kept:
-        yield builder.part(batch)
-    elif builder.index == 0:
-        raise InputError("no translation units to check", path=path)
+    if batch:
+        yield batch
 
 
 def read_whole(path: str, settings: "Settings | None" = None) -> Document:

@@ -39,11 +39,13 @@ _UNITS = 10 ** 9
 ROW_COLUMNS: tuple[str, ...] = SEGMENT_COLUMNS[1:]
 
 
-def iter_tasks(paths: Sequence[str], settings: "Settings", part_segments: int,
+def iter_tasks(paths: Sequence[str], settings: "Settings", part_segments: int | None = None,
                stdin_name: str = "<stdin>") -> Iterator["Task"]:
-    """The parts of every input in run order, read lazily (corpus files a part at a time)."""
+    """The parts of every input in run order, read lazily (corpus files a part at a time), cut as
+    ``pipeline.cut`` cuts (``part_segments``: parts of that size)."""
     from tqcheck.corpus import corpus_format, iter_parts
     from tqcheck.inputs import collect_files, default_include, load_documents
+    from tqcheck.pipeline import cut
     from tqcheck.runners import Task
 
     include = default_include() if settings.include is None else settings.include
@@ -55,7 +57,7 @@ def iter_tasks(paths: Sequence[str], settings: "Settings", part_segments: int,
             parts = iter_parts(name, settings, part_segments)
         else:
             [document] = load_documents([name], None, (), stdin_name=stdin_name, settings=settings)
-            parts = iter(document.split(part_segments))
+            parts = iter(cut(document, part_segments))
         for number, part in enumerate(parts):
             yield Task((position, number), part)
 
@@ -196,7 +198,7 @@ def check_partitioned(paths: Sequence[str], settings: "Settings", folder: str | 
                       jobs: int | None = None, dask: str | None = None, advance: "Advance" = lambda n: None,
                       stdin_name: str = "<stdin>", part_segments: int | None = None) -> dict[str, Any]:
     """Check ``paths`` part by part into ``folder`` (part tables and _summary.json); returns the summary."""
-    from tqcheck.runners import PART_SEGMENTS, make_runner
+    from tqcheck.runners import make_runner
 
     if fmt not in PART_FORMATS:
         raise UsageError(f"unknown partition format {fmt!r} (valid: {', '.join(PART_FORMATS)})")
@@ -213,10 +215,10 @@ def check_partitioned(paths: Sequence[str], settings: "Settings", folder: str | 
 
     threshold = flag_threshold(settings)
     summary = Summary(flag_threshold=threshold)
-    tasks = iter_tasks(paths, settings, part_segments or PART_SEGMENTS, stdin_name)
+    tasks = iter_tasks(paths, settings, part_segments, stdin_name)
     try:
         # runs of unknown size: worker processes when more than one core (or --jobs N) is asked for
-        with make_runner(jobs, dask, segments=1 << 62, tasks=2) as runner:
+        with make_runner(jobs, dask, segments=1 << 62) as runner:
             for result in runner.results(tasks, settings, advance):
                 rows = part_rows(result, threshold)
                 name = f"part-{result.order[0]:05d}-{result.order[1]:05d}"

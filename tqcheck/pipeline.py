@@ -15,9 +15,23 @@ from tqcheck.report import Report
 from tqcheck.result import DocumentResult
 
 
-#: Largest part of a document checked as one unit of work: a longer document is checked in parts
-#: (document-level checks such as consistency look within one part). Every runner cuts the same way.
-PART_SEGMENTS = 1000
+#: A document of at most this many segments is checked whole, as one unit of work: document-level checks
+#: (consistency, repeated phrases, names seen elsewhere) see all of it.
+WHOLE_SEGMENTS = 1000
+#: A longer document (a corpus, a translation memory) is checked in parts of this many segments, small enough
+#: to keep every worker busy until the end of a run; document-level checks look within one part. Every runner
+#: cuts the same way, so every runner gives the same report.
+PART_SEGMENTS = 250
+
+
+def cut(document: Document, part_segments: int | None = None) -> list[Document]:
+    """The parts ``document`` is checked in: the whole document when it has at most ``WHOLE_SEGMENTS``
+    segments, else parts of ``PART_SEGMENTS`` (with ``part_segments``: parts of that size, whatever the length)."""
+    if part_segments is not None:
+        return document.split(part_segments)
+    if len(document.segments) <= WHOLE_SEGMENTS:
+        return [document]
+    return document.split(PART_SEGMENTS)
 
 
 def build_checks(settings: Settings) -> list[Check]:
@@ -199,7 +213,7 @@ class Pipeline:
         """Check every document and return the ranked Report (the sequential runner)."""
         results = [self.check_document(part, progress).with_order(position, number)
                    for position, document in enumerate(documents)
-                   for number, part in enumerate(document.split(PART_SEGMENTS))]
+                   for number, part in enumerate(cut(document))]
         return Report.merge(results, flag_threshold=flag_threshold(self.settings))
 
     def _all_parts(self) -> list:

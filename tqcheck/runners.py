@@ -1,13 +1,14 @@
 """Runners: where documents are checked (this process, local worker processes, a Dask cluster).
 
-Every runner does the same work: documents are cut into parts of at most
-``PART_SEGMENTS`` segments (a small file is one part), each part is checked by a
-pipeline into a ``DocumentResult``, and the results are merged into a Report. The
-cut does not depend on the runner, and the merge does not depend on the order in
-which results arrive, so every runner gives the same report, byte for byte.
+Every runner does the same work: documents are cut into parts (``pipeline.cut``: a file of
+at most ``WHOLE_SEGMENTS`` segments is one part, a longer one is cut into parts of
+``PART_SEGMENTS``), each part is checked by a pipeline into a ``DocumentResult``, and the
+results are merged into a Report. The cut does not depend on the runner, and the merge
+does not depend on the order in which results arrive, so every runner gives the same
+report, byte for byte.
 
-Document-level checks (consistency, repetition, the spelling of names) look within
-one part: within a file of at most ``PART_SEGMENTS`` segments, that is the whole file.
+Document-level checks (consistency, repetition, the spelling of names) look within one
+part: within a file of at most ``WHOLE_SEGMENTS`` segments, that is the whole file.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from tqcheck.document import Document
 from tqcheck.errors import BackendError, UsageError
-from tqcheck.pipeline import PART_SEGMENTS, flag_threshold
+from tqcheck.pipeline import PART_SEGMENTS, WHOLE_SEGMENTS, cut, flag_threshold
 from tqcheck.report import Report
 from tqcheck.result import DocumentResult
 
@@ -55,11 +56,11 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def plan(documents: Sequence[Document], part_segments: int = PART_SEGMENTS) -> list[Task]:
-    """The parts of ``documents`` in run order."""
+def plan(documents: Sequence[Document], part_segments: int | None = None) -> list[Task]:
+    """The parts of ``documents`` in run order (``pipeline.cut``; ``part_segments``: parts of that size)."""
     return [Task((position, number), part)
             for position, document in enumerate(documents)
-            for number, part in enumerate(document.split(part_segments))]
+            for number, part in enumerate(cut(document, part_segments))]
 
 
 def segment_count(tasks: Sequence[Task]) -> int:
@@ -118,7 +119,7 @@ class Runner:
         raise NotImplementedError
 
     def run(self, documents: Sequence[Document], settings: "Settings", advance: Advance = lambda n: None,
-            part_segments: int = PART_SEGMENTS) -> Report:
+            part_segments: int | None = None) -> Report:
         """Check ``documents`` and merge their results into the ranked Report."""
         tasks = plan(documents, part_segments)
         return Report.merge(self.results(tasks, settings, advance), flag_threshold=flag_threshold(settings))
@@ -168,14 +169,22 @@ _QUEUE: Any = None
 WORKER_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
-def _start_worker(queue: Any) -> None:
+def _start_worker(queue: Any, settings: "Settings | None" = None) -> None:
+    """A worker's first work: one thread per library, then the run's models loaded while the parent reads
+    the input (an error loading them is raised again, with its own message, by the first part)."""
     global _QUEUE
     _QUEUE = queue
     os.environ.update(WORKER_ENVIRONMENT)
+    if settings is not None:
+        try:
+            worker_pipeline(settings)
+        except Exception:  # noqa: BLE001 - check_task loads again and raises it for the parent
+            pass
 
 
 def _worker_check(task: Task, settings: "Settings") -> DocumentResult:
-    """Check a task in a worker process, sending progress to the parent every few segments."""
+    """Check a task in a worker process, sending progress to the parent every few segments (the progress
+    queue is written synchronously, so a part's progress is in the pipe before its result is sent)."""
     pending = [0.0]
 
     def progress(n: float) -> None:
@@ -191,47 +200,71 @@ def _worker_check(task: Task, settings: "Settings") -> DocumentResult:
 
 
 class ProcessRunner(Runner):
-    """Parts spread over ``jobs`` local worker processes; each worker loads the models once."""
+    """Parts spread over ``jobs`` local worker processes; each worker loads the models once, when it starts.
+
+    ``close`` tells the workers to stop without waiting for them to exit (they exit by themselves, and the
+    interpreter joins them at exit), so this process merges and writes the report meanwhile.
+    """
 
     name = "processes"
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
+        self._pool: Any = None
+        self._queue: Any = None
+        self._settings_key: str | None = None
 
-    def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
-        """Check the tasks in worker processes (spawned: nothing of this process leaks into them)."""
+    def start(self, settings: "Settings") -> None:
+        """Make the pool: workers are spawned (nothing of this process leaks into them) as parts are submitted,
+        and each loads the models for ``settings`` first."""
+        if self._pool is not None:
+            return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("spawn")
-        queue = context.Queue()
+        self._queue = context.SimpleQueue()
+        self._settings_key = _settings_key(settings)
+        self._pool = ProcessPoolExecutor(max(1, self.jobs), mp_context=context, initializer=_start_worker,
+                                         initargs=(self._queue, settings))
+
+    def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
+        """Check the tasks in the worker processes."""
+        if self._pool is not None and self._settings_key != _settings_key(settings):
+            self.close()
+        self.start(settings)
+        queue, pool = self._queue, self._pool
         stop = threading.Event()
 
         def drain() -> None:
-            import queue as queues
-
-            while not stop.is_set() or not queue.empty():
+            while True:
                 try:
-                    advance(queue.get(timeout=0.1))
-                except queues.Empty:
-                    continue
+                    if not queue.empty():
+                        advance(queue.get())
+                    elif stop.is_set():
+                        return
+                    else:
+                        stop.wait(0.05)
                 except (EOFError, OSError):
                     return
 
         reader = threading.Thread(target=drain, name="tqcheck-progress", daemon=True)
         reader.start()
-        tasks = list(tasks) if isinstance(tasks, (list, tuple)) else tasks
-        workers = max(1, min(self.jobs, len(tasks))) if isinstance(tasks, list) else self.jobs
         try:
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                     initargs=(queue,)) as pool:
-                yield from _windowed(lambda task: pool.submit(_worker_check, task, settings), tasks,
-                                     window=2 * workers, wait=_wait_processes)
+            yield from _windowed(lambda task: pool.submit(_worker_check, task, settings), tasks,
+                                 window=2 * max(1, self.jobs), wait=_wait_processes)
         finally:
             stop.set()
             reader.join(timeout=5)
-            queue.close()
-            queue.join_thread()
+
+    def close(self) -> None:
+        """Tell the workers to stop (queued parts are cancelled); safe to call twice."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        if self._queue is not None:
+            self._queue.close()
+            self._queue = None
 
 
 def _wait_processes(pending: set) -> tuple[set, set]:
@@ -330,17 +363,19 @@ class DaskRunner(Runner):
 
 
 def make_runner(jobs: int | None = None, dask: str | None = None, *, segments: int = 0,
-                tasks: int = 1) -> Runner:
+                tasks: int | None = None) -> Runner:
     """The runner for ``--jobs``/``--dask``: Dask when an address is given; worker processes when
     ``jobs`` asks for more than one (by default: the available cores, for runs of at least
-    ``MIN_PARALLEL_SEGMENTS`` segments); else this process."""
+    ``MIN_PARALLEL_SEGMENTS`` segments), never more than ``tasks`` (None: not known); else this process."""
     if dask:
         return DaskRunner(dask, workers=jobs)
     if jobs is not None and jobs < 0:
         raise UsageError(f"--jobs must be at least 0 (0: the available cores), got {jobs}")
     automatic = not jobs
     count = available_cores() if automatic else jobs
-    if count > 1 and tasks > 1 and (not automatic or segments >= MIN_PARALLEL_SEGMENTS):
+    if tasks is not None:
+        count = min(count, tasks)
+    if count > 1 and (not automatic or segments >= MIN_PARALLEL_SEGMENTS):
         return ProcessRunner(count)
     return SequentialRunner()
 
@@ -380,5 +415,5 @@ def run_documents(documents: Sequence[Document], settings: "Settings", *, jobs: 
     return Report.merge(cached + fresh, flag_threshold=flag_threshold(settings))
 
 
-__all__ = ["PART_SEGMENTS", "Task", "Runner", "SequentialRunner", "ProcessRunner", "DaskRunner", "plan",
+__all__ = ["PART_SEGMENTS", "WHOLE_SEGMENTS", "Task", "Runner", "SequentialRunner", "ProcessRunner", "DaskRunner", "plan",
            "make_runner", "run_documents", "available_cores", "check_task"]
