@@ -1,7 +1,8 @@
 """Partitioned reports for large runs: one table per part plus a summary, never the whole corpus in memory.
 
 ``check_partitioned`` reads the inputs a part at a time (corpus files through
-``tqcheck.corpus.iter_parts``, other files whole and then cut), checks the parts
+``tqcheck.corpus.iter_parts``, TMX files parsed incrementally through
+``tqcheck.formats.tmx.iter_parts``, other files whole and then cut), checks the parts
 with any runner (a bounded number in flight) and writes each part's sentence
 table as soon as it is checked: ``part-FFFFF-PPPPP.parquet`` (or ``.csv``,
 ``.jsonl``), FFFFF the input's position and PPPPP the part's. The rows are the
@@ -14,6 +15,7 @@ report). The folder is written under a temporary name and renamed when complete.
 from __future__ import annotations
 
 import heapq
+import importlib
 import json
 import os
 import shutil
@@ -50,11 +52,17 @@ def iter_tasks(paths: Sequence[str], settings: "Settings", part_segments: int | 
 
     include = default_include() if settings.include is None else settings.include
     for position, name in enumerate(collect_files(paths, include, settings.exclude)):
-        if name != "-" and corpus_format(name) is not None:
+        streamed = None if name == "-" else STREAMED_XML.get(Path(name).suffix.lower())
+        if name != "-" and (corpus_format(name) is not None or streamed is not None):
+            from tqcheck.config import settings_for_path
             from tqcheck.limits import input_limit
 
             _check_size(name, input_limit(settings))
-            parts = iter_parts(name, settings, part_segments)
+            if streamed is not None:  # TMX and XLIFF parsed incrementally, a part at a time
+                parts = importlib.import_module(streamed).iter_parts(name, settings_for_path(settings, name),
+                                                                     part_segments)
+            else:
+                parts = iter_parts(name, settings, part_segments)
         else:
             [document] = load_documents([name], None, (), stdin_name=stdin_name, settings=settings)
             parts = iter(cut(document, part_segments))
@@ -62,8 +70,12 @@ def iter_tasks(paths: Sequence[str], settings: "Settings", part_segments: int | 
             yield Task((position, number), part)
 
 
+#: XML formats read a part at a time (extension -> module with ``iter_parts``).
+STREAMED_XML: dict[str, str] = {".tmx": "tqcheck.formats.tmx"}
+
+
 def _check_size(name: str, limit: int) -> None:
-    """Corpus files are read in parts, so only a sanity bound applies: 1,000 times max_input_mb."""
+    """Corpus and TMX files are read in parts, so only a sanity bound applies: 1,000 times max_input_mb."""
     size = os.path.getsize(name)
     if size > 1000 * limit:
         raise UsageError(f"{name}: {size} bytes is more than 1,000 x max_input_mb; raise max_input_mb")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from tqcheck.document import Document
 from tqcheck.errors import InputError
@@ -46,21 +46,31 @@ def bilingual_document(path: str, text: str, fmt: str, units: Iterable[Unit],
     """A Document with one segment per unit that has a non-empty target."""
     document = Document(path=path, text=text, format=fmt, source_language=source_language)
     for unit in units:
-        target = unit.target
-        if not target.strip():
-            continue
-        char_map = unit.char_map
-        stripped = target.strip()
-        lead = len(target) - len(target.lstrip())
-        if char_map is not None and len(char_map) == len(target):
-            char_map = char_map[lead:lead + len(stripped)]
-        elif char_map is not None:
-            char_map = None
-        offset = char_map[0] if char_map else unit.offset
-        contiguous = char_map is not None and text[offset:offset + len(stripped)] == stripped
-        document.add_segment(stripped, offset, paragraph=len(document.segments), source=unit.source.strip(),
-                             unit_id=unit.unit_id, char_map=None if contiguous or not char_map else char_map)
+        found = segment_fields(unit, lambda start, end: text[start:end])
+        if found is not None:
+            stripped, offset, source, unit_id, char_map = found
+            document.add_segment(stripped, offset, paragraph=len(document.segments), source=source,
+                                 unit_id=unit_id, char_map=char_map)
     return document
+
+
+def segment_fields(unit: Unit, text_at: Callable[[int, int], str]
+                   ) -> tuple[str, int, str, str, Sequence[int] | None] | None:
+    """(text, offset, source, unit id, char map or None) of the segment a unit gives, None for an empty target;
+    ``text_at(start, end)`` is the file's text between two offsets."""
+    target = unit.target
+    if not target.strip():
+        return None
+    char_map = unit.char_map
+    stripped = target.strip()
+    lead = len(target) - len(target.lstrip())
+    if char_map is not None and len(char_map) == len(target):
+        char_map = char_map[lead:lead + len(stripped)]
+    elif char_map is not None:
+        char_map = None
+    offset = char_map[0] if char_map else unit.offset
+    contiguous = char_map is not None and text_at(offset, offset + len(stripped)) == stripped
+    return stripped, offset, unit.source.strip(), unit.unit_id, None if contiguous or not char_map else char_map
 
 
 def line_offsets(text: str) -> list[int]:
@@ -270,5 +280,5 @@ def language_pair_from_name(path: str) -> tuple[str, str]:
     return (found.group(1), found.group(2)) if found else ("", "")
 
 
-__all__ = ["Unit", "bilingual_document", "align", "xml_content_chars", "element_unit", "xml_error", "xml_bytes",
+__all__ = ["Unit", "bilingual_document", "segment_fields", "align", "xml_content_chars", "element_unit", "xml_error", "xml_bytes",
            "base_language", "language_pair_from_name", "require_english_target", "line_offsets", "setting", "LANGUAGE_NAMES"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from tqcheck.document import Document
 from tqcheck.errors import InputError
@@ -52,6 +52,78 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
         raise InputError("no English (xml:lang=\"en...\") variant in any <tu>; tqcheck checks English targets",
                          path=path)
     return bilingual_document(path, text, "tmx", units, source_language=source_language)
+
+
+def iter_parts(path: str, settings: "Settings | None" = None, size: int | None = None) -> Iterator[Document]:
+    """A TMX file a part at a time, parsed incrementally (``formats.xmlstream``): the parts ``pipeline.cut``
+    (or ``Document.split(size)``) makes of the Document ``read`` gives, without holding the whole file."""
+    from tqcheck.formats.xmlstream import PartCutter, XmlStream, fields_of
+
+    configured = base_language(setting(settings, "source_language", ""))
+    source_language = configured
+    with open(path, "rb") as handle:
+        stream = XmlStream(path, handle)
+        cutter = PartCutter(path, "tmx", stream.window, size)
+        cutter.hold = not source_language  # every part carries the language the whole file shows
+        root = namespace = None
+        position = english = 0
+        for event, element in stream.events():
+            if root is None:
+                root, namespace = element, element.nsmap.get(None)
+                if element.tag != _named(namespace, "tmx"):
+                    raise InputError(f"malformed XML: the root element is <{_local(element.tag)}>, not <tmx>",
+                                     path=path, line=element.sourceline)
+                continue
+            if event != "end":
+                continue
+            if element.tag == _named(namespace, "header") and element.getparent() is root and not configured:
+                header_language = base_language(element.get("srclang") or "")
+                source_language = header_language if header_language not in ("", "*all*") else ""
+            if element.tag != _named(namespace, "tu"):
+                continue
+            position += 1
+            unit, source_language = _unit(stream, element, position, source_language)
+            stream.forget(element)
+            if source_language and cutter.hold:
+                cutter.source_language, cutter.hold = source_language, False
+            if unit is None:
+                continue
+            english += 1
+            fields = fields_of(unit, stream.window)
+            if fields is not None:
+                yield from cutter.add(fields)
+        if not english and position:
+            raise InputError("no English (xml:lang=\"en...\") variant in any <tu>; tqcheck checks English targets",
+                             path=path)
+        cutter.source_language = source_language
+        yield from cutter.finish()
+
+
+def _unit(stream, tu, position: int, source_language: str):
+    """(the Unit of a ``<tu>`` or None when it has no English ``<seg>``, the source language now known)."""
+    variants = {}
+    for tuv in tu.iter("{*}tuv", "tuv"):
+        language = base_language(tuv.get(XML_LANG) or tuv.get("lang") or "")
+        variants.setdefault(language, tuv)
+    if "en" not in variants:
+        return None, source_language
+    source_tuv = _source_variant(variants, source_language)
+    if source_language == "" and source_tuv is not None:
+        source_language = next(k for k, v in variants.items() if v is source_tuv)
+    target_seg = _seg(variants["en"])
+    if target_seg is None:
+        return None, source_language
+    unit_id = tu.get("tuid") or str(position)
+    return stream.element_unit(target_seg, plain_text(target_seg), unit_id,
+                               plain_text(_seg(source_tuv)) if source_tuv is not None else ""), source_language
+
+
+def _named(namespace: str | None, name: str) -> str:
+    return f"{{{namespace}}}{name}" if namespace else name
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else str(tag)
 
 
 def _source_variant(variants: dict, language: str):

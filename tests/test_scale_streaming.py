@@ -1,0 +1,159 @@
+"""Large TMX files read a part at a time: the same parts as the whole file cut, the same errors, bounded memory."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tqcheck.errors import InputError
+from tqcheck.formats import tmx, xmlstream
+from tqcheck.inputs import load_documents
+from tqcheck.pipeline import cut
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def memory_tmx(units: int, *, header_language: str = "*all*") -> str:
+    """A TMX with units several ways: on their own lines or several to a line, with inline codes, entities
+    and CDATA, non-ASCII text, and units without an English variant."""
+    parts = []
+    for i in range(units):
+        if i % 9 == 4:
+            parts.append(f'<tu tuid="n{i}"><tuv xml:lang="de"><seg>Nur Deutsch {i}</seg></tuv></tu>')
+        elif i % 5 == 0:
+            parts.append(f'<tu><tuv xml:lang="de"><seg>Drei &amp; <bpt i="1">&lt;b&gt;</bpt>Katzen {i}'
+                         f'<ept i="1">&lt;/b&gt;</ept></seg></tuv><tuv xml:lang="en-GB"><seg>Three &amp; '
+                         f'<bpt i="1">&lt;b&gt;</bpt>cats {i}<ept i="1">&lt;/b&gt;</ept> <![CDATA[x<y]]></seg>'
+                         '</tuv></tu>')
+        else:
+            parts.append(f'  <tu tuid="t{i}">\n    <tuv xml:lang="fr"><seg>Bonjour {i}.</seg></tuv>\n'
+                         f'    <tuv xml:lang="en"><seg>  Héllo 😀   there {i}. </seg></tuv>\n  </tu>')
+    body = "".join(p + (" " if k % 3 == 1 else "\n") for k, p in enumerate(parts))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n'
+            f'<header srclang="{header_language}" adminlang="en"/>\n<body>\n{body}</body>\n</tmx>\n')
+
+
+def fields(document) -> tuple:
+    return (document.path, document.text, document.format, document.source_language, document.origin,
+            document.first_line, [(s.index, s.text, s.offset, s.line, s.column, s.paragraph, s.source, s.unit_id,
+                                   s.char_map) for s in document.segments])
+
+
+def write_variants(tmp_path: Path, text: str) -> list[Path]:
+    """The TMX as UTF-8, UTF-8 with BOM and CRLF line ends, and UTF-16 big-endian with BOM."""
+    plain, crlf, wide = tmp_path / "plain.tmx", tmp_path / "crlf.tmx", tmp_path / "wide.tmx"
+    plain.write_text(text, encoding="utf-8")
+    crlf.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    wide.write_bytes(("\ufeff" + text.replace('encoding="UTF-8"', 'encoding="UTF-16"')).encode("utf-16-be"))
+    return [plain, crlf, wide]
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1 << 20])
+def test_tmx_read_in_parts_gives_the_parts_of_the_whole_file(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(xmlstream, "CHUNK", chunk)
+    for path in write_variants(tmp_path, memory_tmx(40)):
+        [whole] = load_documents([str(path)])
+        assert len(whole.segments) == 36 and whole.source_language == "de"  # inferred from the first unit
+        for size in (None, 2, 5):
+            expected = [fields(p) for p in cut(whole, size)]
+            assert [fields(p) for p in tmx.iter_parts(str(path), None, size)] == expected, (path.name, size)
+
+
+def test_a_long_tmx_is_cut_like_the_whole_file(tmp_path):
+    path = tmp_path / "long.tmx"
+    path.write_text(memory_tmx(1300, header_language="fr"), encoding="utf-8")
+    [whole] = load_documents([str(path)])
+    parts = list(tmx.iter_parts(str(path)))
+    assert [len(p.segments) for p in parts] == [250, 250, 250, 250, 156]
+    assert [fields(p) for p in parts] == [fields(p) for p in cut(whole)]
+    assert "".join(p.text for p in parts) == whole.text
+
+
+def test_reading_in_parts_keeps_only_a_few_parts_of_text(tmp_path, monkeypatch):
+    path = tmp_path / "big.tmx"
+    path.write_text(memory_tmx(3000), encoding="utf-8")
+    monkeypatch.setattr(xmlstream, "CHUNK", 4096)
+    longest = [0]
+    append = xmlstream.Window.append
+
+    def measured(self, chunk):
+        append(self, chunk)
+        longest[0] = max(longest[0], len(self.text))
+
+    monkeypatch.setattr(xmlstream.Window, "append", measured)
+    parts = list(tmx.iter_parts(str(path), None, 100))
+    assert len(parts) == 27
+    largest_part = max(len(p.text) for p in parts)
+    assert longest[0] < 2 * largest_part + 2 * 4096 < path.stat().st_size / 10
+
+
+@pytest.mark.parametrize("name,data,words", [
+    ("broken.tmx", memory_tmx(30).replace("</tu>", "", 1).encode(), "malformed XML: Opening and ending tag mismatch"),
+    ("latin.tmx", memory_tmx(30).replace("Bonjour 7", "Bonjour \udce9").encode("utf-8", "surrogateescape"),
+     "not UTF-8 or UTF-16 text (invalid byte 0xe9"),
+    ("nul.tmx", memory_tmx(30).replace("Bonjour 7", "Bon\x00jour").encode(), "binary file"),
+])
+def test_a_bad_tmx_is_the_same_error_read_whole_or_in_parts(tmp_path, name, data, words):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(InputError) as whole:
+        load_documents([str(path)])
+    with pytest.raises(InputError) as streamed:
+        list(tmx.iter_parts(str(path), None, 3))
+    assert str(streamed.value) == str(whole.value) and words in str(whole.value)
+    assert whole.value.line is not None and whole.value.line > 1
+
+
+def test_entities_are_not_expanded_in_parts(tmp_path):
+    laughs = "".join(f'<!ENTITY {chr(98 + i)} "' + f"&{chr(97 + i)};" * 10 + '">\n' for i in range(9))
+    header = ('<?xml version="1.0"?>\n<!DOCTYPE tmx [\n<!ENTITY a "aaaaaaaaaa">\n' + laughs
+              + '<!ENTITY x SYSTEM "file:///etc/passwd">\n]>\n')
+    unit = '<tmx version="1.4"><header srclang="de"/><body><tu><tuv xml:lang="de"><seg>Hallo {}</seg></tuv>' \
+           '<tuv xml:lang="en"><seg>Hello {} world</seg></tuv></tu></body></tmx>\n'
+    bomb, outside = tmp_path / "bomb.tmx", tmp_path / "outside.tmx"
+    bomb.write_text(header + unit.format("&j;", "&j;"), encoding="utf-8")
+    outside.write_text(header + unit.format("&x;", "&x;"), encoding="utf-8")
+    with pytest.raises(InputError, match="bomb.tmx:1: malformed XML: Maximum entity amplification"):
+        list(tmx.iter_parts(str(bomb)))
+    [part] = tmx.iter_parts(str(outside))
+    assert [s.text for s in part.segments] == ["Hello  world"] == [s.text for s in load_documents([str(outside)])[0].segments]
+
+
+def test_partitioned_tmx_rows_match_the_whole_report(tmp_path):
+    from tqcheck.config import load_settings
+    from tqcheck.partitioned import check_partitioned
+    from tqcheck.pipeline import Pipeline
+
+    path = tmp_path / "memory.tmx"
+    path.write_text(memory_tmx(60), encoding="utf-8")
+    settings = load_settings(discover=False, flags={"grammar": "none", "fluency": False})
+    data = check_partitioned([str(path)], settings, tmp_path / "parts", "jsonl", jobs=1, part_segments=20)
+    assert len(data["parts"]) == 3
+    import json
+
+    rows = [json.loads(line) for name in sorted((tmp_path / "parts").glob("part-*.jsonl"))
+            for line in name.read_text(encoding="utf-8").splitlines()]
+    with Pipeline(settings) as pipeline:
+        [document] = load_documents([str(path)], settings=settings)
+        from tqcheck.report import Report
+
+        report = Report.merge([pipeline.check_document(p).with_order(0, k) for k, p in enumerate(cut(document, 20))])
+    whole = sorted(report.rows(), key=lambda r: r["segment"])
+    for row in whole:
+        del row["rank"]
+    assert rows == whole
+
+
+def test_cli_partitioned_bad_tmx_is_one_line_and_exit_2(tmp_path):
+    path = tmp_path / "broken.tmx"
+    path.write_text(memory_tmx(30).replace("</tu>", "", 1), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "tqcheck", "check", str(path), "--partitioned", str(tmp_path / "out"),
+                           "--grammar", "none", "--no-fluency", "--no-config"],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"tqcheck: error: {path}:88: malformed XML")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.tmx"]  # no report folder, no temporary one
