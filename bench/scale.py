@@ -36,8 +36,9 @@ COMMAND = "python bench/scale.py"
 MQM = ("mqm_zhen_newstest2020", "mqm_zhen_newstest2021", "mqm_zhen_ted2021", "mqm_zhen_generalmt2023")
 
 
-def real_pairs() -> list[tuple[str, str]]:
-    """(source, target) of every MLQE-PE dev row, then every MQM zh-en segment row."""
+def real_pairs(languages: list[str] | None = None) -> list[tuple[str, str]]:
+    """(source, target) of every MLQE-PE dev row, then every MQM zh-en segment row (their source languages
+    appended to ``languages`` when given)."""
     pairs: list[tuple[str, str]] = []
     csv.field_size_limit(1 << 24)
     files = [DATA / "mlqe_pe_da_xen" / "dev.tsv"] + [DATA / name / "dev.segments.tsv" for name in MQM]
@@ -47,7 +48,25 @@ def real_pairs() -> list[tuple[str, str]]:
                 source, target = " ".join(row["source"].split()), " ".join(row["target"].split())
                 if target:
                     pairs.append((source, target))
+                    if languages is not None:
+                        languages.append(row["lp"].split("-")[0])
     return pairs
+
+
+def write_tmx(path: Path, pairs: list[tuple[str, str]], languages: list[str], size: int) -> None:
+    """A TMX of ``size`` units cycling through ``pairs`` (one <tu> on four lines, unit ids unique)."""
+    from xml.sax.saxutils import escape
+
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n<header creationtool="bench" '
+                     'creationtoolversion="1" datatype="plaintext" segtype="sentence" adminlang="en" '
+                     'srclang="*all*" o-tmf="bench"/>\n<body>\n')
+        for i in range(size):
+            k = i % len(pairs)
+            source, target = pairs[k]
+            handle.write(f'<tu tuid="u{i}">\n  <tuv xml:lang="{languages[k]}"><seg>{escape(source)}</seg></tuv>\n'
+                         f'  <tuv xml:lang="en"><seg>{escape(target)}</seg></tuv>\n</tu>\n')
+        handle.write("</body>\n</tmx>\n")
 
 
 def write_corpus(path: Path, pairs: list[tuple[str, str]], size: int) -> None:
@@ -58,6 +77,18 @@ def write_corpus(path: Path, pairs: list[tuple[str, str]], size: int) -> None:
         for i in range(size):
             source, target = pairs[i % len(pairs)]
             writer.writerow([f"u{i}", source, target])
+
+
+def commit() -> str:
+    """The checked-out commit of this tree (and whether files differ from it)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" (with local changes)" if dirty else "")
 
 
 def load() -> str:
@@ -115,18 +146,36 @@ def startup(corpus_small: Path, work: Path) -> list[dict]:
     return rows
 
 
-def memory(pairs: list[tuple[str, str]], sizes: list[int], work: Path, flags: list[str]) -> list[dict]:
+def memory(pairs: list[tuple[str, str]], sizes: list[int], work: Path, flags: list[str],
+           partitioned_only: bool = False) -> list[dict]:
     """Peak RSS of a sequential run (whole report, then --partitioned) at each size."""
     rows = []
+    modes = (("whole report (CSV)", ["-f", f"csv={work / 'mem.csv'}"]),
+             ("--partitioned (Parquet)", ["--partitioned", str(work / "parts")]))
     for size in sizes:
         corpus = work / f"mem-{size}.de-en.tsv"
         write_corpus(corpus, pairs, size)
-        for mode, extra in (("whole report (CSV)", ["-f", f"csv={work / 'mem.csv'}"]),
-                            ("--partitioned (Parquet)", ["--partitioned", str(work / "parts")])):
+        for mode, extra in modes[1:] if partitioned_only else modes:
             measured = run([str(corpus), "--jobs", "1", *flags, *extra], work)
             measured.update(segments=size, mode=mode, per_second=round(size / measured["seconds"], 1))
             rows.append(measured)
             print(json.dumps(measured), flush=True)
+        corpus.unlink()
+    return rows
+
+
+def tmx_memory(pairs: list[tuple[str, str]], languages: list[str], sizes: list[int], work: Path,
+               flags: list[str]) -> list[dict]:
+    """Peak RSS of a sequential --partitioned run of a TMX (read a part at a time) at each size."""
+    rows = []
+    for size in sizes:
+        corpus = work / f"mem-{size}.tmx"
+        write_tmx(corpus, pairs, languages, size)
+        measured = run([str(corpus), "--jobs", "1", *flags, "--partitioned", str(work / "tmx-parts")], work)
+        measured.update(segments=size, mode="--partitioned TMX (Parquet)", per_second=round(size / measured["seconds"], 1),
+                        file_mb=round(corpus.stat().st_size / 2 ** 20, 1))
+        rows.append(measured)
+        print(json.dumps(measured), flush=True)
         corpus.unlink()
     return rows
 
@@ -340,8 +389,13 @@ def results_from_logs(logs: list[str], reports: str | None) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sentences", type=int, default=20000)
+    parser.add_argument("--sentences", default="20000",
+                        help="Throughput corpus sizes, comma-separated (one table each)")
     parser.add_argument("--sizes", default="10000,50000,100000")
+    parser.add_argument("--tmx-sizes", default="",
+                        help="Also the peak memory of --partitioned runs of a TMX at these sizes (read in parts)")
+    parser.add_argument("--partitioned-only", action="store_true",
+                        help="Memory runs: only --partitioned (not the whole-report mode)")
     parser.add_argument("--memory-flags", default="--grammar none --no-fluency",
                         help="Flags of the memory runs (default: rules and source checks only, to keep them short)")
     parser.add_argument("--skip-throughput", action="store_true")
@@ -369,22 +423,29 @@ def main() -> None:
         OUT.write_text(render(results), encoding="utf-8")
         print(f"wrote {OUT}")
         return
-    pairs = real_pairs()
+    languages: list[str] = []
+    pairs = real_pairs(languages)
     print(f"{len(pairs)} real sentence pairs", flush=True)
+    print(f"commit {commit()}", flush=True)
     results: dict = {"command": COMMAND + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""),
                      "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                      "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                      "pairs": len(pairs), "memory_flags": args.memory_flags.split()}
     with tempfile.TemporaryDirectory(prefix="tqcheck-scale-") as tmp:
         work = Path(tmp)
-        corpus = work / "corpus.de-en.tsv"
-        write_corpus(corpus, pairs, args.sentences)
         small = work / "small.de-en.tsv"
         write_corpus(small, pairs, 10)
-        results["throughput"] = [] if args.skip_throughput else throughput(corpus, args.sentences, work)
+        results["throughput"] = []
+        for sentences in ([] if args.skip_throughput else [int(x) for x in args.sentences.split(",")]):
+            corpus = work / "corpus.de-en.tsv"
+            write_corpus(corpus, pairs, sentences)
+            results["throughput"] += throughput(corpus, sentences, work)
         results["startup"] = [] if args.skip_throughput else startup(small, work)
         results["memory"] = [] if args.skip_memory else memory(pairs, [int(x) for x in args.sizes.split(",")], work,
-                                                               args.memory_flags.split())
+                                                               args.memory_flags.split(), args.partitioned_only)
+        if args.tmx_sizes:
+            results["memory"] += tmx_memory(pairs, languages, [int(x) for x in args.tmx_sizes.split(",")], work,
+                                            args.memory_flags.split())
     results["estimate"] = estimate(results) if results["throughput"] else ""
     print(json.dumps(results, indent=1))
     if not args.no_write and results["throughput"]:
