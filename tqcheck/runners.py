@@ -63,6 +63,11 @@ def plan(documents: Sequence[Document], part_segments: int | None = None) -> lis
             for number, part in enumerate(cut(document, part_segments))]
 
 
+def task_cost(task: Task) -> int:
+    """How long a part takes to check, roughly: its characters (the grammar engine and the encoder read every one)."""
+    return sum(len(s.text) + 20 for s in task.document.segments)
+
+
 def segment_count(tasks: Sequence[Task]) -> int:
     """Segments over all tasks."""
     return sum(len(t.document.segments) for t in tasks)
@@ -86,8 +91,25 @@ def worker_pipeline(settings: "Settings") -> "Pipeline":
     if key not in _PIPELINES:
         if not _PIPELINES:
             atexit.register(close_worker_pipelines)
+            if _in_dask_worker():  # its nanny sets the thread counts it knows of, not the tokenizers'
+                os.environ.update(WORKER_ENVIRONMENT)
         _PIPELINES[key] = Pipeline(settings)
     return _PIPELINES[key]
+
+
+def _in_dask_worker() -> bool:
+    """Whether this code runs in a dask.distributed worker (not in a user's process with a local scheduler)."""
+    import sys
+
+    if "distributed" not in sys.modules:
+        return False
+    try:
+        from distributed import get_worker
+
+        get_worker()
+    except (ImportError, ValueError):
+        return False
+    return True
 
 
 def close_worker_pipelines() -> None:
@@ -161,19 +183,22 @@ class SequentialRunner(Runner):
             self.pipeline = None
 
 
-_QUEUE: Any = None
+_PROGRESS: Any = None
 
 
 #: Set in every worker process before any model library is imported: one worker is one core's work
-#: (Dask's nanny does the same for its workers).
-WORKER_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+#: (Dask's nanny does the same for its workers). The tokenizers library would otherwise tokenise each batch
+#: on a pool of one thread per core in every worker.
+WORKER_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                      "TOKENIZERS_PARALLELISM": "false", "RAYON_NUM_THREADS": "1"}
 
 
-def _start_worker(queue: Any, settings: "Settings | None" = None) -> None:
+def _start_worker(progress: Any, settings: "Settings | None" = None) -> None:
     """A worker's first work: one thread per library, then the run's models loaded while the parent reads
-    the input (an error loading them is raised again, with its own message, by the first part)."""
-    global _QUEUE
-    _QUEUE = queue
+    the input (an error loading them is raised again, with its own message, by the first part).
+    ``progress``: the writing end of a pipe to the parent (small messages: each write is atomic)."""
+    global _PROGRESS
+    _PROGRESS = progress
     os.environ.update(WORKER_ENVIRONMENT)
     if settings is not None:
         try:
@@ -183,19 +208,19 @@ def _start_worker(queue: Any, settings: "Settings | None" = None) -> None:
 
 
 def _worker_check(task: Task, settings: "Settings") -> DocumentResult:
-    """Check a task in a worker process, sending progress to the parent every few segments (the progress
-    queue is written synchronously, so a part's progress is in the pipe before its result is sent)."""
+    """Check a task in a worker process, sending progress to the parent every few segments (written to the
+    pipe synchronously, so a part's progress is there before its result is sent)."""
     pending = [0.0]
 
     def progress(n: float) -> None:
         pending[0] += n
-        if pending[0] >= 25 and _QUEUE is not None:
-            _QUEUE.put(pending[0])
+        if pending[0] >= 25 and _PROGRESS is not None:
+            _PROGRESS.send(pending[0])
             pending[0] = 0.0
 
     result = check_task(task, settings, progress)
-    if pending[0] and _QUEUE is not None:
-        _QUEUE.put(pending[0])
+    if pending[0] and _PROGRESS is not None:
+        _PROGRESS.send(pending[0])
     return result
 
 
@@ -211,7 +236,7 @@ class ProcessRunner(Runner):
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
         self._pool: Any = None
-        self._queue: Any = None
+        self._pipe: Any = None  # (reading end, writing end) of the progress pipe
         self._settings_key: str | None = None
 
     def start(self, settings: "Settings") -> None:
@@ -223,28 +248,29 @@ class ProcessRunner(Runner):
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("spawn")
-        self._queue = context.SimpleQueue()
+        # a plain pipe, not a queue: a worker still starting when the pool is closed needs no named semaphore
+        self._pipe = context.Pipe(duplex=False)
         self._settings_key = _settings_key(settings)
         self._pool = ProcessPoolExecutor(max(1, self.jobs), mp_context=context, initializer=_start_worker,
-                                         initargs=(self._queue, settings))
+                                         initargs=(self._pipe[1], settings))
+        for _ in range(max(1, self.jobs)):  # the pool spawns a worker per task submitted: one small task each
+            self._pool.submit(os.getpid)
 
     def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
         """Check the tasks in the worker processes."""
         if self._pool is not None and self._settings_key != _settings_key(settings):
             self.close()
         self.start(settings)
-        queue, pool = self._queue, self._pool
+        (progress, _), pool = self._pipe, self._pool
         stop = threading.Event()
 
         def drain() -> None:
             while True:
                 try:
-                    if not queue.empty():
-                        advance(queue.get())
+                    if progress.poll(0.05):
+                        advance(progress.recv())
                     elif stop.is_set():
                         return
-                    else:
-                        stop.wait(0.05)
                 except (EOFError, OSError):
                     return
 
@@ -257,14 +283,20 @@ class ProcessRunner(Runner):
             stop.set()
             reader.join(timeout=5)
 
-    def close(self) -> None:
-        """Tell the workers to stop (queued parts are cancelled); safe to call twice."""
+    def close(self, now: bool = False) -> None:
+        """Tell the workers to stop (queued parts are cancelled); ``now``: stop them at once (the run failed
+        before it began, e.g. on a bad input). Safe to call twice."""
         if self._pool is not None:
+            # the executor has no public way to stop its workers before Python 3.14 (terminate_workers)
+            processes = list((getattr(self._pool, "_processes", None) or {}).values()) if now else []
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
             self._pool = None
-        if self._queue is not None:
-            self._queue.close()
-            self._queue = None
+        if self._pipe is not None:  # the workers have their own ends
+            for end in self._pipe:
+                end.close()
+            self._pipe = None
 
 
 def _wait_processes(pending: set) -> tuple[set, set]:
@@ -380,13 +412,44 @@ def make_runner(jobs: int | None = None, dask: str | None = None, *, segments: i
     return SequentialRunner()
 
 
+#: Inputs of at least this many bytes (about 2,000 sentences of a bilingual table) start their worker
+#: processes before they are read, so the workers load their models while this process reads.
+EARLY_START_BYTES = 256 * 1024
+
+
+def early_runner(jobs: int | None, dask: str | None, settings: "Settings", input_bytes: int) -> "ProcessRunner | None":
+    """Worker processes started now, before the input is read, when they will most likely be used (more than
+    one core by ``--jobs`` or by default, no Dask, at least ``EARLY_START_BYTES`` of input); else None.
+    ``run_documents(..., runner=...)`` uses them, or closes them when the input turns out too small."""
+    if dask or (jobs is not None and jobs < 0) or input_bytes < EARLY_START_BYTES:
+        return None
+    count = available_cores() if not jobs else jobs
+    if count < 2:
+        return None
+    runner = ProcessRunner(count)
+    runner.start(settings)
+    return runner
+
+
 def run_documents(documents: Sequence[Document], settings: "Settings", *, jobs: int | None = None,
-                  dask: str | None = None, advance: Advance = lambda n: None, cache: Any = None) -> Report:
+                  dask: str | None = None, advance: Advance = lambda n: None, cache: Any = None,
+                  runner: "ProcessRunner | None" = None) -> Report:
     """Check ``documents`` with the runner ``jobs``/``dask`` ask for and return the Report.
 
     With a ``tqcheck.cache.ResultCache``, parts whose entry is there are not checked again (and no model is
-    loaded when every part is cached); the others are checked and stored.
+    loaded when every part is cached); the others are checked and stored. ``runner``: worker processes
+    started early (``early_runner``), used when the run calls for worker processes and closed in any case.
     """
+    try:
+        return _run_documents(documents, settings, jobs, dask, advance, cache, runner)
+    finally:
+        if runner is not None:
+            runner.close()
+
+
+def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: int | None, dask: str | None,
+                   advance: Advance, cache: Any, early: "ProcessRunner | None") -> Report:
+    threshold = flag_threshold(settings)  # before the work: the workers load their models meanwhile
     tasks = plan(documents)
     cached: list[DocumentResult] = []
     keys: dict[tuple[int, ...], str] = {}
@@ -405,15 +468,20 @@ def run_documents(documents: Sequence[Document], settings: "Settings", *, jobs: 
                 advance(len(task.document.segments))
         tasks = todo
     if not tasks:
-        return Report.merge(cached, flag_threshold=flag_threshold(settings))
-    with make_runner(jobs, dask, segments=segment_count(tasks), tasks=len(tasks)) as runner:
+        return Report.merge(cached, flag_threshold=threshold)
+    chosen = make_runner(jobs, dask, segments=segment_count(tasks), tasks=len(tasks))
+    if early is not None and isinstance(chosen, ProcessRunner):
+        chosen = early
+    with chosen as runner:
+        if not isinstance(runner, SequentialRunner):  # the longest parts first, so the workers end together
+            tasks = sorted(tasks, key=task_cost, reverse=True)
         fresh = list(runner.results(tasks, settings, advance))
     if cache is not None:
         for result in fresh:
             cache.put(keys[result.order], result)
         cache.prune()
-    return Report.merge(cached + fresh, flag_threshold=flag_threshold(settings))
+    return Report.merge(cached + fresh, flag_threshold=threshold)
 
 
 __all__ = ["PART_SEGMENTS", "WHOLE_SEGMENTS", "Task", "Runner", "SequentialRunner", "ProcessRunner", "DaskRunner", "plan",
-           "make_runner", "run_documents", "available_cores", "check_task"]
+           "make_runner", "run_documents", "early_runner", "available_cores", "check_task", "task_cost"]

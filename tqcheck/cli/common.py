@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -280,13 +281,20 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
                  jobs: int | None = None, dask: str | None = None, use_cache: bool = False) -> RunResult:
     """Load documents (all of them first: bad input stops before any work), check them, rank."""
     from tqcheck.inputs import load_documents
-    from tqcheck.runners import run_documents
+    from tqcheck.runners import early_runner, run_documents
 
     started = time.perf_counter()
     jobs = jobs if jobs is not None else (settings.jobs or None)
     dask = dask or settings.dask or None
-    documents = load_documents(paths, settings.include, settings.exclude, stdin_name=stdin_name,
-                               settings=settings)
+    # a large input: the worker processes start (and load their models) while it is read
+    runner = early_runner(jobs, dask, settings, input_bytes(paths, settings))
+    try:
+        documents = load_documents(paths, settings.include, settings.exclude, stdin_name=stdin_name,
+                                   settings=settings)
+    except BaseException:
+        if runner is not None:
+            runner.close(now=True)
+        raise
     total = sum(len(d.segments) for d in documents)
     with progress_bar(show_progress, total) as advance:
         cache = None
@@ -294,8 +302,22 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
             from tqcheck.cache import ResultCache
 
             cache = ResultCache()
-        report = run_documents(documents, settings, jobs=jobs, dask=dask, advance=advance, cache=cache)
+        report = run_documents(documents, settings, jobs=jobs, dask=dask, advance=advance, cache=cache,
+                               runner=runner)
     return RunResult(report, settings, time.perf_counter() - started)
+
+
+def input_bytes(paths: Sequence[str], settings) -> int:
+    """Bytes of the files a run will read (0 when it reads standard input or a path is not there)."""
+    from tqcheck.errors import InputError
+    from tqcheck.inputs import collect_files, default_include
+
+    include = default_include() if settings.include is None else settings.include
+    try:
+        files = collect_files(paths, include, settings.exclude)
+        return 0 if "-" in files else sum(os.path.getsize(name) for name in files)
+    except (InputError, OSError):
+        return 0  # reading the input reports the error
 
 
 def run_partitioned(paths: Sequence[str], settings, options: dict[str, Any], show_progress: bool,
