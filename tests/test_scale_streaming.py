@@ -157,3 +157,27 @@ def test_cli_partitioned_bad_tmx_is_one_line_and_exit_2(tmp_path):
     assert done.returncode == 2 and len(lines) == 1, done.stderr
     assert lines[0].startswith(f"tqcheck: error: {path}:88: malformed XML")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.tmx"]  # no report folder, no temporary one
+
+
+def test_parts_of_a_long_xml_file_keep_their_inline_markup_checks(tmp_path):
+    from tqcheck.config import load_settings
+    from tqcheck.formats.tmx import unit_codes
+    from tqcheck.pipeline import Pipeline
+    from tqcheck.report import Report
+
+    text = memory_tmx(1300)
+    for i in range(0, 1300, 10):  # every other unit with codes loses its closing code in the English target
+        text = text.replace(f'cats {i}<ept i="1">&lt;/b&gt;</ept>', f"cats {i}")
+    path = tmp_path / "codes.tmx"
+    path.write_text(text, encoding="utf-8")
+    settings = load_settings(discover=False, flags={"grammar": "none", "fluency": False})
+    [document] = load_documents([str(path)], settings=settings)
+    missing = {k for k, (source, target) in unit_codes(document).items() if source != target}
+    assert len(missing) == 116  # 130 units, less those without an English variant
+    with Pipeline(settings) as pipeline:
+        for parts in (cut(document), list(tmx.iter_parts(str(path), settings))):
+            assert len(parts) == 5
+            report = Report.merge([pipeline.check_document(p).with_order(0, k) for k, p in enumerate(parts)])
+            tagged = {report.documents[0].segments[f.segment].unit_id for f in report.findings
+                      if f.rule_id == "source.Tag"}
+            assert tagged == missing

@@ -111,6 +111,8 @@ class Document:
     #: For a part of a larger file: offset of ``text`` in the file and the file's line number of its first line.
     origin: int = 0
     first_line: int = 1
+    #: XML formats (XLIFF, TMX): unit id -> (inline markup codes of the source, of the target), as read.
+    markup: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         starts = [0]
@@ -145,6 +147,7 @@ class Document:
                                           if s[0] < self.origin + end and s[1] > self.origin + start],
                             origin=self.origin + start, first_line=self.locate(self.origin + start)[0])
             part.segments = [replace(s, document=part) for s in group]
+            part.markup = {s.unit_id: self.markup[s.unit_id] for s in group if s.unit_id in self.markup}
             parts.append(part)
         return parts
 
@@ -158,6 +161,7 @@ class Document:
                     source_language=first.source_language, origin=first.origin, first_line=first.first_line,
                     suppressions=list(dict.fromkeys(s for p in parts for s in p.suppressions)))
         whole.segments = [s for p in parts for s in p.segments]
+        whole.markup = {k: v for p in parts for k, v in p.markup.items()}
         return whole
 
     @property

@@ -608,7 +608,10 @@ def placeholders(segment: Segment, source: str,
 
 
 def markup_codes(document: Document) -> dict[str, tuple[list[str], list[str]]]:
-    """Inline markup of source and target per unit id, for XML formats (XLIFF, TMX)."""
+    """Inline markup of source and target per unit id, for XML formats (XLIFF, TMX): as the reader found it
+    (a part of a large file has its own units'), else read again from the document's text."""
+    if document.markup:
+        return document.markup
     if document.format == "xliff":
         from tqcheck.formats.xliff import unit_codes
 

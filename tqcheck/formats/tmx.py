@@ -51,7 +51,10 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
     if not units and store.units:
         raise InputError("no English (xml:lang=\"en...\") variant in any <tu>; tqcheck checks English targets",
                          path=path)
-    return bilingual_document(path, text, "tmx", units, source_language=source_language)
+    document = bilingual_document(path, text, "tmx", units, source_language=source_language)
+    ids = {segment.unit_id for segment in document.segments}
+    document.markup = {k: v for k, v in store_codes(store, source_language).items() if k in ids}
+    return document
 
 
 def iter_parts(path: str, settings: "Settings | None" = None, size: int | None = None) -> Iterator[Document]:
@@ -83,12 +86,15 @@ def iter_parts(path: str, settings: "Settings | None" = None, size: int | None =
                 continue
             position += 1
             unit, source_language = _unit(stream, element, position, source_language)
+            codes = tu_codes(element, position, source_language)
             stream.forget(element)
             if source_language and cutter.hold:
                 cutter.source_language, cutter.hold = source_language, False
             if unit is None:
                 continue
             english += 1
+            if codes is not None:
+                cutter.markup[codes[0]] = codes[1]
             fields = fields_of(unit, stream.window)
             if fields is not None:
                 yield from cutter.add(fields)
@@ -180,13 +186,25 @@ def unit_codes(document: Document) -> dict[str, tuple[list[str], list[str]]]:
         store = tmx.tmxfile.parsestring(xml_bytes(document.text))
     except Exception:
         return {}
+    return store_codes(store, document.source_language)
+
+
+def store_codes(store, source_language: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Unit id -> (native codes of the source, of the English target) of every unit of a parsed TMX."""
     result = {}
     for position, unit in enumerate(store.units, start=1):
-        variants = {}
-        for tuv in unit.xmlelement.iter("{*}tuv", "tuv"):
-            variants.setdefault(base_language(tuv.get(XML_LANG) or tuv.get("lang") or ""), tuv)
-        source = _source_variant(variants, document.source_language)
-        if "en" in variants:
-            unit_id = unit.xmlelement.get("tuid") or str(position)
-            result[unit_id] = (inline_codes(_seg(source)), inline_codes(_seg(variants["en"])))
+        codes = tu_codes(unit.xmlelement, position, source_language)
+        if codes is not None:
+            result[codes[0]] = codes[1]
     return result
+
+
+def tu_codes(tu, position: int, source_language: str) -> tuple[str, tuple[list[str], list[str]]] | None:
+    """(unit id, (native codes of the source, of the English target)) of a ``<tu>``; None without English."""
+    variants = {}
+    for tuv in tu.iter("{*}tuv", "tuv"):
+        variants.setdefault(base_language(tuv.get(XML_LANG) or tuv.get("lang") or ""), tuv)
+    if "en" not in variants:
+        return None
+    source = _source_variant(variants, source_language)
+    return tu.get("tuid") or str(position), (inline_codes(_seg(source)), inline_codes(_seg(variants["en"])))

@@ -54,7 +54,10 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
             continue
         units.append(element_unit(text, lines, element, target, unit_id, str(unit.source or "")))
     language = base_language(store.getsourcelanguage() or "") or setting(settings, "source_language", "")
-    return bilingual_document(path, text, "xliff", units, source_language=language)
+    document = bilingual_document(path, text, "xliff", units, source_language=language)
+    ids = {segment.unit_id for segment in document.segments}
+    document.markup = {k: v for k, v in store_codes(store).items() if k in ids}
+    return document
 
 
 def unit_name(unit) -> str:
@@ -108,5 +111,10 @@ def unit_codes(document: Document) -> dict[str, tuple[list[str], list[str]]]:
         store = xliff2.Xliff2File.parsestring(data) if is_xliff2(document.text) else xliff.xlifffile.parsestring(data)
     except Exception:
         return {}
+    return store_codes(store)
+
+
+def store_codes(store) -> dict[str, tuple[list[str], list[str]]]:
+    """Unit id -> (inline codes of the source, of the target) of every unit of a parsed XLIFF."""
     return {unit_name(u): (inline_codes(source_element(u)), inline_codes(target_element(u)))
             for u in store.units if not u.isheader()}

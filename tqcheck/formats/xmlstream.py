@@ -285,6 +285,8 @@ class PartCutter:
         self.starts = [0]  # absolute offset where each of those parts begins
         self.index = 0  # whole-file index of the first segment of parts[0]
         self.hold = False  # True while the parts must wait (e.g. for the source language)
+        #: unit id -> inline markup codes of the units read and not handed on (Document.markup of the parts)
+        self.markup: dict[str, tuple[list[str], list[str]]] = {}
 
     def add(self, fields: SegmentFields) -> Iterator[Document]:
         """Take the next segment; yields the parts that are complete."""
@@ -322,6 +324,9 @@ class PartCutter:
                                            unit_id=item.unit_id, char_map=item.char_map)
             document.segments[-1] = replace(segment, index=self.index)
             self.index += 1
+        later = {f.unit_id for part in self.parts[1:] for f in part}
+        document.markup = {f.unit_id: self.markup[f.unit_id] for f in fields if f.unit_id in self.markup}
+        self.markup = {k: v for k, v in self.markup.items() if k in later}
         self.parts.pop(0)
         self.starts.pop(0)
         if not self.parts:
