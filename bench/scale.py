@@ -157,7 +157,8 @@ def memory(pairs: list[tuple[str, str]], sizes: list[int], work: Path, flags: li
         write_corpus(corpus, pairs, size)
         for mode, extra in modes[1:] if partitioned_only else modes:
             measured = run([str(corpus), "--jobs", "1", *flags, *extra], work)
-            measured.update(segments=size, mode=mode, per_second=round(size / measured["seconds"], 1))
+            measured.update(segments=size, mode=mode, per_second=round(size / measured["seconds"], 1),
+                            file_mb=round(corpus.stat().st_size / 2 ** 20, 1))
             rows.append(measured)
             print(json.dumps(measured), flush=True)
         corpus.unlink()
@@ -307,6 +308,9 @@ def render(results: dict) -> str:
 
 def estimate(results: dict) -> str:
     """Ten million segments on N workers, on paper from the measured rates."""
+    sys.path.insert(0, str(ROOT))
+    from tqcheck.pipeline import PART_SEGMENTS
+
     t, s = results["throughput"], results["startup"]
     one = t[0]["per_second"]
     fixed = s[0]["seconds"] if s else "(not measured)"
@@ -331,11 +335,12 @@ def estimate(results: dict) -> str:
         "## 10 million segments on a cluster (on paper)",
         "",
         f"From the figures above: one worker process checks about {per_worker} sentences/s with the default",
-        f"checks under this machine's load (an idle core would do better), after about {fixed} s of start-up",
+        f"checks (one process; the load during the run is in the table), after about {fixed} s of start-up",
         f"(imports and model loading, paid once per worker). A Dask run adds a LocalCluster/scheduler start-up",
-        f"({dask_fixed} s for the 10-sentence run, cluster included) and a per-part scheduling cost: a part is",
-        f"1,000 segments, so 10M segments are 10,000 tasks; the scheduler's cost per task is {measured}.",
-        "Each task runs for many seconds, so the scheduler is far from the critical path.",
+        f"({dask_fixed} s for the 10-sentence run, cluster included) and a per-part scheduling cost: a part of a",
+        f"long file is {PART_SEGMENTS:,} segments, so 10M segments are {10_000_000 // PART_SEGMENTS:,} tasks; the "
+        f"scheduler's cost per task is {measured}.",
+        "Each task runs for seconds, so the scheduler is far from the critical path.",
         "",
         "| workers (one core each) | compute hours | wall time (ideal split) |",
         "|---:|---:|---:|",
