@@ -181,3 +181,109 @@ def test_parts_of_a_long_xml_file_keep_their_inline_markup_checks(tmp_path):
             tagged = {report.documents[0].segments[f.segment].unit_id for f in report.findings
                       if f.rule_id == "source.Tag"}
             assert tagged == missing
+
+
+# -- XLIFF ----------------------------------------------------------------------------------------------
+
+def xliff12(units: int) -> str:
+    """XLIFF 1.2: two <file>s, a <group>, units with inline markup, without target, several to a line."""
+    parts = []
+    for i in range(units):
+        if i % 7 == 3:
+            parts.append(f'<trans-unit id="n{i}"><source>Nur {i}</source></trans-unit>')
+        elif i % 5 == 0:
+            parts.append(f'<trans-unit id="g{i}" resname="r{i}"><source>Drei <g id="1">Katzen</g> {i} &amp; mehr'
+                         f'</source><target>Three <g id="1">cats</g> {i} &amp; more <x id="2"/></target></trans-unit>')
+        else:
+            parts.append(f'  <trans-unit id="t{i}">\n    <source>Hallo {i}.</source>\n'
+                         f'    <target>  Héllo   😀 {i}. </target>\n  </trans-unit>')
+    body = "".join(p + (" " if k % 3 == 1 else "\n") for k, p in enumerate(parts))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">'
+            '\n<file original="a.txt" source-language="de-DE" target-language="en-US" datatype="plaintext"><body>\n'
+            f'<group id="g">\n{body}</group>\n</body></file>\n<file original="b.txt" source-language="fr" '
+            'target-language="en"><body><trans-unit id="z"><source>x</source><target>Zed.</target></trans-unit>'
+            '</body></file>\n</xliff>\n')
+
+
+def xliff20(units: int) -> str:
+    """XLIFF 2.0: placeholders whose data is in the unit, two segments per unit, one on the unit's line."""
+    body = "\n".join(
+        f'<unit id="u{i}"><originalData><data id="d1">&lt;br/&gt;</data></originalData><segment id="s1"><source>'
+        f'Bonjour <ph id="1" dataRef="d1"/> {i}</source><target>Hello <ph id="1" dataRef="d1"/> {i}</target>'
+        f'</segment>\n<segment id="s2"><source>Deux {i}</source><target>Two {i}</target></segment></unit>'
+        for i in range(units))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" '
+            f'version="2.0" srcLang="fr" trgLang="en">\n<file id="f1">\n{body}\n</file>\n</xliff>\n')
+
+
+def xliff_fields(document) -> tuple:
+    return fields(document) + (document.markup,)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1 << 20])
+def test_xliff_read_in_parts_gives_the_parts_of_the_whole_file(tmp_path, monkeypatch, chunk):
+    from tqcheck.formats import xliff
+
+    monkeypatch.setattr(xmlstream, "CHUNK", chunk)
+    for name, text in (("one.xlf", xliff12(40)), ("two.xliff", xliff20(20))):
+        for path in write_variants(tmp_path, text):
+            path = path.rename(path.with_name(path.stem + "-" + name))
+            [whole] = load_documents([str(path)])
+            assert len(whole.segments) in (35, 40)
+            for size in (None, 2, 5):
+                expected = [xliff_fields(p) for p in cut(whole, size)]
+                assert [xliff_fields(p) for p in xliff.iter_parts(str(path), None, size)] == expected, (name, size)
+
+
+def test_a_long_xliff_is_cut_like_the_whole_file_in_bounded_memory(tmp_path, monkeypatch):
+    from tqcheck.formats import xliff
+
+    path = tmp_path / "long.xlf"
+    path.write_text(xliff12(3000), encoding="utf-8")
+    [whole] = load_documents([str(path)])
+    parts = list(xliff.iter_parts(str(path)))
+    assert [len(p.segments) for p in parts] == [250] * 10 + [72]
+    assert [xliff_fields(p) for p in parts] == [xliff_fields(p) for p in cut(whole)]
+    monkeypatch.setattr(xmlstream, "CHUNK", 4096)
+    longest = [0]
+    append = xmlstream.Window.append
+
+    def measured(self, chunk):
+        append(self, chunk)
+        longest[0] = max(longest[0], len(self.text))
+
+    monkeypatch.setattr(xmlstream.Window, "append", measured)
+    assert len(list(xliff.iter_parts(str(path), None, 100))) == 26
+    assert longest[0] < path.stat().st_size / 8
+
+
+def test_po_xliff_is_read_whole_and_cut(tmp_path):
+    from tqcheck.formats import xliff
+
+    path = tmp_path / "messages.xlf"
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<xliff version="1.2" '
+                    'xmlns="urn:oasis:names:tc:xliff:document:1.2">\n<file original="m.po" source-language="de" '
+                    'target-language="en" datatype="po"><body>\n<trans-unit id="1"><source>Hallo</source>'
+                    '<target>Hello there.</target></trans-unit>\n<group restype="x-gettext-plurals"><trans-unit '
+                    'id="2[0]"><source>Ein Haus</source><target>One house.</target></trans-unit><trans-unit '
+                    'id="2[1]"><source>Häuser</source><target>Houses.</target></trans-unit></group>\n</body></file>'
+                    '</xliff>\n', encoding="utf-8")
+    [whole] = load_documents([str(path)])
+    assert [xliff_fields(p) for p in xliff.iter_parts(str(path), None, 2)] == \
+        [xliff_fields(p) for p in cut(whole, 2)]
+
+
+@pytest.mark.parametrize("change,words", [
+    (lambda t: t.replace("</target>", "", 1), "malformed XML: Opening and ending tag mismatch"),
+    (lambda t: t.replace('target-language="en-US"', 'target-language="fr-FR"'), "in French"),
+])
+def test_a_bad_xliff_is_the_same_error_read_whole_or_in_parts(tmp_path, change, words):
+    from tqcheck.formats import xliff
+
+    path = tmp_path / "bad.xlf"
+    path.write_text(change(xliff12(30)), encoding="utf-8")
+    with pytest.raises(InputError) as whole:
+        load_documents([str(path)])
+    with pytest.raises(InputError) as streamed:
+        list(xliff.iter_parts(str(path), None, 3))
+    assert str(streamed.value) == str(whole.value) and words in str(whole.value)

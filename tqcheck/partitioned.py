@@ -1,8 +1,8 @@
 """Partitioned reports for large runs: one table per part plus a summary, never the whole corpus in memory.
 
 ``check_partitioned`` reads the inputs a part at a time (corpus files through
-``tqcheck.corpus.iter_parts``, TMX files parsed incrementally through
-``tqcheck.formats.tmx.iter_parts``, other files whole and then cut), checks the parts
+``tqcheck.corpus.iter_parts``, TMX and XLIFF files parsed incrementally through
+``tqcheck.formats.tmx/xliff.iter_parts``, other files whole and then cut), checks the parts
 with any runner (a bounded number in flight) and writes each part's sentence
 table as soon as it is checked: ``part-FFFFF-PPPPP.parquet`` (or ``.csv``,
 ``.jsonl``), FFFFF the input's position and PPPPP the part's. The rows are the
@@ -71,11 +71,12 @@ def iter_tasks(paths: Sequence[str], settings: "Settings", part_segments: int | 
 
 
 #: XML formats read a part at a time (extension -> module with ``iter_parts``).
-STREAMED_XML: dict[str, str] = {".tmx": "tqcheck.formats.tmx"}
+STREAMED_XML: dict[str, str] = {".tmx": "tqcheck.formats.tmx", ".xlf": "tqcheck.formats.xliff",
+                                 ".xliff": "tqcheck.formats.xliff"}
 
 
 def _check_size(name: str, limit: int) -> None:
-    """Corpus and TMX files are read in parts, so only a sanity bound applies: 1,000 times max_input_mb."""
+    """Corpus, TMX and XLIFF files are read in parts, so only a sanity bound applies: 1,000 times max_input_mb."""
     size = os.path.getsize(name)
     if size > 1000 * limit:
         raise UsageError(f"{name}: {size} bytes is more than 1,000 x max_input_mb; raise max_input_mb")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from tqcheck.document import Document
 from tqcheck.errors import InputError
@@ -58,6 +58,121 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
     ids = {segment.unit_id for segment in document.segments}
     document.markup = {k: v for k, v in store_codes(store).items() if k in ids}
     return document
+
+
+#: The namespaces of XLIFF 1.x start with this (translate-toolkit's xlifffile.unversioned_namespace).
+XLIFF_NAMESPACE = "urn:oasis:names:tc:xliff:document:"
+
+
+def iter_parts(path: str, settings: "Settings | None" = None, size: int | None = None) -> Iterator[Document]:
+    """An XLIFF file a part at a time, parsed incrementally (``formats.xmlstream``): the parts ``pipeline.cut``
+    (or ``Document.split(size)``) makes of the Document ``read`` gives, without holding the whole file.
+
+    Units are read with translate-toolkit's own unit classes, as ``read`` reads them. A PO-XLIFF file (a gettext
+    header unit, or ``datatype="po"``), which translate-toolkit reads another way, is read whole and then cut.
+    """
+    from tqcheck.formats.xmlstream import PartCutter, XmlStream, fields_of, head_text
+    from tqcheck.pipeline import cut
+
+    try:
+        from translate.storage import xliff, xliff2
+    except ImportError:  # pragma: no cover - a dependency of tqcheck
+        raise InputError("reading XLIFF needs translate-toolkit: pip install translate-toolkit", path=path) from None
+    version2 = is_xliff2(head_text(path, 2000))
+    unit_class = xliff2.Xliff2Unit if version2 else xliff.xliffunit
+    with open(path, "rb") as handle:
+        stream = XmlStream(path, handle)
+        cutter = PartCutter(path, "xliff", stream.window, size)
+        root = namespace = first_file = None
+        first_unit = True
+        for event, element in stream.events():
+            if root is None:
+                root = element
+                namespace = _store_namespace(path, root, version2)
+                if version2:
+                    require_english_target(path, root.get("trgLang") or "", "trgLang")
+                    cutter.source_language = (base_language(root.get("srcLang", "en") or "")
+                                              or setting(settings, "source_language", ""))
+                continue
+            if event == "start":
+                if first_file is None and not version2 and element.getparent() is root \
+                        and element.tag == _named(namespace, "file"):
+                    first_file = element
+                    if element.get("datatype") == "po" and (element.get("original") or "NoName") != "NoName":
+                        break  # PO-XLIFF
+                    require_english_target(path, element.get("target-language") or "", "target-language")
+                    cutter.source_language = (base_language(element.get("source-language") or "")
+                                              or setting(settings, "source_language", ""))
+                continue
+            if version2 and element.tag == _named(namespace, "unit"):
+                stream.forget(element)  # its segments are read (a segment's placeholders refer to its unit)
+                continue
+            if element.tag != _named(namespace, unit_class.rootNode):
+                continue
+            unit = unit_class.createfromxmlElement(element)
+            unit.namespace = namespace
+            if first_unit:
+                first_unit = False
+                if not version2 and "gettext-domain-header" in (unit.getrestype() or ""):
+                    break  # PO-XLIFF
+            found = _unit(stream, unit)
+            if not version2:
+                stream.forget(element)
+            if found is None:
+                continue
+            codes, fields = found
+            cutter.markup[fields.unit_id] = codes
+            yield from cutter.add(fields)
+        else:
+            if root is not None and not version2 and first_file is None:
+                raise InputError("malformed XML: no <file> element", path=path)
+            yield from cutter.finish()
+            return
+    from tqcheck.inputs import read_raw
+
+    yield from cut(read(path, read_raw(path), settings), size)
+
+
+def _store_namespace(path: str, root, version2: bool) -> str:
+    """The namespace translate-toolkit reads an XLIFF root with (its version checked as it checks it)."""
+    version = root.get("version", "")
+    default = root.nsmap.get(None, "") or ""
+    if version2:
+        if (version and not version.startswith("2.")) or (not version and default and ":1." in default):
+            raise InputError(f"malformed XML: This file appears to be XLIFF 1.x (version={version!r})", path=path)
+        namespace = root.nsmap.get(None, "urn:oasis:names:tc:xliff:document:2.0") or ""
+    else:
+        if version.startswith("2.") or (not version and default and ":2." in default):
+            raise InputError(f"malformed XML: This file appears to be XLIFF 2.x (version={version!r})", path=path)
+        namespace = next((ns for ns in root.nsmap.values() if ns and ns.startswith(XLIFF_NAMESPACE)), default)
+    if root.tag != _named(namespace, "xliff"):
+        raise InputError(f"malformed XML: the root element is <{root.tag.rsplit('}', 1)[-1]}>, not <xliff>",
+                         path=path, line=root.sourceline)
+    return namespace
+
+
+def _named(namespace: str | None, name: str) -> str:
+    return f"{{{namespace}}}{name}" if namespace else name
+
+
+def _unit(stream, unit):
+    """(inline codes, segment fields) of a unit as ``read`` takes it, or None (a header, an empty target)."""
+    from tqcheck.formats.xmlstream import fields_of
+
+    if unit.isheader():
+        return None
+    target = str(unit.target or "")
+    element = target_element(unit)
+    unit_id = unit_name(unit)
+    source = str(unit.source or "")
+    if element is None:
+        found = Unit(unit_id, source, target, 0)
+    else:
+        found = stream.element_unit(element, target, unit_id, source)
+    fields = fields_of(found, stream.window)
+    if fields is None:
+        return None
+    return (inline_codes(source_element(unit)), inline_codes(element)), fields
 
 
 def unit_name(unit) -> str:

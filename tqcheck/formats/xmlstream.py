@@ -223,6 +223,17 @@ class XmlStream:
                 del parent[0]
 
 
+def head_text(path: str, size: int) -> str:
+    """The first ``size`` characters of a file's text, decoded as ``XmlStream`` decodes it."""
+    text = ""
+    with open(path, "rb") as handle:
+        for chunk in XmlStream(path, handle)._decoded():
+            text += chunk
+            if len(text) >= size:
+                break
+    return text[:size]
+
+
 def _as_utf8(head: str) -> str:
     """The start of an XML text with its declared encoding made UTF-8."""
     found = XML_DECLARATION_RE.match(head)
@@ -334,4 +345,4 @@ class PartCutter:
         return document
 
 
-__all__ = ["XmlStream", "Window", "PartCutter", "SegmentFields", "fields_of", "CHUNK"]
+__all__ = ["XmlStream", "Window", "PartCutter", "SegmentFields", "fields_of", "head_text", "CHUNK"]
