@@ -403,6 +403,25 @@ def test_worker_processes_report_progress_and_partition_like_one_process(tmp_pat
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
 
 
+@pytest.mark.slow
+def test_workers_started_before_reading_are_used_then_released():
+    from tqcheck.runners import EARLY_START_BYTES, ProcessRunner, SequentialRunner, early_runner, plan, run_documents
+
+    settings = load_settings(discover=False, flags={"grammar": "none", "fluency": False})
+    assert early_runner(2, None, settings, EARLY_START_BYTES - 1) is None  # a small input: not worth it
+    assert early_runner(2, "local", settings, EARLY_START_BYTES) is None  # Dask starts its own
+    assert early_runner(1, None, settings, EARLY_START_BYTES) is None
+    documents = load_documents([str(BILINGUAL), str(ROOT / "seeds" / "000_d711ba56f4b847ad.txt")], settings=settings)
+    with SequentialRunner() as runner:
+        expected = render(Report.merge(runner.results(plan(documents), settings, lambda n: None)))
+    early = early_runner(2, None, settings, EARLY_START_BYTES)
+    assert isinstance(early, ProcessRunner)
+    ticks: list[float] = []
+    report = run_documents(documents, settings, jobs=2, advance=ticks.append, runner=early)
+    assert render(report) == expected and sum(ticks) == pytest.approx(sum(len(d.segments) for d in documents))
+    assert early._pool is None  # closed by run_documents
+
+
 def test_scale_benchmark_document_is_built_from_the_printed_records(tmp_path):
     sys.path.insert(0, str(ROOT / "bench"))
     import scale as bench
