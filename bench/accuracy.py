@@ -26,12 +26,12 @@ sys.path.insert(0, str(ROOT))
 
 from tqcheck.detector import (NGRAM_FEATURES, count_words, ngram_rows, reported_spans,  # noqa: E402
                               span_severity)
+from tqcheck.detector.bilingual import SIGNATURE as SOURCE_SIGNATURE, has_model_for, source_features  # noqa: E402
 from tqcheck.detector.build import (auc, combine_counts, evidence_counts, example_findings,  # noqa: E402
-                                    fit_finding_weights)
+                                    fit_evidence)
 from tqcheck.detector.data import MQM_SETS, Example, mqm_examples  # noqa: E402
 from tqcheck.detector.synthetic import corrupt  # noqa: E402
-from tqcheck.detector.train import (Encoded, TrainingSet, calibrate, document_of, fit_detector,  # noqa: E402
-                                    sentence_rows)
+from tqcheck.detector.train import Encoded, TrainingSet, document_of, fit_detector, sentence_rows  # noqa: E402
 
 NAMES = {
     "mqm_zhen_newstest2020": "newstest2020",
@@ -90,6 +90,52 @@ def findings_cached(examples: list[Example], cache: Path) -> list[list[tuple]]:
     return [[tuple(f) for f in found[json.dumps((e.text, e.source))]] for e in examples]
 
 
+class CachedSourceEncoder:
+    """The pinned source encoder (tqcheck.detector.bilingual) with its embeddings kept under the cache, by text."""
+
+    def __init__(self, cache: Path) -> None:
+        self.path = cache / f"use-{hashlib.sha256(SOURCE_SIGNATURE.encode()).hexdigest()[:16]}.npz"
+        self.vectors: dict[str, np.ndarray] = {}
+        if self.path.exists():
+            with np.load(self.path, allow_pickle=False) as z:
+                self.vectors = dict(zip(z["texts"].tolist(), z["vectors"]))
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of ``texts`` (new ones are computed and the cache file rewritten)."""
+        need = sorted(set(texts) - set(self.vectors))
+        if need:
+            from tqcheck.detector.bilingual import source_encoder
+
+            say(f"embedding {len(need)} texts with the source encoder")
+            for t, v in zip(need, source_encoder().encode(need)):
+                self.vectors[t] = v
+            keys = sorted(self.vectors)
+            tmp = self.path.with_name(f".{self.path.stem}.tmp.npz")
+            np.savez(tmp, texts=np.array(keys), vectors=np.stack([self.vectors[k] for k in keys]))
+            tmp.replace(self.path)
+        return np.stack([self.vectors[t] for t in texts]) if texts else np.zeros((0, 512), np.float32)
+
+
+def with_source_findings(found: list[list[tuple]], examples: list[Example]) -> list[list[tuple]]:
+    """``found`` (findings without the source) plus the source check's findings of every example with a source."""
+    from tqcheck.config import Settings
+    from tqcheck.document import Document
+    from tqcheck.source import make_source_check
+
+    check = make_source_check(Settings())
+    out = []
+    for items, e in zip(found, examples):
+        extra = []
+        if e.source:
+            document = Document(path="bench", text=e.text)
+            document.add_segment(e.text, 0, source=e.source)
+            extra = [(f.rule_id, f.origin, str(getattr(f.severity, "value", f.severity)), f.start, f.end)
+                     for f in check.check(document)]
+        out.append(list(items) + extra)
+    check.close()
+    return out
+
+
 def checks_fingerprint() -> str:
     """Hash of what the checks' findings depend on: tqcheck's code and rule packs, without the detector and its
     model (so retraining the detector does not run the checks again)."""
@@ -143,63 +189,112 @@ def span_prf(examples: list[Example], predicted: list[list[tuple[int, int]]]) ->
     return p, r, f
 
 
-def evaluate(fitted, weights: dict, test: list[Example], enc: list[Encoded], found: list) -> dict:
-    """Every metric of one held-out part, with the length baseline."""
+#: How a held-out sentence is scored: its target alone (the monolingual model, findings of rules and grammar),
+#: with its source's checks (the monolingual model plus the source checks' findings: tqcheck before the bilingual
+#: model) and with its source (the bilingual model plus every finding).
+MODES = ("target only", "source checks", "with source")
+
+
+def evaluate(trained, test: list[Example], enc: list[Encoded], found: list) -> dict:
+    """Every metric of one held-out part for each of MODES, with the length baseline."""
+    fitted, weights, part = trained
     keep = [i for i, e in enumerate(test) if e.label is not None]
     y = np.array([test[i].label for i in keep])
     groups = np.array(["|".join(test[i].group.split("|")[1:3]) for i in keep])
     lengths = np.array([count_words(test[i].text) for i in keep], float)
-    part = TrainingSet([test[i] for i in keep], [enc[i] for i in keep],
-                       ngram=ngram_rows([test[i].text for i in keep], NGRAM_FEATURES))
-    rows, probs = sentence_rows(fitted.token_head, fitted.projection, part)
-    p_det = fitted.sentence_model.predict(rows)
+    part_set = TrainingSet([test[i] for i in keep], [enc[i] for i in keep],
+                           ngram=ngram_rows([test[i].text for i in keep], NGRAM_FEATURES))
+    rows, probs = sentence_rows(fitted.token_head, fitted.projection, part_set)
     spans = [reported_spans(e.text, x.offsets, p, fitted.span_threshold)
-             for e, x, p in zip(part.examples, part.encoded, probs)]
-    counts = evidence_counts([found[i] for i in keep])
-    score = combine_counts(np.asarray(p_det), counts, weights)
-    flagged = score >= fitted.flag_threshold
-    # detector spans as the scorer reports them (tqcheck.detector.span_severity)
-    severity = [span_severity(bool(f), float(p), bool(found[i]), fitted.flag_threshold, fitted.major_span_threshold)
-                for f, p, i in zip(flagged, p_det, keep)]
-    # major findings: rules, grammar and source at major or above, and the detector's major spans
-    n_major = np.array([sum(1 for f in found[i] if f[2] in ("major", "critical")) for i in keep]) + \
-        np.array([len(s) if v == "major" else 0 for s, v in zip(spans, severity)])
-    has_major = n_major > 0
-    flagged_any = flagged | has_major
-    det_spans = [[(a, b) for a, b, _ in s] if v else [] for s, v in zip(spans, severity)]
-    rows = [test[i] for i in keep]
-    sp, sr, sf = span_prf([r for r, yy in zip(rows, y)], det_spans)
-    return {
-        "n": len(y), "bad share": float(y.mean()),
-        "AUC": auc(y, score), "AUC length": auc(y, lengths),
-        "within AUC": within(groups, y, score), "within AUC length": within(groups, y, lengths),
-        "worst-10% lift": worst_lift(groups, y, score), "worst-10% lift length": worst_lift(groups, y, lengths),
-        "major precision": float((n_major * y).sum() / n_major.sum()) if n_major.sum() else float("nan"),
-        "major recall": float((has_major & (y == 1)).sum() / max((y == 1).sum(), 1)),
-        "clean flagged": float(flagged_any[y == 0].mean()),
-        "span P": sp, "span R": sr, "span F1": sf,
-    }
+             for e, x, p in zip(part_set.examples, part_set.encoded, probs)]
+    p_mono = fitted.sentence_model.predict(rows)
+    out = {}
+    for mode in MODES:
+        items = [found[i] for i in keep]
+        if mode == "target only":
+            items = [[f for f in fs if f[1] != "source"] for fs in items]
+        p_det, score = scores_of(trained, mode, part_set.examples, rows, p_mono, items)
+        major_t = np.where(bilingual_rows(trained, mode, part_set.examples), part.major_span_threshold if part else 1.1,
+                           fitted.major_span_threshold)
+        flagged = score >= fitted.flag_threshold
+        # detector spans as the scorer reports them (tqcheck.detector.span_severity)
+        severity = [span_severity(bool(f), float(p), bool(fs), fitted.flag_threshold, float(m))
+                    for f, p, fs, m in zip(flagged, p_det, items, major_t)]
+        # major findings: rules, grammar and source at major or above, and the detector's major spans
+        n_major = np.array([sum(1 for f in fs if f[2] in ("major", "critical")) for fs in items]) + \
+            np.array([len(s) if v == "major" else 0 for s, v in zip(spans, severity)])
+        has_major = n_major > 0
+        flagged_any = flagged | has_major
+        det_spans = [[(a, b) for a, b, _ in s] if v else [] for s, v in zip(spans, severity)]
+        sp, sr, sf = span_prf(part_set.examples, det_spans)
+        out[mode] = {
+            "n": len(y), "bad share": float(y.mean()),
+            "AUC": auc(y, score), "AUC length": auc(y, lengths),
+            "within AUC": within(groups, y, score), "within AUC length": within(groups, y, lengths),
+            "worst-10% lift": worst_lift(groups, y, score), "worst-10% lift length": worst_lift(groups, y, lengths),
+            "major precision": float((n_major * y).sum() / n_major.sum()) if n_major.sum() else float("nan"),
+            "major recall": float((has_major & (y == 1)).sum() / max((y == 1).sum(), 1)),
+            "clean flagged": float(flagged_any[y == 0].mean()),
+            "span P": sp, "span R": sr, "span F1": sf,
+        }
+    return out
 
 
-def damage_pairs(fitted, weights: dict, test: list[Example]) -> dict[str, float]:
+def bilingual_rows(trained, mode: str, examples: list[Example]) -> np.ndarray:
+    """Which examples the bilingual model scores in ``mode``."""
+    part = trained[2]
+    if mode != "with source" or part is None:
+        return np.zeros(len(examples), bool)
+    return np.array([has_model_for(e.source, part.ratios) for e in examples], bool)
+
+
+def scores_of(trained, mode: str, examples: list[Example], rows: np.ndarray, p_mono: np.ndarray,
+              found: list) -> tuple[np.ndarray, np.ndarray]:
+    """The detector's P(major) and the combined score (with the findings) of every example in ``mode``."""
+    fitted, weights, part = trained
+    p_det = np.array(p_mono, dtype=float)
+    score = combine_counts(p_det, evidence_counts(found), weights)
+    sel = bilingual_rows(trained, mode, examples)
+    if sel.any():
+        chosen = [e for e, k in zip(examples, sel) if k]
+        extra = source_features([e.text for e in chosen], [e.source for e in chosen], part.ratios, SOURCE)
+        p_det[sel] = part.sentence_model.predict(np.hstack([rows[sel], extra]))
+        score[sel] = combine_counts(p_det[sel], evidence_counts([f for f, k in zip(found, sel) if k]),
+                                    part.finding_weights)
+    return p_det, score
+
+
+def damage_pairs(trained, test: list[Example]) -> dict[str, dict[str, float]]:
     """Per kind of synthetic damage made from the held-out set's clean sentences: the share of damaged copies that
-    score worse (higher P(major)) than their original (ties count half)."""
+    score worse (higher P(major)) than their original (ties count half), scored on the target only and with the
+    source (the damaged copy keeps its original's source)."""
+    fitted = trained[0]
     made = corrupt(test, per_example=1.0, seed=SEED + 1)
     texts = sorted({e.text for e in made} | {e.original for e in made})
     from tqcheck.detector.data import Example as Ex
 
     pool = [Ex(text=t, label=None) for t in texts]
     enc = encode_cached(pool, CACHE)
-    found = findings_cached(pool, CACHE)
+    found = dict(zip(texts, findings_cached(pool, CACHE)))
     part = TrainingSet(pool, enc, ngram=ngram_rows(texts, NGRAM_FEATURES))
     rows, _ = sentence_rows(fitted.token_head, fitted.projection, part)
-    counts = evidence_counts(found)
-    score = dict(zip(texts, combine_counts(fitted.sentence_model.predict(rows), counts, weights)))
-    out: dict[str, list[float]] = {}
-    for e in made:
-        a, b = score[e.text], score[e.original]
-        out.setdefault(e.kind.split(".", 1)[1], []).append(1.0 if a > b else 0.5 if a == b else 0.0)
-    return {k: float(np.mean(v)) for k, v in sorted(out.items())}
+    row_of = dict(zip(texts, rows))
+    pairs = [(e.text, e.original, e.source) for e in made]
+    out: dict[str, dict[str, float]] = {}
+    for mode in ("target only", "with source"):
+        examples = [Ex(text=t, label=None, source=src if mode == "with source" else "")
+                    for a, b, src in pairs for t in (a, b)]
+        items = [found[e.text] for e in examples]
+        if mode == "with source":
+            items = with_source_findings(items, examples)
+        x = np.array([row_of[e.text] for e in examples])
+        _, score = scores_of(trained, mode, examples, x, fitted.sentence_model.predict(x), items)
+        kinds: dict[str, list[float]] = {}
+        for k, e in enumerate(made):
+            a, b = score[2 * k], score[2 * k + 1]
+            kinds.setdefault(e.kind.split(".", 1)[1], []).append(1.0 if a > b else 0.5 if a == b else 0.0)
+        out[mode] = {k: float(np.mean(v)) for k, v in sorted(kinds.items())}
+    return out
 
 
 def mlqe_and_cola(data: Path) -> dict:
@@ -263,20 +358,17 @@ def _mcc(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def train_part(train: list[Example], enc: list[Encoded], found: list, folds: int):
-    """A detector trained like `tqcheck train` (with synthetic damage), its finding weights and thresholds."""
+    """A detector trained like `tqcheck train` (with synthetic damage): (fitted heads and thresholds, finding
+    weights, bilingual part)."""
     synthetic = corrupt(train, seed=SEED)
     all_examples = train + synthetic
     all_enc = enc + encode_cached(synthetic, CACHE)
     data = TrainingSet(all_examples, all_enc, {"mqm": 1.0, "user": 1.0, "synthetic": 1.0},
                        ngram_rows([e.text for e in all_examples], NGRAM_FEATURES))
     fitted = fit_detector(data, folds=folds, seed=SEED, ngram_columns=NGRAM_FEATURES, say=say)
-    labelled = [i for i, e in enumerate(train) if e.label is not None]
-    counts = evidence_counts([found[i] for i in labelled])
-    weights = fit_finding_weights(fitted.oof_probability, counts, fitted.oof_labels)
-    fitted.oof_probability = combine_counts(fitted.oof_probability, counts, weights)
-    fitted.flag_threshold, fitted.major_span_threshold = calibrate(fitted.oof_probability, fitted.oof_labels,
-                                                                   fitted.oof_datasets)
-    return fitted, weights
+    weights, part, _ = fit_evidence(fitted, all_examples, [found[i] for i in fitted.oof_index],
+                                    source_encoder=SOURCE, say=say)
+    return fitted, weights, part
 
 
 def fmt(v) -> str:
@@ -285,11 +377,12 @@ def fmt(v) -> str:
 
 
 CACHE = Path.home() / ".cache" / "tqcheck-bench"
+SOURCE: CachedSourceEncoder | None = None
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation and write the report."""
-    global CACHE
+    global CACHE, SOURCE
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "accuracy.md")
@@ -299,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     CACHE = args.cache
     CACHE.mkdir(parents=True, exist_ok=True)
+    SOURCE = CachedSourceEncoder(CACHE)
     started = time.time()
     sets = {n: mqm_examples(args.data / n) for n in MQM_SETS if (args.data / n / "dev.segments.tsv").exists()}
     if len(sets) < 4:
@@ -318,14 +412,13 @@ def main(argv: list[str] | None = None) -> int:
         for held in MQM_SETS:
             say(f"leave out {held}")
             tr = [i for n in MQM_SETS if n != held for i in index[n]]
-            fitted, weights = train_part([every[i] for i in tr], [enc_all[i] for i in tr], [found_all[i] for i in tr],
-                                         args.folds)
+            trained = train_part([every[i] for i in tr], [enc_all[i] for i in tr], [found_all[i] for i in tr],
+                                 args.folds)
             te = index[held]
-            results[("loso", held)] = evaluate(fitted, weights, [every[i] for i in te], [enc_all[i] for i in te],
+            results[("loso", held)] = evaluate(trained, [every[i] for i in te], [enc_all[i] for i in te],
                                                [found_all[i] for i in te])
-            results[("loso", held)]["weights"] = weights
-            results[("loso", held)]["damage"] = damage_pairs(fitted, weights, [every[i] for i in te])
-            say(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in results[("loso", held)].items()}))
+            results[("damage", held)] = damage_pairs(trained, [every[i] for i in te])
+            say(json.dumps({m: {k: round(v, 3) for k, v in r.items()} for m, r in results[("loso", held)].items()}))
     if "split" in parts:
         rng = np.random.default_rng(SEED)
         test_docs = set()
@@ -335,11 +428,11 @@ def main(argv: list[str] | None = None) -> int:
             test_docs |= set(docs[:max(1, int(round(SPLIT_TEST * len(docs))))])
         tr = [i for i, e in enumerate(every) if document_of(e) not in test_docs]
         say("document split: training")
-        fitted, weights = train_part([every[i] for i in tr], [enc_all[i] for i in tr], [found_all[i] for i in tr],
-                                     args.folds)
+        trained = train_part([every[i] for i in tr], [enc_all[i] for i in tr], [found_all[i] for i in tr],
+                             args.folds)
         for n in MQM_SETS:
             te = [i for i in index[n] if document_of(every[i]) in test_docs]
-            results[("split", n)] = evaluate(fitted, weights, [every[i] for i in te], [enc_all[i] for i in te],
+            results[("split", n)] = evaluate(trained, [every[i] for i in te], [enc_all[i] for i in te],
                                              [found_all[i] for i in te])
     if "other" in parts:
         say("MLQE-PE and CoLA with the shipped detector")
@@ -373,34 +466,54 @@ def write(args, results: dict, seconds: float) -> None:
              "benchmark flagged 27 % of the clean newstest2021 sentences with a pooled calibration. The span rule (detector "
              "spans only where the detector itself would flag the sentence or nothing else explains the flag, major "
              "only when the detector alone is above the major threshold) was adopted last, after the seed article "
-             "showed weak words marked major in sentences that rule findings had already condemned.", ""]
+             "showed weak words marked major in sentences that rule findings had already condemned. The bilingual "
+             "sentence model's features were chosen on these leave-one-set-out folds with scratch scripts (the same "
+             "token heads, findings and calibration as below; see docs/detector.md): the source/translation cosine "
+             "and the shorter/longer-than-usual length features were kept (each raised pooled AUC on every held-out "
+             "set, together +0.013 to +0.027); clause-level coverage by the same encoder (no gain) and a "
+             "cosine × source-length interaction (at most +0.003 pooled, and its scale depends on the source "
+             "script) were left out. The one flag threshold for both models (the stricter of the two) was set before "
+             "this benchmark's first bilingual run. That run showed dropped phrases still scoring safer with the "
+             "source on newstest2020 and generalMT2023 (0.461 and 0.493 of the damaged copies worse); the synthetic "
+             "damage with its source was then added to the bilingual model's fit at weight 0.3 (of 0.3 and 1 tried "
+             "on the same folds; 1 cost about 0.01 AUC on the news sets).", ""]
     heads = [("AUC", "AUC length"), ("within AUC", "within AUC length"), ("worst-10% lift", "worst-10% lift length")]
+    lines += ["Each held-out sentence is scored three ways: **target only** (the English alone: the monolingual "
+              "sentence model and the rules' and grammar's findings: what a monolingual file gets), **source checks** "
+              "(the same model plus the source checks' findings: how tqcheck scored bilingual files before the "
+              "bilingual model) and **with source** (the bilingual sentence model, which adds the cosine of the "
+              "source's and the translation's multilingual USE embeddings and how much shorter or longer the "
+              "translation is than usual for its source, plus every finding: how a bilingual file is scored now). "
+              "Length is the same baseline in every row.", ""]
     for part, title in (("loso", "Leave one set out (train on the other three sets, report on this one)"),
                         ("split", "Fixed 70/30 document split inside every set (train on the 70 %)")):
-        rows = [(n, results[(part, n)]) for n in MQM_SETS if (part, n) in results]
+        rows = [(n, mode, results[(part, n)][mode]) for n in MQM_SETS if (part, n) in results for mode in MODES]
         if not rows:
             continue
         lines += [f"## {title}", "",
-                  "| held-out set | sentences | bad share | AUC | length | within-doc AUC | length | worst-10 % lift | length |",
-                  "|---|---|---|---|---|---|---|---|---|"]
-        for n, r in rows:
-            lines.append(f"| {NAMES[n]} | {r['n']} | {fmt(r['bad share'])} | " +
+                  "| held-out set | scored on | sentences | bad share | AUC | length | within-doc AUC | length | "
+                  "worst-10 % lift | length |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for n, mode, r in rows:
+            lines.append(f"| {NAMES[n]} | {mode} | {r['n']} | {fmt(r['bad share'])} | " +
                          " | ".join(f"{fmt(r[a])} | {fmt(r[b])}" for a, b in heads) + " |")
-        lines += ["", "| held-out set | major findings right | major sentences caught | clean sentences flagged | "
-                      "span precision | span recall | span F1 |", "|---|---|---|---|---|---|---|"]
-        for n, r in rows:
-            lines.append(f"| {NAMES[n]} | {fmt(r['major precision'])} | {fmt(r['major recall'])} | "
+        lines += ["", "| held-out set | scored on | major findings right | major sentences caught | clean sentences "
+                      "flagged | span precision | span recall | span F1 |", "|---|---|---|---|---|---|---|---|"]
+        for n, mode, r in rows:
+            lines.append(f"| {NAMES[n]} | {mode} | {fmt(r['major precision'])} | {fmt(r['major recall'])} | "
                          f"{fmt(r['clean flagged'])} | {fmt(r['span P'])} | {fmt(r['span R'])} | {fmt(r['span F1'])} |")
         lines.append("")
-    damage = [(n, results[("loso", n)]["damage"]) for n in MQM_SETS if ("loso", n) in results]
+    damage = [(n, mode, results[("damage", n)][mode]) for n in MQM_SETS if ("damage", n) in results
+              for mode in ("target only", "with source")]
     if damage:
-        kinds = sorted({k for _, d in damage for k in d})
+        kinds = sorted({k for _, _, d in damage for k in d})
         lines += ["## Synthetic damage of held-out clean sentences", "",
                   "Share of damaged copies that score worse than the clean sentence they were made from "
-                  "(0.5 = no better than chance; length alone puts every shortened copy *above* its original).", "",
-                  "| held-out set | " + " | ".join(kinds) + " |", "|---" * (len(kinds) + 1) + "|"]
-        for n, d in damage:
-            lines.append(f"| {NAMES[n]} | " + " | ".join(fmt(d.get(k, float('nan'))) for k in kinds) + " |")
+                  "(0.5 = no better than chance; length alone puts every shortened copy *above* its original), by "
+                  "the detector trained without the held-out set. *With source*: the damaged copy keeps the source "
+                  "of its original, so a dropped phrase is a real omission.", "",
+                  "| held-out set | scored on | " + " | ".join(kinds) + " |", "|---" * (len(kinds) + 2) + "|"]
+        for n, mode, d in damage:
+            lines.append(f"| {NAMES[n]} | {mode} | " + " | ".join(fmt(d.get(k, float('nan'))) for k in kinds) + " |")
         lines.append("")
     other = results.get("other")
     if other:

@@ -19,6 +19,9 @@ from tqcheck.cli.common import say, user_errors
               help="Folder to write the detector to (created; files in it are replaced).")
 @click.option("--synthetic/--no-synthetic", default=True, show_default=True,
               help="Also learn from damaged copies of the clean sentences (dropped, repeated, swapped, wrong words).")
+@click.option("--bilingual/--monolingual", default=True, show_default=True,
+              help="When the data has sources, also train the sentence model that reads them (used for segments "
+                   "with a source); --monolingual trains the English-only model alone.")
 @click.option("--epochs", type=click.IntRange(1, 50), default=None, help="Passes of the token head over the tokens.")
 @click.option("--folds", type=click.IntRange(2, 10), default=2, show_default=True,
               help="Document folds for the out-of-fold sentence model and the card's metrics.")
@@ -30,14 +33,16 @@ from tqcheck.cli.common import say, user_errors
                    "(default: tqcheck's user cache folder; --no-cache to keep none).")
 @click.option("--no-cache", is_flag=True, help="Keep no encodings.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
-def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic: bool, epochs: int | None,
+def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic: bool, bilingual: bool,
+          epochs: int | None,
           folds: int, seed: int, name: str, model_version: str, cache_dir: str | None, no_cache: bool,
           quiet: bool) -> None:
     """Train a detector from annotated sentences and write it to --out, with its model card.
 
     FILES are TSV/CSV/JSONL files of your reviewers' marks: one row per sentence with `target` and `label`
     (1 = a major error) and/or `spans` (JSON [[start, end], ...]), or an MQM export with `<v>…</v>` around each
-    error in `target` and a `severity` column. Without FILES, --data names the folder of the shared MQM sets.
+    error in `target` and a `severity` column; an optional `source` column (the original text) lets it also
+    train the sentence model that compares a translation with its source. Without FILES, --data names the folder of the shared MQM sets.
     Use the result with `tqcheck check --detector OUT`. CPU only, deterministic for a seed.
     """
     with user_errors():
@@ -54,6 +59,6 @@ def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic:
 
             cache = Path(cache_dir) if cache_dir else results_dir().parent / "encodings"
         result = build_detector([Path(f) for f in files], Path(data_dir) if data_dir else None, Path(out_dir),
-                                synthetic=synthetic, epochs=epochs, folds=folds, seed=seed, name=name,
+                                synthetic=synthetic, bilingual=bilingual, epochs=epochs, folds=folds, seed=seed, name=name,
                                 version=model_version, command=command, say=report, cache=cache)
         click.echo(f"wrote {result.folder} ({result.summary})")

@@ -39,6 +39,8 @@ class Prediction:
     spans: tuple[tuple[int, int, float], ...]
     token_probabilities: tuple[float, ...] = ()
     offsets: np.ndarray | None = None
+    #: Whether the bilingual sentence model scored it (a source in a script the detector was trained on).
+    bilingual: bool = False
 
 
 class Detector:
@@ -67,6 +69,11 @@ class Detector:
             self.projection = Projection(np.asarray(arrays["proj.mean"], np.float32),
                                          np.asarray(arrays["proj.components"], np.float32))
         self.sentence_model = SentenceModel.from_dict(self.card["sentence_model"])
+        self.bilingual = None
+        if self.card.get("bilingual"):
+            from tqcheck.detector.bilingual import BilingualPart
+
+            self.bilingual = BilingualPart.from_dict(self.card["bilingual"])
         self.flag_threshold = float(self.card["flag_threshold"])
         self.span_threshold = float(self.card["span_threshold"])
         self.major_span_threshold = float(self.card.get("major_span_threshold", 1.1))
@@ -100,21 +107,44 @@ class Detector:
         """The 3-gram features the sentence model uses, in its order."""
         return [n.split(".", 1)[1] for n in self.sentence_model.names if n.startswith("ngram.")]
 
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        """Predictions for ``texts`` (sentences of one document, in order)."""
+    def predict(self, texts: Sequence[str], sources: Sequence[str | None] | None = None) -> list[Prediction]:
+        """Predictions for ``texts`` (sentences of one document, in order).
+
+        With ``sources`` (one per text, None or "" where there is none), texts whose source is in a script the
+        bilingual model was trained on are scored by it (the source encoder loads on the first such text).
+        """
         from tqcheck.detector.model import sentence_features, token_features
 
         encoded = self.encoder.encode(list(texts))
         ngram = ngram_rows(texts, self.ngram_columns)
+        source_rows = self.source_rows(texts, sources)
         out = []
         for i, (text, enc) in enumerate(zip(texts, encoded)):
             p = self.token_head.predict(token_features(enc.states, self.projection))
             row = np.concatenate([sentence_features(p, count_words(text)), ngram[i]])
-            probability = float(self.sentence_model.predict(row)[0])
+            if i in source_rows:
+                row = np.concatenate([row, source_rows[i]])
+                probability = float(self.bilingual.sentence_model.predict(row)[0])
+            else:
+                probability = float(self.sentence_model.predict(row)[0])
             out.append(Prediction(probability, tuple(float(v) for v in row),
                                   reported_spans(text, enc.offsets, p, self.span_threshold),
-                                  tuple(float(v) for v in p), np.asarray(enc.offsets)))
+                                  tuple(float(v) for v in p), np.asarray(enc.offsets), i in source_rows))
         return out
+
+    def source_rows(self, texts: Sequence[str], sources: Sequence[str | None] | None) -> dict[int, np.ndarray]:
+        """The source features of the texts the bilingual model scores, by index (none without a bilingual
+        model or sources)."""
+        if self.bilingual is None or not sources:
+            return {}
+        from tqcheck.detector.bilingual import has_model_for, source_encoder, source_features
+
+        keep = [i for i, s in enumerate(sources) if s and has_model_for(s, self.bilingual.ratios)]
+        if not keep:
+            return {}
+        rows = source_features([texts[i] for i in keep], [str(sources[i]) for i in keep], self.bilingual.ratios,
+                               source_encoder())
+        return dict(zip(keep, rows))
 
 
 def ngram_rows(texts: Sequence[str], columns: Sequence[str]) -> np.ndarray:

@@ -24,6 +24,10 @@ LICENCES = {
 SEVERITIES = ("minor", "major", "critical")
 ORIGINS = ("rules", "grammar", "source")
 EVIDENCE = tuple(f"{o}.{s}" for o in ORIGINS for s in SEVERITIES)
+#: Weight of a synthetic damaged sentence (with its source) in the bilingual sentence model's fit, against 1 for an
+#: annotated one (chosen on leave-one-set-out folds: 0.3 keeps AUC and makes dropped phrases score worse; see
+#: docs/detector.md).
+SYNTHETIC_WEIGHT = 0.3
 
 
 def evidence_key(finding) -> str:
@@ -132,6 +136,66 @@ def combine_counts(p_detector: np.ndarray, counts: np.ndarray, weights: dict[str
     return 1.0 - (1.0 - p_detector) * np.prod((1.0 - w) ** counts, axis=1)
 
 
+def fit_evidence(fitted, examples: Sequence[Example], found: Sequence[Sequence[Found]] | None, *,
+                 source_encoder=None, say: Callable[[str], None] | None = None):
+    """Finding weights and thresholds of a fitted detector, and its bilingual part when the labelled examples have
+    sources and ``source_encoder`` is given (``tqcheck train`` and bench/accuracy.py both train through this).
+
+    ``examples`` are the training examples of ``fitted`` (its ``oof_index`` points into them); ``found`` the
+    checks' findings of its labelled ones, in the order of ``oof_index`` (None: no findings as evidence). Sets
+    ``fitted.oof_probability`` and the thresholds; the flag threshold is the stricter of the two models' (one flag
+    threshold for every report), each major-span threshold at least that. Returns (finding weights, the bilingual
+    part or None, the bilingual part's out-of-fold (probability, labels) or None).
+    """
+    from tqcheck.detector.bilingual import SOURCE_FEATURES, BilingualPart, fit_ratios, has_model_for, source_features
+    from tqcheck.detector.model import INCREASING, SentenceModel
+
+    y = fitted.oof_labels
+    labelled = [examples[i] for i in fitted.oof_index]
+    weights = {s: 0.0 for s in EVIDENCE}
+    counts = evidence_counts(found) if found is not None else np.zeros((len(labelled), len(EVIDENCE)))
+    p_detector = fitted.oof_probability
+    if found is not None:
+        weights = fit_finding_weights(p_detector, counts, y)
+        fitted.oof_probability = combine_counts(p_detector, counts, weights)
+        fitted.flag_threshold, fitted.major_span_threshold = calibrate(fitted.oof_probability, y, fitted.oof_datasets)
+    ratios = fit_ratios([(e.text, e.source) for e in labelled if e.source.strip()],
+                        [e.label for e in labelled if e.source.strip()])
+    sel = np.array([has_model_for(e.source, ratios) for e in labelled], bool)
+    if source_encoder is None or sel.sum() < 10 or len(set(y[sel].tolist())) < 2:
+        return weights, None, None
+    if say:
+        say(f"bilingual sentence model: {int(sel.sum())} labelled sentences with a source")
+    rows = source_features([e.text for e, k in zip(labelled, sel) if k], [e.source for e, k in zip(labelled, sel) if k],
+                           ratios, source_encoder)
+    x = np.hstack([fitted.oof_rows[sel], rows])
+    names = tuple(fitted.sentence_model.names) + SOURCE_FEATURES
+    # synthetic damage with its source (a dropped phrase is an omission there) joins the fit at a small weight, so
+    # that leaving words out stops looking safe; the intercept is then refitted on the annotated sentences alone
+    damaged = [i for i, e in enumerate(examples) if e.kind.startswith("synthetic") and has_model_for(e.source, ratios)]
+    if damaged and fitted.oof_all is not None:
+        x_damaged = np.hstack([fitted.oof_all[damaged], source_features(
+            [examples[i].text for i in damaged], [examples[i].source for i in damaged], ratios, source_encoder)])
+        model = SentenceModel.fit(np.vstack([x, x_damaged]), np.concatenate([y[sel], np.ones(len(damaged))]), names,
+                                  weight=np.concatenate([np.ones(len(x)), np.full(len(damaged), SYNTHETIC_WEIGHT)]),
+                                  increasing=INCREASING)
+        model.refit_intercept(x, y[sel])
+    else:
+        model = SentenceModel.fit(x, y[sel], names, increasing=INCREASING)
+    p_bilingual = model.predict(x)
+    weights_b = {s: 0.0 for s in EVIDENCE}
+    if found is not None:
+        weights_b = fit_finding_weights(p_bilingual, counts[sel], y[sel])
+        p_bilingual = combine_counts(p_bilingual, counts[sel], weights_b)
+    datasets = [d for d, k in zip(fitted.oof_datasets, sel) if k]
+    flag_b, major_b = calibrate(p_bilingual, y[sel], datasets)
+    flag = max(fitted.flag_threshold, flag_b)
+    fitted.flag_threshold = flag
+    fitted.major_span_threshold = max(fitted.major_span_threshold, flag)
+    part = BilingualPart(model, ratios, weights_b, max(major_b, flag))
+    return weights, part, (p_bilingual, y[sel])
+
+
 def auc(y: np.ndarray, s: np.ndarray) -> float:
     """ROC AUC (ties count half), with NumPy alone (the default install has no SciPy)."""
     pos = float(y.sum())
@@ -145,7 +209,7 @@ def auc(y: np.ndarray, s: np.ndarray) -> float:
 
 def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, synthetic: bool = True,
                    epochs: int | None = None, folds: int = 2, seed: int = 0, name: str = "tqcheck-detector",
-                   version: str = "1", command: str = "", findings: bool = True,
+                   version: str = "1", command: str = "", findings: bool = True, bilingual: bool = True,
                    say: Callable[[str], None] | None = None, encoder=None,
                    cache: Path | None = None) -> BuildResult:
     """Train a detector from ``files`` and/or the shared sets in ``data_dir`` and write it to ``out``."""
@@ -174,18 +238,21 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
     data = TrainingSet(examples, encoded, {"mqm": 1.0, "user": 1.0, "synthetic": 1.0}, ngram)
     fitted = fit_detector(data, folds=folds, epochs=epochs or EPOCHS, seed=seed, ngram_columns=NGRAM_FEATURES,
                           say=say)
-    labelled = [e for e in examples if e.label is not None and not e.kind.startswith("synthetic")]
+    labelled = [examples[i] for i in fitted.oof_index]
     lengths = np.array([count_words(e.text) for e in labelled], float)
     y = fitted.oof_labels
-    weights = {s: 0.0 for s in EVIDENCE}
+    found = None
     if findings:
         if say:
             say("fitting the weight of the checks' findings")
-        counts = evidence_counts(example_findings(labelled, say))
-        weights = fit_finding_weights(fitted.oof_probability, counts, y)
-        fitted.oof_probability = combine_counts(fitted.oof_probability, counts, weights)
-        fitted.flag_threshold, fitted.major_span_threshold = calibrate(fitted.oof_probability, y,
-                                                                       fitted.oof_datasets)
+        found = example_findings(labelled, say)
+    with_source = bilingual and any(e.source.strip() for e in labelled)
+    source_encoder = None
+    if with_source:
+        from tqcheck.detector.bilingual import source_encoder as make_source_encoder
+
+        source_encoder = make_source_encoder()
+    weights, part, oof_bilingual = fit_evidence(fitted, examples, found, source_encoder=source_encoder, say=say)
     metrics = {
         "labelled sentences": len(labelled),
         "share with a major error": round(float(y.mean()), 4),
@@ -194,8 +261,28 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
         "clean sentences flagged (out-of-fold)": round(float((fitted.oof_probability[y == 0] >=
                                                               fitted.flag_threshold).mean()), 4),
     }
+    if oof_bilingual is not None:
+        p_b, y_b = oof_bilingual
+        metrics.update({
+            "bilingual: labelled sentences with a source": len(y_b),
+            f"bilingual: out-of-fold AUC ({folds} document folds)": round(auc(y_b, p_b), 4),
+            "bilingual: monolingual out-of-fold AUC (same sentences)": round(auc(
+                y_b, fitted.oof_probability[np.array(_scored(labelled, part))]), 4),
+            "bilingual: clean sentences flagged (out-of-fold)": round(float((p_b[y_b == 0] >=
+                                                                             fitted.flag_threshold).mean()), 4),
+        })
     folder = write_detector(out, fitted, name=name, version=version, encoder_signature=encoder.signature,
                             training=training, metrics=metrics, command=command or "tqcheck train",
-                            finding_weights=weights)
-    return BuildResult(folder, f"out-of-fold AUC {metrics[f'out-of-fold AUC ({folds} document folds)']}, "
-                               f"length {metrics['length-only AUC (same sentences)']}")
+                            finding_weights=weights, bilingual=part)
+    summary = (f"out-of-fold AUC {metrics[f'out-of-fold AUC ({folds} document folds)']}, "
+               f"length {metrics['length-only AUC (same sentences)']}")
+    if part is not None:
+        summary += f"; with the source {metrics[f'bilingual: out-of-fold AUC ({folds} document folds)']}"
+    return BuildResult(folder, summary)
+
+
+def _scored(labelled: Sequence[Example], part) -> list[bool]:
+    """Which labelled examples the bilingual part scores."""
+    from tqcheck.detector.bilingual import has_model_for
+
+    return [has_model_for(e.source, part.ratios) for e in labelled]

@@ -215,6 +215,19 @@ class SentenceModel:
         coef[active] = w[:-1]
         return cls(tuple(names), coef, float(w[-1]), mu, sigma)
 
+    def refit_intercept(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Refit the intercept alone (weights fixed) by maximum likelihood on ``x``, ``y``: calibration in the large
+        after a fit that saw other data."""
+        z = ((np.atleast_2d(x) - self.mu) / self.sigma) @ self.coef
+        b = self.intercept
+        for _ in range(100):
+            p = sigmoid(z + b)
+            step = float(np.sum(p - y)) / (float(np.sum(p * (1 - p))) + 1e-9)
+            b -= step
+            if abs(step) < 1e-10:
+                break
+        self.intercept = float(b)
+
     def to_dict(self) -> dict:
         """JSON-ready form."""
         return {"names": list(self.names), "coef": [round(float(c), 8) for c in self.coef],

@@ -35,21 +35,25 @@ class DetectorScorer(Scorer):
         segments = document.segments
         if not segments:
             return FluencyResult([], [])
-        predictions = self.detector.predict([s.text for s in segments])
+        sources = [s.source for s in segments] if any(s.source for s in segments) else None
+        predictions = self.detector.predict([s.text for s in segments], sources)
+        bilingual = self.detector.bilingual
         by_segment: dict[int, list[Finding]] = {}
         for f in findings:
             by_segment.setdefault(f.segment, []).append(f)
         scores, spans = [], []
         for k, (segment, prediction) in enumerate(zip(segments, predictions)):
-            p_major = combine(prediction.probability, by_segment.get(k, ()), self.finding_weights)
-            features = {name: round(v, 4) for name, v in zip(self.detector.sentence_model.names, prediction.features)}
+            model = bilingual if prediction.bilingual else self.detector
+            weights = bilingual.finding_weights if prediction.bilingual else self.finding_weights
+            p_major = combine(prediction.probability, by_segment.get(k, ()), weights)
+            features = {name: round(v, 4) for name, v in zip(model.sentence_model.names, prediction.features)}
             features["detector"] = round(prediction.probability, 4)
             score = round(1.0 - p_major, 4)
             scores.append(SegmentScore(score, features))
             others = any(f.rule_id != SPAN_RULE for f in by_segment.get(k, ()))
             # the report's flag test, so a flagged sentence always shows a finding or a span
             severity = span_severity(score < self.flag_threshold, prediction.probability, others,
-                                     self.detector.flag_threshold, self.detector.major_span_threshold)
+                                     self.detector.flag_threshold, model.major_span_threshold)
             if severity:
                 spans.extend(self.span_findings(segment, prediction, p_major, severity))
         progress(len(segments))
@@ -68,8 +72,12 @@ class DetectorScorer(Scorer):
         return out
 
     def signature(self) -> dict[str, str]:
-        """The detector's and the encoder's names, versions and hashes."""
-        return {"model": self.detector.signature, "encoder": str(self.detector.card.get("encoder", ""))}
+        """The detector's and the encoders' names, versions and hashes (the source encoder's when the detector
+        has a bilingual model)."""
+        signature = {"model": self.detector.signature, "encoder": str(self.detector.card.get("encoder", ""))}
+        if self.detector.bilingual is not None:
+            signature["source_encoder"] = str(self.detector.card["bilingual"].get("encoder", ""))
+        return signature
 
 
 def combine(p_detector: float, findings: Sequence[Finding], weights: dict[str, float]) -> float:

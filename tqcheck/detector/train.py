@@ -165,6 +165,11 @@ class Fitted:
     oof_probability: np.ndarray
     oof_labels: np.ndarray
     oof_datasets: list[str] = field(default_factory=list)
+    #: The sentence model's out-of-fold input rows and the index (in the training set) of each row's example.
+    oof_rows: np.ndarray | None = None
+    oof_index: np.ndarray | None = None
+    #: Out-of-fold sentence rows of every example of the training set (synthetic damage included).
+    oof_all: np.ndarray | None = None
 
 
 def fit_detector(data: TrainingSet, *, folds: int = 2, hidden: int = HIDDEN, epochs: int = EPOCHS, seed: int = SEED,
@@ -207,7 +212,8 @@ def fit_detector(data: TrainingSet, *, folds: int = 2, hidden: int = HIDDEN, epo
     span = span_threshold([data.examples[i] for i in np.flatnonzero(use)],
                           [data.encoded[i] for i in np.flatnonzero(use)],
                           [oof_tokens[i] for i in np.flatnonzero(use)])
-    return Fitted(projection, head, model, flag, round(span, 4), major, probability, labels[use], datasets)
+    return Fitted(projection, head, model, flag, round(span, 4), major, probability, labels[use], datasets,
+                  oof[use], np.flatnonzero(use), oof)
 
 
 def calibrate(probability: np.ndarray, labels: np.ndarray, datasets: Sequence[str] | None = None) -> tuple[float, float]:
@@ -277,7 +283,7 @@ def span_threshold(examples: Sequence[Example], encoded: Sequence[Encoded], prob
 
 def write_detector(folder: Path, fitted: Fitted, *, name: str, version: str, encoder_signature: str,
                    training: list[dict], metrics: dict, command: str,
-                   finding_weights: dict[str, float] | None = None) -> Path:
+                   finding_weights: dict[str, float] | None = None, bilingual=None) -> Path:
     """Write a detector folder (heads, card data, README card) and return it."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -297,6 +303,7 @@ def write_detector(folder: Path, fitted: Fitted, *, name: str, version: str, enc
         "flag_threshold": fitted.flag_threshold, "span_threshold": fitted.span_threshold,
         "major_span_threshold": fitted.major_span_threshold, "finding_weights": finding_weights or {},
         "training": training, "metrics": metrics, "command": command,
+        **({"bilingual": bilingual.to_dict()} if bilingual is not None else {}),
         "python": platform.python_version(),
     }
     (folder / MODEL_FILE).write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -331,8 +338,19 @@ def model_card(card: dict) -> str:
              f"- span threshold (token probability): {card['span_threshold']}",
              f"- rebuilt by: `{card['command']}` (from the repository root; the same data, code and seed give the "
              "same heads on one machine — another BLAS may change the last bits, and so the hash)",
-             "- encoder weights: sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), see tqcheck/models/README.md",
-             "", "## Training data", "",
+             "- encoder weights: sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), see tqcheck/models/README.md"]
+    bilingual = card.get("bilingual")
+    if bilingual:
+        lines += [f"- **bilingual**: segments with a source in a script it was trained on "
+                  f"({', '.join(bilingual['length_ratios'])}) are scored by a second sentence model that adds the "
+                  f"source features (cosine of source and translation embeddings, shorter or longer than usual for "
+                  f"the source); other segments by the monolingual one. Source encoder: `{bilingual['encoder']}` "
+                  f"(multilingual Universal Sentence Encoder v3, Apache-2.0, from the pinned pip package; its weight "
+                  f"files are hash-checked at load)"]
+    else:
+        lines += ["- **monolingual only**: the training data had no sources (or too few), so every segment is scored "
+                  "by the English alone; the source checks' findings still weigh in"]
+    lines += ["", "## Training data", "",
              "| data | examples | licence |", "|---|---|---|"]
     for item in card["training"]:
         lines.append(f"| {item['name']} | {item['examples']} | {item.get('licence', 'as stated by its owner')} |")

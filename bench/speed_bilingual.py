@@ -1,0 +1,168 @@
+"""What scoring with the source costs: the default pipeline on real zh-en pairs, with and without the source.
+
+    python bench/speed_bilingual.py --data ../shared/data [--sentences 1000] [--no-write]
+
+The same English sentences (the first distinct MT outputs of the MQM newstest2021 dev set) are checked three
+ways, each in its own process, after a warm-up: as English text (no source: the monolingual path, the source
+encoder never loads), as a bilingual TSV with the bilingual model switched off (``--monolingual`` detector:
+source checks only), and as a bilingual TSV scored by the bilingual model (the shipped detector). Also the source
+encoder alone (sentences per second, one thread) and its load time. Writes the "Scoring with the source" section
+of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SECTION = "## Scoring with the source (bilingual detector)"
+COMMAND = "python bench/speed_bilingual.py --data ../shared/data"
+
+
+def pairs(data: Path, n: int) -> list[tuple[str, str]]:
+    """The first ``n`` distinct (source, target) pairs of the MQM newstest2021 dev set."""
+    out, seen = [], set()
+    with open(data / "mqm_zhen_newstest2021" / "dev.segments.tsv", newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            target = " ".join(row["target"].split())
+            if target in seen or not target:
+                continue
+            seen.add(target)
+            out.append((" ".join(row["source"].split()), target))
+            if len(out) >= n:
+                break
+    return out
+
+
+def run_mode(mode: str, folder: Path, detector: str) -> dict:
+    """Check one prepared input in this process and time it (after a warm-up)."""
+    from tqcheck.config import load_settings
+    from tqcheck.inputs import load_documents
+    from tqcheck.pipeline import Pipeline
+
+    settings = load_settings(flags={"detector": detector} if detector else None, discover=False)
+    started = time.perf_counter()
+    pipeline = Pipeline(settings)
+    warm = load_documents([str(folder / ("warm.zh-en.tsv" if mode != "target only" else "warm.txt"))])
+    pipeline.run(warm)
+    loaded = time.perf_counter()
+    documents = load_documents([str(folder / ("pairs.zh-en.tsv" if mode != "target only" else "targets.txt"))])
+    begin = time.perf_counter()
+    report = pipeline.run(documents)
+    done = time.perf_counter()
+    pipeline.close()
+    n = sum(len(d.segments) for d in documents)
+    return {"mode": mode, "sentences": n, "load_seconds": round(loaded - started, 2),
+            "check_seconds": round(done - begin, 2), "sentences_per_second": round(n / (done - begin), 1),
+            "flagged": sum(1 for r in report.rows() if r.get("flagged"))}
+
+
+def encoder_speed(texts: list[str]) -> dict:
+    """Load time and sentences per second of the source encoder alone (one thread)."""
+    from tqcheck.detector.bilingual import SourceEncoder
+
+    encoder = SourceEncoder()
+    started = time.perf_counter()
+    encoder.encode(["warm up"])
+    loaded = time.perf_counter()
+    encoder.encode(texts)
+    done = time.perf_counter()
+    return {"load_seconds": round(loaded - started, 2), "sentences_per_second": round(len(texts) / (done - loaded), 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Prepare the inputs, run each mode in its own process, write the section."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--sentences", type=int, default=1000)
+    ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--_mode", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--_folder", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--_detector", default="", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args._mode == "encoder":
+        found = pairs(args.data, args.sentences)
+        print(json.dumps(encoder_speed([s for s, _ in found] + [t for _, t in found])))
+        return 0
+    if args._mode:
+        print(json.dumps(run_mode(args._mode, Path(args._folder), args._detector)))
+        return 0
+    if not (args.data / "mqm_zhen_newstest2021" / "dev.segments.tsv").is_file():
+        print(f"needs {args.data}/mqm_zhen_newstest2021", file=sys.stderr)
+        return 2
+    found = pairs(args.data, args.sentences)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        with open(folder / "pairs.zh-en.tsv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, delimiter="\t")
+            writer.writerow(["id", "source", "target"])
+            writer.writerows([k + 1, s, t] for k, (s, t) in enumerate(found))
+        (folder / "targets.txt").write_text("\n\n".join(t for _, t in found) + "\n", encoding="utf-8")
+        (folder / "warm.zh-en.tsv").write_text("id\tsource\ttarget\n1\t这是一个句子。\tThis is a sentence.\n",
+                                               encoding="utf-8")
+        (folder / "warm.txt").write_text("This is a sentence. Another one follows here.\n", encoding="utf-8")
+        monolingual = folder / "monolingual-detector"
+        monolingual_card(monolingual)
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        for mode, detector in (("target only", ""), ("source checks", str(monolingual)), ("with source", "")):
+            out = subprocess.run([sys.executable, __file__, "--data", str(args.data), "--_mode", mode, "--_folder",
+                                  str(folder), "--_detector", detector], check=True, capture_output=True, text=True,
+                                 env=env)
+            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(results[-1], file=sys.stderr)
+        out = subprocess.run([sys.executable, __file__, "--data", str(args.data), "--sentences", str(args.sentences),
+                              "--_mode", "encoder"], check=True, capture_output=True, text=True, env=env)
+        encoder = json.loads(out.stdout.strip().splitlines()[-1])
+        print(encoder, file=sys.stderr)
+    if not args.no_write:
+        write(results, encoder, len(found))
+    return 0
+
+
+def monolingual_card(folder: Path) -> None:
+    """A copy of the shipped detector without its bilingual model (the same heads, so the same hash)."""
+    import shutil
+
+    from tqcheck.detector import MODEL_FILE, SHIPPED
+
+    shutil.copytree(SHIPPED, folder)
+    card = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    card.pop("bilingual", None)
+    (folder / MODEL_FILE).write_text(json.dumps(card), encoding="utf-8")
+
+
+def write(results: list[dict], encoder: dict, n: int) -> None:
+    """The section of docs/benchmarks.md."""
+    from docsection import replace_section
+
+    lines = [SECTION, "",
+             f"Produced by `{COMMAND}` (one BLAS thread, each row in its own process, after a warm-up; the machine "
+             f"was shared with other work, so compare the rows with each other). {n} distinct English MT outputs of "
+             "the MQM newstest2021 dev set, checked by the default pipeline as English text and as a zh-en TSV with "
+             "their Chinese sources (as English text the sentence splitter cuts some outputs in two, hence more "
+             "sentences). *target only*: no source, the source encoder never loads; *source checks*: the shipped "
+             "detector without its bilingual model (the source checks' findings only, as before it); *with source*: "
+             "the shipped detector's bilingual model.", "",
+             "| scored on | sentences | sentences/s | load and warm-up s | flagged |", "|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r['mode']} | {r['sentences']} | {r['sentences_per_second']} | {r['load_seconds']} | "
+                     f"{r['flagged']} |")
+    lines += ["", f"The source encoder alone (multilingual USE v3, NumPy, one thread): {encoder['sentences_per_second']} "
+                  f"sentences/s over the sources and targets, {encoder['load_seconds']} s to load (hash check "
+                  "included). It loads only when a segment with a source is scored.", ""]
+    replace_section(ROOT / "docs" / "benchmarks.md", SECTION, "\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    raise SystemExit(main())
