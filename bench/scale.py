@@ -301,7 +301,7 @@ def render(results: dict) -> str:
     lines += ["", results["estimate"], ""]
     if results.get("overhead"):
         lines += [f"The scheduler overhead and the split per stage were measured after the runs above, when the "
-                  f"document was written by `{COMMAND} --render LOG... --reports DIR` from the runs' printed "
+                  f"document was written by `{COMMAND} --render LOG...` from the runs' printed "
                   "records.", ""]
     return "\n".join(lines)
 
