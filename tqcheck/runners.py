@@ -289,9 +289,10 @@ class ProcessRunner(Runner):
         if self._pool is not None:
             # the executor has no public way to stop its workers before Python 3.14 (terminate_workers)
             processes = list((getattr(self._pool, "_processes", None) or {}).values()) if now else []
-            self._pool.shutdown(wait=False, cancel_futures=True)
             for process in processes:
                 process.terminate()
+            # stopped workers: wait for the executor to notice (its clean-up at exit must find it finished)
+            self._pool.shutdown(wait=bool(processes), cancel_futures=True)
             self._pool = None
         if self._pipe is not None:  # the workers have their own ends
             for end in self._pipe:
