@@ -72,9 +72,8 @@ def test_a_long_tmx_is_cut_like_the_whole_file(tmp_path):
     assert "".join(p.text for p in parts) == whole.text
 
 
-def test_reading_in_parts_keeps_only_a_few_parts_of_text(tmp_path, monkeypatch):
-    path = tmp_path / "big.tmx"
-    path.write_text(memory_tmx(3000), encoding="utf-8")
+def longest_window(monkeypatch) -> list[int]:
+    """Read in chunks of 4 KB; the list returned holds the longest text the stream window ever kept."""
     monkeypatch.setattr(xmlstream, "CHUNK", 4096)
     longest = [0]
     append = xmlstream.Window.append
@@ -84,6 +83,13 @@ def test_reading_in_parts_keeps_only_a_few_parts_of_text(tmp_path, monkeypatch):
         longest[0] = max(longest[0], len(self.text))
 
     monkeypatch.setattr(xmlstream.Window, "append", measured)
+    return longest
+
+
+def test_reading_in_parts_keeps_only_a_few_parts_of_text(tmp_path, monkeypatch):
+    path = tmp_path / "big.tmx"
+    path.write_text(memory_tmx(3000), encoding="utf-8")
+    longest = longest_window(monkeypatch)
     parts = list(tmx.iter_parts(str(path), None, 100))
     assert len(parts) == 27
     largest_part = max(len(p.text) for p in parts)
@@ -244,15 +250,7 @@ def test_a_long_xliff_is_cut_like_the_whole_file_in_bounded_memory(tmp_path, mon
     parts = list(xliff.iter_parts(str(path)))
     assert [len(p.segments) for p in parts] == [250] * 10 + [72]
     assert [xliff_fields(p) for p in parts] == [xliff_fields(p) for p in cut(whole)]
-    monkeypatch.setattr(xmlstream, "CHUNK", 4096)
-    longest = [0]
-    append = xmlstream.Window.append
-
-    def measured(self, chunk):
-        append(self, chunk)
-        longest[0] = max(longest[0], len(self.text))
-
-    monkeypatch.setattr(xmlstream.Window, "append", measured)
+    longest = longest_window(monkeypatch)
     assert len(list(xliff.iter_parts(str(path), None, 100))) == 26
     assert longest[0] < path.stat().st_size / 8
 
