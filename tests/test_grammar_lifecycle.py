@@ -189,8 +189,13 @@ def test_ctrl_c_during_a_run_leaves_no_server(tmp_path):
         time.sleep(0.5)  # inside the /v2/check request that the server never answers
         assert running(pid)
         child.send_signal(signal.SIGINT)
-        child.wait(timeout=20)
-        assert "KeyboardInterrupt" in child.stderr.read()
+        try:  # communicate drains stderr while it waits: a full pipe would block the child, not the server
+            _, err = child.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            _, err = child.communicate()
+            pytest.fail(f"the run did not end within 20 s of Ctrl-C; its stderr ends: {err[-2000:]}")
+        assert "KeyboardInterrupt" in err
         assert gone_within(pid)
     finally:
         if child.poll() is None:
