@@ -14,3 +14,13 @@ def replace_section(path: Path, head: str, text: str, new_page: str = "") -> Non
         rest = after.split("\n## ", 1)
         previous = before.rstrip("\n") + ("\n\n## " + rest[1] if len(rest) > 1 else "")
     path.write_text(previous.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def split_sections(page: str) -> list[tuple[str | None, str]]:
+    """``page`` as (title, text) pieces: the text before the first ``## `` heading (title None), then each
+    ``## `` section with its heading (title: the heading's text)."""
+    pieces = page.split("\n## ")
+    out: list[tuple[str | None, str]] = [(None, pieces[0])] if pieces[0].strip() else []
+    for piece in pieces[1:]:
+        out.append((piece.split("\n", 1)[0].strip(), "## " + piece))
+    return out
