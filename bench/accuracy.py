@@ -31,7 +31,9 @@ from tqcheck.detector.build import (auc, combine_counts, evidence_counts, exampl
                                     fit_evidence)
 from tqcheck.detector.data import MQM_SETS, Example, mqm_examples  # noqa: E402
 from tqcheck.detector.synthetic import corrupt  # noqa: E402
-from tqcheck.detector.train import Encoded, TrainingSet, document_of, fit_detector, sentence_rows  # noqa: E402
+from tqcheck.detector.train import (Encoded, TrainingSet, document_of, fit_detector, fit_tuned,  # noqa: E402
+                                    group_folds, sentence_rows, tuned_rows)
+from tqcheck.detector.tune import TunedModel, TuneSettings, cross_fitted, oof_outputs  # noqa: E402
 
 NAMES = {
     "mqm_zhen_newstest2020": "newstest2020",
@@ -204,9 +206,9 @@ def evaluate(trained, test: list[Example], enc: list[Encoded], found: list) -> d
     lengths = np.array([count_words(test[i].text) for i in keep], float)
     part_set = TrainingSet([test[i] for i in keep], [enc[i] for i in keep],
                            ngram=ngram_rows([test[i].text for i in keep], NGRAM_FEATURES))
-    rows, probs = sentence_rows(fitted.token_head, fitted.projection, part_set)
-    spans = [reported_spans(e.text, x.offsets, p, fitted.span_threshold)
-             for e, x, p in zip(part_set.examples, part_set.encoded, probs)]
+    rows, probs, offsets = detector_rows(fitted, part_set)
+    spans = [reported_spans(e.text, o, p, fitted.span_threshold)
+             for e, o, p in zip(part_set.examples, offsets, probs)]
     p_mono = fitted.sentence_model.predict(rows)
     out = {}
     for mode in MODES:
@@ -238,6 +240,23 @@ def evaluate(trained, test: list[Example], enc: list[Encoded], found: list) -> d
             "span P": sp, "span R": sr, "span F1": sf,
         }
     return out
+
+
+_TUNED: dict[Path, TunedModel] = {}
+
+
+def detector_rows(fitted, part: TrainingSet) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """Sentence rows, token probabilities and word-piece offsets of ``part``'s examples under a fitted detector
+    (its tuned encoder, or its token head over the frozen encoder's states)."""
+    if fitted.tuned_path is not None:
+        if fitted.tuned_path not in _TUNED:
+            _TUNED[fitted.tuned_path] = TunedModel(fitted.tuned_path, max_length=fitted.tuned_max_length)
+        texts = [e.text for e in part.examples]
+        outputs = _TUNED[fitted.tuned_path].predict(texts)
+        return (tuned_rows(outputs, texts, part.ngram), [o.probabilities for o in outputs],
+                [o.offsets for o in outputs])
+    rows, probs = sentence_rows(fitted.token_head, fitted.projection, part)
+    return rows, probs, [x.offsets for x in part.encoded]
 
 
 def bilingual_rows(trained, mode: str, examples: list[Example]) -> np.ndarray:
@@ -274,10 +293,10 @@ def damage_pairs(trained, test: list[Example]) -> dict[str, dict[str, float]]:
     from tqcheck.detector.data import Example as Ex
 
     pool = [Ex(text=t, label=None) for t in texts]
-    enc = encode_cached(pool, CACHE)
+    enc = encode_cached(pool, CACHE) if fitted.tuned_path is None else [None] * len(pool)
     found = dict(zip(texts, findings_cached(pool, CACHE)))
     part = TrainingSet(pool, enc, ngram=ngram_rows(texts, NGRAM_FEATURES))
-    rows, _ = sentence_rows(fitted.token_head, fitted.projection, part)
+    rows, _, _ = detector_rows(fitted, part)
     row_of = dict(zip(texts, rows))
     pairs = [(e.text, e.original, e.source) for e in made]
     out: dict[str, dict[str, float]] = {}
@@ -362,6 +381,16 @@ def train_part(train: list[Example], enc: list[Encoded], found: list, folds: int
     weights, bilingual part)."""
     synthetic = corrupt(train, seed=SEED)
     all_examples = train + synthetic
+    if TUNE:
+        settings = TuneSettings(seed=SEED)
+        fold = group_folds(all_examples, folds, SEED)
+        full, parts = cross_fitted(all_examples, fold, CACHE, settings, say)
+        oof = oof_outputs(all_examples, fold, parts, settings)
+        fitted = fit_tuned(all_examples, oof, ngram_rows([e.text for e in all_examples], NGRAM_FEATURES), full,
+                           ngram_columns=NGRAM_FEATURES, max_length=settings.max_length)
+        weights, part, _ = fit_evidence(fitted, all_examples, [found[i] for i in fitted.oof_index],
+                                        source_encoder=SOURCE, say=say)
+        return fitted, weights, part
     all_enc = enc + encode_cached(synthetic, CACHE)
     data = TrainingSet(all_examples, all_enc, {"mqm": 1.0, "user": 1.0, "synthetic": 1.0},
                        ngram_rows([e.text for e in all_examples], NGRAM_FEATURES))
@@ -378,18 +407,25 @@ def fmt(v) -> str:
 
 CACHE = Path.home() / ".cache" / "tqcheck-bench"
 SOURCE: CachedSourceEncoder | None = None
+TUNE = True
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation and write the report."""
-    global CACHE, SOURCE
+    global CACHE, SOURCE, TUNE
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "accuracy.md")
     ap.add_argument("--cache", type=Path, default=CACHE)
     ap.add_argument("--folds", type=int, default=2)
     ap.add_argument("--only", default="", help="comma-separated parts to run: loso,split")
+    ap.add_argument("--held", default="", help="comma-separated held-out sets to run (default: all four)")
+    ap.add_argument("--tune", action=argparse.BooleanOptionalAction, default=True,
+                    help="train the detectors with a fine-tuned encoder, as `tqcheck train` does where torch is "
+                         "installed (--no-tune: a token head on the frozen encoder)")
+    ap.add_argument("--json", type=Path, help="also write the raw results to this JSON file")
     args = ap.parse_args(argv)
+    TUNE = args.tune
     CACHE = args.cache
     CACHE.mkdir(parents=True, exist_ok=True)
     SOURCE = CachedSourceEncoder(CACHE)
@@ -410,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
     parts = set((args.only or "loso,split,other").split(","))
     if "loso" in parts:
         for held in MQM_SETS:
+            if args.held and held not in args.held.split(","):
+                continue
             say(f"leave out {held}")
             tr = [i for n in MQM_SETS if n != held for i in index[n]]
             trained = train_part([every[i] for i in tr], [enc_all[i] for i in tr], [found_all[i] for i in tr],
@@ -437,6 +475,9 @@ def main(argv: list[str] | None = None) -> int:
     if "other" in parts:
         say("MLQE-PE and CoLA with the shipped detector")
         results["other"] = mlqe_and_cola(args.data)
+    if args.json:
+        args.json.write_text(json.dumps({" / ".join(k) if isinstance(k, tuple) else k: v
+                                         for k, v in results.items()}, indent=1, default=float) + "\n")
     write(args, results, time.time() - started)
     return 0
 

@@ -188,7 +188,7 @@ def test_train_then_check_with_the_trained_detector(tmp_path: Path) -> None:
     out = tmp_path / "my-detector"
     runner = CliRunner()
     cache = tmp_path / "encodings"
-    result = runner.invoke(cli, ["train", str(data), "-o", str(out), "--epochs", "30", "--folds", "2", "-q",
+    result = runner.invoke(cli, ["train", str(data), "-o", str(out), "--no-tune", "--epochs", "30", "--folds", "2", "-q",
                                  "--name", "team-detector", "--cache", str(cache)])
     assert result.exit_code == 0, result.output
     assert len(list(cache.glob("encoded-*.npz"))) == 1
@@ -216,7 +216,7 @@ def test_training_again_reads_the_cached_encodings_and_gives_the_same_model(tmp_
     data = annotated_file(tmp_path / "marks.tsv")
     runner = CliRunner()
     for name in ("a", "b"):
-        result = runner.invoke(cli, ["train", str(data), "-o", str(tmp_path / name), "--epochs", "5",
+        result = runner.invoke(cli, ["train", str(data), "-o", str(tmp_path / name), "--no-tune", "--epochs", "5",
                                      "--no-synthetic", "--cache", str(tmp_path / "c")])
         assert result.exit_code == 0, result.output
     assert "encodings read from" in result.stderr

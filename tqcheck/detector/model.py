@@ -16,8 +16,12 @@ SENTENCE_FEATURES: tuple[str, ...] = (
     "worst3",           # mean of the three worst token probabilities
     "log_words",        # log of the number of words: length is a strong prior
 )
-#: Sentence features that may only raise P(major): the evidence of the token head.
-INCREASING: tuple[str, ...] = SENTENCE_FEATURES[:4]
+#: Sentence features that may only raise P(major): the evidence of the token head (and of a tuned detector's
+#: sentence head).
+INCREASING: tuple[str, ...] = SENTENCE_FEATURES[:4] + ("tuned_sentence",)
+#: Sentence features of a tuned detector (tqcheck.detector.tune): the token features of its tuned encoder, then the
+#: logit of its sentence head.
+TUNED_FEATURES: tuple[str, ...] = SENTENCE_FEATURES + ("tuned_sentence",)
 
 
 def logit(p: np.ndarray | float) -> np.ndarray:

