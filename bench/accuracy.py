@@ -237,6 +237,8 @@ def evaluate(trained, test: list[Example], enc: list[Encoded], found: list) -> d
             "major precision": float((n_major * y).sum() / n_major.sum()) if n_major.sum() else float("nan"),
             "major recall": float((has_major & (y == 1)).sum() / max((y == 1).sum(), 1)),
             "clean flagged": float(flagged_any[y == 0].mean()),
+            "clean flagged by score": float(flagged[y == 0].mean()),
+            "clean with a major finding": float(has_major[y == 0].mean()),
             "span P": sp, "span R": sr, "span F1": sf,
         }
     return out
@@ -379,7 +381,7 @@ def _mcc(y: np.ndarray, p: np.ndarray) -> float:
 def train_part(train: list[Example], enc: list[Encoded], found: list, folds: int):
     """A detector trained like `tqcheck train` (with synthetic damage): (fitted heads and thresholds, finding
     weights, bilingual part)."""
-    synthetic = corrupt(train, seed=SEED)
+    synthetic = corrupt(train, per_example=SYNTHETIC, seed=SEED)
     all_examples = train + synthetic
     if TUNE:
         settings = TuneSettings(seed=SEED)
@@ -408,11 +410,12 @@ def fmt(v) -> str:
 CACHE = Path.home() / ".cache" / "tqcheck-bench"
 SOURCE: CachedSourceEncoder | None = None
 TUNE = True
+SYNTHETIC = 0.5
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation and write the report."""
-    global CACHE, SOURCE, TUNE
+    global CACHE, SOURCE, TUNE, SYNTHETIC
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "accuracy.md")
@@ -424,8 +427,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="train the detectors with a fine-tuned encoder, as `tqcheck train` does where torch is "
                          "installed (--no-tune: a token head on the frozen encoder)")
     ap.add_argument("--json", type=Path, help="also write the raw results to this JSON file")
+    ap.add_argument("--synthetic", type=float, default=0.5,
+                    help="share of clean training sentences damaged (0.5: what tqcheck train does)")
     args = ap.parse_args(argv)
     TUNE = args.tune
+    SYNTHETIC = args.synthetic
     CACHE = args.cache
     CACHE.mkdir(parents=True, exist_ok=True)
     SOURCE = CachedSourceEncoder(CACHE)

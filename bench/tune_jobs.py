@@ -33,7 +33,7 @@ SPLIT_TEST = 0.3
 CACHE = Path.home() / ".cache" / "tqcheck-bench"
 
 
-def jobs(data: Path, folds: int = 2):
+def jobs(data: Path, folds: int = 2, synthetic: float = 0.5):
     """(name, examples) of every fine-tune, in the order they are wanted."""
     import numpy as np
 
@@ -41,7 +41,7 @@ def jobs(data: Path, folds: int = 2):
     every = [e for n in MQM_SETS for e in sets[n]]
 
     def three(name, train):
-        all_examples = train + corrupt(train, seed=SEED)
+        all_examples = train + corrupt(train, per_example=synthetic, seed=SEED)
         fold = group_folds(all_examples, folds, SEED)
         out = [(f"{name} fold {k}", [e for e, f in zip(all_examples, fold) if f != k]) for k in range(folds)]
         return out + [(f"{name} all", all_examples)]
@@ -67,6 +67,8 @@ def main(argv=None) -> int:
     ap.add_argument("--cache", type=Path, default=CACHE)
     ap.add_argument("--worker", type=int, default=0, help="a name for this worker's log lines")
     ap.add_argument("--only", default="", help="run only jobs whose name contains this")
+    ap.add_argument("--synthetic", type=float, default=0.5,
+                    help="share of clean sentences damaged (0.5: what tqcheck train and bench/accuracy.py use)")
     args = ap.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
     settings = TuneSettings()
@@ -74,7 +76,7 @@ def main(argv=None) -> int:
     def say(line):
         print(f"[{time.strftime('%H:%M:%S')}] w{args.worker} {line}", flush=True)
 
-    for name, examples in jobs(args.data):
+    for name, examples in jobs(args.data, synthetic=args.synthetic):
         if args.only and args.only not in name:
             continue
         key = job_key(examples, settings)

@@ -224,7 +224,7 @@ def test_training_again_reads_the_cached_encodings_and_gives_the_same_model(tmp_
     assert cards[0]["heads_sha256"] == cards[1]["heads_sha256"]  # deterministic for a seed
 
 
-def test_a_detector_whose_heads_changed_is_refused(tmp_path: Path) -> None:
+def test_a_detector_whose_weights_changed_is_refused(tmp_path: Path) -> None:
     from tqcheck.detector import SHIPPED, Detector
     from tqcheck.errors import ConfigError
     import shutil
@@ -233,7 +233,8 @@ def test_a_detector_whose_heads_changed_is_refused(tmp_path: Path) -> None:
         pytest.skip("no shipped detector")
     copy = tmp_path / "d"
     shutil.copytree(SHIPPED, copy)
-    with (copy / "heads.npz").open("ab") as handle:
+    weights = Detector(copy).weights_file
+    with weights.open("ab") as handle:
         handle.write(b"x")
     with pytest.raises(ConfigError, match="does not match"):
         Detector(copy)
@@ -324,3 +325,10 @@ def test_reported_spans_fall_back_to_the_likeliest_word() -> None:
     offsets = np.array([[0, 3], [4, 14], [15, 20], [20, 25], [26, 29], [30, 33], [33, 34]])
     p = np.array([0.01, 0.05, 0.1, 0.08, 0.0, 0.0, 0.0])
     assert reported_spans(text, offsets, p, 0.5) == ((15, 25, pytest.approx(0.1)),)
+
+
+def test_the_cards_rebuild_command_leaves_the_cache_out() -> None:
+    from tqcheck.cli.train import _without_cache
+
+    assert _without_cache(["--data", "d", "--cache", "/x", "-o", "out", "--cache=/y", "--no-cache", "-q"]) == \
+        ["--data", "d", "-o", "out", "-q"]

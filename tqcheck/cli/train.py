@@ -57,7 +57,7 @@ def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic:
 
         if not files and not data_dir:
             raise UsageError("give annotated FILES or --data FOLDER (the shared MQM sets)")
-        command = "tqcheck train " + " ".join(shlex.quote(a) for a in sys.argv[2:] if not a.startswith("--cache"))
+        command = "tqcheck train " + " ".join(shlex.quote(a) for a in _without_cache(sys.argv[2:]))
         report = (lambda line: None) if quiet else (lambda line: say(f"tqcheck train: {line}"))
         cache = None
         if not no_cache:
@@ -75,3 +75,21 @@ def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic:
                                 version=model_version, command=command, say=report, cache=cache, tune=tune,
                                 tune_steps=tune_steps)
         click.echo(f"wrote {result.folder} ({result.summary})")
+
+
+def _without_cache(args: list[str]) -> list[str]:
+    """The command's arguments without --cache DIR / --cache=DIR / --no-cache (where the cache is does not change
+    the detector, so the card's rebuild command leaves it out)."""
+    out: list[str] = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a == "--cache":
+            skip = True
+            continue
+        if a.startswith("--cache=") or a == "--no-cache":
+            continue
+        out.append(a)
+    return out

@@ -1,8 +1,11 @@
 """The learned error detector: which sentences and words a reviewer would mark, from human annotations.
 
 A detector is a folder: ``model.json`` (card data: version, encoder, sentence model, thresholds, metrics,
-training data and licences), ``heads.npz`` (the token head) and ``README.md`` (the card for people). It runs on
-the shipped ONNX MiniLM encoder (``tqcheck.encoder``) and NumPy: no torch at check time.
+training data and licences), its weights and ``README.md`` (the card for people). The weights are either a
+fine-tuned int8 MiniLM (``tuned-int8.onnx``, tqcheck.detector.tune: it gives every word piece the probability
+that a reviewer marks it, and a sentence logit) or ``heads.npz`` (a token head over the states of the shipped
+frozen encoder, ``tqcheck.encoder``). Either way it runs on ONNX Runtime and NumPy: no torch at check time. The
+card pins the weights by SHA-256; a folder whose weights changed is refused.
 """
 
 from __future__ import annotations

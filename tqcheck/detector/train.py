@@ -18,8 +18,11 @@ from tqcheck.detector.data import Example
 from tqcheck.detector.model import (INCREASING, SENTENCE_FEATURES, TUNED_FEATURES, Projection, SentenceModel,
                                     TokenHead, sentence_features, token_features, token_targets)
 
-#: Share of clean sentences (no major error) the flag threshold may flag on out-of-fold predictions.
-FLAG_RATE = 0.10
+#: Share of clean sentences (no major error) the flag threshold may flag on out-of-fold predictions (on every
+#: training set). 5 %, not the 10 % the frozen-encoder detector used: a held-out set of another kind flags more of
+#: its clean sentences than the training sets did (newstest2021 held out: 21 % at 10 %, 13 % at 5 %; see
+#: docs/detector.md), and the issue allows 15 %.
+FLAG_RATE = 0.05
 #: Share of sentences with a major error among those whose detector spans are reported as major (out of fold).
 MAJOR_PRECISION = 0.80
 #: Token-head settings of the shipped detector (chosen on leave-one-set-out dev folds; see docs/detector.md).
@@ -396,9 +399,12 @@ def model_card(card: dict) -> str:
              f"- encoder: `{card['encoder']}`", *weights,
              f"- flag threshold (P(major) at or above flags a sentence): {card['flag_threshold']}",
              f"- span threshold (token probability): {card['span_threshold']}",
-             f"- rebuilt by: `{card['command']}` (from the repository root; the same data, code and seed give the "
-             "same heads on one machine — another BLAS may change the last bits, and so the hash)",
-             "- encoder weights: sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), see tqcheck/models/README.md"]
+             f"- rebuilt by: `{card['command']}` (from the repository root; the same data, code, seed and library "
+             "versions give the same weights on one machine — another BLAS or torch may change the last bits, and "
+             "so the hash)",
+             "- encoder weights: sentence-transformers all-MiniLM-L6-v2 (Apache-2.0), see tqcheck/models/README.md" +
+             ("; fine-tuned here on the training data below (one epoch, embeddings frozen, one thread, fixed seed), "
+              "so its licence terms are those of that model and of the data" if tuned else "")]
     bilingual = card.get("bilingual")
     if bilingual:
         lines += [f"- **bilingual**: segments with a source in a script it was trained on "
