@@ -406,6 +406,17 @@ def train_part(train: list[Example], enc: list[Encoded], found: list, folds: int
     return fitted, weights, part
 
 
+def split_test_documents(sets: dict[str, list[Example]]) -> set[str]:
+    """The documents of the fixed document split's test part: SPLIT_TEST of every set's documents (seed SEED)."""
+    rng = np.random.default_rng(SEED)
+    test_docs: set[str] = set()
+    for n in MQM_SETS:
+        docs = sorted({document_of(e) for e in sets[n]})
+        rng.shuffle(docs)
+        test_docs |= set(docs[:max(1, int(round(SPLIT_TEST * len(docs))))])
+    return test_docs
+
+
 def fmt(v) -> str:
     """Three decimals, or the value."""
     return f"{v:.3f}" if isinstance(v, float) and not math.isnan(v) else ("–" if isinstance(v, float) else str(v))
@@ -475,12 +486,7 @@ def main(argv: list[str] | None = None) -> int:
             results[("damage", held)] = damage_pairs(trained, [every[i] for i in te])
             say(json.dumps({m: {k: round(v, 3) for k, v in r.items()} for m, r in results[("loso", held)].items()}))
     if "split" in parts:
-        rng = np.random.default_rng(SEED)
-        test_docs = set()
-        for n in MQM_SETS:
-            docs = sorted({document_of(e) for e in sets[n]})
-            rng.shuffle(docs)
-            test_docs |= set(docs[:max(1, int(round(SPLIT_TEST * len(docs))))])
+        test_docs = split_test_documents(sets)
         tr = [i for i, e in enumerate(every) if document_of(e) not in test_docs]
         say("document split: training")
         trained = train_part([every[i] for i in tr], [enc_all[i] for i in tr], [found_all[i] for i in tr],

