@@ -28,12 +28,12 @@ from tqcheck.detector import (NGRAM_FEATURES, count_words, ngram_rows, reported_
                               span_severity, token_spans)
 from tqcheck.detector.bilingual import SIGNATURE as SOURCE_SIGNATURE, has_model_for, source_features  # noqa: E402
 from tqcheck.detector.build import (auc, combine_counts, evidence_counts, example_findings,  # noqa: E402
-                                    fit_evidence)
+                                    fit_evidence, fit_tuned_detector)
 from tqcheck.detector.data import MQM_SETS, Example, mqm_examples  # noqa: E402
 from tqcheck.detector.synthetic import corrupt  # noqa: E402
-from tqcheck.detector.train import (Encoded, TrainingSet, document_of, fit_detector, fit_tuned,  # noqa: E402
-                                    group_folds, sentence_rows, tuned_rows)
-from tqcheck.detector.tune import TunedModel, TuneSettings, cross_fitted, oof_outputs  # noqa: E402
+from tqcheck.detector.train import (Encoded, TrainingSet, document_of, fit_detector,  # noqa: E402
+                                    sentence_rows, tuned_rows)
+from tqcheck.detector.tune import TunedModel  # noqa: E402
 
 NAMES = {
     "mqm_zhen_newstest2020": "newstest2020",
@@ -388,12 +388,8 @@ def train_part(train: list[Example], enc: list[Encoded], found: list, folds: int
     synthetic = corrupt(train, per_example=SYNTHETIC, seed=SEED)
     all_examples = train + synthetic
     if TUNE:
-        settings = TuneSettings(seed=SEED)
-        fold = group_folds(all_examples, folds, SEED)
-        full, parts = cross_fitted(all_examples, fold, CACHE, settings, say)
-        oof = oof_outputs(all_examples, fold, parts, settings)
-        fitted = fit_tuned(all_examples, oof, ngram_rows([e.text for e in all_examples], NGRAM_FEATURES), full,
-                           ngram_columns=NGRAM_FEATURES, max_length=settings.max_length)
+        fitted = fit_tuned_detector(all_examples, ngram_rows([e.text for e in all_examples], NGRAM_FEATURES),
+                                    folds=folds, seed=SEED, cache=CACHE, say=say)
         weights, part, _ = fit_evidence(fitted, all_examples, [found[i] for i in fitted.oof_index],
                                         source_encoder=SOURCE, say=say)
         return fitted, weights, part

@@ -222,7 +222,7 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
 
     from tqcheck.detector import NGRAM_FEATURES, count_words, ngram_rows
     from tqcheck.detector.synthetic import corrupt
-    from tqcheck.detector.train import EPOCHS, fit_tuned, group_folds
+    from tqcheck.detector.train import EPOCHS
 
     if tune is None:
         tune = tuning_available()
@@ -241,17 +241,8 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
     scratch = tempfile.TemporaryDirectory(prefix="tqcheck-train-")
     try:
         if tune:
-            from tqcheck.detector.tune import TuneSettings, cross_fitted, oof_outputs
-
-            settings = TuneSettings(seed=seed, max_steps=tune_steps)
-            fold = group_folds(examples, folds, seed)
-            full, parts = cross_fitted(examples, fold, Path(cache) if cache is not None else Path(scratch.name),
-                                       settings, say)
-            if say:
-                say("scoring every example with the fold encoder that did not train on it")
-            oof = oof_outputs(examples, fold, parts, settings)
-            fitted = fit_tuned(examples, oof, ngram, full, ngram_columns=NGRAM_FEATURES,
-                               max_length=settings.max_length)
+            fitted = fit_tuned_detector(examples, ngram, folds=folds, seed=seed, say=say, tune_steps=tune_steps,
+                                        cache=Path(cache) if cache is not None else Path(scratch.name))
             signature = "tuned"
         else:
             if encoder is None:
@@ -271,6 +262,24 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
                        findings=findings, bilingual=bilingual, say=say, signature=signature)
     finally:
         scratch.cleanup()
+
+
+def fit_tuned_detector(examples: Sequence[Example], ngram: np.ndarray, *, folds: int, seed: int, cache: Path,
+                       say: Callable[[str], None] | None = None, tune_steps: int = 0):
+    """The tuned route of ``tqcheck train`` (bench/accuracy.py trains its folds through it too): an encoder
+    fine-tuned on all ``examples`` and one per document fold without it (from ``cache`` when trained before), every
+    example scored by the fold encoder that did not train on it, and the sentence model fitted on those outputs."""
+    from tqcheck.detector import NGRAM_FEATURES
+    from tqcheck.detector.train import fit_tuned, group_folds
+    from tqcheck.detector.tune import TuneSettings, cross_fitted, oof_outputs
+
+    settings = TuneSettings(seed=seed, max_steps=tune_steps)
+    fold = group_folds(examples, folds, seed)
+    full, parts = cross_fitted(examples, fold, cache, settings, say)
+    if say:
+        say("scoring every example with the fold encoder that did not train on it")
+    oof = oof_outputs(examples, fold, parts, settings)
+    return fit_tuned(examples, oof, ngram, full, ngram_columns=NGRAM_FEATURES, max_length=settings.max_length)
 
 
 def tuning_available() -> bool:
