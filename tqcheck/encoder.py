@@ -69,27 +69,42 @@ def verify(path: Path, expected: str) -> None:
                            "(rebuild with: python -m tqcheck.models.export_encoder, or reinstall tqcheck)")
 
 
+def load_tokenizer(max_tokens: int, path: Path = MODELS / TOKENIZER_FILE, sha256: str = TOKENIZER_SHA256):
+    """The MiniLM word-piece tokenizer (hash-checked): no padding, truncated to ``max_tokens`` with [CLS] and
+    [SEP]."""
+    verify(path, sha256)
+    try:
+        from tokenizers import Tokenizer
+    except ImportError:
+        raise BackendError(f"the MiniLM encoder needs ONNX Runtime and tokenizers: {INSTALL_HINT}") from None
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_tokens)
+    return tokenizer
+
+
+def onnx_session(path: Path, threads: int = 1):
+    """An ONNX Runtime CPU session for ``path`` (hash it first): ``threads`` intra-op threads, quiet."""
+    try:
+        import onnxruntime
+    except ImportError:
+        raise BackendError(f"the MiniLM encoder needs ONNX Runtime and tokenizers: {INSTALL_HINT}") from None
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 class Encoder:
     """The loaded int8 MiniLM: tokenizer (tokenizers) and inference session (onnxruntime)."""
 
     def __init__(self, folder: Path = MODELS, *, threads: int = 1,
                  model_sha256: str = MODEL_SHA256, tokenizer_sha256: str = TOKENIZER_SHA256) -> None:
-        model, vocab = folder / MODEL_FILE, folder / TOKENIZER_FILE
+        model = folder / MODEL_FILE
         verify(model, model_sha256)
-        verify(vocab, tokenizer_sha256)
-        try:
-            import onnxruntime
-            from tokenizers import Tokenizer
-        except ImportError:
-            raise BackendError(f"the MiniLM encoder needs ONNX Runtime and tokenizers: {INSTALL_HINT}") from None
-        self.tokenizer = Tokenizer.from_file(str(vocab))
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = load_tokenizer(MAX_TOKENS, folder / TOKENIZER_FILE, tokenizer_sha256)
+        self.session = onnx_session(model, threads)
         self.signature = f"{NAME}=={VERSION} sha256:{model_sha256[:16]}"
         self.dimension = DIMENSION
 

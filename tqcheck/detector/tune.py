@@ -35,7 +35,6 @@ from tqcheck.errors import BackendError
 
 #: File name of a tuned encoder inside a detector folder.
 TUNED_FILE = "tuned-int8.onnx"
-TOKENIZER = Path(__file__).resolve().parent.parent / "models" / "tokenizer.json"
 Say = Callable[[str], None]
 
 
@@ -55,12 +54,10 @@ class TuneSettings:
 
 
 def _tokenizer(max_length: int):
-    from tokenizers import Tokenizer
+    """The shipped MiniLM tokenizer (hash-checked), truncated to ``max_length`` word pieces."""
+    from tqcheck.encoder import load_tokenizer
 
-    tok = Tokenizer.from_file(str(TOKENIZER))
-    tok.no_padding()
-    tok.enable_truncation(max_length)
-    return tok
+    return load_tokenizer(max_length)
 
 
 def _log_words(text: str) -> float:
@@ -182,7 +179,7 @@ def fine_tune(examples: Sequence[Example], settings: TuneSettings = TuneSettings
     net.train()
     began = time.monotonic()
     for step, batch in enumerate(batches):
-        ids, mask, target, known, labels, log_words = _collate(torch, [rows[i] for i in batch])
+        ids, mask, target, known, labels, log_words = collate(torch, [rows[i] for i in batch])
         token_logits, sentence_logits = net(ids, mask, log_words)
         labelled = labels >= 0
         sentence_loss = bce(sentence_logits[labelled], labels[labelled]) if labelled.any() \
@@ -202,7 +199,8 @@ def fine_tune(examples: Sequence[Example], settings: TuneSettings = TuneSettings
     return net
 
 
-def _collate(torch, rows):
+def collate(torch, rows):
+    """A padded batch of ``_rows`` rows: ids, mask, token targets, known tokens, labels, log(1 + words)."""
     width = max(len(r[0]) for r in rows)
     ids = torch.zeros(len(rows), width, dtype=torch.long)
     mask = torch.zeros(len(rows), width, dtype=torch.long)
@@ -268,15 +266,9 @@ class TunedModel:
         path = Path(path)
         if sha256 is not None:
             verify(path, sha256)
-        try:
-            import onnxruntime
-        except ImportError:
-            raise BackendError("the tuned detector needs ONNX Runtime: pip install onnxruntime") from None
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        from tqcheck.encoder import onnx_session
+
+        self.session = onnx_session(path, threads)
         self.tokenizer = _tokenizer(max_length)
         self.path = path
 
@@ -332,5 +324,5 @@ def oof_outputs(examples: Sequence[Example], folds: np.ndarray, parts: Sequence[
 
 
 __all__ = ["TuneSettings", "TunedModel", "TunedOutput", "fine_tune", "export", "trained", "cross_fitted", "build_net",
-           "base_model_dir",
+           "base_model_dir", "collate",
            "oof_outputs", "job_key", "TUNED_FILE"]
