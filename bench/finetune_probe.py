@@ -45,6 +45,7 @@ from tqcheck.detector.build import auc  # noqa: E402
 from tqcheck.detector.data import MQM_SETS, mqm_examples  # noqa: E402
 from tqcheck.detector.synthetic import corrupt  # noqa: E402
 from tqcheck.detector.tune import base_model_dir, build_net  # noqa: E402  (the model version 2 fine-tunes)
+from tqcheck.detector.tune import collate as tune_collate  # noqa: E402
 
 WORD = re.compile(r"\S+")
 
@@ -97,24 +98,12 @@ def main(argv: list[str] | None = None) -> int:
                     target[j] = min(1.0, weight)
                     known[j] = 1.0 if (e.spans_known or weight > 0) else 0.0
             label = -1.0 if e.label is None else float(e.label)
-            rows.append((ids, target, known, label, math.log1p(count_words(e.text)), offsets))
+            rows.append((np.asarray(ids, np.int64), target, known, label, math.log1p(count_words(e.text)),
+                         offsets))
         return rows
 
     def collate(rows):
-        width = max(len(r[0]) for r in rows)
-        ids = torch.zeros(len(rows), width, dtype=torch.long)
-        mask = torch.zeros(len(rows), width, dtype=torch.long)
-        target = torch.zeros(len(rows), width)
-        known = torch.zeros(len(rows), width)
-        for i, r in enumerate(rows):
-            n = len(r[0])
-            ids[i, :n] = torch.tensor(r[0])
-            mask[i, :n] = 1
-            target[i, :n] = torch.tensor(r[1])
-            known[i, :n] = torch.tensor(r[2])
-        labels = torch.tensor([r[3] for r in rows])
-        log_words = torch.tensor([r[4] for r in rows], dtype=torch.float32)
-        return ids, mask, target, known, labels, log_words
+        return tune_collate(torch, rows)
 
     net = build_net(torch, path)
     for p in net.encoder.embeddings.parameters():
