@@ -140,22 +140,22 @@ class Detector:
         With ``sources`` (one per text, None or "" where there is none), texts whose source is in a script the
         bilingual model was trained on are scored by it (the source encoder loads on the first such text).
         """
-        from tqcheck.detector.model import sentence_features, token_features
+        from tqcheck.detector.data import Example
+        from tqcheck.detector.train import TrainingSet, sentence_rows, tuned_rows
 
         ngram = ngram_rows(texts, self.ngram_columns)
         source_rows = self.source_rows(texts, sources)
+        # the sentence rows exactly as training builds them (tqcheck.detector.train)
         if self.tuned_card:
             encoded = self.tuned.predict(list(texts))
+            rows = tuned_rows(encoded, texts, ngram)
+            probs = [enc.probabilities for enc in encoded]
         else:
             encoded = self.encoder.encode(list(texts))
+            rows, probs = sentence_rows(self.token_head, self.projection, TrainingSet(
+                [Example(text=t, label=None) for t in texts], list(encoded), ngram=ngram))
         out = []
-        for i, (text, enc) in enumerate(zip(texts, encoded)):
-            if self.tuned_card:
-                p = enc.probabilities
-                row = np.concatenate([sentence_features(p, count_words(text)), [enc.sentence_logit], ngram[i]])
-            else:
-                p = self.token_head.predict(token_features(enc.states, self.projection))
-                row = np.concatenate([sentence_features(p, count_words(text)), ngram[i]])
+        for i, (text, enc, p, row) in enumerate(zip(texts, encoded, probs, rows)):
             if i in source_rows:
                 row = np.concatenate([row, source_rows[i]])
                 probability = float(self.bilingual.sentence_model.predict(row)[0])
