@@ -459,7 +459,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"needs the four MQM sets under {args.data}", file=sys.stderr)
         return 2
     every = [e for n in MQM_SETS for e in sets[n]]
-    enc_all = encode_cached(every, CACHE)
+    # the frozen encoder's states are read only by --no-tune detectors
+    enc_all = encode_cached(every, CACHE) if not TUNE else [None] * len(every)
     found_all = findings_cached(every, CACHE)
     index = {}
     k = 0
