@@ -389,7 +389,7 @@ def train_part(train: list[Example], enc: list[Encoded], found: list, folds: int
     all_examples = train + synthetic
     if TUNE:
         fitted = fit_tuned_detector(all_examples, ngram_rows([e.text for e in all_examples], NGRAM_FEATURES),
-                                    folds=folds, seed=SEED, cache=CACHE, say=say)
+                                    folds=folds, seed=SEED, cache=CACHE, say=say, epochs=EPOCHS)
         weights, part, _ = fit_evidence(fitted, all_examples, [found[i] for i in fitted.oof_index],
                                         source_encoder=SOURCE, say=say)
         return fitted, weights, part
@@ -422,11 +422,12 @@ CACHE = Path.home() / ".cache" / "tqcheck-bench"
 SOURCE: CachedSourceEncoder | None = None
 TUNE = True
 SYNTHETIC = 0.5
+EPOCHS = 1
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation and write the report."""
-    global CACHE, SOURCE, TUNE, SYNTHETIC
+    global CACHE, SOURCE, TUNE, SYNTHETIC, EPOCHS
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "accuracy.md")
@@ -440,6 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the raw results to this JSON file")
     ap.add_argument("--synthetic", type=float, default=0.5,
                     help="share of clean training sentences damaged (0.5: what tqcheck train does)")
+    ap.add_argument("--epochs", type=int, default=1, help="passes of every fine-tune (tqcheck train --epochs)")
     ap.add_argument("--from-json", type=Path,
                     help="write --out from the results a run saved with --json (no training or scoring)")
     args = ap.parse_args(argv)
@@ -450,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     TUNE = args.tune
     SYNTHETIC = args.synthetic
+    EPOCHS = args.epochs
     CACHE = args.cache
     CACHE.mkdir(parents=True, exist_ok=True)
     SOURCE = CachedSourceEncoder(CACHE)

@@ -63,9 +63,10 @@ def main(argv=None) -> int:
     ap.add_argument("--only", default="", help="run only jobs whose name contains this")
     ap.add_argument("--synthetic", type=float, default=0.5,
                     help="share of clean sentences damaged (0.5: what tqcheck train and bench/accuracy.py use)")
+    ap.add_argument("--epochs", type=int, default=1, help="passes of every fine-tune (tqcheck train --epochs)")
     args = ap.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
-    settings = TuneSettings()
+    settings = TuneSettings(epochs=args.epochs)
 
     def say(line):
         print(f"[{time.strftime('%H:%M:%S')}] w{args.worker} {line}", flush=True)

@@ -28,7 +28,8 @@ from tqcheck.cli.common import say, user_errors
 @click.option("--tune-steps", type=click.IntRange(min=0), default=0, hidden=True,
               help="Stop each fine-tune after this many steps (smoke runs; 0: one full epoch).")
 @click.option("--epochs", type=click.IntRange(1, 50), default=None,
-              help="Passes of the token head over the tokens (--no-tune).")
+              help="Passes over the examples: of the fine-tune (default 1) or, with --no-tune, of the token "
+                   "head over the tokens.")
 @click.option("--folds", type=click.IntRange(2, 10), default=2, show_default=True,
               help="Document folds for the out-of-fold sentence model and the card's metrics.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice.")

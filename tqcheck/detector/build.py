@@ -216,7 +216,7 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
 
     ``tune``: fine-tune the encoder (tqcheck.detector.tune; needs the train extra) instead of fitting a token head
     on the frozen one; None: when torch and the base model are installed. ``tune_steps`` caps each fine-tune's
-    steps (smoke runs).
+    steps (smoke runs). ``epochs``: passes of the fine-tune (default 1) or of the frozen encoder's token head.
     """
     import tempfile
 
@@ -242,6 +242,7 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
     try:
         if tune:
             fitted = fit_tuned_detector(examples, ngram, folds=folds, seed=seed, say=say, tune_steps=tune_steps,
+                                        epochs=epochs or 1,
                                         cache=Path(cache) if cache is not None else Path(scratch.name))
             signature = "tuned"
         else:
@@ -265,7 +266,7 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
 
 
 def fit_tuned_detector(examples: Sequence[Example], ngram: np.ndarray, *, folds: int, seed: int, cache: Path,
-                       say: Callable[[str], None] | None = None, tune_steps: int = 0):
+                       say: Callable[[str], None] | None = None, tune_steps: int = 0, epochs: int = 1):
     """The tuned route of ``tqcheck train`` (bench/accuracy.py trains its folds through it too): an encoder
     fine-tuned on all ``examples`` and one per document fold without it (from ``cache`` when trained before), every
     example scored by the fold encoder that did not train on it, and the sentence model fitted on those outputs."""
@@ -273,7 +274,7 @@ def fit_tuned_detector(examples: Sequence[Example], ngram: np.ndarray, *, folds:
     from tqcheck.detector.train import fit_tuned, group_folds
     from tqcheck.detector.tune import TuneSettings, cross_fitted, oof_outputs
 
-    settings = TuneSettings(seed=seed, max_steps=tune_steps)
+    settings = TuneSettings(seed=seed, max_steps=tune_steps, epochs=epochs)
     fold = group_folds(examples, folds, seed)
     full, parts = cross_fitted(examples, fold, cache, settings, say)
     if say:
