@@ -34,14 +34,14 @@ from tqcheck.detector.tune import TuneSettings, job_key, trained  # noqa: E402
 CACHE = Path.home() / ".cache" / "tqcheck-bench"
 
 
-def jobs(data: Path, folds: int = 2, synthetic: float = 0.5):
+def jobs(data: Path, folds: int = 2, synthetic: float = 0.5, seed: int = SEED):
     """(name, examples) of every fine-tune, in the order they are wanted."""
     sets = {n: mqm_examples(data / n) for n in MQM_SETS}
     every = [e for n in MQM_SETS for e in sets[n]]
 
     def three(name, train):
-        all_examples = train + corrupt(train, per_example=synthetic, seed=SEED)
-        fold = group_folds(all_examples, folds, SEED)
+        all_examples = train + corrupt(train, per_example=synthetic, seed=seed)
+        fold = group_folds(all_examples, folds, seed)
         out = [(f"{name} fold {k}", [e for e, f in zip(all_examples, fold) if f != k]) for k in range(folds)]
         return out + [(f"{name} all", all_examples)]
 
@@ -64,14 +64,17 @@ def main(argv=None) -> int:
     ap.add_argument("--synthetic", type=float, default=0.5,
                     help="share of clean sentences damaged (0.5: what tqcheck train and bench/accuracy.py use)")
     ap.add_argument("--epochs", type=int, default=1, help="passes of every fine-tune (tqcheck train --epochs)")
+    ap.add_argument("--train-seed", type=int, default=SEED,
+                    help="tqcheck train --seed: the damage, folds and fine-tune of a replicate (bench/accuracy.py "
+                         "--train-seed)")
     args = ap.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
-    settings = TuneSettings(epochs=args.epochs)
+    settings = TuneSettings(epochs=args.epochs, seed=args.train_seed)
 
     def say(line):
         print(f"[{time.strftime('%H:%M:%S')}] w{args.worker} {line}", flush=True)
 
-    for name, examples in jobs(args.data, synthetic=args.synthetic):
+    for name, examples in jobs(args.data, synthetic=args.synthetic, seed=args.train_seed):
         if args.only and args.only not in name:
             continue
         key = job_key(examples, settings)
