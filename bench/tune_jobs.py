@@ -28,21 +28,23 @@ from accuracy import SEED, split_test_documents  # noqa: E402  (the benchmark's 
 from tqcheck.detector.build import gather  # noqa: E402
 from tqcheck.detector.data import MQM_SETS, mqm_examples  # noqa: E402
 from tqcheck.detector.synthetic import corrupt  # noqa: E402
-from tqcheck.detector.train import document_of, group_folds  # noqa: E402
+from tqcheck.detector.train import document_of, group_folds, set_folds  # noqa: E402
 from tqcheck.detector.tune import TuneSettings, job_key, trained  # noqa: E402
 
 CACHE = Path.home() / ".cache" / "tqcheck-bench"
 
 
-def jobs(data: Path, folds: int = 2, synthetic: float = 0.5, seed: int = SEED):
+def jobs(data: Path, folds: int = 2, synthetic: float = 0.5, seed: int = SEED, folds_by: str = "document"):
     """(name, examples) of every fine-tune, in the order they are wanted."""
     sets = {n: mqm_examples(data / n) for n in MQM_SETS}
     every = [e for n in MQM_SETS for e in sets[n]]
 
     def three(name, train):
         all_examples = train + corrupt(train, per_example=synthetic, seed=seed)
-        fold = group_folds(all_examples, folds, seed)
-        out = [(f"{name} fold {k}", [e for e, f in zip(all_examples, fold) if f != k]) for k in range(folds)]
+        fold = set_folds(all_examples) if folds_by == "set" else None
+        if fold is None:
+            fold = group_folds(all_examples, folds, seed)
+        out = [(f"{name} fold {k}", [e for e, f in zip(all_examples, fold) if f != k]) for k in sorted(set(fold))]
         return out + [(f"{name} all", all_examples)]
 
     out = []
@@ -67,6 +69,9 @@ def main(argv=None) -> int:
     ap.add_argument("--train-seed", type=int, default=SEED,
                     help="tqcheck train --seed: the damage, folds and fine-tune of a replicate (bench/accuracy.py "
                          "--train-seed)")
+    ap.add_argument("--folds-by", choices=("document", "set"), default="document",
+                    help="the fold encoders: one per document fold, or one per training set (bench/accuracy.py "
+                         "--folds-by)")
     args = ap.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
     settings = TuneSettings(epochs=args.epochs, seed=args.train_seed)
@@ -74,7 +79,8 @@ def main(argv=None) -> int:
     def say(line):
         print(f"[{time.strftime('%H:%M:%S')}] w{args.worker} {line}", flush=True)
 
-    for name, examples in jobs(args.data, synthetic=args.synthetic, seed=args.train_seed):
+    for name, examples in jobs(args.data, synthetic=args.synthetic, seed=args.train_seed,
+                               folds_by=args.folds_by):
         if args.only and args.only not in name:
             continue
         key = job_key(examples, settings)

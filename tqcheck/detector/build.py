@@ -266,16 +266,20 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
 
 
 def fit_tuned_detector(examples: Sequence[Example], ngram: np.ndarray, *, folds: int, seed: int, cache: Path,
-                       say: Callable[[str], None] | None = None, tune_steps: int = 0, epochs: int = 1):
+                       say: Callable[[str], None] | None = None, tune_steps: int = 0, epochs: int = 1,
+                       folds_by: str = "document"):
     """The tuned route of ``tqcheck train`` (bench/accuracy.py trains its folds through it too): an encoder
     fine-tuned on all ``examples`` and one per document fold without it (from ``cache`` when trained before), every
-    example scored by the fold encoder that did not train on it, and the sentence model fitted on those outputs."""
+    example scored by the fold encoder that did not train on it, and the sentence model fitted on those outputs.
+    ``folds_by="set"``: one fold per data set instead (out-of-set outputs; document folds when there is one set)."""
     from tqcheck.detector import NGRAM_FEATURES
-    from tqcheck.detector.train import fit_tuned, group_folds
+    from tqcheck.detector.train import fit_tuned, group_folds, set_folds
     from tqcheck.detector.tune import TuneSettings, cross_fitted, oof_outputs
 
     settings = TuneSettings(seed=seed, max_steps=tune_steps, epochs=epochs)
-    fold = group_folds(examples, folds, seed)
+    fold = set_folds(examples) if folds_by == "set" else None
+    if fold is None:
+        fold = group_folds(examples, folds, seed)
     full, parts = cross_fitted(examples, fold, cache, settings, say)
     if say:
         say("scoring every example with the fold encoder that did not train on it")

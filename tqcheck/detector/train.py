@@ -149,6 +149,18 @@ def group_folds(examples: Sequence[Example], k: int, seed: int = SEED) -> np.nda
     return np.array([fold[document_of(e)] for e in examples])
 
 
+def set_folds(examples: Sequence[Example]) -> np.ndarray | None:
+    """Fold number of every example by its data set (``group`` up to the first ``|``: an MQM folder, whose
+    synthetic damage keeps its group), so that out-of-fold outputs are out-of-set outputs; None when the examples
+    come from fewer than two sets."""
+    names = [e.group.split("|")[0] for e in examples]
+    sets = sorted(set(names))
+    if len(sets) < 2:
+        return None
+    number = {n: i for i, n in enumerate(sets)}
+    return np.array([number[n] for n in names])
+
+
 def document_of(example: Example) -> str:
     """The document an example belongs to (its group without the system)."""
     parts = example.group.split("|")
