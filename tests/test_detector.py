@@ -332,3 +332,23 @@ def test_the_cards_rebuild_command_leaves_the_cache_out() -> None:
 
     assert _without_cache(["--data", "d", "--cache", "/x", "-o", "out", "--cache=/y", "--no-cache", "-q"]) == \
         ["--data", "d", "-o", "out", "-q"]
+
+
+def test_set_folds_keep_every_data_set_and_its_damage_together():
+    from tqcheck.detector.data import Example
+    from tqcheck.detector.train import group_folds, set_folds
+
+    real = [Example(text=f"Sentence {i} of {s}.", label=float(i % 2), group=f"{s}|doc{i % 3}|sys", kind="mqm")
+            for s in ("news", "talks", "web") for i in range(6)]
+    damaged = corrupt(real, per_example=1.0, seed=0)
+    examples = real + damaged
+    fold = set_folds(examples)
+    by_set = {}
+    for e, f in zip(examples, fold):
+        by_set.setdefault(e.group.split("|")[0], set()).add(int(f))
+    assert sorted(by_set) == ["news", "talks", "web"]
+    assert all(len(v) == 1 for v in by_set.values())  # a set and its synthetic copies share one fold
+    assert sorted(int(f) for v in by_set.values() for f in v) == [0, 1, 2]
+    one_set = [e for e in examples if e.group.startswith("news|")]
+    assert set_folds(one_set) is None  # one set: the caller falls back to document folds
+    assert len(set(group_folds(one_set, 2, 0).tolist())) == 2
