@@ -428,6 +428,19 @@ FOLDS_BY = "document"
 TRAIN_SEED = SEED  # tqcheck train --seed of every detector trained (damage, folds, fine-tune); --train-seed
 
 
+def add_recipe_arguments(ap: argparse.ArgumentParser) -> None:
+    """How every detector is trained (bench/tune_jobs.py takes the same, to train the same encoders ahead)."""
+    ap.add_argument("--synthetic", type=float, default=0.5,
+                    help="share of clean training sentences damaged (0.5: what tqcheck train does)")
+    ap.add_argument("--epochs", type=int, default=1, help="passes of every fine-tune (tqcheck train --epochs)")
+    ap.add_argument("--train-seed", type=int, default=SEED,
+                    help="tqcheck train --seed of every detector trained: its damage, folds and fine-tune (a "
+                         "replicate of the recipe; the held-out parts and their damage keep the benchmark's seed)")
+    ap.add_argument("--folds-by", choices=("document", "set"), default="document",
+                    help="the fold encoders behind the sentence model's out-of-fold outputs: one per document fold, "
+                         "or one per training set (out-of-set outputs)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation and write the report."""
     global CACHE, SOURCE, TUNE, SYNTHETIC, EPOCHS, TRAIN_SEED, FOLDS_BY
@@ -442,19 +455,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="train the detectors with a fine-tuned encoder, as `tqcheck train` does where torch is "
                          "installed (--no-tune: a token head on the frozen encoder)")
     ap.add_argument("--json", type=Path, help="also write the raw results to this JSON file")
-    ap.add_argument("--synthetic", type=float, default=0.5,
-                    help="share of clean training sentences damaged (0.5: what tqcheck train does)")
-    ap.add_argument("--epochs", type=int, default=1, help="passes of every fine-tune (tqcheck train --epochs)")
-    ap.add_argument("--train-seed", type=int, default=SEED,
-                    help="tqcheck train --seed of every detector trained (a replicate of the recipe; the held-out "
-                         "parts and their damage keep the benchmark's seed)")
-    ap.add_argument("--folds-by", choices=("document", "set"), default="document",
-                    help="out-of-fold outputs for the sentence model from document folds, or from one fold per "
-                         "training set (out-of-set outputs)")
+    add_recipe_arguments(ap)
     ap.add_argument("--from-json", type=Path,
                     help="write --out from the results a run saved with --json (no training or scoring)")
     args = ap.parse_args(argv)
-    EPOCHS, TRAIN_SEED, FOLDS_BY = args.epochs, args.train_seed, args.folds_by  # (a --from-json run names the recipe its results had)
+    # (before --from-json, so that its report names the recipe its results had)
+    EPOCHS, TRAIN_SEED, FOLDS_BY = args.epochs, args.train_seed, args.folds_by
     if args.from_json:
         saved = json.loads(args.from_json.read_text())
         seconds = float(saved.pop("_seconds", 0.0))

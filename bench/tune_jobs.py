@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from accuracy import SEED, split_test_documents  # noqa: E402  (the benchmark's seed and document split)
+# the benchmark's seed, its recipe options and its document split
+from accuracy import SEED, add_recipe_arguments, split_test_documents  # noqa: E402
 
 from tqcheck.detector.build import gather  # noqa: E402
 from tqcheck.detector.data import MQM_SETS, mqm_examples  # noqa: E402
@@ -63,15 +64,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cache", type=Path, default=CACHE)
     ap.add_argument("--worker", type=int, default=0, help="a name for this worker's log lines")
     ap.add_argument("--only", default="", help="run only jobs whose name contains this")
-    ap.add_argument("--synthetic", type=float, default=0.5,
-                    help="share of clean sentences damaged (0.5: what tqcheck train and bench/accuracy.py use)")
-    ap.add_argument("--epochs", type=int, default=1, help="passes of every fine-tune (tqcheck train --epochs)")
-    ap.add_argument("--train-seed", type=int, default=SEED,
-                    help="tqcheck train --seed: the damage, folds and fine-tune of a replicate (bench/accuracy.py "
-                         "--train-seed)")
-    ap.add_argument("--folds-by", choices=("document", "set"), default="document",
-                    help="the fold encoders: one per document fold, or one per training set (bench/accuracy.py "
-                         "--folds-by)")
+    add_recipe_arguments(ap)
     args = ap.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
     settings = TuneSettings(epochs=args.epochs, seed=args.train_seed)
