@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from accuracy import SEED, add_recipe_arguments, split_test_documents  # noqa: E402
 
 from tqcheck.detector.build import gather  # noqa: E402
-from tqcheck.detector.data import MQM_SETS, mqm_examples  # noqa: E402
+from tqcheck.detector.data import MQM_SETS, mqm_examples, postedit_examples  # noqa: E402
 from tqcheck.detector.synthetic import corrupt  # noqa: E402
 from tqcheck.detector.train import document_of, group_folds, set_folds  # noqa: E402
 from tqcheck.detector.tune import TuneSettings, job_key, trained  # noqa: E402
@@ -35,13 +35,15 @@ from tqcheck.detector.tune import TuneSettings, job_key, trained  # noqa: E402
 CACHE = Path.home() / ".cache" / "tqcheck-bench"
 
 
-def jobs(data: Path, folds: int = 2, synthetic: float = 0.5, seed: int = SEED, folds_by: str = "document"):
+def jobs(data: Path, folds: int = 2, synthetic: float = 0.5, seed: int = SEED, folds_by: str = "document",
+         postedit: bool = False):
     """(name, examples) of every fine-tune, in the order they are wanted."""
     sets = {n: mqm_examples(data / n) for n in MQM_SETS}
+    extra = postedit_examples(data / "mlqe_pe_xen_postedits") if postedit else []  # as bench/accuracy.py --postedit
     every = [e for n in MQM_SETS for e in sets[n]]
 
     def three(name, train):
-        all_examples = train + corrupt(train, per_example=synthetic, seed=seed)
+        all_examples = train + corrupt(train, per_example=synthetic, seed=seed) + extra
         fold = set_folds(all_examples) if folds_by == "set" else None
         if fold is None:
             fold = group_folds(all_examples, folds, seed)
@@ -73,7 +75,7 @@ def main(argv=None) -> int:
         print(f"[{time.strftime('%H:%M:%S')}] w{args.worker} {line}", flush=True)
 
     for name, examples in jobs(args.data, synthetic=args.synthetic, seed=args.train_seed,
-                               folds_by=args.folds_by):
+                               folds_by=args.folds_by, postedit=args.postedit):
         if args.only and args.only not in name:
             continue
         key = job_key(examples, settings)
