@@ -29,7 +29,7 @@ from accuracy import SEED, add_recipe_arguments, split_test_documents  # noqa: E
 from tqcheck.detector.build import gather  # noqa: E402
 from tqcheck.detector.data import MQM_SETS, mqm_examples, postedit_examples  # noqa: E402
 from tqcheck.detector.synthetic import corrupt  # noqa: E402
-from tqcheck.detector.train import document_of, group_folds, set_folds  # noqa: E402
+from tqcheck.detector.train import document_of, fold_numbers  # noqa: E402
 from tqcheck.detector.tune import TuneSettings, job_key, trained  # noqa: E402
 
 CACHE = Path.home() / ".cache" / "tqcheck-bench"
@@ -44,9 +44,7 @@ def jobs(data: Path, folds: int = 2, synthetic: float = 0.5, seed: int = SEED, f
 
     def three(name, train):
         all_examples = train + corrupt(train, per_example=synthetic, seed=seed) + extra
-        fold = set_folds(all_examples) if folds_by == "set" else None
-        if fold is None:
-            fold = group_folds(all_examples, folds, seed)
+        fold = fold_numbers(all_examples, folds, seed, folds_by)
         out = [(f"{name} fold {k}", [e for e, f in zip(all_examples, fold) if f != k]) for k in sorted(set(fold))]
         return out + [(f"{name} all", all_examples)]
 

@@ -336,7 +336,7 @@ def test_the_cards_rebuild_command_leaves_the_cache_out() -> None:
 
 def test_set_folds_keep_every_data_set_and_its_damage_together():
     from tqcheck.detector.data import Example
-    from tqcheck.detector.train import group_folds, set_folds
+    from tqcheck.detector.train import fold_numbers, set_folds
 
     real = [Example(text=f"Sentence {i} of {s}.", label=float(i % 2), group=f"{s}|doc{i % 3}|sys", kind="mqm")
             for s in ("news", "talks", "web") for i in range(6)]
@@ -350,5 +350,6 @@ def test_set_folds_keep_every_data_set_and_its_damage_together():
     assert all(len(v) == 1 for v in by_set.values())  # a set and its synthetic copies share one fold
     assert sorted(int(f) for v in by_set.values() for f in v) == [0, 1, 2]
     one_set = [e for e in examples if e.group.startswith("news|")]
-    assert set_folds(one_set) is None  # one set: the caller falls back to document folds
-    assert len(set(group_folds(one_set, 2, 0).tolist())) == 2
+    assert set_folds(one_set) is None
+    assert len(set(fold_numbers(one_set, 2, 0, by="set").tolist())) == 2  # one set: document folds instead
+    assert (fold_numbers(examples, 2, 0, by="set") == fold).all()

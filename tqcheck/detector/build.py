@@ -273,13 +273,11 @@ def fit_tuned_detector(examples: Sequence[Example], ngram: np.ndarray, *, folds:
     example scored by the fold encoder that did not train on it, and the sentence model fitted on those outputs.
     ``folds_by="set"``: one fold per data set instead (out-of-set outputs; document folds when there is one set)."""
     from tqcheck.detector import NGRAM_FEATURES
-    from tqcheck.detector.train import fit_tuned, group_folds, set_folds
+    from tqcheck.detector.train import fit_tuned, fold_numbers
     from tqcheck.detector.tune import TuneSettings, cross_fitted, oof_outputs
 
     settings = TuneSettings(seed=seed, max_steps=tune_steps, epochs=epochs)
-    fold = set_folds(examples) if folds_by == "set" else None
-    if fold is None:
-        fold = group_folds(examples, folds, seed)
+    fold = fold_numbers(examples, folds, seed, folds_by)
     full, parts = cross_fitted(examples, fold, cache, settings, say)
     if say:
         say("scoring every example with the fold encoder that did not train on it")

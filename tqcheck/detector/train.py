@@ -161,6 +161,13 @@ def set_folds(examples: Sequence[Example]) -> np.ndarray | None:
     return np.array([number[n] for n in names])
 
 
+def fold_numbers(examples: Sequence[Example], folds: int, seed: int = SEED, by: str = "document") -> np.ndarray:
+    """Every example's fold: ``folds`` document folds (``by="document"``), or one fold per data set (``by="set"``;
+    document folds when there is only one set)."""
+    fold = set_folds(examples) if by == "set" else None
+    return group_folds(examples, folds, seed) if fold is None else fold
+
+
 def document_of(example: Example) -> str:
     """The document an example belongs to (its group without the system)."""
     parts = example.group.split("|")
