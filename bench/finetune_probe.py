@@ -44,7 +44,8 @@ from tqcheck.detector import count_words  # noqa: E402
 from tqcheck.detector.build import auc  # noqa: E402
 from tqcheck.detector.data import MQM_SETS, mqm_examples  # noqa: E402
 from tqcheck.detector.synthetic import corrupt  # noqa: E402
-from tqcheck.detector.tune import base_model_dir, build_net  # noqa: E402  (the model version 2 fine-tunes)
+# the model version 2 fine-tunes, and how it is trained
+from tqcheck.detector.tune import base_model_dir, build_net, length_batches, optimise  # noqa: E402
 from tqcheck.detector.tune import collate as tune_collate  # noqa: E402
 
 WORD = re.compile(r"\S+")
@@ -106,47 +107,18 @@ def main(argv: list[str] | None = None) -> int:
         return tune_collate(torch, rows)
 
     net = build_net(torch, path)
-    for p in net.encoder.embeddings.parameters():
-        p.requires_grad = False
-    optimiser = torch.optim.AdamW(
-        [{"params": [p for p in net.encoder.parameters() if p.requires_grad], "lr": args.lr},
-         {"params": list(net.token_head.parameters()) + list(net.sentence_head.parameters()), "lr": 1e-3}],
-        weight_decay=0.01)
     rows = featurise(training)
-    # batches of similar length (sorted inside windows of 50 batches), in shuffled order
-    order = rng.permutation(len(rows))
-    window = args.batch * 50
-    batches = []
-    for k in range(0, len(order), window):
-        part = sorted(order[k:k + window], key=lambda i: len(rows[i][0]))
-        batches += [part[j:j + args.batch] for j in range(0, len(part), args.batch)]
-    rng.shuffle(batches)
+    batches = length_batches(rng, [len(r[0]) for r in rows], args.batch)
     if args.max_steps:
         batches = batches[:args.max_steps]
-    steps = len(batches)
-    warmup = max(1, steps // 20)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
-    bce = torch.nn.functional.binary_cross_entropy_with_logits
-    net.train()
+
+    def progress(step, steps, per):
+        if step % 50 == 0 or step == steps:
+            log(f"step {step}/{steps}, {per:.2f} s/step, about {per * (steps - step) / 60:.1f} min left")
+
     began = time.time()
-    for step, batch in enumerate(batches):
-        ids, mask, target, known, labels, log_words = collate([rows[i] for i in batch])
-        token_logits, sentence_logits = net(ids, mask, log_words)
-        labelled = labels >= 0
-        sentence_loss = bce(sentence_logits[labelled], labels[labelled]) if labelled.any() else sentence_logits.sum() * 0
-        token_loss = (bce(token_logits, target, reduction="none") * known).sum() / known.sum().clamp(min=1)
-        loss = sentence_loss + args.token_weight * token_loss
-        optimiser.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-        optimiser.step()
-        schedule.step()
-        if (step + 1) % 50 == 0 or step + 1 == steps:
-            per = (time.time() - began) / (step + 1)
-            log(f"step {step + 1}/{steps}, {per:.2f} s/step, about {per * (steps - step - 1) / 60:.1f} min left")
+    optimise(torch, net, rows, batches, lr=args.lr, head_lr=1e-3, token_weight=args.token_weight, progress=progress)
     train_minutes = (time.time() - began) / 60
-    net.eval()
 
     def predict(examples):
         feats = featurise(examples)
@@ -188,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "command": "python bench/finetune_probe.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "held out": args.held, "sentences": len(test), "bad share": round(float(y.mean()), 3),
-        "training sentences": len(real), "damaged copies": len(damaged), "steps": steps,
+        "training sentences": len(real), "damaged copies": len(damaged), "steps": len(batches),
         "training minutes": round(train_minutes, 1), "total minutes": round((time.time() - started) / 60, 1),
         "AUC": round(auc(y, p), 3), "AUC length": round(auc(y, length), 3),
         "within-doc AUC": round(within(groups, y, p), 3), "within-doc AUC length": round(within(groups, y, length), 3),

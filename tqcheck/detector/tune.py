@@ -141,36 +141,35 @@ def _rows(examples: Sequence[Example], max_length: int):
     return rows
 
 
-def fine_tune(examples: Sequence[Example], settings: TuneSettings = TuneSettings(), say: Say | None = None):
-    """The fine-tuned network (torch) for ``examples`` (labels and spans; synthetic damage counts as a major
-    error in its damaged words)."""
-    try:
-        import torch
-    except ImportError:
-        raise BackendError("fine-tuning the detector's encoder needs torch: pip install 'tqcheck[train]'") from None
-    torch.set_num_threads(settings.threads)
-    torch.manual_seed(settings.seed)
-    rng = np.random.default_rng(settings.seed)
-    net = build_net(torch, base_model_dir())
+def length_batches(rng: np.random.Generator, lengths: Sequence[int], batch: int, epochs: int = 1) -> list[list[int]]:
+    """Batches of row numbers for ``epochs`` passes: each pass shuffled, rows of similar length together (sorted
+    inside windows of 50 batches), the batches in shuffled order."""
+    out: list[list[int]] = []
+    for _ in range(epochs):
+        order = rng.permutation(len(lengths))
+        window = batch * 50
+        epoch = []
+        for k in range(0, len(order), window):
+            part = sorted(order[k:k + window], key=lambda i: lengths[i])
+            epoch += [part[j:j + batch] for j in range(0, len(part), batch)]
+        rng.shuffle(epoch)
+        out += epoch
+    return out
+
+
+def optimise(torch, net, rows: Sequence[tuple], batches: Sequence[Sequence[int]], *, lr: float, head_lr: float,
+             token_weight: float, progress: Callable[[int, int, float], None] | None = None) -> None:
+    """Train ``net`` (build_net) on ``rows`` (_rows: ids, token targets, known, label, log words, ...) batch by
+    batch: embeddings frozen, AdamW (encoder ``lr``, heads ``head_lr``, weight decay 0.01), linear warm-up over a
+    twentieth of the steps and linear decay, gradients clipped at 1, the sentence loss on labelled rows plus
+    ``token_weight`` times the token loss on known tokens. ``progress(step, steps, seconds per step)`` after every
+    step; the net is left in eval mode."""
     for p in net.encoder.embeddings.parameters():
         p.requires_grad = False
     optimiser = torch.optim.AdamW(
-        [{"params": [p for p in net.encoder.parameters() if p.requires_grad], "lr": settings.lr},
-         {"params": list(net.token_head.parameters()) + list(net.sentence_head.parameters()),
-          "lr": settings.head_lr}], weight_decay=0.01)
-    rows = _rows(examples, settings.max_length)
-    batches = []
-    for _ in range(settings.epochs):
-        order = rng.permutation(len(rows))
-        window = settings.batch * 50
-        epoch = []
-        for k in range(0, len(order), window):  # similar lengths together, in shuffled order
-            part = sorted(order[k:k + window], key=lambda i: len(rows[i][0]))
-            epoch += [part[j:j + settings.batch] for j in range(0, len(part), settings.batch)]
-        rng.shuffle(epoch)
-        batches += epoch
-    if settings.max_steps:
-        batches = batches[:settings.max_steps]
+        [{"params": [p for p in net.encoder.parameters() if p.requires_grad], "lr": lr},
+         {"params": list(net.token_head.parameters()) + list(net.sentence_head.parameters()), "lr": head_lr}],
+        weight_decay=0.01)
     steps = len(batches)
     warmup = max(1, steps // 20)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -185,17 +184,39 @@ def fine_tune(examples: Sequence[Example], settings: TuneSettings = TuneSettings
         sentence_loss = bce(sentence_logits[labelled], labels[labelled]) if labelled.any() \
             else sentence_logits.sum() * 0
         token_loss = (bce(token_logits, target, reduction="none") * known).sum() / known.sum().clamp(min=1)
-        loss = sentence_loss + settings.token_weight * token_loss
+        loss = sentence_loss + token_weight * token_loss
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         optimiser.step()
         schedule.step()
-        if say and ((step + 1) % 100 == 0 or step + 1 == steps):
-            per = (time.monotonic() - began) / (step + 1)
-            say(f"fine-tune step {step + 1}/{steps}, {per:.2f} s/step, about {per * (steps - step - 1) / 60:.1f} "
-                "min left")
+        if progress:
+            progress(step + 1, steps, (time.monotonic() - began) / (step + 1))
     net.eval()
+
+
+def fine_tune(examples: Sequence[Example], settings: TuneSettings = TuneSettings(), say: Say | None = None):
+    """The fine-tuned network (torch) for ``examples`` (labels and spans; synthetic damage counts as a major
+    error in its damaged words)."""
+    try:
+        import torch
+    except ImportError:
+        raise BackendError("fine-tuning the detector's encoder needs torch: pip install 'tqcheck[train]'") from None
+    torch.set_num_threads(settings.threads)
+    torch.manual_seed(settings.seed)
+    rng = np.random.default_rng(settings.seed)
+    net = build_net(torch, base_model_dir())
+    rows = _rows(examples, settings.max_length)
+    batches = length_batches(rng, [len(r[0]) for r in rows], settings.batch, settings.epochs)
+    if settings.max_steps:
+        batches = batches[:settings.max_steps]
+
+    def progress(step: int, steps: int, per: float) -> None:
+        if say and (step % 100 == 0 or step == steps):
+            say(f"fine-tune step {step}/{steps}, {per:.2f} s/step, about {per * (steps - step) / 60:.1f} min left")
+
+    optimise(torch, net, rows, batches, lr=settings.lr, head_lr=settings.head_lr,
+             token_weight=settings.token_weight, progress=progress)
     return net
 
 
@@ -324,5 +345,5 @@ def oof_outputs(examples: Sequence[Example], folds: np.ndarray, parts: Sequence[
 
 
 __all__ = ["TuneSettings", "TunedModel", "TunedOutput", "fine_tune", "export", "trained", "cross_fitted", "build_net",
-           "base_model_dir", "collate",
+           "base_model_dir", "collate", "length_batches", "optimise",
            "oof_outputs", "job_key", "TUNED_FILE"]
