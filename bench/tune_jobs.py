@@ -67,13 +67,13 @@ def main(argv=None) -> int:
     add_recipe_arguments(ap)
     args = ap.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
-    settings = TuneSettings(epochs=args.epochs, seed=args.train_seed)
+    settings = TuneSettings(epochs=args.epochs, seed=args.train_seed, edit_head=args.postedit_head)
 
     def say(line):
         print(f"[{time.strftime('%H:%M:%S')}] w{args.worker} {line}", flush=True)
 
     for name, examples in jobs(args.data, synthetic=args.synthetic, seed=args.train_seed,
-                               folds_by=args.folds_by, postedit=args.postedit):
+                               folds_by=args.folds_by, postedit=args.postedit or args.postedit_head):
         if args.only and args.only not in name:
             continue
         key = job_key(examples, settings)

@@ -83,3 +83,36 @@ def test_tune_without_torch_says_how_to_get_it(monkeypatch, tmp_path: Path) -> N
     data = annotated_file(tmp_path / "marks.tsv")
     result = CliRunner().invoke(cli, ["train", str(data), "-o", str(tmp_path / "x"), "--tune", "-q"])
     assert result.exit_code == 2 and "tqcheck[train]" in result.output and "--no-tune" in result.output
+
+
+def test_an_edit_head_learns_post_edits_apart_and_leaves_the_exported_model_as_it_was(tmp_path: Path) -> None:
+    import onnx
+    import torch
+
+    from tqcheck.detector.data import Example
+    from tqcheck.detector.tune import TuneSettings, base_model_dir, build_net, export, fine_tune, job_key
+
+    examples = [Example("The strip was surrounded by troops .", 1.0, ((4, 9, 1.0),), True),
+                Example("The talks resumed on Monday .", 0.0, (), True),
+                Example("He exports the room quietly .", None, ((3, 10, 1.0),), True, kind="postedit"),
+                Example("She wrote a long letter .", None, (), True, kind="postedit")]
+    plain, with_edit = TuneSettings(max_steps=2, batch=4), TuneSettings(max_steps=2, batch=4, edit_head=True)
+    # the setting is part of a model's key only when it is on: models trained before it keep their keys
+    assert job_key(examples, plain) != job_key(examples, with_edit)
+    assert job_key(examples, plain) == job_key(examples, TuneSettings(max_steps=2, batch=4, edit_head=False))
+    net = fine_tune(examples, with_edit)
+    assert net.edit_head is not None
+    torch.manual_seed(with_edit.seed)  # as fine_tune starts: the same initial weights
+    start = build_net(torch, base_model_dir(), edit_head=True)
+    assert not torch.equal(net.edit_head.weight, start.edit_head.weight)  # trained
+    # only the post-edit rows read it
+    ids = torch.tensor([[101, 2000, 102], [101, 2000, 102]])
+    mask, words = torch.ones_like(ids), torch.tensor([1.0, 1.0])
+    with torch.inference_mode():
+        plain_logits, plain_sentence = net(ids, mask, words)
+        mixed_logits, mixed_sentence = net(ids, mask, words, torch.tensor([False, True]))
+    assert torch.equal(plain_logits[0], mixed_logits[0]) and not torch.equal(plain_logits[1], mixed_logits[1])
+    assert torch.equal(plain_sentence, mixed_sentence)  # the sentence head reads the major-span head only
+    graph = onnx.load(str(export(net, tmp_path / "tuned.onnx"))).graph
+    assert [o.name for o in graph.output] == ["token_logits", "sentence_logit"]
+    assert not any("edit_head" in i.name for i in graph.initializer)

@@ -267,16 +267,17 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
 
 def fit_tuned_detector(examples: Sequence[Example], ngram: np.ndarray, *, folds: int, seed: int, cache: Path,
                        say: Callable[[str], None] | None = None, tune_steps: int = 0, epochs: int = 1,
-                       folds_by: str = "document"):
+                       folds_by: str = "document", edit_head: bool = False):
     """The tuned route of ``tqcheck train`` (bench/accuracy.py trains its folds through it too): an encoder
     fine-tuned on all ``examples`` and one per document fold without it (from ``cache`` when trained before), every
     example scored by the fold encoder that did not train on it, and the sentence model fitted on those outputs.
-    ``folds_by="set"``: one fold per data set instead (out-of-set outputs; document folds when there is one set)."""
+    ``folds_by="set"``: one fold per data set instead (out-of-set outputs; document folds when there is one set).
+    ``edit_head``: post-edit examples teach a token head of their own (TuneSettings.edit_head)."""
     from tqcheck.detector import NGRAM_FEATURES
     from tqcheck.detector.train import fit_tuned, fold_numbers
     from tqcheck.detector.tune import TuneSettings, cross_fitted, oof_outputs
 
-    settings = TuneSettings(seed=seed, max_steps=tune_steps, epochs=epochs)
+    settings = TuneSettings(seed=seed, max_steps=tune_steps, epochs=epochs, edit_head=edit_head)
     fold = fold_numbers(examples, folds, seed, folds_by)
     full, parts = cross_fitted(examples, fold, cache, settings, say)
     if say:

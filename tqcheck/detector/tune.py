@@ -51,6 +51,7 @@ class TuneSettings:
     seed: int = 0
     max_steps: int = 0      # stop after this many steps (tests); 0: every batch
     threads: int = 1
+    edit_head: bool = False  # post-edit examples (kind "postedit") teach a token head of their own, not exported
 
 
 def _tokenizer(max_length: int):
@@ -69,7 +70,10 @@ def _log_words(text: str) -> float:
 def job_key(examples: Sequence[Example], settings: TuneSettings) -> str:
     """The cache key of a fine-tune: its examples (text, label, spans) and settings."""
     digest = hashlib.sha256()
-    digest.update(json.dumps(asdict(settings), sort_keys=True).encode())
+    fields = asdict(settings)
+    if not fields["edit_head"]:  # added later: keys of the models trained before it stay the same
+        del fields["edit_head"]
+    digest.update(json.dumps(fields, sort_keys=True).encode())
     digest.update(_base_signature().encode())
     for e in examples:
         digest.update(json.dumps([e.text, e.label, [list(s) for s in e.spans], e.spans_known],
@@ -96,11 +100,13 @@ def base_model_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
-def build_net(torch, model_path: Path):
+def build_net(torch, model_path: Path, edit_head: bool = False):
     from transformers import AutoModel
 
     class Net(torch.nn.Module):
-        """MiniLM with a token head (inside a major span) and a sentence head (has a major error)."""
+        """MiniLM with a token head (inside a major span) and a sentence head (has a major error); with
+        ``edit_head``, a second token head (a word a post-editor changed) for the rows ``edit`` marks, trained but
+        neither read by the sentence head nor exported."""
 
         def __init__(self) -> None:
             super().__init__()
@@ -108,8 +114,9 @@ def build_net(torch, model_path: Path):
             width = self.encoder.config.hidden_size
             self.token_head = torch.nn.Linear(width, 1)
             self.sentence_head = torch.nn.Linear(width + 3, 1)
+            self.edit_head = torch.nn.Linear(width, 1) if edit_head else None
 
-        def forward(self, input_ids, attention_mask, log_words):  # noqa: D102
+        def forward(self, input_ids, attention_mask, log_words, edit=None):  # noqa: D102
             states = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
                                   token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
             token_logits = self.token_head(states).squeeze(-1)
@@ -118,6 +125,8 @@ def build_net(torch, model_path: Path):
             strongest = token_logits.masked_fill(m == 0, -1e4).max(1).values
             average = (torch.sigmoid(token_logits) * m).sum(1) / m.sum(1)
             features = torch.cat([pooled, strongest[:, None], average[:, None], log_words[:, None]], 1)
+            if edit is not None and self.edit_head is not None:
+                token_logits = torch.where(edit[:, None], self.edit_head(states).squeeze(-1), token_logits)
             return token_logits, self.sentence_head(features).squeeze(-1)
 
     return Net()
@@ -158,17 +167,20 @@ def length_batches(rng: np.random.Generator, lengths: Sequence[int], batch: int,
 
 
 def optimise(torch, net, rows: Sequence[tuple], batches: Sequence[Sequence[int]], *, lr: float, head_lr: float,
-             token_weight: float, progress: Callable[[int, int, float], None] | None = None) -> None:
+             token_weight: float, progress: Callable[[int, int, float], None] | None = None,
+             edit: Sequence[bool] | None = None) -> None:
     """Train ``net`` (build_net) on ``rows`` (_rows: ids, token targets, known, label, log words, ...) batch by
     batch: embeddings frozen, AdamW (encoder ``lr``, heads ``head_lr``, weight decay 0.01), linear warm-up over a
     twentieth of the steps and linear decay, gradients clipped at 1, the sentence loss on labelled rows plus
-    ``token_weight`` times the token loss on known tokens. ``progress(step, steps, seconds per step)`` after every
-    step; the net is left in eval mode."""
+    ``token_weight`` times the token loss on known tokens. ``edit`` (one flag per row; a net built with
+    ``edit_head``): the token targets of the flagged rows are the edit head's. ``progress(step, steps, seconds per
+    step)`` after every step; the net is left in eval mode."""
     for p in net.encoder.embeddings.parameters():
         p.requires_grad = False
+    heads = [net.token_head, net.sentence_head] + ([] if getattr(net, "edit_head", None) is None else [net.edit_head])
     optimiser = torch.optim.AdamW(
         [{"params": [p for p in net.encoder.parameters() if p.requires_grad], "lr": lr},
-         {"params": list(net.token_head.parameters()) + list(net.sentence_head.parameters()), "lr": head_lr}],
+         {"params": [p for h in heads for p in h.parameters()], "lr": head_lr}],
         weight_decay=0.01)
     steps = len(batches)
     warmup = max(1, steps // 20)
@@ -179,7 +191,10 @@ def optimise(torch, net, rows: Sequence[tuple], batches: Sequence[Sequence[int]]
     began = time.monotonic()
     for step, batch in enumerate(batches):
         ids, mask, target, known, labels, log_words = collate(torch, [rows[i] for i in batch])
-        token_logits, sentence_logits = net(ids, mask, log_words)
+        if edit is None:
+            token_logits, sentence_logits = net(ids, mask, log_words)
+        else:
+            token_logits, sentence_logits = net(ids, mask, log_words, torch.tensor([bool(edit[i]) for i in batch]))
         labelled = labels >= 0
         sentence_loss = bce(sentence_logits[labelled], labels[labelled]) if labelled.any() \
             else sentence_logits.sum() * 0
@@ -205,8 +220,9 @@ def fine_tune(examples: Sequence[Example], settings: TuneSettings = TuneSettings
     torch.set_num_threads(settings.threads)
     torch.manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
-    net = build_net(torch, base_model_dir())
+    net = build_net(torch, base_model_dir(), edit_head=settings.edit_head)
     rows = _rows(examples, settings.max_length)
+    edit = [e.kind == "postedit" for e in examples] if settings.edit_head else None
     batches = length_batches(rng, [len(r[0]) for r in rows], settings.batch, settings.epochs)
     if settings.max_steps:
         batches = batches[:settings.max_steps]
@@ -216,7 +232,7 @@ def fine_tune(examples: Sequence[Example], settings: TuneSettings = TuneSettings
             say(f"fine-tune step {step}/{steps}, {per:.2f} s/step, about {per * (steps - step) / 60:.1f} min left")
 
     optimise(torch, net, rows, batches, lr=settings.lr, head_lr=settings.head_lr,
-             token_weight=settings.token_weight, progress=progress)
+             token_weight=settings.token_weight, progress=progress, edit=edit)
     return net
 
 
