@@ -57,6 +57,32 @@ def test_a_changed_number_points_at_the_target_number():
     assert (finding.rule_id, finding.matched, finding.category) == ("source.Number", "1,520", "accuracy/number")
 
 
+@pytest.mark.parametrize("source, target", [
+    # a number the source writes in digits, the translation in words of more than one word (TED 2021 dev had the
+    # first as two false major findings)
+    ("有25万种-- 至少我们知道的有这么多-- 25万中开花植物。",
+     "There are a quarter of a million -- at least those are the ones we know about -- a quarter of a million "
+     "species of flowering plants."),
+    ("200万人来了。", "Two million people came."),
+    ("约50万人来了。", "About half a million people came."),
+    ("100万人来了。", "A million people came."),
+    ("200人来了。", "Two hundred people came."),
+    ("35万人来了。", "Three hundred and fifty thousand people came."),
+    ("42000人来了。", "Forty-two thousand people came."),
+    ("7.5亿美元", "three quarters of a billion dollars"),
+])
+def test_numbers_in_words_of_several_words_match_the_source(source, target):
+    assert rules(source, target, "zh") == []
+
+
+def test_a_changed_number_in_words_points_at_its_words():
+    (finding,) = findings_for("200万人来了。", "Three million people came.", "zh")
+    assert (finding.rule_id, finding.matched, finding.category) == ("source.Number", "Three million", "accuracy/number")
+    # words of one number each are not read together, and no phrase is ever an added number
+    assert rules("他们有一二三。", "One two three.", "zh") == []
+    assert rules("他们来了。", "Two hundred people came.", "zh") == []
+
+
 def test_a_changed_unit_and_an_added_number():
     (unit,) = findings_for("Er ist 5 km gelaufen.", "He ran 5 miles.")
     assert unit.rule_id == "source.Unit" and unit.matched == "5 miles"

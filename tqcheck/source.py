@@ -149,7 +149,7 @@ class Quantity:
     unit: str
     start: int
     end: int
-    kind: str = "number"  # number, word, month
+    kind: str = "number"  # number, word, phrase (number words of more than one word), month
 
 
 def make_source_check(settings: "Settings") -> "SourceCheck":
@@ -281,8 +281,12 @@ def quantities(text: str, language: str = "", target: bool = False) -> list[Quan
         value = roman_value(match.group())
         if value:
             found.append(Quantity(frozenset({float(value)}), "", match.start(), match.end(), "word"))
+    phrases = english_number_phrases(text) if target else []
+    found += phrases
     for match in WORD_RE.finditer(text):
         word = match.group().lower()
+        if any(q.start <= match.start() < q.end for q in phrases):
+            continue  # a word of "two million" or "half a million", read as the whole phrase
         if word in MONTH_NAMES and (word not in ("may", "mar", "mai", "jun", "jul", "dec", "in", "sep")
                                      or _near_number(text, match.start(), match.end())):
             found.append(Quantity(frozenset({float(MONTH_NAMES[word])}), "month", match.start(), match.end(),
@@ -340,6 +344,106 @@ def chinese_value(numeral: str) -> int:
     return total + section + digit if seen else 0
 
 
+#: English words that scale the number before them ("two hundred", "three million").
+ENGLISH_SCALES = {"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "dozen": 12}
+#: English fractions of a scale ("half a million", "a quarter of a million", "three quarters of a billion").
+ENGLISH_FRACTIONS = {"half": 0.5, "quarter": 0.25, "quarters": 0.25, "third": 1 / 3, "thirds": 1 / 3}
+_CARDINALS = {w: v for w, v in NUMBER_WORDS_EN.items() if w in (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety").split()}
+
+
+def _cardinal(word: str) -> float | None:
+    """The value of an English cardinal word (``seven``, ``forty-two``), or None."""
+    if word in _CARDINALS:
+        return float(_CARDINALS[word])
+    value = english_compound(word)
+    return float(value) if value and "-" in word and word.split("-")[1] in _CARDINALS else None
+
+
+def english_number_phrases(text: str) -> list[Quantity]:
+    """Numbers written in English words of more than one word, as one quantity each: ``two hundred`` (200),
+    ``a million`` (1e6), ``three hundred and fifty thousand`` (350,000), ``half a million`` (500,000), ``a
+    quarter of a million`` (250,000). The value of each word alone is kept too (a word only helps a source number
+    find its match). Words must be separated by spaces only."""
+    words = [(m.group().lower(), m.start(), m.end()) for m in WORD_RE.finditer(text)]
+    out: list[Quantity] = []
+    i = 0
+
+    def joined(k: int) -> bool:  # word k follows word k - 1 across spaces only
+        return 0 < k < len(words) and not text[words[k - 1][2]:words[k][1]].strip()
+
+    while i < len(words):
+        found = _fraction_phrase(words, i, joined) or _cardinal_phrase(words, i, joined)
+        if found is None:
+            i += 1
+            continue
+        end, value, parts = found
+        out.append(Quantity(frozenset({float(value)} | set(parts)), "", words[i][1], words[end - 1][2], "phrase"))
+        i = end
+    return out
+
+
+def _fraction_phrase(words, i: int, joined) -> tuple[int, float, list[float]] | None:
+    """``[a|one|three] half|quarter(s)|third(s) [of] [a|an] <scale>`` starting at word ``i``: (end, value,
+    parts), or None."""
+    k, count, parts = i, 1.0, []
+    if words[k][0] in ("a", "an", "one"):
+        k += 1
+    elif _cardinal(words[k][0]) is not None:
+        count = _cardinal(words[k][0])
+        parts.append(count)
+        k += 1
+    if k > i and not joined(k):
+        return None
+    if k >= len(words) or words[k][0] not in ENGLISH_FRACTIONS:
+        return None
+    fraction = ENGLISH_FRACTIONS[words[k][0]]
+    k += 1
+    for optional in ("of", "a", "an"):
+        if joined(k) and words[k][0] == optional and not (optional == "an" and words[k - 1][0] == "a"):
+            k += 1
+    if not (joined(k) and words[k][0] in ENGLISH_SCALES and ENGLISH_SCALES[words[k][0]] >= 12):
+        return None
+    scale = ENGLISH_SCALES[words[k][0]]
+    return k + 1, count * fraction * scale, parts + [scale]
+
+
+def _cardinal_phrase(words, i: int, joined) -> tuple[int, float, list[float]] | None:
+    """A run of cardinal words and scales starting at word ``i`` (``a`` or ``an`` only right before a scale,
+    ``and`` only after a scale and before a cardinal): (end, value, parts) when it has two words or more, else
+    None."""
+    k, total, current, parts = i, 0.0, 0.0, []
+    last = ""  # "card", "tens", "scale"
+    if words[k][0] in ("a", "an"):
+        if not (joined(k + 1) and words[k + 1][0] in ENGLISH_SCALES):
+            return None
+        current, k, last = 1.0, k + 1, "a"
+    while k < len(words) and (k == i or joined(k)):
+        word = words[k][0]
+        value = _cardinal(word)
+        if value is not None and last in ("", "scale", "a") or value is not None and last == "tens" and value < 10:
+            current += value
+            parts.append(value)
+            last = "tens" if value >= 20 and value % 10 == 0 else "card"
+        elif word in ENGLISH_SCALES and last in ("card", "tens", "a"):
+            scale = ENGLISH_SCALES[word]
+            parts.append(scale)
+            if scale == 100:
+                current = (current or 1) * scale
+            else:
+                total, current = total + (current or 1) * scale, 0.0
+            last = "scale"
+        elif word == "and" and last == "scale" and joined(k + 1) and _cardinal(words[k + 1][0]) is not None:
+            pass
+        else:
+            break
+        k += 1
+    if k - i < 2 or last == "a":
+        return None
+    return k, total + current, parts
+
+
 def english_compound(word: str) -> int:
     """Value of a hyphenated English number word such as ``forty-two`` or ``twenty-first`` (0 otherwise)."""
     parts = word.split("-")
@@ -386,6 +490,7 @@ def numbers(segment: Segment, source: str, language: str = "") -> Iterable[Findi
                 severity="major", category="accuracy/number", origin="source",
                 suggestions=(), engine="tqcheck.source")
     added = [q for q in unmatched_target if q.kind == "number"]
+    phrases = [q for q in unmatched_target if q.kind == "phrase"]  # "three million": a changed number, never added
     target_months = [q for q in unmatched_target if q.kind == "month"]
     for item in source_months_unmatched:
         if target_months:
@@ -396,10 +501,11 @@ def numbers(segment: Segment, source: str, language: str = "") -> Iterable[Findi
                 severity="major", category="accuracy/mistranslation", origin="source", engine="tqcheck.source")
     for item in missing:
         shown = source[item.start:item.end]
-        near = min(added, key=lambda q: abs(q.start / max(len(segment.text), 1) - item.start / max(len(source), 1)),
+        pool = added or phrases
+        near = min(pool, key=lambda q: abs(q.start / max(len(segment.text), 1) - item.start / max(len(source), 1)),
                    default=None)
         if near is not None:
-            added.remove(near)
+            pool.remove(near)
             yield segment.finding(
                 near.start, near.end, rule_id=f"{RULE_PREFIX}.Number",
                 message=f"number differs from the source: the source has {shown!r}",
@@ -419,7 +525,7 @@ def numbers(segment: Segment, source: str, language: str = "") -> Iterable[Findi
 
 def _take(item: Quantity, pool: list[Quantity]) -> Quantity | None:
     """Remove and return the first quantity of ``pool`` sharing a value (and month-ness) with ``item``."""
-    ordered = sorted(pool, key=lambda q: q.kind == "word")  # digits before number words
+    ordered = sorted(pool, key=lambda q: q.kind == "word")  # digits (and number phrases) before single number words
     for candidate in ordered:
         if (candidate.kind == "month") != (item.kind == "month"):
             continue
