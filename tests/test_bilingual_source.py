@@ -70,9 +70,36 @@ def test_a_changed_number_points_at_the_target_number():
     ("35万人来了。", "Three hundred and fifty thousand people came."),
     ("42000人来了。", "Forty-two thousand people came."),
     ("7.5亿美元", "three quarters of a billion dollars"),
+    ("受理求助案件约50万起，涉及近100万中国公民。",
+     "About five hundred thousand cases were accepted, involving nearly one million citizens."),
 ])
 def test_numbers_in_words_of_several_words_match_the_source(source, target):
     assert rules(source, target, "zh") == []
+
+
+@pytest.mark.parametrize("source, target", [
+    # false major findings of the MQM zh-en dev sets, on sentences no reviewer faulted
+    ("8月全球销量为11万7015辆。", "Global sales in August were 117,015 vehicles."),  # 11万7015: one number
+    ("上世纪90年代，科学家还在艰苦爬坡。", "In the 1990s, scientists were still struggling."),  # a decade
+    ("当天14时40分左右，一架飞机撞上住宅。", "At around 14:40 a plane hit a house."),  # the minutes of a time
+    ("于7月16日晚7:30登陆广东卫视。", "It aired on Guangdong TV at 7: 30 pm on July 16."),  # a time before Han text
+    ("江西财政紧急下达2.8亿元资金", "Jiangxi Allocates RMB280 Million Emergency Fund"),  # a currency code
+    ("超过110亿美元资金流入。", "More than USD11 billion has flowed in."),
+    ("超越早前预估的400万至600万人次。", "It beat the forecast of 4 to 6 million visitors."),  # one multiplier
+    ("超越早前预估的400万至600万人次。", "It beat the forecast of 4-6 million visitors."),
+])
+def test_numbers_written_another_way_match_the_source(source, target):
+    assert rules(source, target, "zh") == []
+
+
+@pytest.mark.parametrize("source, target, matched", [
+    ("8月全球销量为11万7015辆。", "Global sales in August were 110,715 vehicles.", "110,715"),
+    ("下达省级救灾资金2030万元。", "The province allocated 203 million yuan.", "203 million yuan"),  # 20.3 million
+    ("为影响区内315户1339名群众的安全撤离。", "The evacuation of 1339 people from 3315 households.", "3315"),
+])
+def test_numbers_that_differ_are_still_found(source, target, matched):
+    (finding,) = findings_for(source, target, "zh")
+    assert finding.rule_id == "source.Number" and finding.matched == matched
 
 
 def test_a_changed_number_in_words_points_at_its_words():

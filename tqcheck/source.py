@@ -233,11 +233,20 @@ def parse_number(text: str, sep: str | None) -> frozenset[float]:
     return frozenset(values)
 
 
+#: Currency codes written right before an amount ("RMB280 million", "USD11 billion"), read as spaces.
+CURRENCY_PREFIX_RE = regex.compile(r"(?<![\p{L}\d])(?:RMB|USD|CNY|EUR|GBP|JPY|HKD|AUD|CAD|SGD|CHF|INR|KRW|US|HK|NT)"
+                                   r"(?=\$?\d)")
+#: Between two numbers of a range whose multiplier is written once ("4 to 6 million", "4-6 million").
+RANGE_GAP_RE = regex.compile(r"\s*(?:to|and|or|-|–|—|~|至|到)\s*", regex.IGNORECASE)
+
+
 def quantities(text: str, language: str = "", target: bool = False) -> list[Quantity]:
     """Numbers (digits with multipliers and units), month names and small number words of ``text``."""
     found: list[Quantity] = []
     consumed = 0
-    for match in NUMBER_RE.finditer(text):
+    scaled: list[tuple[Quantity, float]] = []  # every number read, with the multiplier written after it (or 1)
+    scan = CURRENCY_PREFIX_RE.sub(lambda m: " " * len(m.group()), text)
+    for match in NUMBER_RE.finditer(scan):
         if match.start() < consumed or regex.search(r"\p{Lu}[-‑]$", text[max(0, match.start() - 2):match.start()]):
             continue  # minutes of a time already read, or a code such as COVID-19 or G-20
         values = parse_number(match.group("num"), match.group("sep"))
@@ -249,11 +258,18 @@ def quantities(text: str, language: str = "", target: bool = False) -> list[Quan
         after = text[end:end + 16]
         unit = ""
         multiplier = regex.match(r"\s?(百万|[万亿千萬億]|\p{L}+(?!\p{L}))\.?", after)
+        factor = 1.0
         if multiplier and multiplier.group(1).lower() in MULTIPLIERS:
             factor = MULTIPLIERS[multiplier.group(1).lower()]
             values = values | frozenset(v * factor for v in values)
             end += multiplier.end()
+            rest = regex.match(r"\d+(?![.,]\d)", text[end:]) if multiplier.group(1) in ("万", "亿", "萬", "億") else None
+            if rest:  # 11万7015: one number, 117,015
+                values = values | frozenset(v * factor + int(rest.group()) for v in values if v == int(v))
+                end += rest.end()
             after = text[end:end + 16]
+        elif regex.match(r"年代", after):  # 90年代: the nineties
+            values = values | frozenset(c + v for v in values if v < 100 and v % 10 == 0 for c in (1900, 2000))
         unit_match = regex.match(r"\s?(%|°[CF]|km/h|[€$£¥元]|per cent|pour cent|por ciento|\p{L}+)", after)
         start = match.start()
         if unit_match and unit_match.group(1).lower() in UNITS:
@@ -264,19 +280,29 @@ def quantities(text: str, language: str = "", target: bool = False) -> list[Quan
         if currency and not unit:
             unit = UNITS[currency.group(1)]
             start -= len(currency.group())
-        clock = regex.match(r"(?::\s?(\d{2}))?\s?(?:(a\.?m\.?|am)|(p\.?m\.?|pm))?(?!\p{L})", text[end:end + 12],
-                            regex.IGNORECASE)
+        clock = regex.match(r"(?::\s?(\d{2}))?\s?(?:(a\.?m\.?|am)|(p\.?m\.?|pm))?(?![\p{Latin}\p{Cyrillic}])",
+                            text[end:end + 12], regex.IGNORECASE)
         if clock and (clock.group(1) or clock.group(2) or clock.group(3)):
             hours = {v for v in values if v == int(v) and 0 <= v <= 24}
             if hours and (clock.group(1) is not None or clock.group(2) or clock.group(3)):
                 values = frozenset(hours | {h + 12 for h in hours if clock.group(3) and h < 12}
                                    | {h - 12 for h in hours if h > 12})
+                if clock.group(1) and int(clock.group(1)):  # the minutes, for a source that writes 14时40分
+                    found.append(Quantity(frozenset({float(clock.group(1))}), "", end + clock.start(1),
+                                          end + clock.end(1), "word"))
                 end += clock.end()
         consumed = end
         if text[end:end + 1] in ("月",):  # 8月: a month in Chinese and Japanese
             found.append(Quantity(values, "month", start, end + 1, "month"))
             continue
         found.append(Quantity(values, unit, start, end))
+        scaled.append((found[-1], factor))
+    for (first, f1), (second, f2) in zip(scaled, scaled[1:]):
+        gap = text[first.end:second.start]
+        if f1 == 1.0 and f2 != 1.0 and (RANGE_GAP_RE.fullmatch(gap)
+                                        or not gap.strip() and text[second.start:second.start + 1] in "-–−"):
+            found[found.index(first)] = Quantity(first.values | frozenset(v * f2 for v in first.values), first.unit,
+                                                 first.start, first.end, first.kind)
     for match in ROMAN_RE.finditer(text):
         value = roman_value(match.group())
         if value:
@@ -411,8 +437,8 @@ def _fraction_phrase(words, i: int, joined) -> tuple[int, float, list[float]] | 
 
 def _cardinal_phrase(words, i: int, joined) -> tuple[int, float, list[float]] | None:
     """A run of cardinal words and scales starting at word ``i`` (``a`` or ``an`` only right before a scale,
-    ``and`` only after a scale and before a cardinal): (end, value, parts) when it has two words or more, else
-    None."""
+    ``and`` only after a scale and before a cardinal, a scale right after ``hundred`` only when larger): (end,
+    value, parts) when it has two words or more, else None."""
     k, total, current, parts = i, 0.0, 0.0, []
     last = ""  # "card", "tens", "scale"
     if words[k][0] in ("a", "an"):
@@ -426,7 +452,8 @@ def _cardinal_phrase(words, i: int, joined) -> tuple[int, float, list[float]] | 
             current += value
             parts.append(value)
             last = "tens" if value >= 20 and value % 10 == 0 else "card"
-        elif word in ENGLISH_SCALES and last in ("card", "tens", "a"):
+        elif word in ENGLISH_SCALES and (last in ("card", "tens", "a") or last == "scale" and parts[-1] == 100
+                                         and ENGLISH_SCALES[word] > 100):  # five hundred thousand
             scale = ENGLISH_SCALES[word]
             parts.append(scale)
             if scale == 100:
