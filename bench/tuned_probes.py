@@ -4,6 +4,7 @@ slowly). Every line printed is one held-out set scored one way; length is the ba
 
     python bench/tuned_probes.py average --data ../shared/data --held mqm_zhen_ted2021 --recipes 1:0,1:1,2:0
     python bench/tuned_probes.py cola --data ../shared/data [--weights 0.1,0.3,1.0] [--held SET,...]
+    python bench/tuned_probes.py interaction --data ../shared/data [--held SET,...] [--c 0.1]
 
 **average**: does averaging detectors help? The final with-source scores of detectors trained with several
 recipes on one held-out MQM set, alone and averaged, pooled and within-document AUC. A recipe is EPOCHS:SEED
@@ -15,6 +16,10 @@ trains it, then its monolingual sentence model refitted with CoLA's sentences (u
 weight, its intercept refitted and its thresholds recalibrated on the MQM rows. CoLA's sentences are scored half
 by each fold encoder (neither saw CoLA), like the MQM rows' out-of-fold outputs. Weight 0 is the benchmark's
 detector: its lines reproduce bench/accuracy.py's figures.
+
+**interaction**: does the source encoder say more than the cosine the bilingual model reads? A logistic model
+over the products and absolute differences of the source's and the translation's unit embeddings, fitted on
+the three training sets, alone and stacked (on its out-of-fold scores) with log length and the cosine.
 """
 
 from __future__ import annotations
@@ -112,6 +117,51 @@ def cola(args) -> int:
     return 0
 
 
+def interaction(args) -> int:
+    """Does the source encoder say more than the cosine? A logistic model over the products and absolute
+    differences of the source's and the translation's unit embeddings (1,024 inputs), fitted on the training sets
+    (its out-of-fold scores by the benchmark's document folds), beside length and cosine alone."""
+    from sklearn.linear_model import LogisticRegression
+
+    from tqcheck.detector.data import mqm_examples
+    from tqcheck.detector.train import group_folds
+
+    encoder = A.CachedSourceEncoder(args.cache)
+    sets = {n: [e for e in mqm_examples(args.data / n) if e.label is not None and e.source] for n in MQM_SETS}
+
+    def inputs(examples):
+        u = encoder.encode([e.source for e in examples])
+        v = encoder.encode([e.text for e in examples])
+        u = u / np.linalg.norm(u, axis=1, keepdims=True)
+        v = v / np.linalg.norm(v, axis=1, keepdims=True)
+        base = np.c_[np.log1p([count_words(e.text) for e in examples]), (u * v).sum(1)]
+        return np.hstack([u * v, np.abs(u - v)]), base
+
+    for held in args.held.split(","):
+        train = [e for n in MQM_SETS if n != held for e in sets[n]]
+        test = sets[held]
+        z_train, base_train = inputs(train)
+        z_test, base_test = inputs(test)
+        y_train = np.array([e.label for e in train])
+        y = np.array([e.label for e in test])
+        groups = np.array(["|".join(e.group.split("|")[1:3]) for e in test])
+        fold = group_folds(train, 2, A.SEED)
+        oof = np.zeros(len(train))
+        for k in (0, 1):
+            part = LogisticRegression(C=args.c, max_iter=2000).fit(z_train[fold != k], y_train[fold != k])
+            oof[fold == k] = part.decision_function(z_train[fold == k])
+        alone = LogisticRegression(C=args.c, max_iter=2000).fit(z_train, y_train).decision_function(z_test)
+        base = LogisticRegression(max_iter=1000).fit(base_train, y_train).decision_function(base_test)
+        both = LogisticRegression(max_iter=1000).fit(np.c_[base_train, oof], y_train).decision_function(
+            np.c_[base_test, alone])
+        length = base_test[:, 0]
+        print(f"{A.NAMES[held]:>14}: interaction alone {A.auc(y, alone):.3f} / {A.within(groups, y, alone):.3f}; "
+              f"length + cosine {A.auc(y, base):.3f} / {A.within(groups, y, base):.3f}; + interaction "
+              f"{A.auc(y, both):.3f} / {A.within(groups, y, both):.3f}; length {A.auc(y, length):.3f} / "
+              f"{A.within(groups, y, length):.3f}", flush=True)
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="probe", required=True)
@@ -123,8 +173,12 @@ def main(argv=None) -> int:
     A.add_data_arguments(col)
     col.add_argument("--held", default=",".join(MQM_SETS), help="comma-separated held-out sets")
     col.add_argument("--weights", default="0.1,0.3,1.0", help="CoLA row weights to try (0 is always run)")
+    inter = sub.add_parser("interaction", help="source x translation embedding interactions beside the cosine")
+    A.add_data_arguments(inter)
+    inter.add_argument("--held", default=",".join(MQM_SETS), help="comma-separated held-out sets")
+    inter.add_argument("--c", type=float, default=0.1, help="inverse L2 strength of the interaction model")
     args = ap.parse_args(argv)
-    return average(args) if args.probe == "average" else cola(args)
+    return {"average": average, "cola": cola, "interaction": interaction}[args.probe](args)
 
 
 if __name__ == "__main__":
