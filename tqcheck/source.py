@@ -15,7 +15,7 @@ import math
 import unicodedata
 from functools import lru_cache
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable
 
 import regex
@@ -301,8 +301,7 @@ def quantities(text: str, language: str = "", target: bool = False) -> list[Quan
         gap = text[first.end:second.start]
         if f1 == 1.0 and f2 != 1.0 and (RANGE_GAP_RE.fullmatch(gap)
                                         or not gap.strip() and text[second.start:second.start + 1] in "-–−"):
-            found[found.index(first)] = Quantity(first.values | frozenset(v * f2 for v in first.values), first.unit,
-                                                 first.start, first.end, first.kind)
+            found[found.index(first)] = replace(first, values=first.values | frozenset(v * f2 for v in first.values))
     for match in ROMAN_RE.finditer(text):
         value = roman_value(match.group())
         if value:
@@ -384,7 +383,7 @@ def _cardinal(word: str) -> float | None:
     if word in _CARDINALS:
         return float(_CARDINALS[word])
     value = english_compound(word)
-    return float(value) if value and "-" in word and word.split("-")[1] in _CARDINALS else None
+    return float(value) if value and word.split("-")[1] in _CARDINALS else None  # not twenty-first
 
 
 def english_number_phrases(text: str) -> list[Quantity]:
