@@ -177,7 +177,7 @@ def optimise(torch, net, rows: Sequence[tuple], batches: Sequence[Sequence[int]]
     step)`` after every step; the net is left in eval mode."""
     for p in net.encoder.embeddings.parameters():
         p.requires_grad = False
-    heads = [net.token_head, net.sentence_head] + ([] if getattr(net, "edit_head", None) is None else [net.edit_head])
+    heads = [h for h in (net.token_head, net.sentence_head, net.edit_head) if h is not None]
     optimiser = torch.optim.AdamW(
         [{"params": [p for p in net.encoder.parameters() if p.requires_grad], "lr": lr},
          {"params": [p for h in heads for p in h.parameters()], "lr": head_lr}],
@@ -191,10 +191,8 @@ def optimise(torch, net, rows: Sequence[tuple], batches: Sequence[Sequence[int]]
     began = time.monotonic()
     for step, batch in enumerate(batches):
         ids, mask, target, known, labels, log_words = collate(torch, [rows[i] for i in batch])
-        if edit is None:
-            token_logits, sentence_logits = net(ids, mask, log_words)
-        else:
-            token_logits, sentence_logits = net(ids, mask, log_words, torch.tensor([bool(edit[i]) for i in batch]))
+        token_logits, sentence_logits = net(
+            ids, mask, log_words, None if edit is None else torch.tensor([bool(edit[i]) for i in batch]))
         labelled = labels >= 0
         sentence_loss = bce(sentence_logits[labelled], labels[labelled]) if labelled.any() \
             else sentence_logits.sum() * 0
