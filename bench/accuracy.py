@@ -24,16 +24,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tqcheck.detector import (NGRAM_FEATURES, count_words, ngram_rows, reported_spans,  # noqa: E402
+from tqcheck.scoring.detector import (NGRAM_FEATURES, count_words, ngram_rows, reported_spans,  # noqa: E402
                               span_severity, token_spans)
-from tqcheck.detector.bilingual import SIGNATURE as SOURCE_SIGNATURE, has_model_for, source_features  # noqa: E402
-from tqcheck.detector.build import (auc, combine_counts, evidence_counts, example_findings,  # noqa: E402
+from tqcheck.scoring.detector.bilingual import SIGNATURE as SOURCE_SIGNATURE, has_model_for, source_features  # noqa: E402
+from tqcheck.training.build import (auc, combine_counts, evidence_counts, example_findings,  # noqa: E402
                                     fit_evidence, fit_tuned_detector)
-from tqcheck.detector.data import MQM_SETS, Example, mqm_examples, postedit_examples  # noqa: E402
-from tqcheck.detector.synthetic import corrupt  # noqa: E402
-from tqcheck.detector.train import (Encoded, TrainingSet, document_of, fit_detector,  # noqa: E402
+from tqcheck.training.data import MQM_SETS, Example, mqm_examples, postedit_examples  # noqa: E402
+from tqcheck.training.synthetic import corrupt  # noqa: E402
+from tqcheck.training.train import (Encoded, TrainingSet, document_of, fit_detector,  # noqa: E402
                                     sentence_rows, tuned_rows)
-from tqcheck.detector.tune import TunedModel  # noqa: E402
+from tqcheck.training.tune import TunedModel  # noqa: E402
 
 NAMES = {
     "mqm_zhen_newstest2020": "newstest2020",
@@ -54,7 +54,7 @@ def say(line: str) -> None:
 
 def encode_cached(examples: list[Example], cache: Path) -> list[Encoded]:
     """Encodings of every example, cached per encoder and text set."""
-    from tqcheck.encoder import load_encoder
+    from tqcheck.language.encoder import load_encoder
 
     encoder = load_encoder(2)
     texts = sorted({e.text for e in examples})
@@ -93,7 +93,7 @@ def findings_cached(examples: list[Example], cache: Path) -> list[list[tuple]]:
 
 
 class CachedSourceEncoder:
-    """The pinned source encoder (tqcheck.detector.bilingual) with its embeddings kept under the cache, by text."""
+    """The pinned source encoder (tqcheck.scoring.detector.bilingual) with its embeddings kept under the cache, by text."""
 
     def __init__(self, cache: Path) -> None:
         self.path = cache / f"use-{hashlib.sha256(SOURCE_SIGNATURE.encode()).hexdigest()[:16]}.npz"
@@ -106,7 +106,7 @@ class CachedSourceEncoder:
         """Embeddings of ``texts`` (new ones are computed and the cache file rewritten)."""
         need = sorted(set(texts) - set(self.vectors))
         if need:
-            from tqcheck.detector.bilingual import source_encoder
+            from tqcheck.scoring.detector.bilingual import source_encoder
 
             say(f"embedding {len(need)} texts with the source encoder")
             for t, v in zip(need, source_encoder().encode(need)):
@@ -120,9 +120,9 @@ class CachedSourceEncoder:
 
 def with_source_findings(found: list[list[tuple]], examples: list[Example]) -> list[list[tuple]]:
     """``found`` (findings without the source) plus the source check's findings of every example with a source."""
-    from tqcheck.config import Settings
-    from tqcheck.document import Document
-    from tqcheck.source import make_source_check
+    from tqcheck.core.config import Settings
+    from tqcheck.core.document import Document
+    from tqcheck.checks.source import make_source_check
 
     check = make_source_check(Settings())
     out = []
@@ -219,7 +219,7 @@ def evaluate(trained, test: list[Example], enc: list[Encoded], found: list) -> d
         major_t = np.where(bilingual_rows(trained, mode, part_set.examples), part.major_span_threshold if part else 1.1,
                            fitted.major_span_threshold)
         flagged = score >= fitted.flag_threshold
-        # detector spans as the scorer reports them (tqcheck.detector.span_severity)
+        # detector spans as the scorer reports them (tqcheck.scoring.detector.span_severity)
         severity = [span_severity(bool(f), float(p), bool(fs), fitted.flag_threshold, float(m))
                     for f, p, fs, m in zip(flagged, p_det, items, major_t)]
         # major findings: rules, grammar and source at major or above, and the detector's major spans
@@ -295,7 +295,7 @@ def damage_pairs(trained, test: list[Example]) -> dict[str, dict[str, float]]:
     fitted = trained[0]
     made = corrupt(test, per_example=1.0, seed=SEED + 1)
     texts = sorted({e.text for e in made} | {e.original for e in made})
-    from tqcheck.detector.data import Example as Ex
+    from tqcheck.training.data import Example as Ex
 
     pool = [Ex(text=t, label=None) for t in texts]
     enc = encode_cached(pool, CACHE) if fitted.tuned_path is None else [None] * len(pool)
@@ -325,7 +325,7 @@ def mlqe_and_cola(data: Path) -> dict:
     """The shipped detector (trained on the four MQM sets only) on MLQE-PE DA and CoLA, with length baselines."""
     import pandas as pd
 
-    from tqcheck.detector import load_detector
+    from tqcheck.scoring.detector import load_detector
 
     detector = load_detector()
     weights = detector.card.get("finding_weights", {})
@@ -595,7 +595,7 @@ def write(args, results: dict, seconds: float) -> None:
              "damage with its source was then added to the bilingual model's fit at weight 0.3 (of 0.3 and 1 tried "
              "on the same folds; 1 cost about 0.01 AUC on the news sets). The findings used as evidence and counted "
              "as major findings are those a report shows (off-by-default ids dropped, demoted ids minor; "
-             "tqcheck.pipeline.reported): until this run the checks' raw output was used, which counted Harper "
+             "tqcheck.engine.pipeline.reported): until this run the checks' raw output was used, which counted Harper "
              "agreement findings that reports show as minor as major findings (TED, source checks: 40 rule and "
              "grammar major findings, 12 of them right, major findings right 0.300; now 0.667). This was a "
              "correction of what is measured, found by looking at TED's major findings, not a tuned choice. "

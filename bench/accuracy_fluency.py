@@ -2,7 +2,7 @@
 
     python bench/accuracy_fluency.py [--data ../shared/data] [--fit] [--lm smollm2]
 
---fit refits the combiner on the MQM newstest2020 dev set and writes tqcheck/fluency/model-v1.json
+--fit refits the combiner on the MQM newstest2020 dev set and writes tqcheck/scoring/fluency/model-v1.json
 (or the 'deep' variant with --lm) before evaluating. Everything else is evaluated on sets not used for fitting.
 """
 
@@ -22,12 +22,12 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tqcheck.config import Settings  # noqa: E402
-from tqcheck.detector.data import tag_spans  # noqa: E402
-from tqcheck.document import Document  # noqa: E402
-from tqcheck.finding import Finding  # noqa: E402
-from tqcheck.fluency import FluencyScorer  # noqa: E402
-from tqcheck.fluency.combiner import MODEL_FILE, Combiner, load_combiner  # noqa: E402
+from tqcheck.core.config import Settings  # noqa: E402
+from tqcheck.training.data import tag_spans  # noqa: E402
+from tqcheck.core.document import Document  # noqa: E402
+from tqcheck.core.finding import Finding  # noqa: E402
+from tqcheck.scoring.fluency import FluencyScorer  # noqa: E402
+from tqcheck.scoring.fluency.combiner import MODEL_FILE, Combiner, load_combiner  # noqa: E402
 
 MQM_SETS = {
     "mqm_zhen_newstest2020": "MQM zh-en newstest2020 (fit)",
@@ -50,7 +50,7 @@ SPAN_ORIGINS = ("fluency", "semantic")
 # ---------------------------------------------------------------- checks (rules + grammar)
 
 class HarperCounts:
-    """Grammar findings from Harper directly (used until tqcheck.grammar is importable)."""
+    """Grammar findings from Harper directly (used until tqcheck.checks.grammar is importable)."""
 
     name = "grammar"
 
@@ -76,9 +76,9 @@ class HarperCounts:
 def build_checks(settings: Settings) -> tuple[list, str]:
     """The project's rule and grammar checks when they import, else Harper alone."""
     try:
-        from tqcheck.pipeline import build_checks as project_checks
+        from tqcheck.engine.pipeline import build_checks as project_checks
 
-        return project_checks(settings), "tqcheck rules + grammar (tqcheck.pipeline.build_checks)"
+        return project_checks(settings), "tqcheck rules + grammar (tqcheck.engine.pipeline.build_checks)"
     except Exception as exc:  # noqa: BLE001 - the benchmark must run while other parts are built
         return [HarperCounts()], f"Harper directly ({type(exc).__name__}: {exc})"
 
@@ -317,8 +317,8 @@ def fit(data: Path, checks: list, lm: str, log) -> Combiner:
     from sklearn.linear_model import LogisticRegression
     from wordfreq import top_n_list
 
-    from tqcheck.fluency.features import FeatureExtractor
-    from tqcheck.fluency.tokens import STOPWORDS
+    from tqcheck.scoring.fluency.features import FeatureExtractor
+    from tqcheck.scoring.fluency.tokens import STOPWORDS
 
     variant = "deep" if lm else "default"
     previous = json.loads(MODEL_FILE.read_text()) if MODEL_FILE.exists() else {}
@@ -524,8 +524,8 @@ def flagged_spans(scored: Scored, scorer: FluencyScorer, flag: float) -> list[tu
 
 def _lm_top_spans(scored: Scored, scorer: FluencyScorer, flag: float) -> list[list[tuple[int, int]]]:
     """Baseline spans: the highest-surprisal word of each sentence the LM baseline ranks in its worst half."""
-    from tqcheck.fluency.features import lm_words
-    from tqcheck.fluency.tokens import words
+    from tqcheck.scoring.fluency.features import lm_words
+    from tqcheck.scoring.fluency.tokens import words
 
     total = badness(scored, scorer.columns())["3-gram LM"]
     cut = np.quantile(total, 1 - float((scored.scores < flag).mean()))

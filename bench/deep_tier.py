@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 import bench.accuracy_fluency as acc  # noqa: E402
 from bench.docsection import replace_section  # noqa: E402
 from bench.fluency_speed import sentences  # noqa: E402
-from tqcheck.config import Settings  # noqa: E402
-from tqcheck.fluency import FluencyScorer  # noqa: E402
-from tqcheck.fluency.deep import CausalLM, CT2CausalLM, convert_smollm2, convert_smollm2_ct2  # noqa: E402
+from tqcheck.core.config import Settings  # noqa: E402
+from tqcheck.scoring.fluency import FluencyScorer  # noqa: E402
+from tqcheck.scoring.fluency.deep import CausalLM, CT2CausalLM, convert_smollm2, convert_smollm2_ct2  # noqa: E402
 
 SPEED_SECTION = "## Deep tier: ctranslate2 int8 vs transformers (speed)"
 ACCURACY_SECTION = "## Deep tier on ctranslate2 int8 vs transformers fp32 (held-out subsamples)"
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         f"sentences/s | {ct2_load:.1f} s |",
         f"| speed-up | **{ct2_one_speed / tf_one:.1f}x** | **{ct2_default / tf_default:.1f}x** | |", "",
         "Conversion (once, cached under the user cache folder): GGUF -> transformers -> ctranslate2 int8 "
-        "(`tqcheck.fluency.deep.convert_smollm2_ct2`). Any other `--lm` model runs on transformers as before.", "",
+        "(`tqcheck.scoring.fluency.deep.convert_smollm2_ct2`). Any other `--lm` model runs on transformers as before.", "",
     ]
     replace_section(ROOT / "docs" / "benchmarks-fluency.md", SPEED_SECTION, "\n".join(speed_lines))
     print("\n".join(speed_lines), flush=True)

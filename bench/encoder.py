@@ -1,4 +1,4 @@
-"""Faithfulness and speed of the shipped int8 ONNX MiniLM (tqcheck.encoder) against fp32 sentence-transformers.
+"""Faithfulness and speed of the shipped int8 ONNX MiniLM (tqcheck.language.encoder) against fp32 sentence-transformers.
 
     python bench/encoder.py [--data ../shared/data] [--sentences 1000]
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     texts, origin = sentences(data.resolve(), args.sentences)
     words = sorted({w.strip(".,;:!?\"'()").lower() for t in texts for w in t.split()} - {""})[:2000]
 
-    from tqcheck.encoder import load_encoder
+    from tqcheck.language.encoder import load_encoder
 
     started = time.perf_counter()
     enc = load_encoder(threads=1)
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from tqcheck.models.export_encoder import locate_source
+    from tqcheck.training.export_encoder import locate_source
 
     torch.set_num_threads(1)
     st = SentenceTransformer(str(locate_source()), device="cpu", local_files_only=True)

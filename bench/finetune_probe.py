@@ -11,7 +11,7 @@ shipped int8 encoder is exported from): a token head tags word pieces inside an 
 the share of raters who marked it; sentences whose spans cannot be located train the sentence head only), and a
 sentence head reads the mean-pooled states, the token head's max and mean and log(word count) to predict "a
 reviewer marks a major error". Trained on the other three MQM sets plus synthetic damage of their clean sentences
-(``tqcheck.detector.synthetic.corrupt``), embeddings frozen, one epoch, AdamW, one thread, fixed seed.
+(``tqcheck.training.synthetic.corrupt``), embeddings frozen, one epoch, AdamW, one thread, fixed seed.
 
 Reported on the held-out set, with the definitions of bench/accuracy.py (pooled AUC, within-document AUC) and the
 length baseline beside them; word-level AUC of "inside a major span"; and the share of damaged copies of held-out
@@ -40,13 +40,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from accuracy import within  # noqa: E402  (the benchmark's within-document AUC)
 
-from tqcheck.detector import count_words  # noqa: E402
-from tqcheck.detector.build import auc  # noqa: E402
-from tqcheck.detector.data import MQM_SETS, mqm_examples  # noqa: E402
-from tqcheck.detector.synthetic import corrupt  # noqa: E402
+from tqcheck.scoring.detector import count_words  # noqa: E402
+from tqcheck.training.build import auc  # noqa: E402
+from tqcheck.training.data import MQM_SETS, mqm_examples  # noqa: E402
+from tqcheck.training.synthetic import corrupt  # noqa: E402
 # the model version 2 fine-tunes, and how it is trained
-from tqcheck.detector.tune import base_model_dir, build_net, length_batches, optimise  # noqa: E402
-from tqcheck.detector.tune import collate as tune_collate  # noqa: E402
+from tqcheck.training.tune import base_model_dir, build_net, length_batches, optimise  # noqa: E402
+from tqcheck.training.tune import collate as tune_collate  # noqa: E402
 
 WORD = re.compile(r"\S+")
 
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     # damaged copies of the held-out clean sentences (as bench/accuracy.py makes them)
     made = corrupt(sets[args.held], per_example=1.0, seed=1)
     texts = sorted({e.text for e in made} | {e.original for e in made})
-    from tqcheck.detector.data import Example
+    from tqcheck.training.data import Example
 
     scored = dict(zip(texts, predict([Example(text=t, label=None) for t in texts])[0]))
     damage: dict[str, list[float]] = {}

@@ -26,12 +26,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import accuracy_fluency as A
 
-from tqcheck.config import Settings
-from tqcheck.document import Document
-from tqcheck.fluency import FluencyScorer
-from tqcheck.fluency.features import lm_words
-from tqcheck.fluency.tokens import words
-from tqcheck.source import LENGTH_RATIOS, check_segment
+from tqcheck.core.config import Settings
+from tqcheck.core.document import Document
+from tqcheck.scoring.fluency import FluencyScorer
+from tqcheck.scoring.fluency.features import lm_words
+from tqcheck.scoring.fluency.tokens import words
+from tqcheck.checks.source import LENGTH_RATIOS, check_segment
 
 #: Pseudo-column: a logistic regression on the 384 MiniLM sentence-embedding dimensions, fitted on the training
 #: rows and stacked (out-of-fold decision values on the training rows, 5 document-grouped folds).

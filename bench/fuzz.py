@@ -44,7 +44,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from test_fuzz import (BOMB, ESCAPE_RULE, FULL_DISK, SLOW_RULE, SLOW_WRITE, TREE_SCRIPT, XLIFF2,  # noqa: E402
-                       _alive, _Endless, _gone)
+                       _Endless, _gone)
 
 MB = 1024 * 1024
 FAST = ["--no-fluency", "--grammar", "none", "--no-config"]
@@ -360,8 +360,8 @@ def named_cases(quick: bool) -> list[Case]:
              build=write("reports/previous.csv", "previous,csv\n"),
              check=lambda r, f: "" if (f / "reports/previous.csv").read_text() == "previous,csv\n" else "CSV replaced"))
     # 12 -- unwritable outputs found before the work
-    stop_work = ("import tqcheck.runners\n"
-                 "tqcheck.runners.run_documents = lambda *a, **k: (_ for _ in ()).throw(SystemExit('work started'))\n")
+    stop_work = ("import tqcheck.engine.runners\n"
+                 "tqcheck.engine.runners.run_documents = lambda *a, **k: (_ for _ in ()).throw(SystemExit('work started'))\n")
     for target in ("good.txt/r.json", "good.txt/a/b/r.json"):
         add(Case(crash, f"report under a file ({target})", ["check", "good.txt", *FAST, *OUT, "-f", f"json={target}"],
                  place=target, prelude=stop_work))
@@ -764,10 +764,10 @@ def render(results: list[Result], command: str, timings: list[Result], corpus: l
 
 def limits_section() -> list[str]:
     """The limits and guarantees these cases check, with the values in force (read from tqcheck)."""
-    from tqcheck import limits
-    from tqcheck.rules import check as rule_check
-    from tqcheck.rules.base import REGEX_TIMEOUT
-    from tqcheck.rules.yamlfile import MAX_YAML_DEPTH, MAX_YAML_VALUES
+    from tqcheck.core import limits
+    from tqcheck.checks.rules import check as rule_check
+    from tqcheck.checks.rules.base import REGEX_TIMEOUT
+    from tqcheck.checks.rules.yamlfile import MAX_YAML_DEPTH, MAX_YAML_VALUES
 
     size = limits.size_text
     return [

@@ -44,9 +44,9 @@ def agrees(start: int, end: int, spans: list[Span], spelling_only: bool = False)
 
 def measure(data: Path, split: str) -> dict:
     """Counts of findings and of agreeing findings, raw and after the spelling filter."""
-    from tqcheck.config import Settings
-    from tqcheck.grammar import make_grammar_check
-    from tqcheck.grammar.merge import merge_issues
+    from tqcheck.core.config import Settings
+    from tqcheck.checks.grammar import make_grammar_check
+    from tqcheck.checks.grammar.merge import merge_issues
 
     groups = load(data, split)
     settings = Settings()

@@ -38,7 +38,7 @@ def generated_document(sentences: int, seed: int) -> str:
 
 def document(sentences: int, seed: int):
     """A generated Document of exactly ``sentences`` segments."""
-    from tqcheck.inputs import read_text
+    from tqcheck.readers.inputs import read_text
 
     text = generated_document(sentences * 11 // 10, seed)
     doc = read_text(f"generated-{seed}.txt", text.encode("utf-8"))
@@ -54,9 +54,9 @@ def measure(sentences: int, repeats: int) -> dict:
     several times faster than checking new text. Runs alternate between Harper
     with one thread (the default) and two.
     """
-    from tqcheck.config import Settings
-    from tqcheck.grammar import make_grammar_check
-    from tqcheck.grammar.harper_backend import HarperEngine
+    from tqcheck.core.config import Settings
+    from tqcheck.checks.grammar import make_grammar_check
+    from tqcheck.checks.grammar.harper_backend import HarperEngine
 
     docs = [document(sentences, seed) for seed in range(2 * repeats + 1)]
     n = len(docs[0].segments)

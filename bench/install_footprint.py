@@ -78,7 +78,7 @@ def measure(extra: str, work: Path) -> dict:
                                "-q", "--exit-zero", "--no-cache", "-o", str(out)], capture_output=True, text=True,
                               cwd=work)
         row["works"] = done.returncode == 0 and out.is_file() and out.stat().st_size > 0
-        probe = subprocess.run([str(venv / "bin" / "python"), "-c", "import onnxruntime, harper, tqcheck.encoder"],
+        probe = subprocess.run([str(venv / "bin" / "python"), "-c", "import onnxruntime, harper, tqcheck.language.encoder"],
                                capture_output=True, text=True, cwd=work)
         row["works"] = row["works"] and probe.returncode == 0
     return row

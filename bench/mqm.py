@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tqcheck.document import Document  # noqa: E402
+from tqcheck.core.document import Document  # noqa: E402
 
 #: The four MQM zh-en sets with sentence-level error annotations (newest last).
 MQM_SETS = ("mqm_zhen_newstest2020", "mqm_zhen_newstest2021", "mqm_zhen_ted2021", "mqm_zhen_generalmt2023")

@@ -3,7 +3,7 @@
     python bench/number_findings.py [--data ../shared/data] [--code PATH] [--list clean|faulted]
 
 Counts the distinct (set, translation, source) sentences with a label (bench/accuracy.py's: most raters, or the
-only one, marked a major error = faulted; none did = clean) on which ``tqcheck.source.check_segment`` reports a
+only one, marked a major error = faulted; none did = clean) on which ``tqcheck.checks.source.check_segment`` reports a
 major ``source.Number``, ``source.Date`` or ``source.Unit`` finding. ``--code PATH`` measures another checkout's
 tqcheck (a worktree of an earlier commit), so a change to the check can be measured before and after with the
 same script; ``--list`` prints the sentences of one kind with their findings.
@@ -26,9 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", choices=("clean", "faulted"), help="print the sentences of this kind")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(args.code.resolve()))
-    from tqcheck.detector.data import MQM_SETS, mqm_examples
-    from tqcheck.document import Document
-    from tqcheck.source import check_segment
+    from tqcheck.training.data import MQM_SETS, mqm_examples
+    from tqcheck.core.document import Document
+    from tqcheck.checks.source import check_segment
 
     if not all((args.data / name / "dev.segments.tsv").is_file() for name in MQM_SETS):
         print(f"{args.data}: the four MQM sets are needed", file=sys.stderr)

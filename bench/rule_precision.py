@@ -10,7 +10,7 @@ score that ``lm`` runs), with nothing switched off or demoted. For each rule id 
 ids grouped by lint kind) the page shows how often it fires on sentences with a major error and on sentences
 with no error at all, its precision, how often its span touches a span a rater marked, and a verdict by the
 fixed rule in ``verdict()``. The verdicts are decided on newstest2020 + newstest2021 and shown beside TED 2021
-and generalMT 2023; ``tqcheck/rule_defaults.py`` applies them and a test keeps the two in step.
+and generalMT 2023; ``tqcheck/core/rule_defaults.py`` applies them and a test keeps the two in step.
 The data is read in place (``--data``), never copied.
 """
 
@@ -104,9 +104,9 @@ def subsample(rows: list[dict], max_rows: int) -> list[dict]:
 def make_pipeline(fluency: bool = True):
     """The default pipeline (rules, Harper, the source checks for bilingual documents and, unless ``fluency`` is
     false, the default score: the learned detector), built while every id is on at its own severity."""
-    from tqcheck import rule_defaults
-    from tqcheck.config import Settings
-    from tqcheck.pipeline import Pipeline
+    from tqcheck.core import rule_defaults
+    from tqcheck.core.config import Settings
+    from tqcheck.engine.pipeline import Pipeline
 
     settings = Settings()
     settings.apply({"grammar": "harper", "fluency": fluency}, "bench")
@@ -118,9 +118,9 @@ def make_fluency_tier():
     """A pipeline of the fluency tier's score alone (the 3-gram and embedding score, without a causal LM), whose
     spans (``fluency.*``, ``semantic.*``) the ``lm`` setting reports; no checks (``measure`` leaves out its spans
     over the default pipeline's findings, as a pipeline with checks does)."""
-    from tqcheck.config import Settings
-    from tqcheck.fluency import FluencyScorer
-    from tqcheck.pipeline import Pipeline
+    from tqcheck.core.config import Settings
+    from tqcheck.scoring.fluency import FluencyScorer
+    from tqcheck.engine.pipeline import Pipeline
 
     return Pipeline(Settings(), checks=[], scorer=FluencyScorer(semantic=True, lm="", flag_threshold=0.5))
 
@@ -139,7 +139,7 @@ def measure(data: Path, name: str, pipeline, max_rows: int = 0, log=print, tier=
     """Labels, rater spans and the findings the pipeline reports, with every id on at its own severity, for every
     sentence of one set's dev file; with ``tier`` (make_fluency_tier), also its spans that do not overlap a check's
     finding."""
-    from tqcheck import rule_defaults
+    from tqcheck.core import rule_defaults
 
     rows = subsample(read_rows(data, name), max_rows)
     out: list[Sentence] = []
@@ -306,7 +306,7 @@ def raw_severity(rule: str, severity: str) -> str:
 
 def default_severity(rule: str, severity: str) -> str | None:
     """A finding's severity under the shipped defaults (None when its rule is off by default)."""
-    from tqcheck import rule_defaults
+    from tqcheck.core import rule_defaults
 
     if rule_defaults.is_off(rule):
         return None
@@ -340,7 +340,7 @@ def origin_of(rule: str) -> str:
 
 def page(results: dict[str, list[Sentence]], command: str, signature: str, seconds: float) -> str:
     """The Markdown page."""
-    from tqcheck import rule_defaults
+    from tqcheck.core import rule_defaults
 
     fit = [s for name in FIT_SETS for s in results.get(name, [])]
     fit_totals, fit_tallies = tally(fit)
@@ -423,7 +423,7 @@ def _totals_section(results: dict[str, list[Sentence]]) -> list[str]:
         "on it; the findings counted are those of the default pipeline measured here (rules, grammar and source "
         "checks, and the learned detector's spans unless `--no-fluency`; the fluency tier's are not counted, since "
         "a default run does not report them). The detector's score and flags are measured in docs/accuracy.md. "
-        "Before = every rule on at its own severity; after = the shipped defaults (`tqcheck/rule_defaults.py`). "
+        "Before = every rule on at its own severity; after = the shipped defaults (`tqcheck/core/rule_defaults.py`). "
         "Issue 11 asks for a major finding right at least 70 % of the time (and for at most 15 % of no-major "
         "sentences *flagged* by the score, which docs/accuracy.md measures); the base rate is the precision of "
         "flagging every sentence.",
@@ -480,7 +480,7 @@ def _verdict_rules(fit_totals: Totals) -> list[str]:
         "sentences instead of translations, because two of the four off verdicts of that run rested on one or two "
         "source sentences each (13 of `harper.Repetition`'s 16 fires were the systems' translations of "
         "\"(Reporter Li Li)\"); (3) Harper's repeated-word and a/an findings on names (\"Li Li\", \"Serie A and\", "
-        "\"Ping An\") are no longer reported (`tqcheck/grammar/spelling.py`), a filter written after reading these "
+        "\"Ping An\") are no longer reported (`tqcheck/checks/grammar/spelling.py`), a filter written after reading these "
         "fires, so those two kinds' figures on the fit sets are optimistic; (4) the fluency score's spans were "
         "measured from the third run on, once the score ran on the int8 encoder fast enough (the verdict rule "
         "unchanged), and from the fourth run everything is measured through the default pipeline itself, which "
@@ -490,7 +490,7 @@ def _verdict_rules(fit_totals: Totals) -> list[str]:
         "spans in a second pass at that tier's flag threshold (0.5) without a causal LM (the verdicts unchanged). "
         "Nothing was tuned on TED 2021 or generalMT 2023.",
         "",
-        "The column *default* says what `tqcheck/rule_defaults.py` ships; a test checks that every off and demote "
+        "The column *default* says what `tqcheck/core/rule_defaults.py` ships; a test checks that every off and demote "
         "verdict on this page is applied there and nothing else, and that each verdict follows from the figures "
         "beside it. The sections after the main table show how the verdicts look on the held-out sets and every set "
         "on its own.",

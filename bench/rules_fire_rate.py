@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from mqm import ROOT, documents, overlaps, read_rows, target_spans  # noqa: E402
 
-from tqcheck.document import Document  # noqa: E402
-from tqcheck.rules import RuleCheck, builtin_rules_dir, load_paths  # noqa: E402
+from tqcheck.core.document import Document  # noqa: E402
+from tqcheck.checks.rules import RuleCheck, builtin_rules_dir, load_paths  # noqa: E402
 
 
 def fire_counts(check: RuleCheck, docs: list[Document]) -> tuple[Counter, Counter, int]:

@@ -35,7 +35,7 @@ CLAUSES = ["talks on the border dispute would resume next week", "prices rose 5 
 
 def sentences(count: int, seed: int = 7) -> list[str]:
     """``count`` sentences: shipped examples (one in four) and templated news sentences."""
-    from tqcheck.rules import builtin_rules_dir, load_paths
+    from tqcheck.checks.rules import builtin_rules_dir, load_paths
 
     examples = [text for rule in load_paths([builtin_rules_dir()]) if not rule.document_level
                 for text, _ in rule.examples.bad + rule.examples.good]
@@ -51,7 +51,7 @@ def sentences(count: int, seed: int = 7) -> list[str]:
 
 def fresh_load_seconds() -> float:
     """Time to load every default pack in a fresh interpreter (imports excluded, then included)."""
-    code = ("import time; t0 = time.perf_counter(); import tqcheck.rules as r; t1 = time.perf_counter(); "
+    code = ("import time; t0 = time.perf_counter(); import tqcheck.checks.rules as r; t1 = time.perf_counter(); "
             "s = r.load_rules(None); t2 = time.perf_counter(); print(t1 - t0, t2 - t1, len(s))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     imports, load, count = out.stdout.split()
@@ -66,8 +66,9 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks-rules.md"))
     args = parser.parse_args()
 
-    from tqcheck.inputs import document_from_text
-    from tqcheck.rules import RuleCheck, load_rules
+    from tqcheck.readers.inputs import document_from_text
+    from tqcheck.checks.catalog import load_rules
+    from tqcheck.checks.rules import RuleCheck
 
     loads = [fresh_load_seconds() for _ in range(args.repeat)]
     import_s = statistics.median(l[0] for l in loads)
@@ -105,7 +106,7 @@ def main() -> None:
         f"| rules in the default packs | {rule_count} |",
         f"| load all default packs (fresh process, median of {args.repeat}, imports excluded) | "
         f"{load_s * 1000:.0f} ms |",
-        f"| importing tqcheck.rules (yaml, regex) in that process | {import_s * 1000:.0f} ms |",
+        f"| importing tqcheck.checks.rules (yaml, regex) in that process | {import_s * 1000:.0f} ms |",
         f"| generated document | {segments:,} sentences |",
         f"| rule stage, first run (compiles the patterns the text needs) | {segments / first_s:,.0f} sentences/s |",
         f"| rule stage, later runs (median of {args.repeat}) | {segments / run_s:,.0f} sentences/s |",

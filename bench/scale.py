@@ -202,9 +202,9 @@ def stage_split(pairs: list[tuple[str, str]], sentences: int = 1000) -> dict:
     from collections import Counter
 
     sys.path.insert(0, str(ROOT))
-    from tqcheck.config import load_settings
-    from tqcheck.inputs import load_documents
-    from tqcheck.runners import SequentialRunner, plan
+    from tqcheck.core.config import load_settings
+    from tqcheck.readers.inputs import load_documents
+    from tqcheck.engine.runners import SequentialRunner, plan
 
     with tempfile.TemporaryDirectory(prefix="tqcheck-stages-") as tmp:
         corpus = Path(tmp) / "stages.de-en.tsv"
@@ -261,9 +261,9 @@ def render(results: dict) -> str:
         "Commands of each throughput table (in the temporary folder; `--no-progress` too):",
         "",
         "```",
-        f"python -m tqcheck check corpus.de-en.tsv -q --exit-zero --no-cache -f csv=1.csv -f json=1.json --jobs 1",
-        f"python -m tqcheck check corpus.de-en.tsv -q --exit-zero --no-cache -f csv=jobs.csv -f json=jobs.json --jobs 2",
-        f"python -m tqcheck check corpus.de-en.tsv -q --exit-zero --no-cache -f csv=Dask.csv -f json=Dask.json "
+        "python -m tqcheck check corpus.de-en.tsv -q --exit-zero --no-cache -f csv=1.csv -f json=1.json --jobs 1",
+        "python -m tqcheck check corpus.de-en.tsv -q --exit-zero --no-cache -f csv=jobs.csv -f json=jobs.json --jobs 2",
+        "python -m tqcheck check corpus.de-en.tsv -q --exit-zero --no-cache -f csv=Dask.csv -f json=Dask.json "
         "--dask local --jobs 2",
         "```",
         "",
@@ -309,7 +309,7 @@ def render(results: dict) -> str:
 def estimate(results: dict) -> str:
     """Ten million segments on N workers, on paper from the measured rates."""
     sys.path.insert(0, str(ROOT))
-    from tqcheck.pipeline import PART_SEGMENTS
+    from tqcheck.core.document import PART_SEGMENTS
 
     t, s = results["throughput"], results["startup"]
     one = t[0]["per_second"]
@@ -336,7 +336,7 @@ def estimate(results: dict) -> str:
         "",
         f"From the figures above: one worker process checks about {per_worker} sentences/s with the default",
         f"checks (one process; the load during the run is in the table), after about {fixed} s of start-up",
-        f"(imports and model loading, paid once per worker). A Dask run adds a LocalCluster/scheduler start-up",
+        "(imports and model loading, paid once per worker). A Dask run adds a LocalCluster/scheduler start-up",
         f"({dask_fixed} s for the 10-sentence run, cluster included) and a per-part scheduling cost: a part of a",
         f"long file is {PART_SEGMENTS:,} segments, so 10M segments are {10_000_000 // PART_SEGMENTS:,} tasks; the "
         f"scheduler's cost per task is {measured}.",

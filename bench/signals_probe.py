@@ -38,12 +38,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
 import accuracy as acc  # noqa: E402
-from tqcheck.detector import NGRAM_FEATURES, ngram_rows  # noqa: E402
-from tqcheck.detector.build import fit_evidence  # noqa: E402
-from tqcheck.detector.data import MQM_SETS, Example, cola_examples, mqm_examples  # noqa: E402
-from tqcheck.detector.model import INCREASING, SentenceModel  # noqa: E402
-from tqcheck.detector.synthetic import corrupt  # noqa: E402
-from tqcheck.detector.train import TrainingSet, fit_detector, sentence_rows  # noqa: E402
+from tqcheck.scoring.detector import NGRAM_FEATURES, ngram_rows  # noqa: E402
+from tqcheck.training.build import fit_evidence  # noqa: E402
+from tqcheck.training.data import MQM_SETS, Example, cola_examples, mqm_examples  # noqa: E402
+from tqcheck.scoring.detector.model import INCREASING, SentenceModel  # noqa: E402
+from tqcheck.training.synthetic import corrupt  # noqa: E402
+from tqcheck.training.train import TrainingSet, fit_detector, sentence_rows  # noqa: E402
 
 WEIGHTS = (0.1, 0.3, 1.0)
 def da_examples(folder: Path) -> list[Example]:

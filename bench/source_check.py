@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from mqm import MQM_SETS, read_rows  # noqa: E402
 
-from tqcheck.config import Settings  # noqa: E402
-from tqcheck.document import Document  # noqa: E402
-from tqcheck.source import SourceCheck  # noqa: E402
+from tqcheck.core.config import Settings  # noqa: E402
+from tqcheck.core.document import Document  # noqa: E402
+from tqcheck.checks.source import SourceCheck  # noqa: E402
 
 csv.field_size_limit(sys.maxsize)
 

@@ -59,7 +59,7 @@ def generated_document(sentences: int, seed: int = 0) -> str:
     swapped within the article's vocabulary, so the text varies like real input
     without repeating the same sentence (caches cannot make it look fast).
     """
-    from tqcheck.inputs import read_text
+    from tqcheck.readers.inputs import read_text
 
     rng = random.Random(seed)
     base = [s.text for s in read_text(str(SEED), SEED.read_bytes()).segments]
@@ -99,7 +99,7 @@ def corpus_text(corpus: str, sentences: int, data: Path | None = None) -> str:
 
 def corpus_document(corpus: str, sentences: int, data: Path | None = None):
     """The text a row checks as a Document named ``FILE_NAME``."""
-    from tqcheck.inputs import read_text
+    from tqcheck.readers.inputs import read_text
 
     return read_text(FILE_NAME, corpus_text(corpus, sentences, data).encode("utf-8"))
 
@@ -107,7 +107,7 @@ def corpus_document(corpus: str, sentences: int, data: Path | None = None):
 def report_sha256(report) -> str:
     """SHA-256 of the report as the JSON writer renders it (signature, summary, ranked sentences with their
     scores, findings): equal digests mean equal reports."""
-    from tqcheck.writers import get_writer
+    from tqcheck.output.writers import get_writer
 
     return hashlib.sha256(get_writer("json").render(report).encode("utf-8")).hexdigest()
 
@@ -125,9 +125,9 @@ def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 def measure_stage(stage: str, sentences: int, corpus: str = "generated", data: Path | None = None) -> dict:
     """Load one stage (or the whole pipeline, in this process), check the document, time it."""
-    from tqcheck.config import load_settings
-    from tqcheck.inputs import read_text
-    from tqcheck.pipeline import Pipeline, build_checks, build_scorer
+    from tqcheck.core.config import load_settings
+    from tqcheck.readers.inputs import read_text
+    from tqcheck.engine.pipeline import Pipeline, build_checks, build_scorer
 
     document = corpus_document(corpus, sentences, data)
     started = time.perf_counter()
@@ -165,8 +165,8 @@ def _worker_ready(settings, workers: int, folder: str) -> tuple[int, float]:
     """(pid, CPU seconds so far) of a worker, once it has loaded its pipeline and checked the warm-up text and
     every other worker has too (each waits for the others, so the ``workers`` calls run in ``workers``
     different processes)."""
-    from tqcheck.inputs import read_text
-    from tqcheck.runners import Task, check_task
+    from tqcheck.readers.inputs import read_text
+    from tqcheck.engine.runners import Task, check_task
 
     check_task(Task((0, 0), read_text("warm.txt", WARM_TEXT)), settings)
     Path(folder, str(os.getpid())).touch()
@@ -183,8 +183,8 @@ def measure_runner(sentences: int, corpus: str, data: Path | None = None) -> dic
     models loaded and warmed, then ``run_documents`` timed (the parent, which merges, is this process)."""
     import multiprocessing
 
-    from tqcheck.config import load_settings
-    from tqcheck.runners import ProcessRunner, make_runner, plan, run_documents
+    from tqcheck.core.config import load_settings
+    from tqcheck.engine.runners import ProcessRunner, make_runner, plan, run_documents
 
     document = corpus_document(corpus, sentences, data)
     started = time.perf_counter()
@@ -233,7 +233,7 @@ def cli_command(run: str) -> list[str]:
 def measure_cli(run: str, sentences: int, corpus: str, data: Path | None = None) -> dict:
     """``python -m tqcheck check FILE`` as a user runs it, in a fresh process: wall time from start to exit
     (start-up, reading, checking, writing), CPU of every process, the largest process's peak memory."""
-    from tqcheck.inputs import read_text
+    from tqcheck.readers.inputs import read_text
 
     text = corpus_text(corpus, sentences, data)
     document = read_text(FILE_NAME, text.encode("utf-8"))
@@ -267,16 +267,16 @@ def measure_cli(run: str, sentences: int, corpus: str, data: Path | None = None)
 #: its function's cumulative time minus the parts inside it.
 PROFILE_PARTS = (
     ("grammar: Harper linting (harper-py, in Rust)", "~", "<method 'organized_lints' of 'harper.Linter' objects>", ()),
-    ("grammar: the rest (spelling filter, names, merging)", "tqcheck/grammar/__init__.py", "check",
+    ("grammar: the rest (spelling filter, names, merging)", "tqcheck/checks/grammar/__init__.py", "check",
      ("grammar: Harper linting (harper-py, in Rust)",)),
-    ("rules (YAML rule packs)", "tqcheck/rules/check.py", "check", ()),
-    ("detector: MiniLM encoder (ONNX Runtime)", "tqcheck/encoder.py", "encode", ()),
-    ("detector: tuned encoder (ONNX Runtime)", "tqcheck/detector/tune.py", "predict", ()),
-    ("detector: 3-gram features", "tqcheck/detector/__init__.py", "ngram_rows", ()),
-    ("detector: the rest (heads, sentence model, spans)", "tqcheck/detector/scorer.py", "score",
+    ("rules (YAML rule packs)", "tqcheck/checks/rules/check.py", "check", ()),
+    ("detector: MiniLM encoder (ONNX Runtime)", "tqcheck/language/encoder.py", "encode", ()),
+    ("detector: tuned encoder (ONNX Runtime)", "tqcheck/training/tune.py", "predict", ()),
+    ("detector: 3-gram features", "tqcheck/scoring/detector/__init__.py", "ngram_rows", ()),
+    ("detector: the rest (heads, sentence model, spans)", "tqcheck/scoring/detector/scorer.py", "score",
      ("detector: MiniLM encoder (ONNX Runtime)", "detector: tuned encoder (ONNX Runtime)",
       "detector: 3-gram features")),
-    ("pipeline: the rest (selecting findings, merging parts)", "tqcheck/pipeline.py", "run",
+    ("pipeline: the rest (selecting findings, merging parts)", "tqcheck/engine/pipeline.py", "run",
      ("grammar: the rest (spelling filter, names, merging)", "rules (YAML rule packs)",
       "detector: the rest (heads, sentence model, spans)")),
 )
@@ -288,9 +288,9 @@ def profile_pipeline(sentences: int, corpus: str, data: Path | None = None) -> d
     import cProfile
     import pstats
 
-    from tqcheck.config import load_settings
-    from tqcheck.inputs import read_text
-    from tqcheck.pipeline import Pipeline
+    from tqcheck.core.config import load_settings
+    from tqcheck.readers.inputs import read_text
+    from tqcheck.engine.pipeline import Pipeline
 
     document = corpus_document(corpus, sentences, data)
     pipeline = Pipeline(load_settings(discover=False))

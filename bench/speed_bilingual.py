@@ -45,9 +45,9 @@ def pairs(data: Path, n: int) -> list[tuple[str, str]]:
 
 def run_mode(mode: str, folder: Path, detector: str) -> dict:
     """Check one prepared input in this process and time it (after a warm-up)."""
-    from tqcheck.config import load_settings
-    from tqcheck.inputs import load_documents
-    from tqcheck.pipeline import Pipeline
+    from tqcheck.core.config import load_settings
+    from tqcheck.readers.inputs import load_documents
+    from tqcheck.engine.pipeline import Pipeline
 
     settings = load_settings(flags={"detector": detector} if detector else None, discover=False)
     started = time.perf_counter()
@@ -68,7 +68,7 @@ def run_mode(mode: str, folder: Path, detector: str) -> dict:
 
 def encoder_speed(texts: list[str]) -> dict:
     """Load time and sentences per second of the source encoder alone (one thread)."""
-    from tqcheck.detector.bilingual import SourceEncoder
+    from tqcheck.scoring.detector.bilingual import SourceEncoder
 
     encoder = SourceEncoder()
     started = time.perf_counter()
@@ -133,7 +133,7 @@ def monolingual_card(folder: Path) -> None:
     """A copy of the shipped detector without its bilingual model (the same heads, so the same hash)."""
     import shutil
 
-    from tqcheck.detector import MODEL_FILE, SHIPPED
+    from tqcheck.scoring.detector import MODEL_FILE, SHIPPED
 
     shutil.copytree(SHIPPED, folder)
     card = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))

@@ -67,34 +67,35 @@ marks = [("start", time.perf_counter(), time.process_time())]
 def mark(name): marks.append((name, time.perf_counter(), time.process_time()))
 import tqcheck.cli.main
 mark("import the command line (click, tqcheck.cli)")
-from tqcheck.config import load_settings
+from tqcheck.core.config import load_settings
 settings = load_settings([sys.argv[1]], discover=False)
-from tqcheck.inputs import load_documents
+from tqcheck.readers.inputs import load_documents
 documents = load_documents([sys.argv[1]], settings.include, settings.exclude, settings=settings)
 mark("read and segment the file")
-from tqcheck.rules import RuleCheck, load_rules
+from tqcheck.checks.catalog import load_rules
+from tqcheck.checks.rules import RuleCheck
 rules = RuleCheck(load_rules(settings))
 mark("load the rule packs (YAML, regexes)")
-from tqcheck.grammar import make_grammar_check
+from tqcheck.checks.grammar import make_grammar_check
 grammar = make_grammar_check(settings)
 mark("load the grammar engine (Harper)")
-from tqcheck.fluency.ngram import NgramLM
-import tqcheck.fluency.tokens as tokens
+from tqcheck.scoring.fluency.ngram import NgramLM
+import tqcheck.scoring.fluency.tokens as tokens
 tokens.zipf("the")
 mark("load word frequencies (wordfreq)")
 NgramLM()
 mark("load the 3-gram model (pocketsphinx)")
-from tqcheck.encoder import load_encoder
+from tqcheck.language.encoder import load_encoder
 load_encoder()
 mark("load the int8 MiniLM (hash check + ONNX Runtime session)")
-from tqcheck.pipeline import Pipeline
+from tqcheck.engine.pipeline import Pipeline
 pipeline = Pipeline(settings, checks=[rules] + ([grammar] if grammar else []))
 mark("build the fluency scorer (combiner)")
 result = pipeline.check_document(documents[0])
 mark("check the document (rules, grammar, fluency)")
-from tqcheck.report import Report
+from tqcheck.output.report import Report
 report = Report.merge([result])
-from tqcheck.writers import get_writer
+from tqcheck.output.writers import get_writer
 import io, tempfile, os
 get_writer("csv")
 mark("merge and load the report writer")

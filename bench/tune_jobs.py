@@ -4,7 +4,7 @@
     OMP_NUM_THREADS=1 python bench/tune_jobs.py --data ../shared/data --worker 1 &
 
 Each worker takes the next job nobody has claimed (a claim is a file created exclusively in the cache) and trains
-it with ``tqcheck.detector.tune.trained``: the same examples, settings and cache key that bench/accuracy.py
+it with ``tqcheck.training.tune.trained``: the same examples, settings and cache key that bench/accuracy.py
 (``--tuned``) and ``tqcheck train --tune`` use, so they find the models here instead of training them one after
 another on one core. Jobs, in order: for each held-out MQM set (TED first) the encoder on the other three sets
 with their synthetic damage and one per document fold trained without it; the shipped detector's three; the
@@ -26,11 +26,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 # the benchmark's seed, its recipe options and its document split
 from accuracy import SEED, add_recipe_arguments, split_test_documents  # noqa: E402
 
-from tqcheck.detector.build import gather  # noqa: E402
-from tqcheck.detector.data import MQM_SETS, mqm_examples, postedit_examples  # noqa: E402
-from tqcheck.detector.synthetic import corrupt  # noqa: E402
-from tqcheck.detector.train import document_of, fold_numbers  # noqa: E402
-from tqcheck.detector.tune import TuneSettings, job_key, trained  # noqa: E402
+from tqcheck.training.build import gather  # noqa: E402
+from tqcheck.training.data import MQM_SETS, mqm_examples, postedit_examples  # noqa: E402
+from tqcheck.training.synthetic import corrupt  # noqa: E402
+from tqcheck.training.train import document_of, fold_numbers  # noqa: E402
+from tqcheck.training.tune import TuneSettings, job_key, trained  # noqa: E402
 
 CACHE = Path.home() / ".cache" / "tqcheck-bench"
 

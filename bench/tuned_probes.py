@@ -37,12 +37,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 import accuracy as A  # noqa: E402
 from signals_probe import with_extra  # noqa: E402
 
-from tqcheck.detector import NGRAM_FEATURES, count_words, ngram_rows  # noqa: E402
-from tqcheck.detector.build import fit_evidence, fit_tuned_detector  # noqa: E402
-from tqcheck.detector.data import MQM_SETS, cola_examples  # noqa: E402
-from tqcheck.detector.synthetic import corrupt  # noqa: E402
-from tqcheck.detector.train import TrainingSet, calibrate, group_folds, tuned_rows  # noqa: E402
-from tqcheck.detector.tune import TunedModel, TuneSettings, job_key  # noqa: E402
+from tqcheck.scoring.detector import NGRAM_FEATURES, count_words, ngram_rows  # noqa: E402
+from tqcheck.training.build import fit_evidence, fit_tuned_detector  # noqa: E402
+from tqcheck.training.data import MQM_SETS, cola_examples  # noqa: E402
+from tqcheck.training.synthetic import corrupt  # noqa: E402
+from tqcheck.training.train import TrainingSet, calibrate, group_folds, tuned_rows  # noqa: E402
+from tqcheck.training.tune import TunedModel, TuneSettings, job_key  # noqa: E402
 
 
 def average(args) -> int:
@@ -123,8 +123,8 @@ def interaction(args) -> int:
     (its out-of-fold scores by the benchmark's document folds), beside length and cosine alone."""
     from sklearn.linear_model import LogisticRegression
 
-    from tqcheck.detector.data import mqm_examples
-    from tqcheck.detector.train import group_folds
+    from tqcheck.training.data import mqm_examples
+    from tqcheck.training.train import group_folds
 
     encoder = A.CachedSourceEncoder(args.cache)
     sets = {n: [e for e in mqm_examples(args.data / n) if e.label is not None and e.source] for n in MQM_SETS}

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import tqcheck
-from tqcheck.errors import ConfigError, InputError, UsageError
+from tqcheck.core.errors import ConfigError, InputError, UsageError
 
 FAST = {"grammar": "none", "fluency": False}
 SENTENCE = "Diplomats say Israel has allowed hundreds of people to leave the surrounded striptease so far this year."
@@ -102,7 +102,7 @@ def test_html_view_escapes_text_and_shows_findings():
     assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; go." in html
     assert '<mark class="tqc-critical" title="mt.StripteaseForStrip' in html
     assert "striptease</mark>" in html
-    from tqcheck.writers import get_writer
+    from tqcheck.output.writers import get_writer
 
     page = get_writer("html").render(report)
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")

@@ -46,7 +46,7 @@ def png_size(path: Path) -> tuple[int, int]:
 
 def render_page(report, path: Path) -> Path:
     """Write the html writer's page for ``report`` to ``path``."""
-    from tqcheck.writers import get_writer
+    from tqcheck.output.writers import get_writer
 
     path.write_text(get_writer("html").render(report), encoding="utf-8")
     return path

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 import tqcheck
-from tqcheck.config import Settings
-from tqcheck.crosslingual import OFF_NOTICE, make_meaning_check
-from tqcheck.errors import BackendError
-from tqcheck.source import SourceCheck
+from tqcheck.core.config import Settings
+from tqcheck.checks.crosslingual import OFF_NOTICE, make_meaning_check
+from tqcheck.core.errors import BackendError
+from tqcheck.checks.source import SourceCheck
 
 FAST = {"grammar": "none", "fluency": False}
 
@@ -28,7 +28,7 @@ def test_a_model_that_cannot_load_offline_is_a_backend_error(tmp_path):
     settings.apply({"crosslingual_model": str(tmp_path / "no-model-here")}, "test")
     check = SourceCheck(settings)
     assert check.notices == []
-    from tqcheck.document import Document
+    from tqcheck.core.document import Document
 
     document = Document(path="x.tsv", text="One.")
     document.add_segment("One.", 0, source="Eins.")

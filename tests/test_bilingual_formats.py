@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tqcheck.config import Settings
-from tqcheck.document import Document
-from tqcheck.errors import InputError
-from tqcheck.inputs import load_documents
+from tqcheck.core.config import Settings
+from tqcheck.core.document import Document
+from tqcheck.core.errors import InputError
+from tqcheck.readers.inputs import load_documents
 
 XLIFF12 = """<?xml version="1.0" encoding="UTF-8"?>
 <xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tqcheck.config import Settings
-from tqcheck.document import Document
-from tqcheck.finding import CATEGORIES
-from tqcheck.inputs import load_documents
-from tqcheck.pipeline import Pipeline
-from tqcheck.source import LENGTH_RATIOS, SourceCheck, check_segment, parse_number
+from tqcheck.core.config import Settings
+from tqcheck.core.document import Document
+from tqcheck.core.finding import CATEGORIES
+from tqcheck.readers.inputs import load_documents
+from tqcheck.engine.pipeline import Pipeline
+from tqcheck.checks.source import LENGTH_RATIOS, SourceCheck, check_segment, parse_number
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -72,7 +72,7 @@ def test_second_run_over_an_unchanged_folder_is_10x_faster_and_byte_identical(tm
 
 @pytest.mark.slow
 def test_changes_to_a_file_or_the_settings_invalidate_only_what_they_touch(tmp_path):
-    from tqcheck.cache import ResultCache
+    from tqcheck.engine.cache import ResultCache
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -95,9 +95,9 @@ def test_changes_to_a_file_or_the_settings_invalidate_only_what_they_touch(tmp_p
 
 
 def test_a_tampered_entry_is_ignored(tmp_path):
-    from tqcheck.cache import ResultCache
-    from tqcheck.document import Document
-    from tqcheck.result import DocumentResult
+    from tqcheck.engine.cache import ResultCache
+    from tqcheck.core.document import Document
+    from tqcheck.core.result import DocumentResult
 
     store = ResultCache(tmp_path / "cache")
     document = Document(path="a.txt", text="Hello.")
@@ -114,9 +114,9 @@ def test_a_tampered_entry_is_ignored(tmp_path):
 
 
 def test_the_key_follows_document_settings_and_rule_files(tmp_path):
-    from tqcheck.cache import ResultCache
-    from tqcheck.config import Settings
-    from tqcheck.document import Document
+    from tqcheck.engine.cache import ResultCache
+    from tqcheck.core.config import Settings
+    from tqcheck.core.document import Document
 
     def doc(text: str) -> Document:
         d = Document(path="a.txt", text=text)
@@ -144,9 +144,9 @@ def test_the_key_follows_document_settings_and_rule_files(tmp_path):
 def test_the_folder_is_pruned_least_recently_used_first(tmp_path):
     import time as clock
 
-    from tqcheck.cache import ResultCache
-    from tqcheck.document import Document
-    from tqcheck.result import DocumentResult
+    from tqcheck.engine.cache import ResultCache
+    from tqcheck.core.document import Document
+    from tqcheck.core.result import DocumentResult
 
     store = ResultCache(tmp_path / "cache")
     document = Document(path="a.txt", text="x" * 20_000)

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tqcheck import pipeline
-from tqcheck.checks import Check, FluencyResult, Scorer
-from tqcheck.finding import SegmentScore
+from tqcheck.engine import pipeline
+from tqcheck.core.interfaces import Check, FluencyResult, Scorer
+from tqcheck.core.finding import SegmentScore
 
 
 class WordCheck(Check):
@@ -145,7 +145,7 @@ def test_fluency_orders_the_ranking(runner, tmp_path):
 
 
 def test_write_atomic_keeps_old_file_on_failure(tmp_path, monkeypatch):
-    from tqcheck.writers import write_atomic
+    from tqcheck.output.writers import write_atomic
 
     target = tmp_path / "r.csv"
     target.write_text("old")
@@ -163,10 +163,10 @@ def test_write_atomic_keeps_old_file_on_failure(tmp_path, monkeypatch):
 def test_terminal_view_respects_no_color(monkeypatch, seed_path):
     from rich.console import Console
 
-    from tqcheck.config import Settings
-    from tqcheck.inputs import load_documents
-    from tqcheck.pipeline import Pipeline
-    from tqcheck.writers.terminal import TerminalWriter
+    from tqcheck.core.config import Settings
+    from tqcheck.readers.inputs import load_documents
+    from tqcheck.engine.pipeline import Pipeline
+    from tqcheck.output.writers.terminal import TerminalWriter
 
     report = Pipeline(Settings(), checks=[WordCheck()], scorer=None).run(load_documents([str(seed_path)]))
     monkeypatch.setenv("NO_COLOR", "1")
@@ -198,7 +198,7 @@ def test_version(runner):
 
 
 def test_reports_get_ordinary_permissions(tmp_path):
-    from tqcheck.writers import write_atomic
+    from tqcheck.output.writers import write_atomic
 
     umask = os.umask(0o022)
     try:

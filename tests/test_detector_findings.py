@@ -1,11 +1,11 @@
 """The detector learns from, and is measured on, the findings a report shows (not the checks' raw output)."""
 
-from tqcheck import rule_defaults
-from tqcheck.config import Settings
-from tqcheck.detector.build import example_findings
-from tqcheck.detector.data import Example
-from tqcheck.document import Document
-from tqcheck.pipeline import build_checks
+from tqcheck.core import rule_defaults
+from tqcheck.core.config import Settings
+from tqcheck.training.build import example_findings
+from tqcheck.training.data import Example
+from tqcheck.core.document import Document
+from tqcheck.engine.pipeline import build_checks
 
 DEMOTED_AGREEMENT = "So maybe the chemicals in it are useful."  # Harper: 'it are' (major, demoted by default)
 

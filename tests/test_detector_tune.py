@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from tqcheck.cli.main import cli
-from tqcheck.detector import load_detector
-from tqcheck.detector.build import tuning_available
+from tqcheck.scoring.detector import load_detector
+from tqcheck.training.build import tuning_available
 
 from test_detector import annotated_file  # noqa: E402  (tests/ is on the path under pytest)
 
@@ -65,8 +65,8 @@ def test_a_sentence_scores_the_same_whatever_its_neighbours(tuned: Path) -> None
 
 @pytest.mark.slow
 def test_a_tuned_encoder_that_changed_is_refused(tuned: Path, tmp_path: Path) -> None:
-    from tqcheck.detector import Detector
-    from tqcheck.errors import ConfigError
+    from tqcheck.scoring.detector import Detector
+    from tqcheck.core.errors import ConfigError
 
     copy = tmp_path / "d"
     shutil.copytree(tuned, copy)
@@ -77,7 +77,7 @@ def test_a_tuned_encoder_that_changed_is_refused(tuned: Path, tmp_path: Path) ->
 
 
 def test_tune_without_torch_says_how_to_get_it(monkeypatch, tmp_path: Path) -> None:
-    import tqcheck.detector.build as build
+    import tqcheck.training.build as build
 
     monkeypatch.setattr(build, "tuning_available", lambda: False)
     data = annotated_file(tmp_path / "marks.tsv")
@@ -89,8 +89,8 @@ def test_an_edit_head_learns_post_edits_apart_and_leaves_the_exported_model_as_i
     import onnx
     import torch
 
-    from tqcheck.detector.data import Example
-    from tqcheck.detector.tune import TuneSettings, base_model_dir, build_net, export, fine_tune, job_key
+    from tqcheck.training.data import Example
+    from tqcheck.training.tune import TuneSettings, base_model_dir, build_net, export, fine_tune, job_key
 
     examples = [Example("The strip was surrounded by troops .", 1.0, ((4, 9, 1.0),), True),
                 Example("The talks resumed on Monday .", 0.0, (), True),

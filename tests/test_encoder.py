@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tqcheck.encoder import MAX_TOKENS, MODELS, EncodedText, Encoder, load_encoder
-from tqcheck.errors import BackendError
+from tqcheck.language.encoder import MAX_TOKENS, MODELS, EncodedText, Encoder, load_encoder
+from tqcheck.core.errors import BackendError
 
 TEXTS = ["The cat sat on the mat.", "", "Héllo, wörld! Don't panic: the river bank is flooded.", "Paris"]
 
@@ -79,7 +79,7 @@ def test_hash_mismatch_names_the_file(tmp_path: Path):
 
 
 def test_no_torch_at_import_or_run():
-    code = ("import sys; from tqcheck.encoder import load_encoder; load_encoder().encode(['a test']); "
+    code = ("import sys; from tqcheck.language.encoder import load_encoder; load_encoder().encode(['a test']); "
             "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])

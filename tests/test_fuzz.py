@@ -16,7 +16,6 @@ import os
 import resource
 import signal
 import socketserver
-import stat
 import subprocess
 import sys
 import textwrap
@@ -132,9 +131,10 @@ def fresh(work: Path) -> Path:
 # -- 1. built-in rules are linear ----------------------------------------------------------------
 
 def _rule_seconds(kb: int) -> float:
-    from tqcheck.rules import RuleCheck, load_rules
-    from tqcheck.config import Settings
-    from tqcheck.rules.examples import example_document
+    from tqcheck.checks.catalog import load_rules
+    from tqcheck.checks.rules import RuleCheck
+    from tqcheck.core.config import Settings
+    from tqcheck.checks.rules.examples import example_document
 
     sentence = "the ministry said that the plan would work, "
     text = (sentence * (kb * 1024 // len(sentence) + 1))[:kb * 1024]
@@ -187,9 +187,9 @@ def test_item02_slow_user_rule_is_stopped_by_its_budget_with_a_notice(work: Path
 
 
 def test_item02_budget_per_run_stops_a_rule_across_documents(monkeypatch, tmp_path: Path):
-    from tqcheck.rules import RuleCheck, load_paths
-    from tqcheck.rules import check as rule_check
-    from tqcheck.inputs import document_from_text
+    from tqcheck.checks.rules import RuleCheck, load_paths
+    from tqcheck.checks.rules import check as rule_check
+    from tqcheck.readers.inputs import document_from_text
 
     monkeypatch.setattr(rule_check, "BUDGET_BASE_DOCUMENT", 0.3)
     monkeypatch.setattr(rule_check, "BUDGET_BASE_RUN", 0.6)
@@ -234,9 +234,9 @@ def test_item03_steering_files_have_small_fixed_limits(work: Path, option: str, 
 
 
 def test_item03_baseline_over_its_limit(monkeypatch, tmp_path: Path):
-    from tqcheck import limits
-    from tqcheck.baseline import load_baseline
-    from tqcheck.errors import ConfigError
+    from tqcheck.core import limits
+    from tqcheck.policy.baseline import load_baseline
+    from tqcheck.core.errors import ConfigError
 
     monkeypatch.setattr(limits, "MAX_BASELINE_BYTES", 1000)
     path = tmp_path / "baseline.json"
@@ -381,10 +381,10 @@ def test_item07_baseline_path_that_is_a_folder(work: Path):
 
 
 STOP_WORK = """
-import tqcheck.runners
+import tqcheck.engine.runners
 def _no_work(*args, **kwargs):
     raise SystemExit("the check started before the outputs were checked")
-tqcheck.runners.run_documents = _no_work
+tqcheck.engine.runners.run_documents = _no_work
 """
 
 
@@ -659,10 +659,10 @@ TREE_SCRIPT = """
 import sys
 sys.path.insert(0, {root!r})
 from tqcheck.cli.common import handle_sigterm, user_errors
-from tqcheck.config import Settings
-from tqcheck.grammar import make_grammar_check
-from tqcheck.inputs import document_from_text
-from tqcheck.pipeline import Pipeline
+from tqcheck.core.config import Settings
+from tqcheck.checks.grammar import make_grammar_check
+from tqcheck.readers.inputs import document_from_text
+from tqcheck.engine.pipeline import Pipeline
 
 handle_sigterm()
 settings = Settings()
@@ -740,7 +740,7 @@ def test_item23_languagetool_process_tree(tmp_path: Path, sig: int):
 # -- the last line of defence ------------------------------------------------------------------------
 
 def test_unexpected_exception_is_still_one_line_and_exit_2(work: Path):
-    prelude = "import tqcheck.runners\ntqcheck.runners.run_documents = lambda *a, **k: 1 / 0\n"
+    prelude = "import tqcheck.engine.runners\ntqcheck.engine.runners.run_documents = lambda *a, **k: 1 / 0\n"
     run = tqcheck(["check", "good.txt", *FAST, *OUT], work, prelude=prelude)
     lines = run.stderr.strip().splitlines()
     assert run.returncode == 2 and len(lines) == 1 and "internal error: ZeroDivisionError" in lines[0]

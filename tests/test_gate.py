@@ -10,14 +10,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tqcheck.baseline import fingerprints
-from tqcheck.config import Settings, load_settings
-from tqcheck.gate import decide, penalty_per_1000_words
-from tqcheck.inputs import read_markdown
-from tqcheck.pipeline import Pipeline
-from tqcheck.report import Report
-from tqcheck.writers import get_writer, writer_names
-from tqcheck.writers.github import escape_data, escape_property
+from tqcheck.policy.baseline import fingerprints
+from tqcheck.core.config import Settings, load_settings
+from tqcheck.policy.gate import decide, penalty_per_1000_words
+from tqcheck.readers.inputs import read_markdown
+from tqcheck.engine.pipeline import Pipeline
+from tqcheck.output.report import Report
+from tqcheck.output.writers import get_writer, writer_names
+from tqcheck.output.writers.github import escape_data, escape_property
 
 from test_gate_support import WordCheck, run
 
@@ -386,7 +386,7 @@ def test_per_path_overrides_make_a_stricter_gate(in_tmp: Path) -> None:
 
 
 def test_reasons_say_new_when_a_baseline_was_applied(article: Path) -> None:
-    from tqcheck.baseline import BaselineDiff
+    from tqcheck.policy.baseline import BaselineDiff
 
     outcome = decide(run([article]), settings(fail_on="critical"), BaselineDiff(new=1, known=4))
     assert outcome.reasons == ["1 critical new finding at --fail-on critical"]

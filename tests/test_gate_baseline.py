@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tqcheck.baseline import apply_baseline, fingerprint, fingerprints, load_baseline, write_baseline
-from tqcheck.errors import ConfigError
+from tqcheck.policy.baseline import apply_baseline, fingerprint, fingerprints, load_baseline, write_baseline
+from tqcheck.core.errors import ConfigError
 
 from test_gate_support import run
 
@@ -81,8 +81,8 @@ def test_apply_baseline_keeps_only_new_findings_and_reports_fixed(article: Path,
     assert (diff.new, diff.known) == (1, 2)
     assert [(e["file"], e["rule_id"], e["line"]) for e in diff.fixed] == [(str(article), "Demo.Exports", 5)]
     assert diff.describe("b.json") == "baseline b.json: 1 new, 2 known, 1 fixed"
-    from tqcheck.config import Settings
-    from tqcheck.gate import decide
+    from tqcheck.core.config import Settings
+    from tqcheck.policy.gate import decide
 
     outcome = decide(report, Settings(), diff)
     assert outcome.notes == ["baseline: 1 new, 2 known, 1 fixed",

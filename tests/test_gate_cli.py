@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import tqcheck.pipeline
+import tqcheck.engine.pipeline
 from tqcheck.cli.main import cli
 
 from test_gate_support import LengthScorer, WordCheck
@@ -22,8 +22,8 @@ BAD = "People left the surrounded striptease.\n\nThe exports grew.\n"
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project folder with a [tool.tqcheck] gate, stand-in checks instead of the real ones."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(tqcheck.pipeline, "build_checks", lambda settings: [WordCheck()])
-    monkeypatch.setattr(tqcheck.pipeline, "build_scorer", lambda settings: LengthScorer())
+    monkeypatch.setattr(tqcheck.engine.pipeline, "build_checks", lambda settings: [WordCheck()])
+    monkeypatch.setattr(tqcheck.engine.pipeline, "build_scorer", lambda settings: LengthScorer())
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "demo"\n\n[tool.tqcheck]\nfail_on = "major"\nformat = ["csv"]\n'
         'output_dir = "out"\n\n[[tool.tqcheck.overrides]]\npaths = ["press/**"]\nfail_on = "minor"\n',

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tqcheck.checks import Check, FluencyResult, Progress, Scorer, no_progress
-from tqcheck.config import Settings
-from tqcheck.document import Document
-from tqcheck.finding import Finding, SegmentScore
-from tqcheck.inputs import load_documents
-from tqcheck.pipeline import Pipeline
-from tqcheck.report import Report
+from tqcheck.core.interfaces import Check, FluencyResult, Progress, Scorer, no_progress
+from tqcheck.core.config import Settings
+from tqcheck.core.document import Document
+from tqcheck.core.finding import Finding, SegmentScore
+from tqcheck.readers.inputs import load_documents
+from tqcheck.engine.pipeline import Pipeline
+from tqcheck.output.report import Report
 
 #: word -> (rule id, severity, category)
 WORDS = {

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tqcheck.errors import InputError
-from tqcheck.vcs import changed_files
+from tqcheck.core.errors import InputError
+from tqcheck.policy.vcs import changed_files
 
 
 def git(cwd: Path, *args: str) -> None:

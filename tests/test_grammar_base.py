@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tqcheck.finding import CATEGORIES, Severity
-from tqcheck.grammar.base import (DEFAULT_MQM, HARPER_KINDS, LANGUAGETOOL_CATEGORIES,
+from tqcheck.core.finding import CATEGORIES, Severity
+from tqcheck.checks.grammar.base import (DEFAULT_MQM, HARPER_KINDS, LANGUAGETOOL_CATEGORIES,
                                   LANGUAGETOOL_CATEGORY_OVERRIDES, LANGUAGETOOL_ISSUE_TYPES, Issue,
                                   languagetool_mqm, make_blocks, split_long)
-from tqcheck.grammar.languagetool_backend import Utf16Offsets, api_base, choose_language
-from tqcheck.grammar.merge import merge_issues
-from tqcheck.inputs import document_from_text
+from tqcheck.checks.grammar.languagetool_backend import Utf16Offsets, api_base, choose_language
+from tqcheck.checks.grammar.merge import merge_issues
+from tqcheck.readers.inputs import document_from_text
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "grammar.md"
 

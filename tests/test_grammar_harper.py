@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tqcheck.checks import Check
-from tqcheck.config import Settings
-from tqcheck.finding import CATEGORIES, Severity
-from tqcheck.grammar import GrammarCheck, make_grammar_check
-from tqcheck.grammar.base import HARPER_KINDS
-from tqcheck.inputs import document_from_text
+from tqcheck.core.interfaces import Check
+from tqcheck.core.config import Settings
+from tqcheck.core.finding import CATEGORIES, Severity
+from tqcheck.checks.grammar import GrammarCheck, make_grammar_check
+from tqcheck.checks.grammar.base import HARPER_KINDS
+from tqcheck.readers.inputs import document_from_text
 
 
 def harper(**values) -> GrammarCheck:
@@ -118,7 +118,7 @@ def long_document():
 
 
 def test_two_threads_give_the_same_findings_as_one():
-    from tqcheck.grammar.harper_backend import HarperEngine
+    from tqcheck.checks.grammar.harper_backend import HarperEngine
 
     doc = long_document()
     one = HarperEngine("en-US", threads=1).issues(doc)
@@ -134,7 +134,7 @@ def test_two_threads_give_the_same_findings_as_one():
 def test_interrupting_a_threaded_check_stops_its_threads():
     import threading
 
-    from tqcheck.grammar.harper_backend import HarperEngine
+    from tqcheck.checks.grammar.harper_backend import HarperEngine
 
     def interrupt(_n: int) -> None:
         raise KeyboardInterrupt
@@ -145,7 +145,7 @@ def test_interrupting_a_threaded_check_stops_its_threads():
 
 
 def test_progress_counts_a_segment_longer_than_a_block_once(us):
-    from tqcheck.grammar import harper_backend
+    from tqcheck.checks.grammar import harper_backend
 
     long_sentence = " ".join(["word"] * 3000) + "."
     doc = document_from_text(f"Short one. {long_sentence}\n\nAnother one.", "a.txt")

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tqcheck.config import Settings
-from tqcheck.errors import BackendError
-from tqcheck.grammar import make_grammar_check
-from tqcheck.grammar.languagetool_backend import free_port
-from tqcheck.inputs import document_from_text
+from tqcheck.core.config import Settings
+from tqcheck.core.errors import BackendError
+from tqcheck.checks.grammar import make_grammar_check
+from tqcheck.checks.grammar.languagetool_backend import free_port
+from tqcheck.readers.inputs import document_from_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ltserver import LTServer  # noqa: E402

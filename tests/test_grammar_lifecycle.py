@@ -20,12 +20,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tqcheck.config import Settings
-from tqcheck.errors import BackendError
-from tqcheck.grammar import make_grammar_check
-from tqcheck.grammar.languagetool_backend import LanguageToolFailure, LocalServer, free_port
-from tqcheck.inputs import document_from_text
-from tqcheck.pipeline import Pipeline
+from tqcheck.core.config import Settings
+from tqcheck.core.errors import BackendError
+from tqcheck.checks.grammar import make_grammar_check
+from tqcheck.checks.grammar.languagetool_backend import LanguageToolFailure, LocalServer, free_port
+from tqcheck.readers.inputs import document_from_text
+from tqcheck.engine.pipeline import Pipeline
 
 pytestmark = pytest.mark.slow
 
@@ -152,10 +152,10 @@ def test_server_that_never_answers_is_killed_after_the_startup_time():
 SCRIPT = """
 import sys
 sys.path.insert(0, {root!r})
-from tqcheck.config import Settings
-from tqcheck.grammar import make_grammar_check
-from tqcheck.inputs import document_from_text
-from tqcheck.pipeline import Pipeline
+from tqcheck.core.config import Settings
+from tqcheck.checks.grammar import make_grammar_check
+from tqcheck.readers.inputs import document_from_text
+from tqcheck.engine.pipeline import Pipeline
 
 settings = Settings()
 settings.apply({{"grammar": "languagetool", "fluency": False}}, "test")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tqcheck.config import Settings
-from tqcheck.errors import ConfigError
-from tqcheck.finding import Severity
-from tqcheck.grammar import make_grammar_check
-from tqcheck.grammar.spelling import (ACCEPTED, MISSPELLING, NAME, DocumentWords, SpellingFilter,
+from tqcheck.core.config import Settings
+from tqcheck.core.errors import ConfigError
+from tqcheck.core.finding import Severity
+from tqcheck.checks.grammar import make_grammar_check
+from tqcheck.checks.grammar.spelling import (ACCEPTED, MISSPELLING, NAME, DocumentWords, SpellingFilter,
                                       accepted_words, known_names)
-from tqcheck.inputs import document_from_text
+from tqcheck.readers.inputs import document_from_text
 
 SEED_NAMES = {"Moshe", "Arbel", "Rafah", "Kerem", "Shalom", "Katz", "Netanyahu", "Kogat", "Dunya", "Amal",
               "Ismail", "Gaza", "Gazans", "Hamas", "Trump", "Donald", "Benjamin", "Jordan", "Egypt"}

@@ -6,8 +6,8 @@ import codecs
 
 import pytest
 
-from tqcheck.errors import InputError
-from tqcheck.inputs import (collect_files, decode, document_from_text, load_documents, read_markdown,
+from tqcheck.core.errors import InputError
+from tqcheck.readers.inputs import (collect_files, decode, document_from_text, load_documents, read_markdown,
                             read_text, suppressions)
 
 

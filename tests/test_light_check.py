@@ -20,7 +20,7 @@ try:
 except SystemExit as stop:
     code = stop.code
 heavy = sorted(m for m in %r if m in sys.modules)
-print("HEAVY", heavy, "EXIT", code, "ENCODER", "tqcheck.encoder" in sys.modules, "HARPER", "harper" in sys.modules)
+print("HEAVY", heavy, "EXIT", code, "ENCODER", "tqcheck.language.encoder" in sys.modules, "HARPER", "harper" in sys.modules)
 """ % (HEAVY,)
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tqcheck.checks import Check, FluencyResult, Scorer
-from tqcheck.config import load_settings
-from tqcheck.finding import SegmentScore
-from tqcheck.inputs import document_from_text, read_markdown
-from tqcheck.pipeline import Pipeline
+from tqcheck.core.interfaces import Check, FluencyResult, Scorer
+from tqcheck.core.config import load_settings
+from tqcheck.core.finding import SegmentScore
+from tqcheck.readers.inputs import document_from_text, read_markdown
+from tqcheck.engine.pipeline import Pipeline
 
 
 class WordCheck(Check):
@@ -84,7 +84,7 @@ def test_signature_notices_and_close():
 
 
 def test_untranslated_text_gets_no_spelling_findings():
-    from tqcheck.pipeline import without_spelling_of_untranslated
+    from tqcheck.engine.pipeline import without_spelling_of_untranslated
 
     document = document_from_text("Die meisten haben eine doppelte Staatsbürgerschaft. A real tpyo here.")
     first, second = document.segments

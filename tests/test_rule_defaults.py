@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tqcheck import rule_defaults
-from tqcheck.config import Settings
-from tqcheck.inputs import document_from_text
-from tqcheck.pipeline import Pipeline
-from tqcheck.rules import load_rules
+from tqcheck.core import rule_defaults
+from tqcheck.core.config import Settings
+from tqcheck.readers.inputs import document_from_text
+from tqcheck.engine.pipeline import Pipeline
+from tqcheck.checks.catalog import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "rule-precision.md"
@@ -95,7 +95,7 @@ def test_demoted_rule_loads_as_minor(table) -> None:
 
 
 def test_registry_says_what_is_off_or_demoted(table) -> None:
-    from tqcheck.rule_ids import registry_for
+    from tqcheck.checks.catalog import registry_for
 
     registry = registry_for()
     assert registry.lookup("mt.StripteaseForStrip").default == "off"
@@ -114,7 +114,7 @@ def test_suspended_turns_every_id_on_for_measuring(table) -> None:
 
 
 def test_every_shipped_entry_names_a_registered_id() -> None:
-    from tqcheck.rule_ids import registry_for
+    from tqcheck.checks.catalog import registry_for
 
     registry = registry_for()
     for rule_id in [*rule_defaults.OFF, *rule_defaults.DEMOTED]:

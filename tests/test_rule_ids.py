@@ -9,12 +9,13 @@ import pytest
 from click.testing import CliRunner
 
 from tqcheck.cli.main import cli
-from tqcheck.config import load_settings
-from tqcheck.errors import ConfigError, UsageError
-from tqcheck.inputs import read_markdown
-from tqcheck.pipeline import Pipeline
-from tqcheck.rule_ids import registry
-from tqcheck.rules import RuleCheck, load_rules
+from tqcheck.core.config import load_settings
+from tqcheck.core.errors import ConfigError, UsageError
+from tqcheck.readers.inputs import read_markdown
+from tqcheck.engine.pipeline import Pipeline
+from tqcheck.checks.catalog import registry
+from tqcheck.checks.catalog import load_rules
+from tqcheck.checks.rules import RuleCheck
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -154,8 +155,8 @@ def test_bad_inline_comments_are_minor_findings() -> None:
 
 def test_fixable_rules_give_exactly_one_suggestion_on_their_bad_examples() -> None:
     """A rule marked fixable must be unambiguous: each of its bad examples gets one suggestion to apply."""
-    from tqcheck.inputs import document_from_text
-    from tqcheck.rules import builtin_rules_dir, load_paths
+    from tqcheck.readers.inputs import document_from_text
+    from tqcheck.checks.rules import builtin_rules_dir, load_paths
 
     ruleset = load_paths([builtin_rules_dir()])
     fixable = [r for r in ruleset if r.fixable]
@@ -168,6 +169,6 @@ def test_fixable_rules_give_exactly_one_suggestion_on_their_bad_examples() -> No
 
 
 def test_every_registered_origin_is_a_finding_origin() -> None:
-    from tqcheck.finding import ORIGINS
+    from tqcheck.core.finding import ORIGINS
 
     assert {e.origin for e in registry()} <= set(ORIGINS)

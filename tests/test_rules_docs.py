@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tqcheck.rules import RuleCheck, load_paths, run_examples
-from tqcheck.rules.docs import GLOSSARY_EXAMPLE, main, render
-from tqcheck.rules.examples import example_document
+from tqcheck.checks.rules import RuleCheck, load_paths, run_examples
+from tqcheck.checks.rules.docs import GLOSSARY_EXAMPLE, main, render
+from tqcheck.checks.rules.examples import example_document
 
 
 def test_docs_page_is_current() -> None:
-    assert main(["--check"]) == 0, "docs/rules.md is stale: run python -m tqcheck.rules.docs"
+    assert main(["--check"]) == 0, "docs/rules.md is stale: run python -m tqcheck.checks.rules.docs"
 
 
 def test_docs_show_one_example_of_every_type() -> None:
-    from tqcheck.rules.types import RULE_TYPES
+    from tqcheck.checks.rules.types import RULE_TYPES
 
     text = render()
     for name in RULE_TYPES:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tqcheck.rules import builtin_rules_dir, load_paths, run_examples
+from tqcheck.checks.rules import builtin_rules_dir, load_paths, run_examples
 
 SHIPPED = load_paths([builtin_rules_dir()])
 

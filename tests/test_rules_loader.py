@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tqcheck.config import Settings
-from tqcheck.errors import RuleError
-from tqcheck.rules import builtin_rules_dir, load_paths, load_rules
+from tqcheck.core.config import Settings
+from tqcheck.core.errors import RuleError
+from tqcheck.checks.catalog import load_rules
+from tqcheck.checks.rules import builtin_rules_dir, load_paths
 
 GOOD = """\
 extends: substitution

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tqcheck.inputs import document_from_text
-from tqcheck.rules import RuleCheck, builtin_rules_dir, load_paths
+from tqcheck.readers.inputs import document_from_text
+from tqcheck.checks.rules import RuleCheck, builtin_rules_dir, load_paths
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_d711ba56f4b847ad.txt"
 

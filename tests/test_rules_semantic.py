@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tqcheck.rules import RuleCheck, load_paths
-from tqcheck.rules.examples import example_document
+from tqcheck.checks.rules import RuleCheck, load_paths
+from tqcheck.checks.rules.examples import example_document
 
 RULE = """\
 extends: context

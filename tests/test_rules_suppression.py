@@ -1,9 +1,9 @@
-"""Inline suppression comments (parsed by tqcheck.inputs) silence rule findings by id prefix."""
+"""Inline suppression comments (parsed by tqcheck.readers.inputs) silence rule findings by id prefix."""
 
 from __future__ import annotations
 
-from tqcheck.inputs import read_markdown
-from tqcheck.rules import RuleCheck, builtin_rules_dir, load_paths
+from tqcheck.readers.inputs import read_markdown
+from tqcheck.checks.rules import RuleCheck, builtin_rules_dir, load_paths
 
 TEXT = """\
 People left the surrounded striptease near Gaza.

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tqcheck.rules import RuleCheck, load_paths
-from tqcheck.rules.base import REGEX_TIMEOUT
-from tqcheck.rules.examples import example_document
+from tqcheck.checks.rules import RuleCheck, load_paths
+from tqcheck.checks.rules.base import REGEX_TIMEOUT
+from tqcheck.checks.rules.examples import example_document
 
 HOSTILE = "extends: pattern\nmessage: m\npattern: '(a|aa)+b'\n"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tqcheck.rules import RuleCheck, load_paths
-from tqcheck.rules.examples import example_document
-from tqcheck.rules.inflect import inflections, noun_forms, verb_forms
+from tqcheck.checks.rules import RuleCheck, load_paths
+from tqcheck.checks.rules.examples import example_document
+from tqcheck.checks.rules.inflect import inflections, noun_forms, verb_forms
 
 
 def run(tmp_path: Path, yaml_text: str, text: str, name: str = "R"):
@@ -96,7 +96,7 @@ def test_glossary_from_settings_gets_its_own_id(tmp_path: Path) -> None:
 
 
 def test_signature_names_packs_and_versions() -> None:
-    from tqcheck.rules import builtin_rules_dir
+    from tqcheck.checks.rules import builtin_rules_dir
 
     signature = RuleCheck(load_paths([builtin_rules_dir()])).signature()
     assert "mt 1.0.0" in signature["rules"] and signature["tqcheck"]

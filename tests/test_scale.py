@@ -4,7 +4,6 @@ processes, a real Dask scheduler and worker on the loopback address)."""
 
 from __future__ import annotations
 
-import ast
 import json
 import random
 import shutil
@@ -16,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tqcheck.checks import Check, FluencyResult, Scorer
-from tqcheck.config import load_settings
-from tqcheck.finding import SegmentScore
-from tqcheck.inputs import document_from_text, load_documents
-from tqcheck.pipeline import Pipeline
-from tqcheck.report import Report
+from tqcheck.core.interfaces import Check, FluencyResult, Scorer
+from tqcheck.core.config import load_settings
+from tqcheck.core.finding import SegmentScore
+from tqcheck.readers.inputs import document_from_text, load_documents
+from tqcheck.engine.pipeline import Pipeline
+from tqcheck.output.report import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 BILINGUAL = ROOT / "seeds" / "sample.de-en.tsv"
@@ -55,7 +54,7 @@ class LengthScorer(Scorer):
 
 
 def render(report: Report) -> tuple[str, str]:
-    from tqcheck.writers import get_writer
+    from tqcheck.output.writers import get_writer
 
     return get_writer("csv").render(report), get_writer("json").render(report)
 
@@ -100,9 +99,9 @@ def test_a_large_table_is_checked_in_parts_that_read_like_the_whole(tmp_path):
 
 @pytest.mark.parametrize("units,sizes", [(1000, [1000]), (1003, [250, 250, 250, 250, 3])])
 def test_long_documents_are_cut_into_small_parts_and_streamed_the_same_way(tmp_path, units, sizes):
-    from tqcheck.corpus import iter_parts
-    from tqcheck.pipeline import cut
-    from tqcheck.runners import plan
+    from tqcheck.readers.corpus import iter_parts
+    from tqcheck.core.document import cut
+    from tqcheck.engine.runners import plan
 
     rows = "".join(f"u{i}\tQuelle {i}\tThe line {i}.\n" + ("\t\t\n" if i % 7 == 0 else "") for i in range(units))
     path = tmp_path / "big.de-en.tsv"
@@ -119,7 +118,7 @@ def test_long_documents_are_cut_into_small_parts_and_streamed_the_same_way(tmp_p
 
 
 def test_baseline_runs_keep_the_similarity_column():
-    from tqcheck.baseline import Baseline, apply_baseline
+    from tqcheck.policy.baseline import Baseline, apply_baseline
 
     document = document_from_text("One sentence here.", "a.txt")
     report = Report([document], [], similarity={("a.txt", 0): 0.8123})
@@ -128,7 +127,7 @@ def test_baseline_runs_keep_the_similarity_column():
 
 
 def test_overrides_that_cannot_vary_per_path_are_rejected(tmp_path):
-    from tqcheck.errors import ConfigError
+    from tqcheck.core.errors import ConfigError
 
     (tmp_path / ".tqcheck.toml").write_text('[[overrides]]\npaths = ["a/*"]\noutput_dir = "x"\n')
     with pytest.raises(ConfigError, match="overrides.output_dir.*cannot vary per path"):
@@ -148,29 +147,6 @@ def test_grammar_none_override_removes_grammar_findings_of_matching_files_only(t
         report = pipeline.run(documents)
     grammar_files = {Path(f.file).name for f in report.findings if f.origin == "grammar"}
     assert grammar_files == {"new.txt"}
-
-
-def _imports(module: Path) -> set[str]:
-    tree = ast.parse(module.read_text(encoding="utf-8"))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-        elif isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-    return names
-
-
-def test_imports_go_one_way():
-    package = ROOT / "tqcheck"
-    report = _imports(package / "report.py")
-    assert not {n for n in report if n.startswith(("tqcheck.writers", "tqcheck.plot", "tqcheck.baseline",
-                                                   "tqcheck.pipeline"))}
-    for writer in (package / "writers").glob("*.py"):
-        assert "tqcheck.baseline" not in _imports(writer), writer.name
-    assert "tqcheck.writers" not in _imports(package / "baseline.py")
-    assert not {n for n in _imports(package / "fingerprints.py") | _imports(package / "files.py")
-                if n.startswith(("tqcheck.writers", "tqcheck.baseline"))}
 
 
 # -- every runner gives the same bytes (real checks, in subprocesses) ------------------------
@@ -271,7 +247,7 @@ def test_check_dataframe_returns_per_segment_results():
     import dask
     import pandas as pd
 
-    from tqcheck.dask import check_dataframe
+    from tqcheck.engine.dask import check_dataframe
 
     frame = pd.DataFrame({"src": ["Die Leute verließen den Streifen.", "Es gab 70 Menschen.", "Hallo."],
                           "tgt": ["People left the surrounded striptease.", "There were 17 people.", ""]})
@@ -314,8 +290,8 @@ def test_jsonl_and_parquet_inputs_read_named_columns_like_the_table(tmp_path):
         [document] = load_documents([str(path)], settings=settings)
         assert [(s.text, s.source, s.unit_id) for s in document.segments] == expected
         assert [s.line for s in document.segments] == list(range(1, len(expected) + 1))
-    from tqcheck.corpus import iter_parts
-    from tqcheck.errors import InputError
+    from tqcheck.readers.corpus import iter_parts
+    from tqcheck.core.errors import InputError
 
     parts = list(iter_parts(str(BILINGUAL), None, size=4))
     assert [len(p.segments) for p in parts] == [4, 4, 1]
@@ -331,8 +307,8 @@ def test_partitioned_report_holds_the_same_rows_and_counts_as_the_whole_report(t
 
     import pandas as pd
 
-    from tqcheck.partitioned import Summary, check_partitioned, part_rows
-    from tqcheck.runners import plan
+    from tqcheck.engine.partitioned import Summary, check_partitioned, part_rows
+    from tqcheck.engine.runners import plan
 
     settings = load_settings(discover=False, flags={"grammar": "none", "fluency": False})
     folder = tmp_path / "parts"
@@ -363,7 +339,7 @@ def test_partitioned_report_holds_the_same_rows_and_counts_as_the_whole_report(t
 def test_partitioned_csv_parts_neutralise_formulas_like_the_csv_report(tmp_path):
     import csv
 
-    from tqcheck.partitioned import check_partitioned
+    from tqcheck.engine.partitioned import check_partitioned
 
     table = tmp_path / "attack.de-en.tsv"
     table.write_text("id\tsource\ttarget\n=u1\tQuelle.\t=cmd|' /C calc'!A0 is an attack.\n"
@@ -381,8 +357,8 @@ def test_partitioned_csv_parts_neutralise_formulas_like_the_csv_report(tmp_path)
 @pytest.mark.slow
 def test_worker_processes_report_progress_and_partition_like_one_process(tmp_path):
     pytest.importorskip("pyarrow")
-    from tqcheck.partitioned import check_partitioned
-    from tqcheck.runners import ProcessRunner, plan
+    from tqcheck.engine.partitioned import check_partitioned
+    from tqcheck.engine.runners import ProcessRunner, plan
 
     settings = load_settings(discover=False, flags={"grammar": "none", "fluency": False})
     documents = load_documents([str(BILINGUAL), str(ROOT / "seeds" / "000_d711ba56f4b847ad.txt")],
@@ -391,7 +367,7 @@ def test_worker_processes_report_progress_and_partition_like_one_process(tmp_pat
     results = list(ProcessRunner(2).results(plan(documents, 4), settings, ticks.append))
     segments = sum(len(d.segments) for d in documents)
     assert sum(ticks) == pytest.approx(segments) and len(results) == len(plan(documents, 4))
-    from tqcheck.runners import SequentialRunner
+    from tqcheck.engine.runners import SequentialRunner
 
     with SequentialRunner() as runner:
         expected = render(Report.merge(runner.results(plan(documents, 4), settings, lambda n: None)))
@@ -405,7 +381,7 @@ def test_worker_processes_report_progress_and_partition_like_one_process(tmp_pat
 
 @pytest.mark.slow
 def test_workers_started_before_reading_are_used_then_released():
-    from tqcheck.runners import EARLY_START_BYTES, ProcessRunner, SequentialRunner, early_runner, plan, run_documents
+    from tqcheck.engine.runners import EARLY_START_BYTES, ProcessRunner, SequentialRunner, early_runner, plan, run_documents
 
     settings = load_settings(discover=False, flags={"grammar": "none", "fluency": False})
     assert early_runner(2, None, settings, EARLY_START_BYTES - 1) is None  # a small input: not worth it

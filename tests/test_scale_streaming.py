@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tqcheck.errors import InputError
-from tqcheck.formats import tmx, xmlstream
-from tqcheck.inputs import load_documents
-from tqcheck.pipeline import cut
+from tqcheck.core.errors import InputError
+from tqcheck.readers import tmx, xmlstream
+from tqcheck.readers.inputs import load_documents
+from tqcheck.core.document import cut
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,9 +129,9 @@ def test_entities_are_not_expanded_in_parts(tmp_path):
 
 
 def test_partitioned_tmx_rows_match_the_whole_report(tmp_path):
-    from tqcheck.config import load_settings
-    from tqcheck.partitioned import check_partitioned
-    from tqcheck.pipeline import Pipeline
+    from tqcheck.core.config import load_settings
+    from tqcheck.engine.partitioned import check_partitioned
+    from tqcheck.engine.pipeline import Pipeline
 
     path = tmp_path / "memory.tmx"
     path.write_text(memory_tmx(60), encoding="utf-8")
@@ -144,7 +144,7 @@ def test_partitioned_tmx_rows_match_the_whole_report(tmp_path):
             for line in name.read_text(encoding="utf-8").splitlines()]
     with Pipeline(settings) as pipeline:
         [document] = load_documents([str(path)], settings=settings)
-        from tqcheck.report import Report
+        from tqcheck.output.report import Report
 
         report = Report.merge([pipeline.check_document(p).with_order(0, k) for k, p in enumerate(cut(document, 20))])
     whole = sorted(report.rows(), key=lambda r: r["segment"])
@@ -166,10 +166,10 @@ def test_cli_partitioned_bad_tmx_is_one_line_and_exit_2(tmp_path):
 
 
 def test_parts_of_a_long_xml_file_keep_their_inline_markup_checks(tmp_path):
-    from tqcheck.config import load_settings
-    from tqcheck.formats.tmx import unit_codes
-    from tqcheck.pipeline import Pipeline
-    from tqcheck.report import Report
+    from tqcheck.core.config import load_settings
+    from tqcheck.readers.tmx import unit_codes
+    from tqcheck.engine.pipeline import Pipeline
+    from tqcheck.output.report import Report
 
     text = memory_tmx(1300)
     for i in range(0, 1300, 10):  # every other unit with codes loses its closing code in the English target
@@ -228,7 +228,7 @@ def xliff_fields(document) -> tuple:
 
 @pytest.mark.parametrize("chunk", [1, 7, 1 << 20])
 def test_xliff_read_in_parts_gives_the_parts_of_the_whole_file(tmp_path, monkeypatch, chunk):
-    from tqcheck.formats import xliff
+    from tqcheck.readers import xliff
 
     monkeypatch.setattr(xmlstream, "CHUNK", chunk)
     for name, text in (("one.xlf", xliff12(40)), ("two.xliff", xliff20(20))):
@@ -242,7 +242,7 @@ def test_xliff_read_in_parts_gives_the_parts_of_the_whole_file(tmp_path, monkeyp
 
 
 def test_a_long_xliff_is_cut_like_the_whole_file_in_bounded_memory(tmp_path, monkeypatch):
-    from tqcheck.formats import xliff
+    from tqcheck.readers import xliff
 
     path = tmp_path / "long.xlf"
     path.write_text(xliff12(3000), encoding="utf-8")
@@ -256,7 +256,7 @@ def test_a_long_xliff_is_cut_like_the_whole_file_in_bounded_memory(tmp_path, mon
 
 
 def test_po_xliff_is_read_whole_and_cut(tmp_path):
-    from tqcheck.formats import xliff
+    from tqcheck.readers import xliff
 
     path = tmp_path / "messages.xlf"
     path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<xliff version="1.2" '
@@ -276,7 +276,7 @@ def test_po_xliff_is_read_whole_and_cut(tmp_path):
     (lambda t: t.replace('target-language="en-US"', 'target-language="fr-FR"'), "in French"),
 ])
 def test_a_bad_xliff_is_the_same_error_read_whole_or_in_parts(tmp_path, change, words):
-    from tqcheck.formats import xliff
+    from tqcheck.readers import xliff
 
     path = tmp_path / "bad.xlf"
     path.write_text(change(xliff12(30)), encoding="utf-8")

@@ -7,11 +7,11 @@ import io
 import pytest
 from rich.console import Console
 
-from tqcheck.finding import SegmentScore
-from tqcheck.formats import Unit, bilingual_document
-from tqcheck.inputs import document_from_text
-from tqcheck.report import Report
-from tqcheck.writers.terminal import TerminalWriter, message_without_span, short_span
+from tqcheck.core.finding import SegmentScore
+from tqcheck.readers.units import Unit, bilingual_document
+from tqcheck.readers.inputs import document_from_text
+from tqcheck.output.report import Report
+from tqcheck.output.writers.terminal import TerminalWriter, message_without_span, short_span
 
 LONG = ("Trump's proposal was condemned by the United Nations, government and rights groups as an issue involving "
         "ethnic cleansing, but was caught by ministers in Israel's far-right government, Defense Secretary Israel "

@@ -5,7 +5,7 @@ __version__ = "0.1.0"
 #: Names importable from ``tqcheck`` -> module defining them (imported on first use, so
 #: ``import tqcheck`` stays fast).
 _LAZY = {"check": "tqcheck.api", "check_frame": "tqcheck.api", "Checker": "tqcheck.api",
-         "Report": "tqcheck.report"}
+         "Report": "tqcheck.output.report"}
 __all__ = ["__version__", *_LAZY]
 
 

@@ -12,29 +12,19 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from tqcheck.document import Document
-from tqcheck.errors import InputError, UsageError
-from tqcheck.report import Report
+from tqcheck.core.document import Document
+from tqcheck.core.errors import InputError, UsageError
+from tqcheck.core.config import ARGUMENT_ORIGIN, make_settings  # noqa: F401 (part of the API)
+from tqcheck.output.report import Report
+from tqcheck.readers.frame import document_from_frame
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from tqcheck.config import Settings
-    from tqcheck.pipeline import Pipeline
+    from tqcheck.core.config import Settings
+    from tqcheck.engine.pipeline import Pipeline
 
 #: Where settings given as keyword arguments come from (named in error messages).
-ARGUMENT_ORIGIN = "keyword argument"
-
-
-def make_settings(inputs: Sequence[str] = (), config: str | os.PathLike | None = None,
-                  overrides: dict[str, Any] | None = None) -> "Settings":
-    """Settings as the CLI builds them: defaults < discovered config < ``config`` < ``overrides``."""
-    from tqcheck.config import load_settings
-
-    settings = load_settings(list(inputs), str(config) if config is not None else None)
-    if overrides:
-        settings.apply(overrides, ARGUMENT_ORIGIN)
-    return settings
 
 
 class Checker:
@@ -50,7 +40,7 @@ class Checker:
     def pipeline(self) -> "Pipeline":
         """The pipeline (loaded on first use)."""
         if self._pipeline is None:
-            from tqcheck.pipeline import Pipeline
+            from tqcheck.engine.pipeline import Pipeline
 
             self._pipeline = Pipeline(self.settings)
         return self._pipeline
@@ -119,7 +109,7 @@ def _as_path(value: str | os.PathLike) -> Path | None:
 
 def documents_for(text_or_path: str | os.PathLike, settings: "Settings") -> list[Document]:
     """Documents of a text, file or folder."""
-    from tqcheck.inputs import document_from_text, load_documents
+    from tqcheck.readers.inputs import document_from_text, load_documents
 
     path = _as_path(text_or_path)
     if path is None:
@@ -129,32 +119,6 @@ def documents_for(text_or_path: str | os.PathLike, settings: "Settings") -> list
             raise InputError("empty text: nothing to check", path="<text>")
         return [document_from_text(str(text_or_path))]
     return load_documents([str(path)], settings.include, settings.exclude, settings=settings)
-
-
-def document_from_frame(frame: "pd.DataFrame", source: str | None = "source", target: str = "target",
-                        id: str | None = None, name: str = "<frame>") -> Document:  # noqa: A002
-    """A Document with one segment per row of ``frame`` (line n is row n)."""
-    columns = [str(c) for c in frame.columns]
-    for role, column in (("target", target), ("source", source), ("id", id)):
-        if column is not None and column not in frame.columns:
-            raise UsageError(f"no {role} column {column!r} in the DataFrame (columns: {', '.join(columns)})")
-    targets = ["" if _missing(v) else " ".join(str(v).split()) for v in frame[target].tolist()]
-    sources = ([None if _missing(v) else str(v) for v in frame[source].tolist()]
-               if source is not None else [None] * len(targets))
-    ids = [str(v) for v in (frame[id].tolist() if id is not None else frame.index.tolist())]
-    document = Document(path=name, text="\n".join(targets), format="frame")
-    offset = 0
-    for text, source_text, unit_id in zip(targets, sources, ids):
-        if text.strip():
-            document.add_segment(text, offset, paragraph=len(document.segments), source=source_text,
-                                 unit_id=unit_id)
-        offset += len(text) + 1
-    return document
-
-
-def _missing(value: Any) -> bool:
-    """Whether a cell is empty (None or NaN)."""
-    return value is None or (isinstance(value, float) and value != value)
 
 
 class progress_bar:

@@ -13,7 +13,7 @@ def cache() -> None:
 @cache.command("clear")
 def cache_clear() -> None:
     """Delete every cached result."""
-    from tqcheck.cache import ResultCache
+    from tqcheck.engine.cache import ResultCache
 
     store = ResultCache()
     count = store.clear()
@@ -23,6 +23,6 @@ def cache_clear() -> None:
 @cache.command("dir")
 def cache_dir() -> None:
     """Print the cache folder."""
-    from tqcheck.cache import cache_dir as folder
+    from tqcheck.engine.cache import cache_dir as folder
 
     click.echo(str(folder()))

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import click
 
-from tqcheck.errors import TqcheckError
+from tqcheck.core.errors import TqcheckError
 
 EXIT_OK, EXIT_GATE_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -22,7 +22,7 @@ EXIT_TERMINATED = 143
 
 def fail(error: Exception) -> "NoReturn":  # type: ignore[name-defined]  # noqa: F821
     """Print a user error on one line (control characters escaped, long middles elided) and exit 2."""
-    from tqcheck.limits import one_line
+    from tqcheck.core.limits import one_line
 
     say(f"tqcheck: error: {one_line(str(error))}")
     sys.exit(EXIT_ERROR)
@@ -82,7 +82,7 @@ def user_errors() -> Iterator[None]:
     except Exception as error:  # noqa: BLE001 - the last line of defence, see the docstring
         if os.environ.get("TQCHECK_DEBUG"):
             raise
-        from tqcheck.limits import one_line
+        from tqcheck.core.limits import one_line
 
         say(f"tqcheck: internal error: {type(error).__name__}: {one_line(str(error), 300)} "
             "(a bug: please report it; TQCHECK_DEBUG=1 shows the traceback)")
@@ -92,7 +92,7 @@ def user_errors() -> Iterator[None]:
 @contextmanager
 def stdout_errors() -> Iterator[None]:
     """Writes to standard output that fail (closed, full, broken pipe) become an OutputError."""
-    from tqcheck.errors import OutputError
+    from tqcheck.core.errors import OutputError
 
     if sys.stdout is None:
         raise OutputError("standard output is closed; write the report to a file (-f NAME=PATH)",
@@ -177,7 +177,7 @@ FLAG_KEYS = ("rules", "enable", "disable", "glossary", "grammar", "dialect", "la
 
 def settings_from_options(paths: Sequence[str], options: dict[str, Any], extra: dict[str, Any] | None = None):
     """Effective settings for a command: defaults < config files < --config < flags."""
-    from tqcheck.config import load_settings
+    from tqcheck.core.config import load_settings
 
     flags: dict[str, Any] = {}
     for key in FLAG_KEYS:
@@ -191,7 +191,7 @@ def settings_from_options(paths: Sequence[str], options: dict[str, Any], extra: 
         flags["builtin_rules"] = False
     if extra:
         flags.update(extra)
-    # TQCHECK_LANGUAGETOOL_URL is read by tqcheck.grammar.languagetool_url (below flags and config files)
+    # TQCHECK_LANGUAGETOOL_URL is read by tqcheck.checks.grammar.languagetool_url (below flags and config files)
     return load_settings(paths, options.get("config_file"), flags, discover=not options.get("no_config"))
 
 
@@ -280,8 +280,8 @@ class RunResult:
 def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_name: str = "<stdin>",
                  jobs: int | None = None, dask: str | None = None, use_cache: bool = False) -> RunResult:
     """Load documents (all of them first: bad input stops before any work), check them, rank."""
-    from tqcheck.inputs import load_documents
-    from tqcheck.runners import early_runner, run_documents
+    from tqcheck.readers.inputs import load_documents
+    from tqcheck.engine.runners import early_runner, run_documents
 
     started = time.perf_counter()
     jobs = jobs if jobs is not None else (settings.jobs or None)
@@ -299,7 +299,7 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
     with progress_bar(show_progress, total) as advance:
         cache = None
         if use_cache:
-            from tqcheck.cache import ResultCache
+            from tqcheck.engine.cache import ResultCache
 
             cache = ResultCache()
         report = run_documents(documents, settings, jobs=jobs, dask=dask, advance=advance, cache=cache,
@@ -309,8 +309,8 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
 
 def input_bytes(paths: Sequence[str], settings) -> int:
     """Bytes of the files a run will read (0 when it reads standard input or a path is not there)."""
-    from tqcheck.errors import InputError
-    from tqcheck.inputs import collect_files, default_include
+    from tqcheck.core.errors import InputError
+    from tqcheck.readers.inputs import collect_files, default_include
 
     include = default_include() if settings.include is None else settings.include
     try:
@@ -323,7 +323,7 @@ def input_bytes(paths: Sequence[str], settings) -> int:
 def run_partitioned(paths: Sequence[str], settings, options: dict[str, Any], show_progress: bool,
                     quiet: bool) -> int:
     """``check --partitioned DIR``: part tables and a summary; the gate reads the summary (run-wide settings)."""
-    from tqcheck.partitioned import check_partitioned, summary_gate
+    from tqcheck.engine.partitioned import check_partitioned, summary_gate
 
     folder = options["partitioned"]
     with progress_bar(show_progress, 0) as advance:

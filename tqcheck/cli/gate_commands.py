@@ -25,14 +25,14 @@ def baseline() -> None:
               help=f"Baseline file (default: the configured baseline, else {DEFAULT_BASELINE}).")
 def create(paths: tuple[str, ...], output: str | None, **options: Any) -> None:
     """Check PATHS with the same configuration as `check` and record every finding."""
-    from tqcheck.baseline import write_baseline
+    from tqcheck.policy.baseline import write_baseline
 
     with user_errors():
         settings = settings_from_options(paths, options)
         target = output or settings.baseline or DEFAULT_BASELINE
         from pathlib import Path
 
-        from tqcheck.writers import check_writable
+        from tqcheck.output.writers import check_writable
 
         check_writable(Path(target))
         result = run_pipeline(paths, settings, show_progress=progress_enabled(options.get("show_progress")),
@@ -49,7 +49,7 @@ def config() -> None:
 
 def effective_configuration(path: str | None, config_file: str | None, no_config: bool) -> dict[str, Any]:
     """Every key's value and origin, the config files read and the overrides, for PATH if given."""
-    from tqcheck.config import KEYS, load_settings, settings_for_path
+    from tqcheck.core.config import KEYS, load_settings, settings_for_path
 
     inputs = [path] if path else []
     settings = load_settings(inputs, config_file, None, discover=not no_config)
@@ -71,7 +71,7 @@ def render_configuration(data: dict[str, Any]) -> str:
     for name, text in shown.items():
         lines.append(f"{f'{name} = {text}':<{width}}  # {data['values'][name]['origin']}")
     if data["overrides"]:
-        from tqcheck.config import RUN_WIDE_KEYS
+        from tqcheck.core.config import RUN_WIDE_KEYS
 
         lines.append("")
         lines.append(f"# overrides apply to the checks and the gate of the files they match; these keys hold "

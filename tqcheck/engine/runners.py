@@ -1,0 +1,489 @@
+"""Runners: where documents are checked (this process, local worker processes, a Dask cluster).
+
+Every runner does the same work: documents are cut into parts (``document.cut``: a file of
+at most ``WHOLE_SEGMENTS`` segments is one part, a longer one is cut into parts of
+``PART_SEGMENTS``), each part is checked by a pipeline into a ``DocumentResult``, and the
+results are merged into a Report. The cut does not depend on the runner, and the merge
+does not depend on the order in which results arrive, so every runner gives the same
+report, byte for byte.
+
+Document-level checks (consistency, repetition, the spelling of names) look within one
+part: within a file of at most ``WHOLE_SEGMENTS`` segments, that is the whole file.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+
+from tqcheck.core.document import Document
+from tqcheck.core.errors import BackendError, UsageError
+from tqcheck.core.document import PART_SEGMENTS, WHOLE_SEGMENTS, cut
+from tqcheck.engine.pipeline import flag_threshold
+from tqcheck.output.report import Report
+from tqcheck.core.result import DocumentResult
+
+if TYPE_CHECKING:
+    from tqcheck.core.config import Settings
+    from tqcheck.engine.pipeline import Pipeline
+
+
+#: Below this many segments the default runner stays in this process (loading models in
+#: workers would cost more than it saves); an explicit ``--jobs N`` always uses N workers.
+MIN_PARALLEL_SEGMENTS = 2000
+
+#: Called with a number of segments just checked.
+Advance = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One part of one document and its place in the run."""
+
+    order: tuple[int, int]
+    document: Document
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def plan(documents: Sequence[Document], part_segments: int | None = None) -> list[Task]:
+    """The parts of ``documents`` in run order (``document.cut``; ``part_segments``: parts of that size)."""
+    return [Task((position, number), part)
+            for position, document in enumerate(documents)
+            for number, part in enumerate(cut(document, part_segments))]
+
+
+def task_cost(task: Task) -> int:
+    """How long a part takes to check, roughly: its characters (the grammar engine and the encoder read every one)."""
+    return sum(len(s.text) + 20 for s in task.document.segments)
+
+
+def segment_count(tasks: Sequence[Task]) -> int:
+    """Segments over all tasks."""
+    return sum(len(t.document.segments) for t in tasks)
+
+
+# -- the work a worker does -------------------------------------------------------
+
+_PIPELINES: dict[str, "Pipeline"] = {}
+_LOCK = threading.Lock()
+
+
+def _settings_key(settings: "Settings") -> str:
+    return repr(sorted((k, repr(v)) for k, v in settings.values.items()))
+
+
+def worker_pipeline(settings: "Settings") -> "Pipeline":
+    """This process's pipeline for ``settings``: models are loaded once per worker and reused."""
+    from tqcheck.engine.pipeline import Pipeline
+
+    key = _settings_key(settings)
+    if key not in _PIPELINES:
+        if not _PIPELINES:
+            atexit.register(close_worker_pipelines)
+            if _in_dask_worker():  # its nanny sets the thread counts it knows of, not the tokenizers'
+                os.environ.update(WORKER_ENVIRONMENT)
+        _PIPELINES[key] = Pipeline(settings)
+    return _PIPELINES[key]
+
+
+def _in_dask_worker() -> bool:
+    """Whether this code runs in a dask.distributed worker (not in a user's process with a local scheduler)."""
+    import sys
+
+    if "distributed" not in sys.modules:
+        return False
+    try:
+        from distributed import get_worker
+
+        get_worker()
+    except (ImportError, ValueError):
+        return False
+    return True
+
+
+def close_worker_pipelines() -> None:
+    """Close the pipelines this process loaded (at exit, or when a test asks)."""
+    while _PIPELINES:
+        _PIPELINES.popitem()[1].close()
+
+
+def check_task(task: Task, settings: "Settings", progress: Callable[[float], None] | None = None
+               ) -> DocumentResult:
+    """Check one part in this process (a worker's whole job)."""
+    with _LOCK:  # a Dask worker may run tasks in threads; the checks are not thread-safe
+        pipeline = worker_pipeline(settings)
+        stages = max(pipeline.stages_for(task.document), 1)
+        tick = (lambda n: progress(n / stages)) if progress is not None else (lambda n: None)
+        result = pipeline.check_document(task.document, tick)
+    return result.with_order(*task.order)
+
+
+# -- runners --------------------------------------------------------------------
+
+class Runner:
+    """Checks tasks somewhere and yields their results (in any order)."""
+
+    name = "runner"
+
+    def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
+        """A result for every task; ``advance`` is called with segments checked."""
+        raise NotImplementedError
+
+    def run(self, documents: Sequence[Document], settings: "Settings", advance: Advance = lambda n: None,
+            part_segments: int | None = None) -> Report:
+        """Check ``documents`` and merge their results into the ranked Report."""
+        tasks = plan(documents, part_segments)
+        return Report.merge(self.results(tasks, settings, advance), flag_threshold=flag_threshold(settings))
+
+    def close(self) -> None:
+        """Release workers and connections; safe to call twice."""
+
+    def __enter__(self) -> "Runner":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class SequentialRunner(Runner):
+    """Every part in this process, one after another, with one pipeline."""
+
+    name = "sequential"
+
+    def __init__(self, pipeline: "Pipeline | None" = None) -> None:
+        self.pipeline = pipeline
+        self._own = pipeline is None
+
+    def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
+        """Check each task in turn."""
+        if self.pipeline is None:
+            from tqcheck.engine.pipeline import Pipeline
+
+            self.pipeline = Pipeline(settings)
+        for task in tasks:
+            stages = max(self.pipeline.stages_for(task.document), 1)
+            result = self.pipeline.check_document(task.document, lambda n, s=stages: advance(n / s))
+            yield result.with_order(*task.order)
+
+    def close(self) -> None:
+        """Close the pipeline when this runner made it."""
+        if self._own and self.pipeline is not None:
+            self.pipeline.close()
+            self.pipeline = None
+
+
+_PROGRESS: Any = None
+
+
+#: Set in every worker process before any model library is imported: one worker is one core's work
+#: (Dask's nanny does the same for its workers). The tokenizers library would otherwise tokenise each batch
+#: on a pool of one thread per core in every worker.
+WORKER_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                      "TOKENIZERS_PARALLELISM": "false", "RAYON_NUM_THREADS": "1"}
+
+
+def _start_worker(progress: Any, settings: "Settings | None" = None) -> None:
+    """A worker's first work: one thread per library, then the run's models loaded while the parent reads
+    the input (an error loading them is raised again, with its own message, by the first part).
+    ``progress``: the writing end of a pipe to the parent (small messages: each write is atomic)."""
+    global _PROGRESS
+    _PROGRESS = progress
+    os.environ.update(WORKER_ENVIRONMENT)
+    if settings is not None:
+        try:
+            worker_pipeline(settings)
+        except Exception:  # noqa: BLE001 - check_task loads again and raises it for the parent
+            pass
+
+
+def _worker_check(task: Task, settings: "Settings") -> DocumentResult:
+    """Check a task in a worker process, sending progress to the parent every few segments (written to the
+    pipe synchronously, so a part's progress is there before its result is sent)."""
+    pending = [0.0]
+
+    def progress(n: float) -> None:
+        pending[0] += n
+        if pending[0] >= 25 and _PROGRESS is not None:
+            _PROGRESS.send(pending[0])
+            pending[0] = 0.0
+
+    result = check_task(task, settings, progress)
+    if pending[0] and _PROGRESS is not None:
+        _PROGRESS.send(pending[0])
+    return result
+
+
+class ProcessRunner(Runner):
+    """Parts spread over ``jobs`` local worker processes; each worker loads the models once, when it starts.
+
+    ``close`` tells the workers to stop without waiting for them to exit (they exit by themselves, and the
+    interpreter joins them at exit), so this process merges and writes the report meanwhile.
+    """
+
+    name = "processes"
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._pool: Any = None
+        self._pipe: Any = None  # (reading end, writing end) of the progress pipe
+        self._settings_key: str | None = None
+
+    def start(self, settings: "Settings") -> None:
+        """Make the pool: workers are spawned (nothing of this process leaks into them) as parts are submitted,
+        and each loads the models for ``settings`` first."""
+        if self._pool is not None:
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")
+        # a plain pipe, not a queue: a worker still starting when the pool is closed needs no named semaphore
+        self._pipe = context.Pipe(duplex=False)
+        self._settings_key = _settings_key(settings)
+        self._pool = ProcessPoolExecutor(max(1, self.jobs), mp_context=context, initializer=_start_worker,
+                                         initargs=(self._pipe[1], settings))
+        for _ in range(max(1, self.jobs)):  # the pool spawns a worker per task submitted: one small task each
+            self._pool.submit(os.getpid)
+
+    def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
+        """Check the tasks in the worker processes."""
+        if self._pool is not None and self._settings_key != _settings_key(settings):
+            self.close()
+        self.start(settings)
+        (progress, _), pool = self._pipe, self._pool
+        stop = threading.Event()
+
+        def drain() -> None:
+            while True:
+                try:
+                    if progress.poll(0.05):
+                        advance(progress.recv())
+                    elif stop.is_set():
+                        return
+                except (EOFError, OSError):
+                    return
+
+        reader = threading.Thread(target=drain, name="tqcheck-progress", daemon=True)
+        reader.start()
+        try:
+            yield from _windowed(lambda task: pool.submit(_worker_check, task, settings), tasks,
+                                 window=2 * max(1, self.jobs), wait=_wait_processes)
+        finally:
+            stop.set()
+            reader.join(timeout=5)
+
+    def close(self, now: bool = False) -> None:
+        """Tell the workers to stop (queued parts are cancelled); ``now``: stop them at once (the run failed
+        before it began, e.g. on a bad input). Safe to call twice."""
+        if self._pool is not None:
+            # the executor has no public way to stop its workers before Python 3.14 (terminate_workers)
+            processes = list((getattr(self._pool, "_processes", None) or {}).values()) if now else []
+            for process in processes:
+                process.terminate()
+            # stopped workers: wait for the executor to notice (its clean-up at exit must find it finished)
+            self._pool.shutdown(wait=bool(processes), cancel_futures=True)
+            self._pool = None
+        if self._pipe is not None:  # the workers have their own ends
+            for end in self._pipe:
+                end.close()
+            self._pipe = None
+
+
+def _wait_processes(pending: set) -> tuple[set, set]:
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    done, rest = wait(pending, return_when=FIRST_COMPLETED)
+    return done, rest
+
+
+def _windowed(submit: Callable[[Task], Any], tasks: Iterable[Task], window: int,
+              wait: Callable[[set], tuple[set, set]]) -> Iterator[DocumentResult]:
+    """Results of ``tasks`` with at most ``window`` submitted and unfinished at any time (tasks are read
+    lazily, so a corpus read in parts is never all in memory)."""
+    pending: set = set()
+    source = iter(tasks)
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(pending) < window:
+                task = next(source, None)
+                if task is None:
+                    exhausted = True
+                    break
+                pending.add(submit(task))
+            if not pending:
+                return
+            done, pending = wait(pending)
+            for future in sorted(done, key=id):
+                yield future.result()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+class DaskRunner(Runner):
+    """Parts sent to a ``dask.distributed`` scheduler (``ADDRESS``) or a LocalCluster (``local``)."""
+
+    name = "dask"
+
+    def __init__(self, address: str, workers: int | None = None) -> None:
+        self.address = address
+        self.workers = workers
+        self._client: Any = None
+        self._cluster: Any = None
+
+    @property
+    def client(self) -> Any:
+        """The distributed Client (connected, or with its LocalCluster started, on first use)."""
+        if self._client is None:
+            try:
+                from distributed import Client, LocalCluster
+            except ImportError:
+                raise BackendError("--dask needs dask.distributed: pip install 'tqcheck[scale]'") from None
+            try:
+                if self.address == "local":
+                    self._cluster = LocalCluster(n_workers=self.workers or available_cores(), threads_per_worker=1,
+                                                 processes=True, dashboard_address=None,
+                                                 silence_logs=logging.ERROR)
+                    self._client = Client(self._cluster)
+                else:
+                    self._client = Client(self.address, timeout=30)
+            except (OSError, TimeoutError) as exc:
+                self.close()
+                raise BackendError(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
+        return self._client
+
+    def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
+        """Submit the tasks (settings sent once, a bounded number in flight) and yield results as they finish."""
+        from distributed import wait
+
+        client = self.client
+        [shared] = client.scatter([settings], broadcast=True)
+        run = uuid.uuid4().hex[:12]
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+
+        def submit(task: Task) -> Any:
+            return client.submit(check_task, task, shared, pure=False,
+                                 key=f"tqcheck-{run}-{task.order[0]}-{task.order[1]}")
+
+        def until_one_done(pending: set) -> tuple[set, set]:
+            done, rest = wait(list(pending), return_when="FIRST_COMPLETED")
+            return set(done), set(rest)
+
+        for result in _windowed(submit, tasks, window=4 * workers, wait=until_one_done):
+            advance(len(result.document.segments))
+            yield result
+
+    def close(self) -> None:
+        """Disconnect, and stop the LocalCluster this runner started."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+
+def make_runner(jobs: int | None = None, dask: str | None = None, *, segments: int = 0,
+                tasks: int | None = None) -> Runner:
+    """The runner for ``--jobs``/``--dask``: Dask when an address is given; worker processes when
+    ``jobs`` asks for more than one (by default: the available cores, for runs of at least
+    ``MIN_PARALLEL_SEGMENTS`` segments), never more than ``tasks`` (None: not known); else this process."""
+    if dask:
+        return DaskRunner(dask, workers=jobs)
+    if jobs is not None and jobs < 0:
+        raise UsageError(f"--jobs must be at least 0 (0: the available cores), got {jobs}")
+    automatic = not jobs
+    count = available_cores() if automatic else jobs
+    if tasks is not None:
+        count = min(count, tasks)
+    if count > 1 and (not automatic or segments >= MIN_PARALLEL_SEGMENTS):
+        return ProcessRunner(count)
+    return SequentialRunner()
+
+
+#: Inputs of at least this many bytes (about 2,000 sentences of a bilingual table) start their worker
+#: processes before they are read, so the workers load their models while this process reads.
+EARLY_START_BYTES = 256 * 1024
+
+
+def early_runner(jobs: int | None, dask: str | None, settings: "Settings", input_bytes: int) -> "ProcessRunner | None":
+    """Worker processes started now, before the input is read, when they will most likely be used (more than
+    one core by ``--jobs`` or by default, no Dask, at least ``EARLY_START_BYTES`` of input); else None.
+    ``run_documents(..., runner=...)`` uses them, or closes them when the input turns out too small."""
+    if dask or (jobs is not None and jobs < 0) or input_bytes < EARLY_START_BYTES:
+        return None
+    count = available_cores() if not jobs else jobs
+    if count < 2:
+        return None
+    runner = ProcessRunner(count)
+    runner.start(settings)
+    return runner
+
+
+def run_documents(documents: Sequence[Document], settings: "Settings", *, jobs: int | None = None,
+                  dask: str | None = None, advance: Advance = lambda n: None, cache: Any = None,
+                  runner: "ProcessRunner | None" = None) -> Report:
+    """Check ``documents`` with the runner ``jobs``/``dask`` ask for and return the Report.
+
+    With a ``tqcheck.engine.cache.ResultCache``, parts whose entry is there are not checked again (and no model is
+    loaded when every part is cached); the others are checked and stored. ``runner``: worker processes
+    started early (``early_runner``), used when the run calls for worker processes and closed in any case.
+    """
+    try:
+        return _run_documents(documents, settings, jobs, dask, advance, cache, runner)
+    finally:
+        if runner is not None:
+            runner.close()
+
+
+def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: int | None, dask: str | None,
+                   advance: Advance, cache: Any, early: "ProcessRunner | None") -> Report:
+    threshold = flag_threshold(settings)  # before the work: the workers load their models meanwhile
+    tasks = plan(documents)
+    cached: list[DocumentResult] = []
+    keys: dict[tuple[int, ...], str] = {}
+    if cache is not None:
+        from tqcheck.core.config import settings_for_path
+
+        todo = []
+        for task in tasks:
+            key = cache.key(task.document, settings_for_path(settings, task.document.path))
+            hit = cache.get(key)
+            if hit is None:
+                keys[task.order] = key
+                todo.append(task)
+            else:
+                cached.append(hit.with_order(*task.order))
+                advance(len(task.document.segments))
+        tasks = todo
+    if not tasks:
+        return Report.merge(cached, flag_threshold=threshold)
+    chosen = make_runner(jobs, dask, segments=segment_count(tasks), tasks=len(tasks))
+    if early is not None and isinstance(chosen, ProcessRunner):
+        chosen = early
+    with chosen as runner:
+        if not isinstance(runner, SequentialRunner):  # the longest parts first, so the workers end together
+            tasks = sorted(tasks, key=task_cost, reverse=True)
+        fresh = list(runner.results(tasks, settings, advance))
+    if cache is not None:
+        for result in fresh:
+            cache.put(keys[result.order], result)
+        cache.prune()
+    return Report.merge(cached + fresh, flag_threshold=threshold)
+
+
+__all__ = ["PART_SEGMENTS", "WHOLE_SEGMENTS", "Task", "Runner", "SequentialRunner", "ProcessRunner", "DaskRunner", "plan",
+           "make_runner", "run_documents", "early_runner", "available_cores", "check_task", "task_cost"]

@@ -1,5 +1,0 @@
-"""Parquet corpus files (named source/target/id columns): see tqcheck.corpus."""
-
-from tqcheck.corpus import read_parquet as read
-
-__all__ = ["read"]

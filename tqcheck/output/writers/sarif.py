@@ -1,0 +1,137 @@
+"""SARIF 2.1.0 writer: findings as code-scanning results (GitHub, Azure DevOps, IDE viewers).
+
+One run; ``tool.driver.rules`` describes every rule that has a finding (sorted
+by id; ``fullDescription`` from the rule-id registry for the shipped ids); each result carries ``ruleId``/``ruleIndex``, a level from the
+severity (critical -> error, major -> warning, minor -> note), the message,
+the file (a URI relative to the working folder when it lies inside it), the
+region (1-based lines, columns counted in Unicode code points, end column one
+past the last character) and ``partialFingerprints`` from the baseline
+fingerprint, so code scanning tracks a finding across edits elsewhere in the file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import tqcheck
+from tqcheck.core.finding import Finding
+from tqcheck.output.report import Report, score_format
+from tqcheck.output.writers import Writer, register
+from tqcheck.output.writers.github import relative_path
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+#: Severity -> SARIF level.
+LEVELS = {"critical": "error", "major": "warning", "minor": "note"}
+#: Key of tqcheck's fingerprint in ``partialFingerprints``.
+FINGERPRINT_KEY = "tqcheckFingerprint/v1"
+
+
+def artifact_uri(file: str) -> str:
+    """A URI reference for ``file``: relative and percent-encoded inside the working folder, else file://."""
+    shown = relative_path(file)
+    if Path(shown).is_absolute():
+        return Path(shown).as_uri()
+    return quote(shown, safe="/-._~")
+
+
+def rule_descriptor(rule_id: str, findings: list[Finding]) -> dict[str, Any]:
+    """Metadata of one rule from its findings: name, description, link, default level, tags."""
+    first = findings[0]
+    worst = max(findings, key=lambda f: f.severity.rank)
+    categories = sorted({f.category for f in findings})
+    descriptor: dict[str, Any] = {
+        "id": rule_id,
+        "name": rule_id.replace(".", "/"),
+        "shortDescription": {"text": f"{', '.join(categories)} ({first.origin})"},
+        "defaultConfiguration": {"level": LEVELS[worst.severity.value]},
+        "properties": {"tags": ["translation-quality", *categories], "origin": first.origin},
+    }
+    from tqcheck.checks.catalog import shipped_registry
+
+    entry = shipped_registry().lookup(rule_id)
+    if entry is not None:  # what it flags, why it matters, an example (tqcheck rules list --long)
+        descriptor["fullDescription"] = {"text": entry.description}
+    links = sorted({f.link for f in findings if f.link.startswith(("https://", "http://"))})
+    if links:
+        descriptor["helpUri"] = links[0]
+    elif entry is not None and entry.link:
+        descriptor["helpUri"] = entry.link
+    return descriptor
+
+
+def result_record(finding: Finding, rule_index: int, mark: str) -> dict[str, Any]:
+    """One SARIF result for ``finding``."""
+    region = {
+        "startLine": finding.line,
+        "startColumn": finding.column,
+        "endLine": finding.end_line,
+        "endColumn": max(finding.end_column, finding.column + 1) if finding.end_line == finding.line
+        else max(finding.end_column, 1),
+    }
+    properties: dict[str, Any] = {
+        "matched": finding.matched,
+        "severity": finding.severity.value,
+        "category": finding.category,
+        "origin": finding.origin,
+        "segment": finding.segment,
+    }
+    if finding.suggestions:
+        properties["suggestions"] = list(finding.suggestions)
+    if finding.confidence is not None:
+        properties["confidence"] = float(score_format(finding.confidence))
+    if finding.engine:
+        properties["engine"] = finding.engine
+    return {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": LEVELS[finding.severity.value],
+        "message": {"text": finding.message},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": artifact_uri(finding.file)},
+            "region": region,
+        }}],
+        "partialFingerprints": {FINGERPRINT_KEY: mark},
+        "properties": properties,
+    }
+
+
+def sarif_log(report: Report) -> dict[str, Any]:
+    """The SARIF log of ``report`` as a dictionary."""
+    from tqcheck.output.fingerprints import fingerprints
+
+    by_rule: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        by_rule.setdefault(finding.rule_id, []).append(finding)
+    rule_ids = sorted(by_rule)
+    index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    driver = {
+        "name": "tqcheck",
+        "version": tqcheck.__version__,
+        "semanticVersion": tqcheck.__version__,
+        "informationUri": "https://pypi.org/project/tqcheck/",
+        "rules": [rule_descriptor(r, by_rule[r]) for r in rule_ids],
+    }
+    run = {
+        "tool": {"driver": driver},
+        "columnKind": "unicodeCodePoints",
+        "results": [result_record(f, index[f.rule_id], mark)
+                    for f, mark in zip(report.findings, fingerprints(report))],
+        "properties": {"signature": dict(sorted(report.signature.items()))},
+    }
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+@register
+class SarifWriter(Writer):
+    """A SARIF 2.1.0 log (JSON) for code scanning."""
+
+    name = "sarif"
+    extension = ".sarif"
+    to_file = True
+
+    def render(self, report: Report) -> str:
+        """Indented JSON, keys sorted, trailing newline."""
+        return json.dumps(sarif_log(report), indent=2, ensure_ascii=False, sort_keys=True) + "\n"

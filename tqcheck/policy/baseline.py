@@ -1,0 +1,172 @@
+"""Baselines: accept today's findings so a gate fails only on new ones.
+
+A finding is keyed by a fingerprint that does not use line numbers: the rule
+id, the sentence text (whitespace collapsed, case folded), the matched text
+and which occurrence of the matched text in the sentence it is. Editing other
+sentences of the file, or moving the sentence, keeps the fingerprint; editing
+the sentence itself makes the finding new. Identical sentences in one file
+share a fingerprint; the baseline counts them, so a third copy of a
+baselined pair is new.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqcheck.core.errors import ConfigError
+from tqcheck.core.files import write_atomic
+from tqcheck.output.fingerprints import fingerprint, fingerprints, normalise, segment_texts
+from tqcheck.core.finding import Finding
+from tqcheck.output.report import Report
+
+#: Version of the baseline file format.
+BASELINE_VERSION = 1
+
+
+def baseline_path_key(file: str, base_dir: Path) -> str:
+    """A checked file's name as stored in a baseline: POSIX, relative to the baseline's folder."""
+    if file in ("-", "") or file.startswith("<"):
+        return file
+    absolute = Path(os.path.abspath(file))
+    try:
+        return Path(os.path.relpath(absolute, base_dir)).as_posix()
+    except ValueError:  # another drive on Windows
+        return absolute.as_posix()
+
+
+@dataclass
+class Baseline:
+    """Accepted findings loaded from a baseline file."""
+
+    path: str
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder the stored file names are relative to."""
+        return Path(os.path.abspath(self.path)).parent
+
+    def counts(self) -> Counter:
+        """How many findings are accepted per (file, fingerprint)."""
+        return Counter((e["file"], e["fingerprint"]) for e in self.entries)
+
+
+@dataclass
+class BaselineDiff:
+    """How a run compares with a baseline: new and known counts, fixed entries."""
+
+    new: int = 0
+    known: int = 0
+    fixed: list[dict[str, Any]] = field(default_factory=list)
+
+    def describe(self, path: str = "") -> str:
+        """One line for the terminal, e.g. ``baseline b.json: 1 new, 12 known, 2 fixed``."""
+        where = f"baseline {path}: " if path else "baseline: "
+        return f"{where}{self.new} new, {self.known} known, {len(self.fixed)} fixed"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Counts and the fixed entries as a plain dictionary."""
+        return {"new": self.new, "known": self.known, "fixed": list(self.fixed)}
+
+
+def _entry(finding: Finding, mark: str, file_key: str) -> dict[str, Any]:
+    return {
+        "file": file_key,
+        "fingerprint": mark,
+        "rule_id": finding.rule_id,
+        "severity": finding.severity.value,
+        "line": finding.line,
+        "column": finding.column,
+        "matched": finding.matched,
+        "message": finding.message,
+    }
+
+
+def baseline_entries(report: Report, base_dir: Path) -> list[dict[str, Any]]:
+    """One entry per finding of ``report``, sorted, file names relative to ``base_dir``."""
+    entries = [_entry(f, mark, baseline_path_key(f.file, base_dir))
+               for f, mark in zip(report.findings, fingerprints(report))]
+    return sorted(entries, key=lambda e: (e["file"], e["line"], e["column"], e["rule_id"], e["fingerprint"]))
+
+
+def render_baseline(report: Report, base_dir: Path) -> str:
+    """The baseline file's text (JSON, sorted keys, stable order, trailing newline)."""
+    data = {"tool": "tqcheck", "version": BASELINE_VERSION, "findings": baseline_entries(report, base_dir)}
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def write_baseline(report: Report, path: str | Path) -> int:
+    """Write the findings of ``report`` as a baseline file (atomically); returns how many."""
+    path = Path(path)
+    base_dir = Path(os.path.abspath(path)).parent
+    write_atomic(path, render_baseline(report, base_dir))
+    return len(report.findings)
+
+
+_REQUIRED = ("file", "fingerprint", "rule_id")
+
+
+def load_baseline(path: str | Path) -> Baseline:
+    """Read a baseline file; a missing or malformed file is a ConfigError naming it."""
+    from tqcheck.core.limits import MAX_BASELINE_BYTES, read_text_file
+
+    name = str(path)
+    if not Path(path).exists() and not Path(path).is_symlink():
+        raise ConfigError("baseline file not found (create it with `tqcheck baseline create`)",
+                          path=name, key="baseline")
+    text = read_text_file(path, MAX_BASELINE_BYTES, "baseline file", ConfigError)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno) from None
+    except RecursionError:
+        raise ConfigError("not a tqcheck baseline: JSON nested too deeply", path=name) from None
+    if not isinstance(data, dict) or data.get("tool") != "tqcheck" or not isinstance(data.get("findings"), list):
+        raise ConfigError('not a tqcheck baseline (expected {"tool": "tqcheck", "findings": [...]})', path=name)
+    if data.get("version") != BASELINE_VERSION:
+        raise ConfigError(f"unsupported baseline version {data.get('version')!r} (expected {BASELINE_VERSION})",
+                          path=name)
+    for number, entry in enumerate(data["findings"], start=1):
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in _REQUIRED):
+            raise ConfigError(f"finding {number} needs string fields {', '.join(_REQUIRED)}", path=name)
+        for key in ("line", "column"):
+            if key in entry and (isinstance(entry[key], bool) or not isinstance(entry[key], int)):
+                raise ConfigError(f"finding {number}: {key!r} must be a whole number", path=name)
+    return Baseline(path=name, entries=data["findings"])
+
+
+def apply_baseline(report: Report, baseline: Baseline) -> tuple[Report, BaselineDiff]:
+    """A report with only the findings not in ``baseline``, and the new/known/fixed comparison."""
+    remaining = baseline.counts()
+    base_dir = baseline.base_dir
+    new_findings: list[Finding] = []
+    known = 0
+    for finding, mark in zip(report.findings, fingerprints(report)):
+        key = (baseline_path_key(finding.file, base_dir), mark)
+        if remaining[key] > 0:
+            remaining[key] -= 1
+            known += 1
+        else:
+            new_findings.append(finding)
+    checked = {baseline_path_key(d.path, base_dir): d.path for d in report.documents}
+    fixed: list[dict[str, Any]] = []
+    leftover = Counter({k: v for k, v in remaining.items() if v > 0})
+    for entry in sorted(baseline.entries, key=lambda e: (e["file"], e.get("line", 0), e.get("column", 0),
+                                                          e["rule_id"], e["fingerprint"])):
+        key = (entry["file"], entry["fingerprint"])
+        if entry["file"] in checked and leftover[key] > 0:
+            leftover[key] -= 1
+            fixed.append({**entry, "file": checked[entry["file"]]})  # named as on the command line
+    filtered = Report(list(report.documents), new_findings, dict(report.scores), signature=dict(report.signature),
+                      notices=list(report.notices), flag_threshold=report.flag_threshold,
+                      similarity=dict(report.similarity))
+    return filtered, BaselineDiff(new=len(new_findings), known=known, fixed=fixed)
+
+
+__all__ = ["Baseline", "BaselineDiff", "fingerprint", "write_baseline", "load_baseline", "apply_baseline",
+           "render_baseline", "normalise", "fingerprints", "segment_texts"]

@@ -1,0 +1,458 @@
+"""Reading inputs: files, folders and stdin become Documents of sentence Segments.
+
+Text is decoded strictly (UTF-8 with or without BOM, UTF-16 with BOM); Markdown
+code, front matter, HTML and tables are not checked; inline markup is removed
+with a character map so every finding still points at its place in the file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import fnmatch
+import importlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from tqcheck.core.document import Document
+from tqcheck.core.errors import InputError
+
+#: A reader turns a file's path and raw bytes into a Document.
+Reader = Callable[[str, bytes], Document]
+
+#: Input format -> module defining ``read(path, raw) -> Document`` (imported when used).
+READER_MODULES: dict[str, str] = {
+    "text": "tqcheck.readers.inputs",
+    "markdown": "tqcheck.readers.inputs",
+    "xliff": "tqcheck.readers.xliff",
+    "po": "tqcheck.readers.po",
+    "tmx": "tqcheck.readers.tmx",
+    "table": "tqcheck.readers.table",
+    "srt": "tqcheck.readers.srt",
+    "jsonl": "tqcheck.readers.jsonl",
+    "parquet": "tqcheck.readers.parquet",
+}
+
+#: File extension (lower case, with dot) -> input format.
+EXTENSIONS: dict[str, str] = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".mdown": "markdown",
+    ".xlf": "xliff",
+    ".xliff": "xliff",
+    ".po": "po",
+    ".pot": "po",
+    ".tmx": "tmx",
+    ".tsv": "table",
+    ".csv": "table",
+    ".srt": "srt",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+}
+
+SUPPRESS_RE = re.compile(
+    r"<!--\s*tqcheck-(disable-next-line|disable-line|disable|enable)\b([^>]*?)-->", re.IGNORECASE)
+
+
+# -- decoding ------------------------------------------------------------------
+
+def decode(raw: bytes, path: str) -> str:
+    """Text of a file: UTF-8 (BOM optional) or UTF-16 with BOM; anything else is an InputError."""
+    if raw.startswith(codecs.BOM_UTF8):
+        data, encoding = raw[len(codecs.BOM_UTF8):], "utf-8"
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        data, encoding = raw, "utf-16"
+    else:
+        data, encoding = raw, "utf-8"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"not UTF-8 or UTF-16 text (invalid byte 0x{raw[exc.start]:02x} at byte {exc.start}); "
+            "save it as UTF-8", path=path, line=line) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError("binary file (contains NUL bytes), not text", path=path, line=line)
+    if not text.strip():
+        raise InputError("empty file: nothing to check", path=path)
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+# -- segmentation --------------------------------------------------------------
+
+@dataclass
+class Piece:
+    """A run of prose: its text, the original offset of each character, its paragraph."""
+
+    text: str
+    char_map: list[int]
+    paragraph: int
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of the sentences of ``text``, whitespace trimmed."""
+    from sentencex import get_sentence_boundaries
+
+    spans = []
+    for item in get_sentence_boundaries("en", text):
+        start, end = item["start_index"], item["end_index"]
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+def add_pieces(document: Document, pieces: Iterable[Piece]) -> Document:
+    """Split every piece into sentences and append them to ``document`` as segments."""
+    for piece in pieces:
+        if not piece.text.strip():
+            continue
+        contiguous = piece.char_map[-1] - piece.char_map[0] == len(piece.text) - 1
+        for start, end in split_sentences(piece.text):
+            text = piece.text[start:end]
+            if contiguous and document.text[piece.char_map[start]:piece.char_map[start] + len(text)] == text:
+                document.add_segment(text, piece.char_map[start], paragraph=piece.paragraph)
+            else:
+                document.add_segment(text, piece.char_map[start], paragraph=piece.paragraph,
+                                     char_map=piece.char_map[start:end])
+    return document
+
+
+def _prose_pieces(text: str, regions: Sequence[tuple[int, int]], skip: Sequence[tuple[int, int]]) -> list[Piece]:
+    """Pieces for paragraphs of ``text`` inside ``regions``, leaving out ``skip`` spans."""
+    pieces: list[Piece] = []
+    skipped = sorted(skip)
+    j = 0
+    for region_start, region_end in regions:
+        while j < len(skipped) and skipped[j][1] <= region_start:
+            j += 1
+        if j >= len(skipped) or skipped[j][0] >= region_end:
+            # nothing left out: the text as it is, its offsets a range (no per-character list)
+            if region_end > region_start:
+                pieces.append(Piece(text[region_start:region_end], range(region_start, region_end),  # type: ignore[arg-type]
+                                    len(pieces)))
+            continue
+        chars: list[str] = []
+        offsets: list[int] = []
+        k = 0
+        position = region_start
+        while position < region_end:
+            while k < len(skipped) and skipped[k][1] <= position:
+                k += 1
+            if k < len(skipped) and skipped[k][0] <= position < skipped[k][1]:
+                position = skipped[k][1]
+                continue
+            chars.append(text[position])
+            offsets.append(position)
+            position += 1
+        if chars:
+            pieces.append(Piece("".join(chars), offsets, len(pieces)))
+    return pieces
+
+
+#: A line break that begins a blank line (it ends a paragraph).
+_PARAGRAPH_END = re.compile(r"\n(?=[ \t]*\n)")
+_NON_SPACE = re.compile(r"\S")
+
+
+def paragraph_regions(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the blank-line separated paragraphs of ``text``: from the first non-space character
+    to the line break before the next blank line (or the end). Linear in time and memory: a single
+    regular expression over the whole paragraph needed memory per character on one long line."""
+    regions = []
+    start = 0
+    for end in [m.start() for m in _PARAGRAPH_END.finditer(text)] + [len(text)]:
+        first = _NON_SPACE.search(text, start, end)
+        if first is not None:
+            regions.append((first.start(), end))
+        start = end + 1
+    return regions
+
+
+def read_text(path: str, raw: bytes) -> Document:
+    """A plain-text document: paragraphs split into sentences (HTML comments not checked)."""
+    text = decode(raw, path)
+    document = Document(path=path, text=text, format="text")
+    comments = [(m.start(), m.end()) for m in re.finditer(r"<!--.*?-->", text, re.DOTALL)]
+    add_pieces(document, _prose_pieces(text, paragraph_regions(text), comments))
+    document.suppressions = suppressions(text)
+    return document
+
+
+# -- Markdown ------------------------------------------------------------------
+
+FRONT_MATTER_RE = re.compile(r"\A(?:\ufeff)?(---|\+\+\+)[ \t]*\n.*?\n\1[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
+def _blank_out(text: str, start: int, end: int) -> str:
+    """``text`` with [start, end) replaced by spaces, newlines kept (offsets unchanged)."""
+    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+
+
+def markdown_pieces(text: str) -> list[Piece]:
+    """Prose pieces of a Markdown text: paragraphs, headings, list items, quotes; no code or tables."""
+    from markdown_it import MarkdownIt
+
+    masked = text
+    front = FRONT_MATTER_RE.match(text)
+    if front:
+        masked = _blank_out(masked, 0, front.end())
+    line_starts = [0] + [m.end() for m in re.finditer("\n", masked)]
+    tokens = MarkdownIt("commonmark").enable("table").parse(masked)
+    pieces: list[Piece] = []
+    table_depth = 0
+    for token in tokens:
+        if token.type == "table_open":
+            table_depth += 1
+        elif token.type == "table_close":
+            table_depth -= 1
+        elif token.type == "inline" and token.map and not table_depth:
+            piece = _inline_piece(masked, line_starts, token, len(pieces))
+            if piece is not None:
+                pieces.append(piece)
+    return pieces
+
+
+def _inline_piece(text: str, line_starts: list[int], token, paragraph: int) -> Piece | None:
+    """The prose of one inline token with each character's offset in ``text``."""
+    first_line, last_line = token.map
+    source_start = line_starts[first_line]
+    source_end = line_starts[last_line] if last_line < len(line_starts) else len(text)
+    source = text[source_start:source_end]
+    cursor = 0
+    chars: list[str] = []
+    offsets: list[int] = []
+
+    def take(content: str) -> None:
+        nonlocal cursor
+        if not content:
+            return
+        found = source.find(content, cursor)
+        if found < 0:  # escapes or entities: map characters one by one where they match
+            for ch in content:
+                hit = source.find(ch, cursor)
+                if hit < 0:
+                    chars.append(ch)
+                    offsets.append(source_start + max(cursor - 1, 0))
+                else:
+                    chars.append(ch)
+                    offsets.append(source_start + hit)
+                    cursor = hit + 1
+            return
+        for i, ch in enumerate(content):
+            chars.append(ch)
+            offsets.append(source_start + found + i)
+        cursor = found + len(content)
+
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            take(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            newline = source.find("\n", cursor)
+            chars.append(" ")
+            offsets.append(source_start + (newline if newline >= 0 else cursor))
+            if newline >= 0:
+                cursor = newline + 1
+        elif child.type == "image":
+            take(child.content)
+    if not "".join(chars).strip():
+        return None
+    return Piece("".join(chars), offsets, paragraph)
+
+
+def read_markdown(path: str, raw: bytes) -> Document:
+    """A Markdown document: prose split into sentences, code blocks and front matter skipped."""
+    text = decode(raw, path)
+    document = Document(path=path, text=text, format="markdown")
+    add_pieces(document, markdown_pieces(text))
+    document.suppressions = suppressions(text)
+    return document
+
+
+def read(path: str, raw: bytes) -> Document:
+    """Reader for the built-in formats, chosen by extension (plain text otherwise)."""
+    if EXTENSIONS.get(Path(path).suffix.lower()) == "markdown":
+        return read_markdown(path, raw)
+    return read_text(path, raw)
+
+
+# -- inline suppressions -------------------------------------------------------
+
+@dataclass
+class Comment:
+    """One suppression comment: where it is, what kind, the ids it names, the regions it disables."""
+
+    start: int
+    end: int
+    kind: str
+    ids: tuple[str, ...]
+    regions: list[tuple[int, int, str]]
+
+
+def comments(text: str) -> list[Comment]:
+    """Every ``<!-- tqcheck-disable[-line|-next-line] ids -->`` / ``tqcheck-enable`` comment of ``text``.
+
+    Each comment carries the regions it disables as (start, end, rule-id prefix); no ids means
+    every rule (``*``). ``tqcheck-enable`` ends every open ``disable`` region (or only the ids it
+    names); a region still open at the end of the text runs to its end.
+    """
+    found: list[Comment] = []
+    open_regions: dict[str, tuple[int, Comment]] = {}
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line_span(offset: int, delta: int) -> tuple[int, int]:
+        line = bisect.bisect_right(line_starts, offset) - 1 + delta
+        if line >= len(line_starts):
+            return len(text), len(text)
+        end = line_starts[line + 1] if line + 1 < len(line_starts) else len(text)
+        return line_starts[line], end
+
+    for match in SUPPRESS_RE.finditer(text):
+        kind = match.group(1).lower()
+        named = tuple(i for i in re.split(r"[\s,]+", match.group(2).strip()) if i)
+        comment = Comment(match.start(), match.end(), kind, named, [])
+        found.append(comment)
+        ids = named or ("*",)
+        if kind == "disable":
+            for rule in ids:
+                open_regions.setdefault(rule, (match.end(), comment))
+        elif kind == "enable":
+            for rule in list(open_regions):
+                if "*" in ids or rule in ids:
+                    start, opener = open_regions.pop(rule)
+                    opener.regions.append((start, match.start(), rule))
+        else:
+            start, end = line_span(match.start(), 1 if kind == "disable-next-line" else 0)
+            comment.regions.extend((start, end, rule) for rule in ids)
+    for rule, (start, opener) in open_regions.items():
+        opener.regions.append((start, len(text), rule))
+    return found
+
+
+def suppressions(text: str) -> list[tuple[int, int, frozenset[str]]]:
+    """Regions disabled by suppression comments: (start offset, end offset, rule-id prefixes), in text order."""
+    regions = [(start, end, frozenset({rule})) for comment in comments(text) for start, end, rule in comment.regions]
+    return sorted(regions, key=lambda region: (region[0], region[1], sorted(region[2])))
+
+
+# -- collecting files ----------------------------------------------------------
+
+def reader_for(path: str) -> Reader:
+    """The reader for a file, by its extension (plain text when unknown)."""
+    fmt = EXTENSIONS.get(Path(path).suffix.lower(), "text")
+    module = importlib.import_module(READER_MODULES[fmt])
+    return getattr(module, "read")
+
+
+def default_include() -> list[str]:
+    """The ``include`` globs of the configuration's defaults."""
+    from tqcheck.core.config import KEYS_BY_NAME
+
+    return list(KEYS_BY_NAME["include"].default)
+
+
+def selected_in_folder(rel: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    """Whether a file at ``rel`` (a /-separated path inside a checked folder) is checked.
+
+    A glob may match the whole relative path, the file name or any folder on the way;
+    hidden files and folders (a part starting with ``.``) are never checked.
+    """
+    parts = rel.split("/")
+
+    def hit(globs: Sequence[str]) -> bool:
+        return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(parts[-1], g)
+                   or any(fnmatch.fnmatch(part, g.rstrip("/")) for part in parts[:-1]) for g in globs)
+
+    return hit(include) and not hit(exclude) and not any(part.startswith(".") for part in parts)
+
+
+def collect_files(paths: Sequence[str], include: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    """Files to check: named files as given, folders searched recursively with the globs."""
+    found: list[str] = []
+    for name in paths:
+        if name == "-":
+            found.append("-")
+            continue
+        path = Path(name)
+        if path.is_dir():
+            matches = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and selected_in_folder(p.relative_to(path).as_posix(), include, exclude))
+            if not matches:
+                raise InputError(f"no files to check in folder (include: {', '.join(include)})", path=name)
+            found.extend(str(p) for p in matches)
+        elif path.is_file():
+            found.append(name)
+        elif path.exists():
+            raise InputError("not a regular file", path=name)
+        else:
+            raise InputError("no such file or folder", path=name)
+    return list(dict.fromkeys(found))
+
+
+def read_raw(path: str, stdin: bytes | None = None, *, limit: int | None = None,
+             stdin_name: str = "<stdin>") -> bytes:
+    """The bytes of a regular file, or of standard input for ``-``, at most ``limit`` bytes
+    (the ``max_input_mb`` setting; an InputError naming the file when larger)."""
+    from tqcheck.core.limits import input_limit, read_file, read_stdin, too_large
+
+    limit = input_limit() if limit is None else limit
+    if path == "-":
+        if stdin is None:
+            return read_stdin(limit, stdin_name)
+        if len(stdin) > limit:
+            raise too_large(stdin_name, "standard input", limit, hint="raise max_input_mb to check more")
+        return stdin
+    return read_file(path, limit, "input file", hint="raise max_input_mb to check larger files")
+
+
+def load_documents(paths: Sequence[str], include: Sequence[str] | None = None,
+                   exclude: Sequence[str] = (), *, stdin: bytes | None = None,
+                   stdin_name: str = "-", settings=None) -> list[Document]:
+    """Read every input into Documents; the first bad input raises an InputError.
+
+    ``settings`` reach the readers that take them (bilingual tables: column names, source language).
+    """
+    from tqcheck.core.limits import input_limit
+
+    documents = []
+    limit = input_limit(settings)
+    for name in collect_files(paths, default_include() if include is None else include, exclude):
+        raw = read_raw(name, stdin, limit=limit, stdin_name=stdin_name)
+        label = stdin_name if name == "-" else name
+        reader = reader_for(label if name == "-" else name)
+        documents.append(read_with(reader, label, raw, _settings_for(settings, name)))
+    return documents
+
+
+def _settings_for(settings, name: str):
+    """``settings`` with the per-path overrides of file ``name`` (bilingual columns may vary per path)."""
+    if settings is None or name == "-":
+        return settings
+    from tqcheck.core.config import settings_for_path
+
+    return settings_for_path(settings, name)
+
+
+def read_with(reader: Reader, path: str, raw: bytes, settings=None) -> Document:
+    """``reader(path, raw)``, passing ``settings`` to readers whose ``read`` accepts them."""
+    import inspect
+
+    if settings is not None and "settings" in inspect.signature(reader).parameters:
+        return reader(path, raw, settings=settings)
+    return reader(path, raw)
+
+
+def document_from_text(text: str, path: str = "<text>", fmt: str = "text") -> Document:
+    """A Document from a string (notebooks, tests)."""
+    raw = text.encode("utf-8")
+    return read_markdown(path, raw) if fmt == "markdown" else read_text(path, raw)

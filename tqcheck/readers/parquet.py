@@ -1,0 +1,5 @@
+"""Parquet corpus files (named source/target/id columns): see tqcheck.readers.corpus."""
+
+from tqcheck.readers.corpus import read_parquet as read
+
+__all__ = ["read"]

@@ -1,0 +1,257 @@
+"""The learned error detector: which sentences and words a reviewer would mark, from human annotations.
+
+A detector is a folder: ``model.json`` (card data: version, encoder, sentence model, thresholds, metrics,
+training data and licences), its weights and ``README.md`` (the card for people). The weights are either a
+fine-tuned int8 MiniLM (``tuned-int8.onnx``, tqcheck.training.tune: it gives every word piece the probability
+that a reviewer marks it, and a sentence logit) or ``heads.npz`` (a token head over the states of the shipped
+frozen encoder, ``tqcheck.language.encoder``). Either way it runs on ONNX Runtime and NumPy: no torch at check time. The
+card pins the weights by SHA-256; a folder whose weights changed is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from tqcheck.language.encoder import file_sha256
+from tqcheck.core.errors import BackendError, ConfigError
+from tqcheck.core.paths import MODELS
+from tqcheck.scoring.detector.model import count_words
+
+#: The shipped detector folder.
+SHIPPED = MODELS / "detector"
+#: Files of a detector folder.
+MODEL_FILE, HEADS_FILE = "model.json", "heads.npz"
+#: 3-gram language-model features of tqcheck.scoring.fluency the sentence model may use (named "ngram.<feature>").
+NGRAM_FEATURES: tuple[str, ...] = ("lm_mean", "lm_total", "adj_max", "adj_top3", "adj_excess", "oov_rate",
+                                   "rare_share", "names", "punctuation")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The detector's view of one sentence: P(major error), and the spans it would mark with their probability."""
+
+    probability: float
+    features: tuple[float, ...]
+    spans: tuple[tuple[int, int, float], ...]
+    token_probabilities: tuple[float, ...] = ()
+    offsets: np.ndarray | None = None
+    #: Whether the bilingual sentence model scored it (a source in a script the detector was trained on).
+    bilingual: bool = False
+
+
+class Detector:
+    """A loaded detector folder; ``predict`` scores sentences."""
+
+    def __init__(self, folder: Path, encoder=None) -> None:
+        from tqcheck.scoring.detector.model import Projection, SentenceModel, TokenHead
+
+        folder = Path(folder)
+        card = folder / MODEL_FILE
+        if not card.is_file():
+            raise ConfigError(f"{folder}: not a detector folder (needs {MODEL_FILE}; make one with 'tqcheck train')")
+        try:
+            self.card = json.loads(card.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"{card}: not a readable detector card ({exc})") from None
+        if not isinstance(self.card, dict):
+            raise ConfigError(f"{card}: not a readable detector card (not a JSON object)")
+        self.tuned_card = self.card.get("tuned") or None
+        self.token_head = self.projection = None
+        self._tuned = None
+        if self.tuned_card:
+            weights = folder / str(self.tuned_card.get("file", ""))
+            expected = str(self.tuned_card.get("sha256", ""))
+            if not weights.is_file() or weights.parent != folder:
+                raise ConfigError(f"{folder}: the card names the tuned encoder {weights.name!r}, which is missing")
+        else:
+            weights = folder / HEADS_FILE
+            expected = str(self.card.get("heads_sha256", ""))
+            if not weights.is_file():
+                raise ConfigError(f"{folder}: not a detector folder (needs {MODEL_FILE} and {HEADS_FILE}; "
+                                  "make one with 'tqcheck train')")
+        actual = file_sha256(weights)
+        if actual != expected:
+            raise ConfigError(f"{weights}: SHA-256 {actual[:16]}… does not match the card's {expected[:16]}…; "
+                              "refusing to load it")
+        self.weights_file = weights
+        if not self.tuned_card:
+            with np.load(weights, allow_pickle=False) as arrays:
+                self.token_head = TokenHead.from_arrays(arrays, "token.")
+                self.projection = Projection(np.asarray(arrays["proj.mean"], np.float32),
+                                             np.asarray(arrays["proj.components"], np.float32))
+        self.sentence_model = SentenceModel.from_dict(self.card["sentence_model"])
+        self.bilingual = None
+        if self.card.get("bilingual"):
+            from tqcheck.scoring.detector.bilingual import BilingualPart
+
+            self.bilingual = BilingualPart.from_dict(self.card["bilingual"])
+        self.flag_threshold = float(self.card["flag_threshold"])
+        self.span_threshold = float(self.card["span_threshold"])
+        self.major_span_threshold = float(self.card.get("major_span_threshold", 1.1))
+        self.folder = folder
+        self.name = str(self.card.get("name", folder.name))
+        self.version = str(self.card.get("version", "0"))
+        self.sha256 = actual
+        self._encoder = encoder
+
+    @property
+    def tuned(self):
+        """The tuned encoder of a tuned detector (loaded on first use; its hash was checked at load)."""
+        if self._tuned is None:
+            from tqcheck.scoring.detector.rows import TunedModel
+
+            self._tuned = TunedModel(self.weights_file, max_length=int(self.tuned_card.get("max_length") or 128))
+        return self._tuned
+
+    @property
+    def encoder(self):
+        """The sentence encoder (loaded on first use)."""
+        if self._encoder is None:
+            from tqcheck.language.encoder import load_encoder
+
+            self._encoder = load_encoder()
+        return self._encoder
+
+    @property
+    def signature(self) -> str:
+        """Name, version and hash prefix: what makes a score reproducible."""
+        return f"{self.name}=={self.version} sha256:{self.sha256[:16]}"
+
+    @property
+    def uses_findings(self) -> bool:
+        """Whether the sentence model takes counts of findings as features."""
+        return any(n.startswith("findings.") for n in self.sentence_model.names)
+
+    @property
+    def ngram_columns(self) -> list[str]:
+        """The 3-gram features the sentence model uses, in its order."""
+        return [n.split(".", 1)[1] for n in self.sentence_model.names if n.startswith("ngram.")]
+
+    def predict(self, texts: Sequence[str], sources: Sequence[str | None] | None = None) -> list[Prediction]:
+        """Predictions for ``texts`` (sentences of one document, in order).
+
+        With ``sources`` (one per text, None or "" where there is none), texts whose source is in a script the
+        bilingual model was trained on are scored by it (the source encoder loads on the first such text).
+        """
+        from tqcheck.scoring.detector.rows import Example, TrainingSet, sentence_rows, tuned_rows
+
+        ngram = ngram_rows(texts, self.ngram_columns)
+        source_rows = self.source_rows(texts, sources)
+        # the sentence rows exactly as training builds them (tqcheck.training.train)
+        if self.tuned_card:
+            encoded = self.tuned.predict(list(texts))
+            rows = tuned_rows(encoded, texts, ngram)
+            probs = [enc.probabilities for enc in encoded]
+        else:
+            encoded = self.encoder.encode(list(texts))
+            rows, probs = sentence_rows(self.token_head, self.projection, TrainingSet(
+                [Example(text=t, label=None) for t in texts], list(encoded), ngram=ngram))
+        out = []
+        for i, (text, enc, p, row) in enumerate(zip(texts, encoded, probs, rows)):
+            if i in source_rows:
+                row = np.concatenate([row, source_rows[i]])
+                probability = float(self.bilingual.sentence_model.predict(row)[0])
+            else:
+                probability = float(self.sentence_model.predict(row)[0])
+            out.append(Prediction(probability, tuple(float(v) for v in row),
+                                  reported_spans(text, enc.offsets, p, self.span_threshold),
+                                  tuple(float(v) for v in p), np.asarray(enc.offsets), i in source_rows))
+        return out
+
+    def source_rows(self, texts: Sequence[str], sources: Sequence[str | None] | None) -> dict[int, np.ndarray]:
+        """The source features of the texts the bilingual model scores, by index (none without a bilingual
+        model or sources)."""
+        if self.bilingual is None or not sources:
+            return {}
+        from tqcheck.scoring.detector.bilingual import has_model_for, source_encoder, source_features
+
+        keep = [i for i, s in enumerate(sources) if s and has_model_for(s, self.bilingual.ratios)]
+        if not keep:
+            return {}
+        rows = source_features([texts[i] for i in keep], [str(sources[i]) for i in keep], self.bilingual.ratios,
+                               source_encoder())
+        return dict(zip(keep, rows))
+
+
+def ngram_rows(texts: Sequence[str], columns: Sequence[str]) -> np.ndarray:
+    """The named 3-gram features (tqcheck.scoring.fluency) of every text: a (texts x columns) matrix."""
+    if not columns:
+        return np.zeros((len(texts), 0))
+    from tqcheck.scoring.fluency.features import FEATURES, FeatureExtractor
+    from tqcheck.scoring.fluency.ngram import NgramLM
+
+    global _EXTRACTOR
+    if _EXTRACTOR is None:
+        _EXTRACTOR = FeatureExtractor(NgramLM(), None)
+    features = _EXTRACTOR.document(list(texts)).features
+    return features[:, [FEATURES.index(c) for c in columns]]
+
+
+_EXTRACTOR = None
+
+
+def reported_spans(text: str, offsets: np.ndarray, p: np.ndarray, threshold: float) -> tuple[tuple[int, int, float], ...]:
+    """The spans the detector reports for a sentence: its runs above ``threshold``, or else its single likeliest
+    word (so a sentence it flags always shows where to look)."""
+    spans = token_spans(text, offsets, p, threshold)
+    if spans or not len(p):
+        return spans
+    return token_spans(text, offsets, p, float(np.max(p)), limit=1)
+
+
+def span_severity(flagged: bool, p_detector: float, other_findings: bool, flag: float, major: float) -> str | None:
+    """Whether a sentence's detector spans are reported, and at which severity: only in a flagged sentence, and
+    not where other findings already explain the flag while the detector alone would not have flagged it; major
+    only when the detector alone is above the major threshold (the findings' evidence does not make its words
+    major)."""
+    if not flagged or (other_findings and p_detector < flag):
+        return None
+    return "major" if p_detector >= major else "minor"
+
+
+def token_spans(text: str, offsets: np.ndarray, p: np.ndarray, threshold: float,
+                limit: int = 3) -> tuple[tuple[int, int, float], ...]:
+    """Runs of word pieces above ``threshold``, widened to whole words, worst first (at most ``limit``)."""
+    runs: list[list[int]] = []
+    for k, value in enumerate(p):
+        if value < threshold:
+            continue
+        if runs and k - runs[-1][-1] == 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    spans = []
+    for run in runs:
+        start, end = int(offsets[run[0], 0]), int(offsets[run[-1], 1])
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-'’"):
+            start -= 1
+        while end < len(text) and (text[end].isalnum() or text[end] in "-'’"):
+            end += 1
+        if spans and start <= spans[-1][1]:
+            prev = spans.pop()
+            spans.append((prev[0], max(end, prev[1]), max(prev[2], float(p[run].max()))))
+            continue
+        spans.append((start, end, float(p[run].max())))
+    spans.sort(key=lambda s: -s[2])
+    return tuple(spans[:limit])
+
+
+@lru_cache(maxsize=4)
+def load_detector(path: str = "") -> Detector:
+    """The detector in folder ``path`` (the shipped one when empty), loaded once per process."""
+    folder = Path(path) if path else SHIPPED
+    if not folder.exists():
+        if not path:
+            raise BackendError(f"the shipped detector is missing from {folder}: reinstall tqcheck")
+        raise ConfigError(f"{folder}: no such detector folder")
+    return Detector(folder)
+
+
+__all__ = ["Detector", "Prediction", "load_detector", "count_words", "token_spans", "reported_spans",
+           "span_severity", "SHIPPED"]

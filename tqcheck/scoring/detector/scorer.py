@@ -1,0 +1,99 @@
+"""The default sentence score: the learned detector's P(major error) combined with the findings of the checks."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from tqcheck.core.interfaces import FluencyResult, Progress, Scorer, no_progress
+from tqcheck.core.document import Document
+from tqcheck.core.finding import Finding, SegmentScore
+
+#: The rule id of a detector span (registered in tqcheck.checks.catalog).
+SPAN_RULE = "detector.ErrorSpan"
+
+
+from tqcheck.scoring.detector import span_severity  # noqa: E402
+
+
+class DetectorScorer(Scorer):
+    """Scores every segment with a detector; the score is P(no major error), the spans are its marked words."""
+
+    name = "detector"
+
+    def __init__(self, path: str = "", flag_threshold: float | None = None) -> None:
+        from tqcheck.scoring.detector import load_detector
+
+        self.detector = load_detector(path)
+        weights = self.detector.card.get("finding_weights", {})
+        self.finding_weights = {k: float(v) for k, v in weights.items()}
+        #: Scores below this are flagged: given, or 1 - the detector's calibrated P(major) threshold.
+        self.flag_threshold = (round(1.0 - self.detector.flag_threshold, 4) if flag_threshold is None
+                               else float(flag_threshold))
+
+    def score(self, document: Document, findings: list[Finding], progress: Progress = no_progress) -> FluencyResult:
+        """Scores for every segment and the detector spans of the flagged ones."""
+        segments = document.segments
+        if not segments:
+            return FluencyResult([], [])
+        sources = [s.source for s in segments] if any(s.source for s in segments) else None
+        predictions = self.detector.predict([s.text for s in segments], sources)
+        bilingual = self.detector.bilingual
+        by_segment: dict[int, list[Finding]] = {}
+        for f in findings:
+            by_segment.setdefault(f.segment, []).append(f)
+        scores, spans = [], []
+        for k, (segment, prediction) in enumerate(zip(segments, predictions)):
+            model = bilingual if prediction.bilingual else self.detector
+            weights = bilingual.finding_weights if prediction.bilingual else self.finding_weights
+            p_major = combine(prediction.probability, by_segment.get(k, ()), weights)
+            features = {name: round(v, 4) for name, v in zip(model.sentence_model.names, prediction.features)}
+            features["detector"] = round(prediction.probability, 4)
+            score = round(1.0 - p_major, 4)
+            scores.append(SegmentScore(score, features))
+            others = any(f.rule_id != SPAN_RULE for f in by_segment.get(k, ()))
+            # the report's flag test, so a flagged sentence always shows a finding or a span
+            severity = span_severity(score < self.flag_threshold, prediction.probability, others,
+                                     self.detector.flag_threshold, model.major_span_threshold)
+            if severity:
+                spans.extend(self.span_findings(segment, prediction, p_major, severity))
+        progress(len(segments))
+        return FluencyResult(scores, spans)
+
+    def span_findings(self, segment, prediction, p_major: float, severity: str) -> list[Finding]:
+        """Findings for the detector's spans in one flagged sentence."""
+        out = []
+        for start, end, p in prediction.spans:
+            out.append(segment.finding(
+                start, end, rule_id=SPAN_RULE,
+                message=f"the words a reviewer would most likely mark in this sentence ({p:.0%}; the sentence "
+                        f"is {p_major:.0%} likely to have a major error)",
+                severity=severity, category="other", origin="detector",
+                confidence=round(p, 3), engine="tqcheck.detector"))
+        return out
+
+    def signature(self) -> dict[str, str]:
+        """The detector's and the encoders' names, versions and hashes (the source encoder's when the detector
+        has a bilingual model)."""
+        signature = {"model": self.detector.signature, "encoder": str(self.detector.card.get("encoder", ""))}
+        if self.detector.bilingual is not None:
+            signature["source_encoder"] = str(self.detector.card["bilingual"].get("encoder", ""))
+        return signature
+
+
+def combine(p_detector: float, findings: Sequence[Finding], weights: dict[str, float]) -> float:
+    """P(major) from the detector and the findings: each finding is independent evidence (noisy-or).
+
+    ``weights`` gives, per origin and severity (``source.major``), the weight fitted on the training data by
+    maximum likelihood; the detector's own spans are not counted again.
+    """
+    from tqcheck.scoring.detector.rows import evidence_key
+
+    keep = 1.0 - p_detector
+    for f in findings:
+        if f.rule_id == SPAN_RULE:
+            continue
+        keep *= 1.0 - weights.get(evidence_key(f), 0.0)
+    return 1.0 - keep
+
+
+__all__ = ["DetectorScorer", "combine", "SPAN_RULE"]
