@@ -99,6 +99,10 @@ class CheckCommand(click.Command):
                                                          "(as `tqcheck review`).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the changes --fix would make as a unified diff; "
                                                         "write nothing.")
+@click.option("--unsafe-fixes", "unsafe_fixes", is_flag=True,
+              help="With --fix or --diff: also apply unsafe fixes (one suggestion of a rule not marked fixable).")
+@click.option("--keep-state", "keep_state", is_flag=True,
+              help="With --fix: leave the state of fixed XLIFF units as it is (default: needs review).")
 @click.option("--changed-only", is_flag=True, help="Check only files changed against --base (git).")
 @click.option("--base", "base_ref", default="HEAD", show_default=True, help="Git ref for --changed-only.")
 @click.option("--partitioned", "partitioned", metavar="DIR", type=click.Path(file_okay=False),
@@ -148,7 +152,7 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
         result = run_pipeline(targets, settings, show_progress=show_progress,
                               stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
                               dask=options.get("dask_address"), use_cache=options.get("use_cache", True))
-        report, diff = result.report, None
+        report, diff, failed = result.report, None, []
         if accepted is not None:
             from tqcheck.policy.baseline import apply_baseline
 
@@ -159,16 +163,21 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
             settled = {id(f) for f in review_report(report, settings)}
             report = _without(report, settled)
         elif fix or show_diff:
-            report, changed = fix_files(report, settings, write=fix and not show_diff, quiet=quiet)
-            if changed:  # check again: the report and the gate describe the files as they now are
-                result = run_pipeline(targets, settings, show_progress=show_progress,
-                                      stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
-                                      dask=options.get("dask_address"), use_cache=options.get("use_cache", True))
-                report = result.report
+            stdin_names = {options.get("stdin_name", "<stdin>")} if "-" in targets else set()
+            report, changed, failed = fix_files(report, settings, write=fix and not show_diff, quiet=quiet,
+                                                unsafe=bool(options.get("unsafe_fixes")),
+                                                keep_state=bool(options.get("keep_state")), stdin_names=stdin_names)
+            if changed:  # check again only the files written: the report describes the files as they now are
+                from tqcheck.policy.fix import replace_files
+
+                fresh = run_pipeline(changed, settings, show_progress=show_progress, jobs=options.get("jobs"),
+                                     dask=options.get("dask_address"), use_cache=options.get("use_cache", True))
+                full = replace_files(result.report, fresh.report)
+                report = full
                 if accepted is not None:
                     from tqcheck.policy.baseline import apply_baseline
 
-                    report, diff = apply_baseline(report, accepted)
+                    report, diff = apply_baseline(full, accepted)
         write_outputs(report, outputs, settings, name, quiet)
         if statistics:
             from tqcheck.checks.catalog import registry
@@ -184,21 +193,27 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
                 click.echo(f"tqcheck: {one_line(note)}", err=True)
         for reason in outcome.reasons:
             click.echo(f"tqcheck: gate: {one_line(reason)}", err=True)
-    sys.exit(outcome.exit_code)
+    sys.exit(2 if failed else outcome.exit_code)
 
 
-def fix_files(report, settings, *, write: bool, quiet: bool):
-    """--fix: apply unambiguous suggestions; returns the report without the fixed findings and whether a
-    file was written. --diff: print the unified diff of those changes and write nothing."""
+def fix_files(report, settings, *, write: bool, quiet: bool, unsafe: bool = False, keep_state: bool = False,
+              stdin_names=()):
+    """--fix: apply the fixes that apply; returns the report without the fixed findings, the files written and
+    the files that could not be written (each named in a one-line error). --diff: print the unified diff of
+    those changes (standard input too: of what was piped) and write nothing."""
     from tqcheck.policy.fix import plan_fixes, write_fixes
     from tqcheck.checks.catalog import registry
 
-    fixes = plan_fixes(report, registry(settings))
+    fixes = plan_fixes(report, registry(settings), unsafe=unsafe, keep_state=keep_state, settings=settings,
+                       stdin_names=stdin_names)
     if not write:
         with stdout_errors():
             sys.stdout.write("".join(f.diff() for f in fixes))
-        return report, False
+        return report, [], []
     written = write_fixes(fixes)
+    failed = [f for f in fixes if f.error]
+    for file_fix in failed:
+        click.echo(f"tqcheck: error: {one_line(file_fix.error, 1000)}", err=True)
     fixed = {id(e.finding) for f in written for e in f.applied}
     if not quiet:
         for file_fix in written:
@@ -214,7 +229,7 @@ def fix_files(report, settings, *, write: bool, quiet: bool):
         click.echo(f"tqcheck: fixed {count} finding{'s' if count != 1 else ''} in {len(written)} "
                    f"file{'s' if len(written) != 1 else ''}; {len(left)} suggestion{'s' if len(left) != 1 else ''} "
                    "left for review", err=True)
-    return _without(report, fixed), bool(written)
+    return _without(report, fixed), [f.path for f in written], failed
 
 
 def _without(report, finding_ids: set[int]):

@@ -110,3 +110,35 @@ class SegmentScore:
 
     score: float
     features: dict[str, float] = field(default_factory=dict)
+
+
+class Applicability(str, Enum):
+    """How sure a fix is (ruff's applicability): ``--fix`` applies safe fixes, ``--unsafe-fixes`` the unsafe
+    ones too; display-only fixes are shown (``--diff``, ``review``) but never applied without a person."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace characters [start, end) of a segment's text with ``content`` (an empty span inserts)."""
+
+    start: int
+    end: int
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """The edits that fix one finding, and how sure they are."""
+
+    edits: tuple[TextEdit, ...]
+    applicability: Applicability
+    #: Why the fix is not safe (empty for a safe fix).
+    reason: str = ""
+
+    def applies(self, unsafe: bool = False) -> bool:
+        """Whether ``--fix`` applies it (``unsafe``: with ``--unsafe-fixes``)."""
+        return self.applicability is Applicability.SAFE or (unsafe and self.applicability is Applicability.UNSAFE)

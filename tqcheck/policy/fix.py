@@ -1,18 +1,25 @@
 """Applying suggestions to the checked files (``tqcheck check --fix`` / ``--diff`` / ``tqcheck review``).
 
-A finding is fixed automatically only when it is unambiguous: its rule declares itself
-``fixable`` in the registry and the finding has exactly one suggestion. Every file is
-rewritten from its original bytes, so its encoding, BOM, line endings and Markdown markup
-stay as they were:
+The fix model follows ruff's: a finding's ``Fix`` (``fix_of``) holds its edits and how sure they are:
 
-- text, Markdown, SRT and TSV/CSV: the matched characters are replaced in the original text
-  (a span that crosses markup, an escape or a quoted field is left alone);
-- PO, XLIFF and TMX: the unit's target is changed through translate-toolkit, which read it,
-  and the store is written back by translate-toolkit (inline markup of the target is kept: the
-  text node holding the span is edited).
+- **safe**: the rule declares itself ``fixable`` in the registry and the finding has exactly one suggestion;
+  ``--fix`` applies it;
+- **unsafe**: one suggestion of a rule not marked fixable (it may change the meaning); ``--fix --unsafe-fixes``
+  applies it;
+- **display-only**: several suggestions (a person chooses: ``tqcheck review``); never applied automatically.
 
-Nothing here writes until ``write_fixes``; a ``FileFix`` holds the old and new bytes (for
-``--diff``) and what was applied and what was left, with the reason.
+Files are edited like a CAT tool edits them: only the characters of the target text a fix changes are
+rewritten, every other byte of the file stays as it was (encoding, BOM, line endings, declaration, attribute
+order, entities, inline codes, PO wrapping). Where the target is and how a replacement is written there is
+``tqcheck.policy.fix_targets``: a source segment, Markdown code, an HTML tag, script or style, an inline code
+and a locked or signed-off unit are never changed. A fixed XLIFF unit's state says it needs review (unless
+``keep_state``).
+
+Nothing here writes until ``write_fixes``; a ``FileFix`` holds the old and new bytes (for ``--diff``) and
+what was applied and what was left, with the reason. ``write_fixes`` writes through a randomly named
+temporary file created exclusively in the file's folder (never a planted link), keeps the file's mode, owner,
+hard links and symbolic links (edited in place through the existing inode where a rename would break them),
+and refuses read-only files.
 """
 
 from __future__ import annotations
@@ -20,27 +27,33 @@ from __future__ import annotations
 import codecs
 import difflib
 import os
+import stat
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from tqcheck.core.document import Document, Segment
 from tqcheck.core.errors import InputError
-from tqcheck.core.finding import Finding
+from tqcheck.core.finding import Applicability, Finding, Fix, TextEdit
+from tqcheck.policy.fix_targets import Refused, load_store, targets_for  # noqa: F401 (load_store: kept here for callers)
 
 if TYPE_CHECKING:
-    from tqcheck.output.report import Report
     from tqcheck.checks.catalog import RuleRegistry
+    from tqcheck.core.config import Settings
+    from tqcheck.output.report import Report
 
 #: Formats fixed by replacing characters of the original text.
-TEXT_FORMATS = ("text", "markdown", "srt", "table")
-#: Formats fixed through translate-toolkit.
+TEXT_FORMATS = ("text", "markdown", "srt", "table", "jsonl")
+#: Bilingual formats whose units are located again in the text (locks and states read there).
 STORE_FORMATS = ("po", "xliff", "tmx")
+#: Suffix of the temporary files ``write_fixes`` makes (after a random part).
+TEMPORARY_SUFFIX = ".tqcheck-fix"
 
 
 @dataclass(frozen=True)
 class Edit:
-    """Replace the span of ``finding`` with ``replacement``."""
+    """Replace the span of ``finding`` with ``replacement`` (a decision: by --fix or by a person)."""
 
     finding: Finding
     replacement: str
@@ -55,6 +68,10 @@ class FileFix:
     new: bytes = b""
     applied: list[Edit] = field(default_factory=list)
     left: list[tuple[Finding, str]] = field(default_factory=list)
+    #: The text came from standard input: it can be shown as a diff, never written.
+    stdin: bool = False
+    #: Why the file could not be written (set by ``write_fixes``), else empty.
+    error: str = ""
 
     @property
     def changed(self) -> bool:
@@ -71,25 +88,40 @@ class FileFix:
         return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
-def why_not_fixable(finding: Finding, registry: "RuleRegistry") -> str:
-    """Empty when ``finding`` can be fixed automatically, else the reason it cannot."""
+def fix_of(finding: Finding, registry: "RuleRegistry") -> Fix | None:
+    """The fix a finding offers (its first suggestion over its span), or None when it offers none."""
+    if not finding.suggestions or finding.end <= finding.start:
+        return None
+    edits = (TextEdit(finding.start, finding.end, finding.suggestions[0]),)
+    if len(finding.suggestions) != 1:
+        return Fix(edits, Applicability.DISPLAY_ONLY,
+                   f"{len(finding.suggestions)} suggestions (choose one: tqcheck review FILE)")
+    if not registry.fixable(finding.rule_id):
+        return Fix(edits, Applicability.UNSAFE,
+                   "unsafe fix: rule not marked fixable (apply with --unsafe-fixes or review it: tqcheck review FILE)")
+    return Fix(edits, Applicability.SAFE)
+
+
+def why_not_fixable(finding: Finding, registry: "RuleRegistry", unsafe: bool = False) -> str:
+    """Empty when ``finding`` is fixed automatically (``unsafe``: with --unsafe-fixes), else the reason."""
     if not finding.suggestions:
         return "no suggestion"
-    if not registry.fixable(finding.rule_id):
-        return "rule not marked fixable (review it: tqcheck review FILE)"
-    if len(finding.suggestions) != 1:
-        return f"{len(finding.suggestions)} suggestions (choose one: tqcheck review FILE)"
-    if finding.end <= finding.start:
+    fix = fix_of(finding, registry)
+    if fix is None:
         return "no span to replace"
-    return ""
+    return "" if fix.applies(unsafe) else fix.reason
 
 
-def plan_fixes(report: "Report", registry: "RuleRegistry") -> list[FileFix]:
-    """For every file with a fixable finding: the new bytes with every unambiguous suggestion applied."""
+def plan_fixes(report: "Report", registry: "RuleRegistry", *, unsafe: bool = False, keep_state: bool = False,
+               settings: "Settings | None" = None, stdin_names: Iterable[str] = ()) -> list[FileFix]:
+    """For every file with a fixable finding: the new bytes with every fix that applies made.
+
+    ``stdin_names``: the names documents read from standard input carry (their text is what was piped).
+    """
     by_file: dict[str, list[Edit]] = {}
     left: dict[str, list[tuple[Finding, str]]] = {}
     for finding in report.findings:
-        reason = why_not_fixable(finding, registry)
+        reason = why_not_fixable(finding, registry, unsafe)
         if reason:
             if finding.suggestions:
                 left.setdefault(finding.file, []).append((finding, reason))
@@ -97,24 +129,49 @@ def plan_fixes(report: "Report", registry: "RuleRegistry") -> list[FileFix]:
         by_file.setdefault(finding.file, []).append(Edit(finding, finding.suggestions[0]))
     fixes = []
     documents = {d.path: d for d in report.documents}
+    stdin = set(stdin_names)
     for path in sorted(set(by_file) | set(left)):
         edits = by_file.get(path, [])
-        fix = apply_edits(documents[path], edits) if edits else FileFix(path)
+        fix = (apply_edits(documents[path], edits, keep_state=keep_state, settings=settings, stdin=path in stdin)
+               if edits else FileFix(path, stdin=path in stdin))
         fix.left = left.get(path, []) + fix.left
         fixes.append(fix)
     return fixes
 
 
-def apply_edits(document: Document, edits: Sequence[Edit]) -> FileFix:
-    """The new bytes of ``document``'s file with ``edits`` applied (overlapping edits after the first are left)."""
-    fix = FileFix(document.path)
-    if document.path in ("-", "") or document.path.startswith("<"):
-        fix.left = [(e.finding, "standard input cannot be fixed in place (use --diff)") for e in edits]
-        return fix
+def locked_reason(document: Document, segment: Segment) -> str:
+    """Why the unit of ``segment`` must not be changed (locked, signed off, the source), else ''."""
+    if document.format not in STORE_FORMATS:
+        return ""
     try:
-        fix.old = Path(document.path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read for fixing: {exc.strerror or exc}", path=document.path) from None
+        return targets_for(document).locked(segment)
+    except Exception:  # an unreadable unit is refused when it is fixed, with its reason
+        return ""
+
+
+def apply_edits(document: Document, edits: Sequence[Edit], *, keep_state: bool = False,
+                settings: "Settings | None" = None, stdin: bool = False) -> FileFix:
+    """The new bytes of ``document``'s file with ``edits`` applied (overlapping edits after the first are left).
+
+    ``stdin``: the document's text is what was piped (shown by --diff, never written)."""
+    fix = FileFix(document.path, stdin=stdin)
+    if stdin or document.path in ("-", "") or document.path.startswith("<"):
+        fix.stdin = True
+        stored = RawText(b"", "utf-8", document.text)
+        fix.old = document.text.encode("utf-8")
+    else:
+        try:
+            fix.old = Path(document.path).read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read for fixing: {exc.strerror or exc}", path=document.path) from None
+        try:
+            stored = raw_text(fix.old)
+        except UnicodeDecodeError:
+            stored = None
+        if stored is None or stored.text.replace("\r\n", "\n").replace("\r", "\n") != document.text:
+            fix.left = [(e.finding, "the file changed since it was checked") for e in edits]
+            fix.new = fix.old
+            return fix
     chosen: list[Edit] = []
     taken: list[tuple[int, int, int]] = []
     for edit in sorted(edits, key=lambda e: (e.finding.segment, e.finding.start, e.finding.end)):
@@ -124,12 +181,41 @@ def apply_edits(document: Document, edits: Sequence[Edit]) -> FileFix:
             continue
         taken.append((f.segment, f.start, f.end))
         chosen.append(edit)
-    if document.format in STORE_FORMATS:
-        fix.new, applied, left = _fix_store(document, fix.old, chosen)
-    else:
-        fix.new, applied, left = _fix_text(document, fix.old, chosen)
-    fix.applied, fix.left = applied, fix.left + left
+    targets = targets_for(document, settings)
+    ops: dict[tuple[int, int], str] = {}
+    applied: list[Edit] = []
+    for edit in chosen:
+        f = edit.finding
+        segment = document.segments[f.segment] if f.segment < len(document.segments) else None
+        if segment is None or segment.index != f.segment:
+            segment = next((s for s in document.segments if s.index == f.segment), None)
+        if segment is None:
+            fix.left.append((f, "segment not found again"))
+            continue
+        try:
+            found = targets.ops(segment, f.start, f.end, f.matched, edit.replacement)
+            if not keep_state:
+                found = found + [op for op in targets.state_ops(segment) if (op[0], op[1]) not in ops]
+        except Refused as exc:
+            fix.left.append((f, str(exc)))
+            continue
+        ops.update(((start, end), new) for start, end, new in found)
+        applied.append(edit)
+    fix.applied = sorted(applied, key=lambda e: e.finding.sort_key)
+    fix.new = stored.encode(apply_ops(stored.text, ops)) if applied else fix.old
     return fix
+
+
+def apply_ops(stored: str, ops: dict[tuple[int, int], str]) -> str:
+    """``stored`` (the file's text with its own line endings) with the operations made; their offsets are in
+    the text with line breaks normalised, as the readers read it."""
+    where = normalised_offsets(stored) if "\r" in stored else None
+    text = stored
+    for (start, end), new in sorted(ops.items(), reverse=True):
+        if where is not None:
+            start, end = where[start], where[end]
+        text = text[:start] + new + text[end:]
+    return text
 
 
 # -- text formats: replace characters of the original text ---------------------------------------
@@ -171,218 +257,141 @@ def normalised_offsets(text: str) -> list[int]:
     return offsets
 
 
-def original_span(segment: Segment, start: int, end: int) -> tuple[int, int] | None:
-    """The span [start, end) of the segment's text in the document's text, when it is contiguous there."""
-    first = segment.original_offset(start)
-    last = segment.original_offset(end - 1) + 1
-    if segment.char_map is not None and last - first != end - start:
-        return None
-    return first, last
-
-
-def _fix_text(document: Document, raw: bytes, edits: Sequence[Edit]) -> tuple[bytes, list[Edit], list]:
-    stored = raw_text(raw)
-    where = normalised_offsets(stored.text)
-    normalised = stored.text.replace("\r\n", "\n").replace("\r", "\n")
-    if normalised != document.text:
-        return raw, [], [(e.finding, "the file changed since it was checked") for e in edits]
-    applied, left, spans = [], [], []
-    for edit in edits:
-        f = edit.finding
-        span = original_span(document.segments[f.segment], f.start, f.end)
-        if span is None or document.text[span[0]:span[1]] != f.matched:
-            left.append((f, "the span crosses markup or an escape"))
-            continue
-        if document.format == "table" and any(c in edit.replacement for c in "\t\n\r\",;"):
-            left.append((f, "the suggestion holds a delimiter or quote"))
-            continue
-        spans.append((where[span[0]], where[span[1]], edit.replacement))
-        applied.append(edit)
-    text = stored.text
-    for start, end, replacement in sorted(spans, reverse=True):
-        text = text[:start] + replacement + text[end:]
-    return stored.encode(text), applied, left
-
-
-# -- translate-toolkit stores: change the unit's target -------------------------------------------
-
-def _fix_store(document: Document, raw: bytes, edits: Sequence[Edit]) -> tuple[bytes, list[Edit], list]:
-    from tqcheck.readers.inputs import decode
-
-    if decode(raw, document.path) != document.text:
-        return raw, [], [(e.finding, "the file changed since it was checked") for e in edits]
-    store = load_store(document)
-    targets = {name: target for name, target in store_targets(document.format, store)}
-    applied, left = [], []
-    for edit in sorted(edits, key=lambda e: (e.finding.segment, -e.finding.start)):
-        f = edit.finding
-        segment = document.segments[f.segment]
-        target = targets.get(segment.unit_id)
-        if target is None:
-            left.append((f, f"unit {segment.unit_id!r} not found again"))
-            continue
-        if not target.replace(segment, f.start, f.end, f.matched, edit.replacement):
-            left.append((f, "the span crosses inline markup of the target"))
-            continue
-        applied.append(edit)
-    if not applied:
-        return raw, [], left
-    return dump_store(document, store, raw), sorted(applied, key=lambda e: e.finding.sort_key), left
-
-
-def load_store(document: Document):
-    """The translate-toolkit store of a PO, XLIFF or TMX document, parsed from its text."""
-    from tqcheck.readers.units import xml_bytes
-
-    if document.format == "po":
-        from translate.storage import po
-
-        return po.pofile.parsestring(document.text.encode("utf-8"))
-    if document.format == "xliff":
-        from translate.storage import xliff, xliff2
-
-        from tqcheck.readers.xliff import is_xliff2
-
-        data = xml_bytes(document.text)
-        return xliff2.Xliff2File.parsestring(data) if is_xliff2(document.text) else xliff.xlifffile.parsestring(data)
-    from translate.storage import tmx
-
-    return tmx.tmxfile.parsestring(xml_bytes(document.text))
-
-
-def dump_store(document: Document, store, raw: bytes) -> bytes:
-    """The store's bytes, in the original file's encoding and BOM."""
-    data = bytes(store)
-    stored = raw_text(raw)
-    if stored.codec == "utf-8" and not stored.bom:
-        return data
-    text = data.decode("utf-8")
-    if document.format != "po" and stored.codec == "utf-16":
-        from tqcheck.readers.units import XML_DECLARATION_RE
-
-        head = XML_DECLARATION_RE.match(text)
-        declared = XML_DECLARATION_RE.match(stored.text)
-        if head is not None and declared is not None:
-            text = text[:head.start(1)] + declared.group(1) + text[head.end(1):]
-    if "\r\n" in stored.text and "\r\n" not in text:
-        text = text.replace("\n", "\r\n")
-    return stored.encode(text)
-
-
-class PoTarget:
-    """A PO unit's msgstr."""
-
-    def __init__(self, unit) -> None:
-        self.unit = unit
-
-    def replace(self, segment: Segment, start: int, end: int, matched: str, replacement: str) -> bool:
-        """Replace ``matched`` at [start, end) of the segment (the stripped target)."""
-        target = str(self.unit.target or "")
-        lead = len(target) - len(target.lstrip())
-        if target[lead + start:lead + end] != matched:
-            return False
-        self.unit.target = target[:lead + start] + replacement + target[lead + end:]
-        return True
-
-
-class XmlTarget:
-    """The target element of an XLIFF unit or TMX variant: its text nodes edited in place."""
-
-    def __init__(self, element, plain: str) -> None:
-        self.element = element
-        self.plain = plain
-
-    def nodes(self) -> list[tuple[object, str]]:
-        """(owner, 'text' or 'tail') of every text node of the element, in order."""
-        from tqcheck.readers.xliff import CODE_ELEMENTS
-
-        found: list[tuple[object, str]] = [(self.element, "text")]
-
-        def walk(element) -> None:
-            for child in element:
-                local = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
-                if local and local not in CODE_ELEMENTS:
-                    found.append((child, "text"))
-                    walk(child)
-                found.append((child, "tail"))
-
-        walk(self.element)
-        return found
-
-    def replace(self, segment: Segment, start: int, end: int, matched: str, replacement: str) -> bool:
-        """Replace ``matched`` at [start, end) when it lies inside one text node."""
-        lead = len(self.plain) - len(self.plain.lstrip())
-        start, end = start + lead, end + lead
-        if self.plain[start:end] != matched:
-            return False
-        position = 0
-        joined = ""
-        for owner, attr in self.nodes():
-            value = getattr(owner, attr) or ""
-            joined += value
-            if position <= start and end <= position + len(value):
-                at = start - position
-                if value[at:at + len(matched)] != matched:
-                    return False
-                setattr(owner, attr, value[:at] + replacement + value[at + len(matched):])
-                self.plain = self.plain[:start] + replacement + self.plain[end:]
-                return True
-            position += len(value)
-        return False
-
-
-def store_targets(fmt: str, store) -> Iterable[tuple[str, object]]:
-    """(unit id as the reader names it, editable target) of every unit of a store."""
-    if fmt == "po":
-        for unit in store.units:
-            if unit.isheader() or unit.isobsolete():
-                continue
-            context = unit.getcontext()
-            yield (f"{context}|{unit.source}" if context else str(unit.source)), PoTarget(unit)
-    elif fmt == "xliff":
-        from tqcheck.readers.xliff import target_element, unit_name
-
-        for unit in store.units:
-            element = None if unit.isheader() else target_element(unit)
-            if element is not None:
-                yield unit_name(unit), XmlTarget(element, str(unit.target or ""))
-    else:
-        from tqcheck.readers.units import base_language
-        from tqcheck.readers.tmx import XML_LANG, _seg, plain_text
-
-        for position, unit in enumerate(store.units, start=1):
-            english = next((tuv for tuv in unit.xmlelement.iter("{*}tuv", "tuv")
-                            if base_language(tuv.get(XML_LANG) or tuv.get("lang") or "") == "en"), None)
-            seg = _seg(english)
-            if seg is not None:
-                yield unit.xmlelement.get("tuid") or str(position), XmlTarget(seg, plain_text(seg))
-
-
 # -- writing ------------------------------------------------------------------------------------
 
 def write_fixes(fixes: Iterable[FileFix]) -> list[FileFix]:
-    """Write every changed file atomically (temporary file and rename, permissions kept); returns them."""
+    """Write every changed file (see ``write_file``); returns those written. A file that cannot be written
+    gets its ``error`` and stays as it was; the others are written all the same."""
     written = []
     for fix in fixes:
         if not fix.changed:
             continue
-        path = Path(fix.path)
-        if path.read_bytes() != fix.old:
-            raise InputError("the file changed while it was being fixed; run again", path=fix.path)
-        tmp = path.with_name(f".{path.name}.tqcheck-fix.tmp")
+        if fix.stdin:
+            fix.left = [(e.finding, "standard input cannot be fixed in place (use --diff)") for e in fix.applied] \
+                + fix.left
+            fix.applied = []
+            continue
         try:
-            tmp.write_bytes(fix.new)
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+            write_file(fix.path, fix.old, fix.new)
+        except (InputError, OSError) as exc:
+            fix.error = str(exc) if isinstance(exc, InputError) else f"{fix.path}: cannot fix: {exc.strerror or exc}"
+            continue
         written.append(fix)
     return written
+
+
+def write_file(path: str, old: bytes, new: bytes) -> None:
+    """Replace the bytes ``old`` of the file at ``path`` with ``new``, keeping what the file is.
+
+    A symbolic link named as the input stays a link: the file it points to is changed. The new bytes go to a
+    randomly named temporary file created exclusively (``O_EXCL``, a link planted at that name is never
+    followed) in the file's folder, get the file's mode and owner, and are renamed over it. Where a rename
+    would break something (the file has several hard links, its owner cannot be given to a new file, or its
+    folder is not writable) the existing inode is rewritten in place instead. A read-only file, a file that is
+    not a regular file and a file that changed since it was read are refused (InputError)."""
+    real = os.path.realpath(path)
+    try:
+        info = os.stat(real)
+    except OSError as exc:
+        raise InputError(f"cannot fix: {exc.strerror or exc}", path=path) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("cannot fix: not a regular file", path=path)
+    if not info.st_mode & 0o222 or not os.access(real, os.W_OK):
+        raise InputError("cannot fix: the file is read-only", path=path)
+    if _read_nofollow(real, path) != old:
+        raise InputError("the file changed while it was being fixed; run again", path=path)
+    if info.st_nlink > 1:
+        _write_in_place(real, path, info, old, new)
+        return
+    try:
+        handle, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=TEMPORARY_SUFFIX,
+                                       dir=os.path.dirname(real))
+    except PermissionError:
+        _write_in_place(real, path, info, old, new)
+        return
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(new)
+            stream.flush()
+            os.fchmod(stream.fileno(), stat.S_IMODE(info.st_mode))
+            mine = os.fstat(stream.fileno())
+            if (mine.st_uid, mine.st_gid) != (info.st_uid, info.st_gid):
+                try:
+                    os.fchown(stream.fileno(), info.st_uid, info.st_gid)
+                    os.fchmod(stream.fileno(), stat.S_IMODE(info.st_mode))  # chown clears set-id bits
+                except PermissionError:
+                    os.unlink(tmp)
+                    tmp = ""
+            if tmp:
+                os.fsync(stream.fileno())
+        if not tmp:  # the owner cannot be kept by a new file: rewrite the existing one
+            _write_in_place(real, path, info, old, new)
+            return
+        current = os.stat(real, follow_symlinks=False)
+        if (current.st_dev, current.st_ino) != (info.st_dev, info.st_ino):
+            raise InputError("the file was replaced while it was being fixed; run again", path=path)
+        os.replace(tmp, real)
+        tmp = ""
+    finally:
+        if tmp:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def _read_nofollow(real: str, path: str) -> bytes:
+    """The bytes of ``real`` (opened without following a link: a link put there since is refused)."""
+    try:
+        handle = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise InputError(f"cannot fix: {exc.strerror or exc}", path=path) from None
+    with os.fdopen(handle, "rb") as stream:
+        return stream.read()
+
+
+def _write_in_place(real: str, path: str, info: os.stat_result, old: bytes, new: bytes) -> None:
+    """Rewrite the existing inode (links, owner and mode stay); on a failure the old bytes are put back."""
+    handle = os.open(real, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(handle, "r+b") as stream:
+        now = os.fstat(stream.fileno())
+        if (now.st_dev, now.st_ino) != (info.st_dev, info.st_ino) or stream.read() != old:
+            raise InputError("the file changed while it was being fixed; run again", path=path)
+        try:
+            stream.seek(0)
+            stream.write(new)
+            stream.truncate(len(new))
+            stream.flush()
+            os.fsync(stream.fileno())
+        except OSError as exc:
+            stream.seek(0)
+            stream.write(old)
+            stream.truncate(len(old))
+            stream.flush()
+            raise InputError(f"cannot fix: {exc.strerror or exc} (the file was left as it was)", path=path) from None
+
+
+def replace_files(report: "Report", fresh: "Report") -> "Report":
+    """``report`` with the files checked again in ``fresh`` (after --fix) taking the place of their old
+    results: the other files' documents, findings and scores are kept as they were."""
+    from tqcheck.output.report import Report
+
+    again = {d.path: d for d in fresh.documents}
+    documents = [again.get(d.path, d) for d in report.documents]
+    documents += [d for d in fresh.documents if d.path not in {x.path for x in report.documents}]
+    findings = [f for f in report.findings if f.file not in again] + list(fresh.findings)
+    scores = {k: v for k, v in report.scores.items() if k[0] not in again}
+    scores.update(fresh.scores)
+    similarity = {k: v for k, v in report.similarity.items() if k[0] not in again}
+    similarity.update(fresh.similarity)
+    return Report(documents, findings, scores, signature=dict(report.signature),
+                  notices=sorted(set(report.notices) | set(fresh.notices)), flag_threshold=report.flag_threshold,
+                  similarity=similarity)
 
 
 def _text_of(data: bytes) -> str:
     return raw_text(data).text if data else ""
 
 
-__all__ = ["Edit", "FileFix", "plan_fixes", "apply_edits", "write_fixes", "why_not_fixable", "raw_text"]
+__all__ = ["Edit", "FileFix", "fix_of", "plan_fixes", "apply_edits", "write_fixes", "write_file", "why_not_fixable",
+           "raw_text", "replace_files", "locked_reason"]

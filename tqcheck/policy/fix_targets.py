@@ -1,0 +1,727 @@
+"""Where a fix may land: the characters of a segment's target text in its file, per format.
+
+A fix is a list of byte-faithful operations on the document's text (line breaks as the reader normalised
+them): ``(start, end, new text)``. Each format says where the characters of a segment's target are and how a
+replacement is written there (XML entities, PO and JSON escapes), refuses what must not change (a source
+segment, an inline code, Markdown code, an HTML tag, script or style, a locked or signed-off unit), and gives
+the one attribute edit that marks a fixed unit for review (XLIFF ``state``). Nothing is re-serialised: every
+byte outside these operations stays as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tqcheck.core.document import Document, Segment
+
+if TYPE_CHECKING:
+    from tqcheck.core.config import Settings
+
+#: One operation on a document's text: replace [start, end) with the new text.
+Op = tuple[int, int, str]
+
+
+class Refused(Exception):
+    """A fix that cannot be made here; the message says why (shown as ``left …: WHY``)."""
+
+
+#: XLIFF 1.2 target states that mean signed off: never changed.
+FINAL_STATES_12 = frozenset({"final", "signed-off"})
+#: The state a fixed XLIFF 1.2 target gets (unless --keep-state).
+REVIEW_STATE_12 = "needs-review-translation"
+#: The state a fixed XLIFF 2.0 segment gets (``reviewed`` is not claimed).
+REVIEW_STATE_20 = "translated"
+
+CROSSES_MARKUP = "the span crosses markup or an escape"
+
+
+class Targets:
+    """The editable target text of one document (the base class refuses everything)."""
+
+    reason = "this format cannot be fixed in place"
+
+    def locked(self, segment: Segment) -> str:
+        """Why the segment's unit must not change (locked, signed off), else an empty string."""
+        return ""
+
+    def ops(self, segment: Segment, start: int, end: int, matched: str, replacement: str) -> list[Op]:
+        """The operations that replace [start, end) of the segment's text with ``replacement``."""
+        raise Refused(self.reason)
+
+    def state_ops(self, segment: Segment) -> list[Op]:
+        """The operations that mark the segment's unit as changed (none by default)."""
+        return []
+
+
+def targets_for(document: Document, settings: "Settings | None" = None) -> Targets:
+    """The Targets of a document, by its format."""
+    fmt = document.format
+    if fmt in ("table", "tsv", "csv"):
+        return TableTargets(document, settings=settings)
+    if fmt in ("text", "markdown", "srt"):
+        return TextTargets(document)
+    if fmt == "po":
+        return PoTargets(document)
+    if fmt in ("xliff", "tmx"):
+        return XmlTargets(document)
+    if fmt == "jsonl":
+        return JsonlTargets(document, settings)
+    return Targets()
+
+
+# -- text, Markdown, SRT, tables ---------------------------------------------------------------------
+
+#: An HTML/XML tag (quoted attribute values may hold ``>``), a comment, a declaration or instruction.
+TAG_RE = re.compile(r"<!--.*?-->|<[A-Za-z/!?](?:\"[^\"]*\"|'[^']*'|[^'\">])*>", re.DOTALL)
+#: Script and style elements: their content is code.
+SCRIPT_RE = re.compile(r"<(script|style)\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+#: Markdown link destinations and reference definitions, autolinks.
+LINK_RE = re.compile(r"\]\([^)\n]*\)|^[ \t]{0,3}\[[^\]\n]+\]:[^\n]*|<[a-z][a-z0-9+.-]*:[^<>\s]*>",
+                     re.MULTILINE | re.IGNORECASE)
+BACKTICKS_RE = re.compile(r"`+")
+
+
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """Markdown inline code spans: a run of N backticks up to the next run of exactly N (CommonMark)."""
+    runs = [(m.start(), m.end()) for m in BACKTICKS_RE.finditer(text)
+            if not (m.start() > 0 and text[m.start() - 1] == "\\")]
+    spans = []
+    i = 0
+    while i < len(runs):
+        start, end = runs[i]
+        closer = next((j for j in range(i + 1, len(runs)) if runs[j][1] - runs[j][0] == end - start), None)
+        if closer is None:
+            i += 1
+            continue
+        spans.append((start, runs[closer][1]))
+        i = closer + 1
+    return spans
+
+
+def markdown_blocks(text: str) -> list[tuple[int, int]]:
+    """Offsets of the Markdown blocks that are code or HTML (fenced and indented code, HTML blocks)."""
+    from markdown_it import MarkdownIt
+
+    starts = [0] + [m.end() for m in re.finditer("\n", text)] + [len(text)]
+    blocks = []
+    for token in MarkdownIt("commonmark").parse(text):
+        if token.type in ("fence", "code_block", "html_block") and token.map:
+            first, last = token.map
+            blocks.append((starts[min(first, len(starts) - 1)], starts[min(last, len(starts) - 1)]))
+    return blocks
+
+
+def protected_regions(document: Document) -> list[tuple[int, int]]:
+    """Regions of a text, Markdown or SRT document a fix never touches: code, tags, script and style."""
+    text = document.text
+    regions = [m.span() for m in SCRIPT_RE.finditer(text)] + [m.span() for m in TAG_RE.finditer(text)]
+    if document.format == "markdown":
+        regions += code_spans(text) + markdown_blocks(text) + [m.span() for m in LINK_RE.finditer(text)]
+    return sorted(regions)
+
+
+@dataclass
+class TextTargets(Targets):
+    """Text, Markdown, SRT and tables: the matched characters are replaced in the original text."""
+
+    document: Document
+    _regions: list[tuple[int, int]] | None = None
+
+    def ops(self, segment: Segment, start: int, end: int, matched: str, replacement: str) -> list[Op]:
+        first = segment.original_offset(start)
+        last = segment.original_offset(end - 1) + 1
+        if segment.char_map is not None and last - first != end - start:
+            raise Refused(CROSSES_MARKUP)
+        if self.document.text[first:last] != matched:
+            raise Refused(CROSSES_MARKUP)
+        if self.document.format in ("table", "tsv", "csv"):
+            if any(c in replacement for c in "\t\n\r\",;"):
+                raise Refused("the suggestion holds a delimiter or quote")
+        elif self._overlaps_protected(first, last):
+            raise Refused("the span is code or markup (Markdown code, a link, an HTML tag, script or style)")
+        return [(first, last, replacement)]
+
+    def _overlaps_protected(self, first: int, last: int) -> bool:
+        if self._regions is None:
+            self._regions = protected_regions(self.document)
+        return any(start < last and first < end for start, end in self._regions)
+
+
+@dataclass
+class TableTargets(TextTargets):
+    """TSV and CSV tables: as text, and the span must lie in the target column of its row."""
+
+    settings: "Settings | None" = None
+
+    def ops(self, segment: Segment, start: int, end: int, matched: str, replacement: str) -> list[Op]:
+        found = super().ops(segment, start, end, matched, replacement)
+        first, last, _ = found[0]
+        cells = self._target_cells(first)
+        if cells is None or not all(offset in cells for offset in range(first, last)):
+            raise Refused("the span is not in the target column")
+        return found
+
+    def _target_cells(self, offset: int) -> set[int] | None:
+        """Offsets of the characters of the target field of the row holding ``offset``."""
+        import csv
+
+        from tqcheck.readers.corpus import _columns
+        from tqcheck.readers.table import _column, field_offsets
+
+        text = self.document.text
+        delimiter = "\t" if self.document.path.lower().endswith((".tsv", ".tab")) else ","
+        try:
+            header = [h.strip() for h in next(csv.reader([text.split("\n", 1)[0]], delimiter=delimiter))]
+            _, target_col, _ = _columns(self.settings, self.document.path)
+            index = _column(header, target_col, "target", self.document.path, "target_column")
+        except Exception:
+            return None
+        line_start = text.rfind("\n", 0, offset) + 1
+        line_end = text.find("\n", offset)
+        record = text[line_start:len(text) if line_end < 0 else line_end + 1]
+        offsets = field_offsets(record, delimiter, index)
+        return None if offsets is None else {line_start + o for o in offsets}
+
+
+# -- JSON Lines ------------------------------------------------------------------------------------
+
+JSON_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def json_string_chars(text: str, quote: int) -> tuple[list[tuple[str, int, int]], int]:
+    """The characters of the JSON string whose opening quote is at ``quote``: (char, start, end) each, and the
+    offset after the closing quote. A surrogate pair written as two escapes is one character."""
+    chars: list[tuple[str, int, int]] = []
+    i = quote + 1
+    while i < len(text) and text[i] != '"':
+        if text[i] == "\\":
+            kind = text[i + 1:i + 2]
+            if kind == "u":
+                code = int(text[i + 2:i + 6], 16)
+                end = i + 6
+                if 0xD800 <= code < 0xDC00 and text.startswith("\\u", end):
+                    low = int(text[end + 2:end + 6], 16)
+                    if 0xDC00 <= low < 0xE000:
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        end += 6
+                chars.append((chr(code), i, end))
+                i = end
+                continue
+            chars.append((JSON_ESCAPES.get(kind, kind), i, i + 2))
+            i += 2
+            continue
+        chars.append((text[i], i, i + 1))
+        i += 1
+    return chars, i + 1
+
+
+def json_members(line: str) -> dict[str, tuple[int, int]]:
+    """Top-level string members of a one-line JSON object: key -> (offset of the value's opening quote,
+    offset after its closing quote). Other values are skipped."""
+    decoder = json.JSONDecoder()
+    members: dict[str, tuple[int, int]] = {}
+    i = line.find("{") + 1
+    while 0 < i < len(line):
+        while i < len(line) and line[i] in " \t\r\n,":
+            i += 1
+        if i >= len(line) or line[i] != '"':
+            break
+        key_chars, i = json_string_chars(line, i)
+        while i < len(line) and line[i] in " \t\r\n:":
+            i += 1
+        if line[i:i + 1] == '"':
+            _, end = json_string_chars(line, i)
+            members.setdefault("".join(c for c, _, _ in key_chars), (i, end))
+            i = end
+        else:
+            _, i = decoder.raw_decode(line, i)
+    return members
+
+
+def json_escape(text: str) -> str:
+    """``text`` as the inside of a JSON string (non-ASCII kept as it is)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+@dataclass
+class JsonlTargets(Targets):
+    """JSON Lines: the target member's string value of the segment's line, JSON escapes kept and written."""
+
+    document: Document
+    settings: "Settings | None" = None
+
+    def ops(self, segment: Segment, start: int, end: int, matched: str, replacement: str) -> list[Op]:
+        from tqcheck.readers.corpus import _columns, _resolve
+
+        text = self.document.text
+        line_start = text.rfind("\n", 0, segment.offset) + 1
+        line_end = text.find("\n", segment.offset)
+        line = text[line_start:len(text) if line_end < 0 else line_end]
+        try:
+            members = json_members(line)
+            source_col, target_col, id_col = _columns(self.settings, self.document.path)
+            target_key = _resolve(list(members), source_col, target_col, id_col, self.document.path)[0]
+        except Exception:
+            raise Refused("the target member of this line was not found again") from None
+        quote, _ = members[target_key]
+        chars, _ = json_string_chars(line, quote)
+        value = "".join(c for c, _, _ in chars)
+        # the reader checks the value with its whitespace runs made single spaces: map those back
+        words = [i for i, c in enumerate(value) if not c.isspace() or (i > 0 and not value[i - 1].isspace())]
+        kept = [i for i in words if not (value[i].isspace() and (i == 0 or i == len(value) - 1))]
+        normalised = "".join(" " if value[i].isspace() else value[i] for i in kept).strip()
+        if normalised != segment.text:
+            raise Refused("the target member of this line was not found again")
+        lead = 1 if kept and value[kept[0]].isspace() else 0
+        first, last = kept[lead + start], kept[lead + end - 1]
+        if " ".join(value[first:last + 1].split()) != " ".join(matched.split()):
+            raise Refused(CROSSES_MARKUP)
+        return [(line_start + chars[first][1], line_start + chars[last][2], json_escape(replacement))]
+
+
+# -- PO --------------------------------------------------------------------------------------------
+
+PO_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
+PO_KEYWORD_RE = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)[ \t]*(?=")')
+
+
+@dataclass
+class PoEntry:
+    """One PO entry as written: flags, context, msgid and the characters of each msgstr form."""
+
+    flags: list[str] = field(default_factory=list)
+    context: str | None = None
+    msgid: str = ""
+    #: form number -> [(char, start, end, piece number)], the positions in the document's text.
+    forms: dict[int, list[tuple[str, int, int, int]]] = field(default_factory=dict)
+    obsolete: bool = False
+
+    @property
+    def unit_id(self) -> str:
+        """The unit id as the PO reader names it."""
+        return f"{self.context}|{self.msgid}" if self.context else self.msgid
+
+    def target(self) -> str:
+        """The first msgstr form, decoded."""
+        return "".join(c for c, *_ in self.forms.get(0, []))
+
+
+def po_quoted(text: str, at: int, piece: int) -> tuple[list[tuple[str, int, int, int]], int]:
+    """The characters of the quoted PO string at ``at`` (up to the end of its line) and the offset after it."""
+    chars = []
+    i = at + 1
+    while i < len(text) and text[i] not in '"\n':
+        if text[i] == "\\" and i + 1 < len(text):
+            chars.append((PO_ESCAPES.get(text[i + 1], text[i + 1]), i, i + 2, piece))
+            i += 2
+            continue
+        chars.append((text[i], i, i + 1, piece))
+        i += 1
+    return chars, i + 1
+
+
+def po_entries(text: str) -> list[PoEntry]:
+    """The entries of a PO text with the positions of their msgstr characters (obsolete ones marked)."""
+    entries: list[PoEntry] = []
+    entry = PoEntry()
+    current: tuple[str, int] | None = None
+    seen_keyword = False
+    pieces = 0
+    position = 0
+    for line in text.split("\n"):
+        start = position
+        position += len(line) + 1
+        stripped = line.strip()
+        obsolete = stripped.startswith("#~")
+        body = stripped[2:].lstrip() if obsolete else stripped
+        if (not stripped or (stripped.startswith("#") and not obsolete)) and seen_keyword:
+            entries.append(entry)
+            entry, current, seen_keyword = PoEntry(), None, False
+        if not stripped:
+            continue
+        if stripped.startswith("#,"):
+            entry.flags += [f.strip() for f in stripped[2:].split(",") if f.strip()]
+            continue
+        if stripped.startswith("#") and not obsolete:
+            continue
+        entry.obsolete = entry.obsolete or obsolete
+        offset = start + line.index(body)
+        found = PO_KEYWORD_RE.match(body)
+        if found:
+            if found.group(1) in ("msgctxt", "msgid") and seen_keyword and current and current[0] != "msgctxt":
+                entries.append(entry)
+                entry, seen_keyword = PoEntry(obsolete=obsolete), False
+            seen_keyword = True
+            keyword = found.group(1)
+            current = ("msgstr", int(found.group(2) or 0)) if keyword.startswith("msgstr") else (keyword, 0)
+            if current[0] == "msgctxt":
+                entry.context = ""
+            quote = offset + found.end()
+        elif body.startswith('"') and current is not None:
+            quote = offset
+        else:
+            continue
+        pieces += 1
+        chars, _ = po_quoted(text, quote, pieces)
+        if current[0] == "msgstr":
+            entry.forms.setdefault(current[1], []).extend(chars)
+        elif current[0] == "msgid":
+            entry.msgid += "".join(c for c, *_ in chars)
+        elif current[0] == "msgctxt":
+            entry.context = (entry.context or "") + "".join(c for c, *_ in chars)
+    if seen_keyword:
+        entries.append(entry)
+    return entries
+
+
+def po_escape(text: str) -> str:
+    """``text`` as the inside of a PO string."""
+    return (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+            .replace("\r", "\\r"))
+
+
+@dataclass
+class PoTargets(Targets):
+    """PO: the characters of ``msgstr`` (or ``msgstr[0]``) of the segment's entry; every other form, every
+    other entry, the wrapping and the comments stay as written. Obsolete entries are never read nor changed."""
+
+    document: Document
+    _entries: dict[str, list[PoEntry]] | None = None
+
+    def entry(self, segment: Segment) -> PoEntry:
+        """The entry the segment was read from (its id and its target)."""
+        if self._entries is None:
+            self._entries = {}
+            for entry in po_entries(self.document.text):
+                if not entry.obsolete and entry.msgid:
+                    self._entries.setdefault(entry.unit_id, []).append(entry)
+        candidates = [e for e in self._entries.get(segment.unit_id, []) if e.target().strip() == segment.text]
+        if len(candidates) != 1:
+            raise Refused(f"entry {segment.unit_id!r} not found again" if not candidates
+                          else f"entry {segment.unit_id!r} is in the file {len(candidates)} times")
+        return candidates[0]
+
+    def ops(self, segment: Segment, start: int, end: int, matched: str, replacement: str) -> list[Op]:
+        chars = self.entry(segment).forms[0]
+        target = "".join(c for c, *_ in chars)
+        lead = len(target) - len(target.lstrip())
+        span = chars[lead + start:lead + end]
+        if "".join(c for c, *_ in span) != matched or not span:
+            raise Refused(CROSSES_MARKUP)
+        ops: list[Op] = []
+        for piece in sorted({c[3] for c in span}):
+            own = [c for c in span if c[3] == piece]
+            ops.append((own[0][1], own[-1][2], po_escape(replacement) if not ops else ""))
+        return ops
+
+
+# -- XLIFF and TMX ---------------------------------------------------------------------------------
+
+#: Inline elements whose content is native code, not text (XLIFF 1.2 and 2.0, TMX).
+XML_CODE_ELEMENTS = frozenset({"bpt", "ept", "ph", "it", "ut", "x", "bx", "ex", "sc", "ec", "cp"})
+ATTRIBUTE_RE = re.compile(r"([^\s=/>]+)\s*=\s*(\"[^\"]*\"|'[^']*')")
+XML_ESCAPES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def local_name(tag: str) -> str:
+    """``target`` of ``xliff:target`` or ``{ns}target``."""
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
+def end_of_tag(text: str, start: int) -> int:
+    """Offset of the ``>`` closing the tag at ``start`` (quotes respected), or -1."""
+    quote = ""
+    for i in range(start + 1, len(text)):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == ">":
+            return i
+    return -1
+
+
+@dataclass
+class XmlChar:
+    """One character of an element's content: where it is written, in which text node, and whether a fix
+    may change it (not inside an inline code or a ``translate="no"``/protected marker)."""
+
+    char: str
+    start: int
+    end: int
+    node: int
+    editable: bool
+    cdata: bool
+
+
+def xml_chars(text: str, start: int) -> tuple[list[XmlChar], int]:
+    """The characters of the element whose start tag is at ``start`` and the offset of its end tag."""
+    tag_end = end_of_tag(text, start)
+    if tag_end < 0 or text[tag_end - 1] == "/":
+        return [], tag_end + 1
+    chars: list[XmlChar] = []
+    stack: list[bool] = []  # per open inline element: is its content protected
+    node = 0
+    i = tag_end + 1
+    while i < len(text):
+        ch = text[i]
+        protected = any(stack)
+        if ch == "<":
+            if text.startswith("<![CDATA[", i):
+                close = text.find("]]>", i)
+                close = len(text) if close < 0 else close
+                chars.extend(XmlChar(c, i + 9 + k, i + 10 + k, node, not protected, True)
+                             for k, c in enumerate(text[i + 9:close]))
+                i = close + 3
+                continue
+            node += 1
+            if text.startswith("<!--", i):
+                close = text.find("-->", i)
+                i = len(text) if close < 0 else close + 3
+                continue
+            if text.startswith("<?", i):
+                close = text.find("?>", i)
+                i = len(text) if close < 0 else close + 2
+                continue
+            end = end_of_tag(text, i)
+            if end < 0:
+                break
+            if text[i + 1] == "/":
+                if not stack:
+                    return chars, i
+                stack.pop()
+            elif text[end - 1] != "/":
+                name = re.match(r"<([^\s/>]+)", text[i:end + 1])
+                attributes = {local_name(k): v[1:-1] for k, v in ATTRIBUTE_RE.findall(text[i:end])}
+                stack.append(local_name(name.group(1) if name else "") in XML_CODE_ELEMENTS
+                             or attributes.get("translate") == "no" or attributes.get("mtype") == "protected")
+            i = end + 1
+            continue
+        if ch == "&":
+            semi = text.find(";", i, i + 12)
+            if semi > 0:
+                name = text[i + 1:semi]
+                try:
+                    value = (chr(int(name[2:], 16)) if name.startswith("#x") else chr(int(name[1:]))
+                             if name.startswith("#") else XML_ESCAPES.get(name, ""))
+                except ValueError:
+                    value = ""
+                if value:
+                    chars.append(XmlChar(value, i, semi + 1, node, not protected, False))
+                    i = semi + 1
+                    continue
+        chars.append(XmlChar(ch, i, i + 1, node, not protected, False))
+        i += 1
+    return chars, len(text)
+
+
+def xml_escape(text: str, cdata: bool) -> str:
+    """``text`` as XML character data (inside CDATA: as it is)."""
+    if cdata:
+        if "]]>" in text:
+            raise Refused("the suggestion cannot be written inside CDATA")
+        return text
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass
+class XmlUnit:
+    """A unit's target element in the text: where its start tag is, its characters, its lock and state."""
+
+    target_start: int
+    chars: list[XmlChar]
+    locked: str
+    #: (offset of the start tag whose state attribute marks the unit, attribute value, new value) or None.
+    state_tag: int | None = None
+    state_value: str = ""
+
+
+class XmlTargets(Targets):
+    """XLIFF 1.2/2.0 and TMX: the characters of the unit's target element, written with XML escapes; locked and
+    signed-off units are never changed; a fixed XLIFF unit's state says it needs review."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self._units: dict[str, list[XmlUnit]] | None = None
+        self._starts: dict[int, int] = {}
+
+    # reading the units again, from the document's own text
+    def units(self) -> dict[str, list[XmlUnit]]:
+        """Unit id (as the reader names it) -> the units with that id."""
+        if self._units is None:
+            self._units = {}
+            try:
+                found = list(self._read_units())
+            except Exception as exc:  # the file was read once: this is a bug or a changed file
+                raise Refused(f"the units could not be read again ({type(exc).__name__})") from None
+            for unit_id, unit in found:
+                self._units.setdefault(unit_id, []).append(unit)
+        return self._units
+
+    def _read_units(self):
+        from tqcheck.readers.units import element_start, line_offsets
+
+        text = self.document.text
+        lines = line_offsets(text)
+        if self.document.format == "xliff":
+            yield from self._xliff_units(text, lines, element_start)
+        else:
+            yield from self._tmx_units(text, lines, element_start)
+
+    def _xliff_units(self, text: str, lines: list[int], element_start):
+        from tqcheck.readers.xliff import is_xliff2, target_element, unit_name
+
+        version2 = is_xliff2(text)
+        for unit in load_store(self.document).units:
+            if unit.isheader():
+                continue
+            target = target_element(unit)
+            if target is None:
+                continue
+            element = unit.xmlelement
+            start = element_start(text, lines, target)
+            chars, _ = xml_chars(text, start)
+            found = XmlUnit(start, chars, "")
+            if version2:
+                unit_element = element.getparent() if local_name(element.tag) == "segment" else element
+                if _inherited(unit_element, "translate") == "no":
+                    found.locked = 'the unit is locked (translate="no")'
+                elif element.get("state") == "final":
+                    found.locked = 'the segment is signed off (state="final")'
+                elif local_name(element.tag) == "segment" and element.get("state", "initial") != REVIEW_STATE_20:
+                    found.state_tag, found.state_value = element_start(text, lines, element), REVIEW_STATE_20
+            else:
+                if _inherited(element, "translate") == "no":
+                    found.locked = 'the unit is locked (translate="no")'
+                elif (target.get("state") or "") in FINAL_STATES_12:
+                    found.locked = f'the unit is signed off (state="{target.get("state")}")'
+                elif element.get("approved") == "yes":
+                    found.locked = 'the unit is signed off (approved="yes")'
+                elif target.get("state") != REVIEW_STATE_12:
+                    found.state_tag, found.state_value = start, REVIEW_STATE_12
+            yield unit_name(unit), found
+
+    def _tmx_units(self, text: str, lines: list[int], element_start):
+        from tqcheck.readers.tmx import XML_LANG, _seg
+        from tqcheck.readers.units import base_language
+
+        store = load_store(self.document)
+        header = store.document.getroot().find("{*}header")
+        if header is None:
+            header = store.document.getroot().find("header")
+        header_language = (header.get("srclang") or "").lower() if header is not None else ""
+        for position, unit in enumerate(store.units, start=1):
+            tu = unit.xmlelement
+            tuvs = [t for t in tu.iter("{*}tuv", "tuv")]
+            english = next((t for t in tuvs if base_language(t.get(XML_LANG) or t.get("lang") or "") == "en"), None)
+            seg = _seg(english)
+            if seg is None:
+                continue
+            start = element_start(text, lines, seg)
+            chars, _ = xml_chars(text, start)
+            found = XmlUnit(start, chars, "")
+            found.locked = _tmx_source_lock(tuvs, english, (tu.get("srclang") or header_language).lower())
+            yield tu.get("tuid") or str(position), found
+
+    def unit(self, segment: Segment) -> XmlUnit:
+        """The unit the segment was read from: its id, and its target holding the segment's first character."""
+        first = segment.original_offset(0)
+        for unit in self.units().get(segment.unit_id, []):
+            if any(c.start == first for c in unit.chars):
+                return unit
+        raise Refused(f"unit {segment.unit_id!r} not found again")
+
+    def locked(self, segment: Segment) -> str:
+        try:
+            return self.unit(segment).locked
+        except Refused:
+            return ""
+
+    def ops(self, segment: Segment, start: int, end: int, matched: str, replacement: str) -> list[Op]:
+        unit = self.unit(segment)
+        if unit.locked:
+            raise Refused(unit.locked)
+        index = {c.start: k for k, c in enumerate(unit.chars)}
+        positions = [index.get(segment.original_offset(i)) for i in range(start, end)]
+        if not positions or None in positions:
+            raise Refused(CROSSES_MARKUP)
+        first, last = positions[0], positions[-1]
+        span = unit.chars[first:last + 1]
+        if any(b <= a for a, b in zip(positions, positions[1:])) or len({c.node for c in span}) != 1:
+            raise Refused("the span crosses inline markup of the target")
+        if not all(c.editable for c in span) or len({c.cdata for c in span}) != 1:
+            raise Refused("the span is inside an inline code or a protected marker")
+        written = "".join(c.char for c in span)
+        if " ".join(written.split()) != " ".join(matched.split()) or (written.strip() != written) != (
+                matched.strip() != matched):
+            raise Refused(CROSSES_MARKUP)
+        return [(span[0].start, span[-1].end, xml_escape(replacement, span[0].cdata))]
+
+    def state_ops(self, segment: Segment) -> list[Op]:
+        unit = self.unit(segment)
+        if unit.state_tag is None:
+            return []
+        text = self.document.text
+        tag_end = end_of_tag(text, unit.state_tag)
+        for match in ATTRIBUTE_RE.finditer(text, unit.state_tag, tag_end):
+            if match.group(1) == "state":
+                value_start = match.start(2) + 1
+                return [(value_start, match.end(2) - 1, unit.state_value)]
+        at = tag_end - 1 if text[tag_end - 1] == "/" else tag_end
+        return [(at, at, f' state="{unit.state_value}"')]
+
+
+def load_store(document: Document):
+    """The translate-toolkit store of a PO, XLIFF or TMX document, parsed from its text."""
+    from tqcheck.readers.units import xml_bytes
+
+    if document.format == "po":
+        from translate.storage import po
+
+        return po.pofile.parsestring(document.text.encode("utf-8"))
+    if document.format == "xliff":
+        from translate.storage import xliff, xliff2
+
+        from tqcheck.readers.xliff import is_xliff2
+
+        data = xml_bytes(document.text)
+        return xliff2.Xliff2File.parsestring(data) if is_xliff2(document.text) else xliff.xlifffile.parsestring(data)
+    from translate.storage import tmx
+
+    return tmx.tmxfile.parsestring(xml_bytes(document.text))
+
+
+def _tmx_source_lock(tuvs: list, english: Any, source_language: str) -> str:
+    """Why the first English variant of a ``<tu>`` may be its source (then it is never changed), else ''."""
+    from tqcheck.readers.tmx import XML_LANG
+    from tqcheck.readers.units import base_language
+
+    def language(tuv: Any) -> str:
+        return (tuv.get(XML_LANG) or tuv.get("lang") or "").lower()
+
+    english_tuvs = [t for t in tuvs if base_language(language(t)) == "en"]
+    why = f"the English variant may be the source (srclang {source_language!r}): never changed"
+    if base_language(source_language) == "en":
+        others = [t for t in english_tuvs if language(t) == source_language]
+        return "" if len(english_tuvs) >= 2 and others and language(english) != source_language else why
+    if source_language == "*all*" and len(english_tuvs) >= 2:
+        return why
+    return ""
+
+
+def _inherited(element: Any, name: str) -> str:
+    """The value of attribute ``name`` on the element or the nearest ancestor that has it."""
+    while element is not None:
+        value = element.get(name)
+        if value is not None:
+            return value
+        element = element.getparent()
+    return ""
+
+
+__all__ = ["load_store", "Op", "Refused", "Targets", "targets_for", "po_entries", "xml_chars", "json_members"]
