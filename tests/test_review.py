@@ -28,8 +28,15 @@ class Terminal:
     def __init__(self, args: list[str], cwd: Path) -> None:
         master, slave = os.openpty()
         env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "TERM": "xterm", "COLUMNS": "100"}
+        def controlling_terminal() -> None:  # a session of its own whose terminal is the pty: Ctrl-C is SIGINT
+            import fcntl
+            import termios
+
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
         self.process = subprocess.Popen([sys.executable, "-m", "tqcheck", *args], stdin=slave, stdout=slave,
-                                        stderr=slave, cwd=cwd, env=env, start_new_session=True)
+                                        stderr=slave, cwd=cwd, env=env, preexec_fn=controlling_terminal)
         os.close(slave)
         self.master = master
         self.output = ""
@@ -136,3 +143,70 @@ def test_review_needs_a_terminal(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["review", str(path), *FAST])
     assert result.exit_code == 2 and "needs a terminal" in result.output
     assert path.read_text(encoding="utf-8") == TEXT
+
+
+XLIFF = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
+  <file original="news.txt" source-language="de" target-language="en" datatype="plaintext">
+    <body>
+      <trans-unit id="u1"><source>Diplomaten sagen, dass Hunderte Menschen in diesem Jahr den belagerten Streifen verlassen haben.</source><target>Diplomats say hundreds of people have left the surrounded striptease this year.</target></trans-unit>
+      <trans-unit id="u2" translate="no"><source>Die Hilfe wartete an der Grenze des Streifens.</source><target>Aid waited at the border of the striptease.</target></trans-unit>
+      <trans-unit id="u3"><source>Frankreich hat mehr als 170 aufgenommen, Deutschland mehr als 70.</source><target>France has taken in more than 170, Germany more than 17.</target></trans-unit>
+    </body>
+  </file>
+</xliff>
+"""
+
+
+def test_review_shows_the_sentence_as_it_now_reads_locks_units_and_keeps_decisions_on_ctrl_c(tmp_path: Path) -> None:
+    path = tmp_path / "news.xlf"
+    path.write_text(XLIFF, encoding="utf-8")
+    term = Terminal(["review", "news.xlf", *FAST], tmp_path)
+    term.expect("[1/4]", timeout=300)
+    term.expect("[surrounded] striptease")
+    term.expect("[1/Enter] accept  [e] edit  [s] skip")
+    term.type("1")                      # surrounded -> besieged
+    term.expect("[2/4]")
+    term.expect("left the besieged [striptease] this year")  # the sentence as it now reads
+    term.expect("? ")
+    term.type("\r")                     # striptease -> strip
+    term.expect("[3/4]")
+    term.expect('not changed: the unit is locked (translate="no")')
+    term.expect("  [s] skip  [f] false alarm  [q] quit ? ")  # a locked unit: neither accept nor edit
+    term.type("1")                      # not offered: asked again
+    term.type("f")                      # false alarm
+    term.expect("[4/4]")
+    term.expect("  [e] edit  [s] skip  [f] false alarm  [q] quit ? ")  # no suggestion: no accept
+    term.type("\x03")                   # Ctrl-C: what was decided is kept
+    term.expect("interrupted: keeping the 3 decisions made so far")
+    term.expect("2 replaced, 0 skipped, 1 false alarm recorded in tqcheck-baseline.json")
+    assert term.finish() == 0, term.output
+    after = path.read_text(encoding="utf-8")
+    assert after == XLIFF.replace(
+        "<target>Diplomats say hundreds of people have left the surrounded striptease this year.",
+        '<target state="needs-review-translation">Diplomats say hundreds of people have left the besieged strip '
+        "this year.")
+    from tqcheck.cli.main import cli
+
+    os.chdir(tmp_path)
+    try:  # no --baseline and no --no-config: check finds the baseline the review wrote by itself
+        again = CliRunner().invoke(cli, ["check", "news.xlf", "--no-fluency", "--grammar", "none", "-f", "line"])
+    finally:
+        os.chdir(ROOT)
+    assert "baseline tqcheck-baseline.json: 1 new, 1 known" in again.stderr  # new: source.Number, skipped
+    assert "mt.StripteaseForStrip" not in again.stdout and "source.Number" in again.stdout
+
+
+def test_a_baseline_is_discovered_up_to_the_project_folder(tmp_path: Path, monkeypatch) -> None:
+    from tqcheck.policy.baseline import default_baseline, discover_baseline
+
+    project = tmp_path / "project"
+    (project / "docs" / "de").mkdir(parents=True)
+    (project / ".git").mkdir()
+    (tmp_path / "tqcheck-baseline.json").write_text("{}", encoding="utf-8")  # outside the project: never read
+    monkeypatch.chdir(tmp_path)
+    file = str(project / "docs" / "de" / "a.xlf")
+    assert discover_baseline([file]) is None
+    assert default_baseline([file]) == project / "tqcheck-baseline.json"
+    (project / "docs" / "tqcheck-baseline.json").write_text("{}", encoding="utf-8")
+    assert discover_baseline([file]) == project / "docs" / "tqcheck-baseline.json"

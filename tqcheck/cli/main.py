@@ -145,6 +145,12 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
             raise UsageError("--interactive goes with --fix (or use `tqcheck review FILE`)")
         check_outputs(outputs, settings, name)
         accepted = None
+        if not settings.baseline and not options.get("no_config"):  # the baseline `review` records false alarms in
+            from tqcheck.policy.baseline import discover_baseline
+
+            found_baseline = discover_baseline(list(paths))
+            if found_baseline is not None:
+                settings.apply({"baseline": _shown(found_baseline)}, "found beside the inputs")
         if settings.baseline:  # read before the work: a bad baseline stops the run at once
             from tqcheck.policy.baseline import load_baseline
 
@@ -160,7 +166,7 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
         if fix and interactive and not show_diff:
             from tqcheck.cli.review import review_report
 
-            settled = {id(f) for f in review_report(report, settings)}
+            settled = {id(f) for f in review_report(report, settings, list(paths), bool(options.get("keep_state")))}
             report = _without(report, settled)
         elif fix or show_diff:
             stdin_names = {options.get("stdin_name", "<stdin>")} if "-" in targets else set()
@@ -241,6 +247,14 @@ def _without(report, finding_ids: set[int]):
     return Report(report.documents, [f for f in report.findings if id(f) not in finding_ids], report.scores,
                   signature=report.signature, notices=report.notices, flag_threshold=report.flag_threshold,
                   similarity=report.similarity)
+
+
+def _shown(path) -> str:
+    """A path relative to the current folder when it is inside it, else absolute."""
+    import os
+
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 def _quoted(text: str) -> str:

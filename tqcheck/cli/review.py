@@ -1,16 +1,18 @@
 """`tqcheck review FILE` (and `check --fix --interactive`): walk a translator through the findings.
 
-For each finding, in file order: the sentence with the span marked, the source text in bilingual
-files, the message and the numbered suggestions. One key decides:
+For each finding, in file order: the sentence as it now reads (the replacements accepted earlier in it
+applied) with the span marked, the source text in bilingual files, the message and the numbered
+suggestions. One key decides:
 
-    1-9 / Enter  accept that suggestion (Enter: the first)
+    1-9 / Enter  accept that suggestion (Enter: the first; offered only where there is a suggestion)
     e            type another replacement
     s            skip (leave it)
-    f            false alarm: recorded in the baseline file, not reported again with --baseline
-    q            stop here (what was decided so far is applied)
+    f            false alarm: recorded in the baseline file ``check`` finds by itself
+    q, Ctrl-C    stop here (what was decided so far is applied)
 
-Replacements are written into the files at the end (as --fix writes them: atomically, keeping
-encoding, line endings and markup; bilingual targets through translate-toolkit).
+A locked or signed-off unit (XLIFF ``translate="no"``, ``state="final"``) is shown but cannot be changed:
+only skip and false alarm are offered. Replacements are written into the files at the end, as --fix
+writes them (only the target characters change).
 """
 
 from __future__ import annotations
@@ -25,15 +27,6 @@ from tqcheck.cli.common import check_options, progress_enabled, run_pipeline, se
 from tqcheck.core.errors import UsageError
 
 KEYS_HELP = "[1-9/Enter] accept  [e] edit  [s] skip  [f] false alarm  [q] quit"
-
-
-def _marked(finding) -> str:
-    """The finding's sentence with its span in brackets (from the document's segment)."""
-    segment = _segment(finding)
-    if segment is None:
-        return finding.matched
-    text = segment.text
-    return f"{text[:finding.start]}[{text[finding.start:finding.end]}]{text[finding.end:]}"
 
 
 def _segment(finding):
@@ -72,36 +65,80 @@ def read_key() -> str:
 _TYPED_AHEAD: list[str] = []
 
 
+def keys_help(accept: int, editable: bool) -> str:
+    """The keys offered for one finding: accept only where there is a suggestion, edit only where the unit
+    may change."""
+    keys = []
+    if accept:
+        keys.append("[1/Enter] accept" if accept == 1 else f"[1-{min(accept, 9)}/Enter] accept")
+    if editable:
+        keys.append("[e] edit")
+    return "  ".join(keys + ["[s] skip", "[f] false alarm", "[q] quit"])
+
+
 def walk(report, findings) -> "Decisions":  # noqa: F821
-    """Ask about every finding with one key press; returns the decisions (nothing is written here)."""
-    from tqcheck.policy.fix import Edit
-    from tqcheck.core.limits import visible
+    """Ask about every finding with one key press; returns the decisions (nothing is written here). Ctrl-C
+    stops the walk as ``q`` does: every decision made before it is kept."""
+    from tqcheck.cli.common import Terminated
     from tqcheck.policy.review import Decisions
 
     _DOCUMENTS.clear()
     _DOCUMENTS.update({d.path: d for d in report.documents})
     decisions = Decisions()
+    try:
+        _walk(report, findings, decisions)
+    except (KeyboardInterrupt, click.exceptions.Abort) as stop:
+        if isinstance(stop, Terminated):
+            raise
+        click.echo()
+        decisions.interrupted = True
+    return decisions
+
+
+def _walk(report, findings, decisions) -> None:
+    from tqcheck.core.limits import visible
+    from tqcheck.policy.fix import Edit, locked_reason
+    from tqcheck.policy.review import overlaps, sentence_after
+
     total = len(findings)
     for number, finding in enumerate(findings, start=1):
         segment = _segment(finding)
+        document = _DOCUMENTS.get(finding.file)
+        where = f"[{number}/{total}] {finding.file}:{finding.line}:{finding.column}  {finding.severity.value}  " \
+                f"{finding.rule_id}"
+        earlier = [e for e in decisions.edits if e.finding.file == finding.file and e.finding.segment == finding.segment]
+        if any(overlaps(e.finding, finding) for e in earlier):
+            click.echo()
+            click.secho(visible(where), bold=True)
+            click.echo("  settled by an earlier replacement in this sentence")
+            decisions.skipped.append(finding)
+            continue
+        locked = locked_reason(document, segment) if document is not None and segment is not None else ""
+        suggestions = [] if locked else list(finding.suggestions[:9])
         click.echo()
-        click.secho(f"[{number}/{total}] {finding.file}:{finding.line}:{finding.column}  "
-                    f"{finding.severity.value}  {finding.rule_id}", bold=True)
-        click.echo(f"  {visible(_marked(finding))}")
+        click.secho(visible(where), bold=True)
+        if segment is not None:
+            text, moved = sentence_after(report, finding, earlier)
+            click.echo(f"  {visible(text[:moved.start])}[{visible(text[moved.start:moved.end])}]"
+                       f"{visible(text[moved.end:])}")
+        else:
+            click.echo(f"  {visible(finding.matched)}")
         if segment is not None and segment.source:
             click.echo(f"  source: {visible(segment.source)}")
         click.echo(f"  {visible(' '.join(finding.message.split()))}")
-        for index, suggestion in enumerate(finding.suggestions[:9], start=1):
+        if locked:
+            click.echo(f"  not changed: {visible(locked)}")
+        for index, suggestion in enumerate(suggestions, start=1):
             click.echo(f"  {index}) {visible(suggestion)}")
         while True:
-            click.echo(f"  {KEYS_HELP} ? ", nl=False)
+            click.echo(f"  {keys_help(len(suggestions), not locked)} ? ", nl=False)
             key = read_key()
             click.echo(key if key.isprintable() else "")
-            if key in ("\r", "\n") and finding.suggestions:
-                decisions.edits.append(Edit(finding, finding.suggestions[0]))
-            elif key.isdigit() and 1 <= int(key) <= min(len(finding.suggestions), 9):
-                decisions.edits.append(Edit(finding, finding.suggestions[int(key) - 1]))
-            elif key == "e":
+            if key in ("\r", "\n") and suggestions:
+                decisions.edits.append(Edit(finding, suggestions[0]))
+            elif key.isdigit() and 1 <= int(key) <= len(suggestions):
+                decisions.edits.append(Edit(finding, suggestions[int(key) - 1]))
+            elif key == "e" and not locked:
                 typed = click.prompt("  replacement", default="", show_default=False)
                 if not typed.strip():
                     continue
@@ -110,18 +147,21 @@ def walk(report, findings) -> "Decisions":  # noqa: F821
                 decisions.skipped.append(finding)
             elif key == "f":
                 decisions.false_alarms.append(finding)
-            elif key in ("q", "\x03", "\x04"):
-                return decisions
+            elif key in ("q", "\x04"):
+                return
+            elif key == "\x03":
+                raise KeyboardInterrupt
             else:
                 continue
             break
-    return decisions
 
 
-def review_report(report, settings) -> list:
+def review_report(report, settings, inputs=(), keep_state: bool = False) -> list:
     """Walk the findings of ``report``, apply the replacements and record the false alarms; print a summary.
-    Returns the findings settled (replaced or marked as false alarms)."""
-    from tqcheck.policy.review import DEFAULT_FALSE_ALARMS, apply_replacements, record_false_alarms
+    Returns the findings settled (replaced or marked as false alarms). False alarms go to the configured
+    baseline, else to the one ``check`` finds by itself beside the inputs (``policy.baseline.default_baseline``)."""
+    from tqcheck.policy.baseline import default_baseline
+    from tqcheck.policy.review import apply_replacements, record_false_alarms
 
     if not _interactive():
         raise UsageError("the review needs a terminal: standard input and output must be one (use --fix or --diff)")
@@ -130,19 +170,30 @@ def review_report(report, settings) -> list:
         click.echo("tqcheck: nothing to review")
         return []
     decisions = walk(report, findings)
-    fixes = apply_replacements(report, decisions.edits) if decisions.edits else []
+    if decisions.interrupted:
+        click.echo(f"tqcheck: interrupted: keeping the {len(decisions.edits) + len(decisions.false_alarms)} "
+                   "decisions made so far")
+    fixes = apply_replacements(report, decisions.edits, keep_state) if decisions.edits else []
     applied = sum(len(f.applied) for f in fixes)
     for fix in fixes:
         for finding, why in fix.left:
             click.echo(f"tqcheck: not applied {finding.file}:{finding.line}:{finding.column}: {finding.rule_id}: {why}",
                        err=True)
-    target = settings.baseline or DEFAULT_FALSE_ALARMS
+        if fix.error:
+            click.echo(f"tqcheck: error: {fix.error}", err=True)
+    target = settings.baseline or _shown(default_baseline(list(inputs) or [f.file for f in findings[:1]]))
     if decisions.false_alarms:
         record_false_alarms(report, decisions.false_alarms, target, [e for f in fixes for e in f.applied])
     click.echo(f"\ntqcheck: {applied} replaced, {len(decisions.skipped)} skipped, {len(decisions.false_alarms)} "
                f"false alarm{'s' if len(decisions.false_alarms) != 1 else ''}"
-               + (f" recorded in {target} (check with --baseline {target})" if decisions.false_alarms else ""))
+               + (f" recorded in {target} (tqcheck check finds it there)" if decisions.false_alarms else ""))
     return [e.finding for f in fixes for e in f.applied] + list(decisions.false_alarms)
+
+
+def _shown(path) -> str:
+    """A path relative to the current folder when it is inside it, else absolute."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 def _interactive() -> bool:
@@ -157,8 +208,10 @@ def _interactive() -> bool:
 @check_options
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
               help="Baseline file: findings in it are not asked about, and false alarms are added to it "
-                   "(default: the configured baseline, else tqcheck-baseline.json).")
-def review(paths: tuple[str, ...], baseline_file: str | None, **options: Any) -> None:
+                   "(default: the configured baseline, else the tqcheck-baseline.json `check` finds by itself).")
+@click.option("--keep-state", "keep_state", is_flag=True,
+              help="Leave the state of changed XLIFF units as it is (default: needs review).")
+def review(paths: tuple[str, ...], baseline_file: str | None, keep_state: bool, **options: Any) -> None:
     """Walk through the findings of PATHS one by one: accept a suggestion, type another, skip, or mark a
     false alarm (recorded in the baseline file)."""
     with user_errors():
@@ -169,10 +222,14 @@ def review(paths: tuple[str, ...], baseline_file: str | None, **options: Any) ->
                               stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
                               dask=options.get("dask_address"))
         report = result.report
-        from pathlib import Path
+        if not settings.baseline:
+            from tqcheck.policy.baseline import discover_baseline
 
-        if settings.baseline and Path(settings.baseline).exists():
+            found = discover_baseline(list(paths))
+            if found is not None:
+                settings.apply({"baseline": _shown(found)}, "found beside the inputs")
+        if settings.baseline and os.path.exists(settings.baseline):
             from tqcheck.policy.baseline import apply_baseline, load_baseline
 
             report, _ = apply_baseline(report, load_baseline(settings.baseline))
-        review_report(report, settings)
+        review_report(report, settings, paths, keep_state)

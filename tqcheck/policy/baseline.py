@@ -168,5 +168,43 @@ def apply_baseline(report: Report, baseline: Baseline) -> tuple[Report, Baseline
     return filtered, BaselineDiff(new=len(new_findings), known=known, fixed=fixed)
 
 
-__all__ = ["Baseline", "BaselineDiff", "fingerprint", "write_baseline", "load_baseline", "apply_baseline",
+#: The baseline file ``check`` finds by itself, and ``review`` records false alarms in, when none is named.
+BASELINE_NAME = "tqcheck-baseline.json"
+#: What marks a project's top folder: its config file or its repository.
+PROJECT_MARKERS = (".tqcheck.toml", "pyproject.toml", ".git")
+
+
+def baseline_folders(inputs: list[str] | tuple[str, ...]) -> list[Path]:
+    """The folders searched for ``BASELINE_NAME``, nearest first: from the first input's folder up to the
+    project's top folder (the first holding a config file or ``.git``); without one, up to the current
+    folder when the input is inside it, else the input's folder alone."""
+    named = next((p for p in inputs if p != "-"), None)
+    start = Path(os.path.abspath(named)) if named else Path.cwd()
+    folder = start if start.is_dir() else start.parent
+    folders = []
+    for candidate in (folder, *folder.parents):
+        folders.append(candidate)
+        if any((candidate / marker).exists() for marker in PROJECT_MARKERS):
+            return folders
+    cwd = Path.cwd()
+    if cwd in folders:
+        return folders[:folders.index(cwd) + 1]
+    return folders[:1]
+
+
+def discover_baseline(inputs: list[str] | tuple[str, ...]) -> Path | None:
+    """The nearest ``tqcheck-baseline.json`` in ``baseline_folders(inputs)``, or None."""
+    for folder in baseline_folders(inputs):
+        candidate = folder / BASELINE_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def default_baseline(inputs: list[str] | tuple[str, ...]) -> Path:
+    """Where a baseline that ``check`` will find is made: the one found, else the project's top folder."""
+    return discover_baseline(inputs) or baseline_folders(inputs)[-1] / BASELINE_NAME
+
+
+__all__ = ["BASELINE_NAME", "discover_baseline", "default_baseline", "Baseline", "BaselineDiff", "fingerprint", "write_baseline", "load_baseline", "apply_baseline",
            "render_baseline", "normalise", "fingerprints", "segment_texts"]

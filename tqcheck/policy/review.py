@@ -2,8 +2,9 @@
 
 The interactive walk lives in tqcheck/cli/review.py (it reads keys and prints); this module holds
 the decisions and applies them. False alarms go into a baseline file (the format of
-``tqcheck baseline create``, each entry marked ``"false_alarm": true``), so
-``tqcheck check --baseline FILE`` (or ``baseline = "FILE"`` in the config) no longer reports them.
+``tqcheck baseline create``, each entry marked ``"false_alarm": true``): the configured baseline, else
+``tqcheck-baseline.json`` where ``tqcheck check`` finds it by itself (``policy.baseline.discover_baseline``),
+so ``check`` no longer reports them.
 """
 
 from __future__ import annotations
@@ -28,15 +29,26 @@ class Decisions:
     edits: list[Edit] = field(default_factory=list)
     false_alarms: list[Finding] = field(default_factory=list)
     skipped: list[Finding] = field(default_factory=list)
+    #: The walk was stopped with Ctrl-C (what was decided before is kept, as with ``q``).
+    interrupted: bool = False
 
 
-def apply_replacements(report: Report, edits: list[Edit]) -> list[FileFix]:
-    """Write the accepted or typed replacements into their files (atomically); returns the file fixes."""
+def overlaps(first: Finding, second: Finding) -> bool:
+    """Whether two findings' spans share a character of the same segment."""
+    return (first.file, first.segment) == (second.file, second.segment) and first.start < second.end \
+        and second.start < first.end
+
+
+def apply_replacements(report: Report, edits: list[Edit], keep_state: bool = False) -> list[FileFix]:
+    """Write the accepted or typed replacements into their files (only the target characters change; a fixed
+    XLIFF unit is marked for review unless ``keep_state``); returns the file fixes (``error`` set on a file
+    that could not be written)."""
     documents = {d.path: d for d in report.documents}
     by_file: dict[str, list[Edit]] = {}
     for edit in edits:
         by_file.setdefault(edit.finding.file, []).append(edit)
-    fixes = [apply_edits(documents[path], file_edits) for path, file_edits in sorted(by_file.items())]
+    fixes = [apply_edits(documents[path], file_edits, keep_state=keep_state)
+             for path, file_edits in sorted(by_file.items())]
     write_fixes(fixes)
     return fixes
 
@@ -79,4 +91,4 @@ def record_false_alarms(report: Report, findings: list[Finding], path: str | Pat
     return added
 
 
-__all__ = ["Decisions", "apply_replacements", "record_false_alarms", "DEFAULT_FALSE_ALARMS"]
+__all__ = ["overlaps", "Decisions", "apply_replacements", "record_false_alarms", "DEFAULT_FALSE_ALARMS"]
