@@ -373,3 +373,63 @@ def test_fix_checks_again_only_the_files_it_changed(tmp_path: Path, monkeypatch)
     result = run(str(fixed), str(clean), "--fix", "-f", "line")
     assert calls == [[str(fixed), str(clean)], [str(fixed)]]
     assert "mt.ExportOfPeople" in result.stdout and "mt.StripteaseForStrip" not in result.stdout
+
+
+# -- escapes, CDATA, groups and line endings, through the library --------------------------------------
+
+def _fixed(path: Path, word: str, replacement: str, **kwargs) -> tuple[bytes, list]:
+    """apply_edits on the document read from ``path``: ``word`` (in the first segment holding it) replaced."""
+    from tqcheck.policy.fix import Edit, apply_edits
+    from tqcheck.readers.inputs import read_with, reader_for
+
+    document = read_with(reader_for(str(path)), str(path), path.read_bytes())
+    segment = next(s for s in document.segments if word in s.text)
+    start = segment.text.index(word)
+    finding = segment.finding(start, start + len(word), rule_id="x.Test", message="m", severity="minor",
+                              category="style", origin="rules", suggestions=(replacement,))
+    fix = apply_edits(document, [Edit(finding, replacement)], **kwargs)
+    return fix.new, fix.left
+
+
+def test_replacements_are_written_with_the_format_escapes(tmp_path: Path) -> None:
+    xlf = tmp_path / "a.xlf"
+    xlf.write_bytes(XLIFF.replace("\n", "\r\n").encode("utf-8"))
+    new, left = _fixed(xlf, "striptease", "strip & <b>")
+    assert not left
+    lines = changed_lines(XLIFF, new.decode("utf-8").replace("\r\n", "\n"))
+    assert len(lines) == 1 and "surrounded strip &amp; &lt;b&gt; this year" in lines[0][1]
+    assert new.count(b"\r\n") == XLIFF.count("\n")  # CRLF kept
+    po = tmp_path / "a.po"
+    po.write_text(PO, encoding="utf-8")
+    new, _ = _fixed(po, "hundreds", 'a "few"\tmore')
+    assert '"Diplomats say a \\"few\\"\\tmore of people have left the surrounded strip"\n' in new.decode("utf-8")
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text('{"target": "Diplomats say the surrounded striptease.", "source": "x"}\n', encoding="utf-8")
+    new, _ = _fixed(jsonl, "striptease", 'strip "Gaza"')
+    assert new.decode("utf-8") == '{"target": "Diplomats say the surrounded strip \\"Gaza\\".", "source": "x"}\n'
+
+
+def test_cdata_inline_codes_and_locked_groups(tmp_path: Path) -> None:
+    text = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
+  <file original="a" source-language="de" target-language="en" datatype="plaintext">
+    <body>
+      <trans-unit id="u1"><source>a</source><target><![CDATA[Diplomats say the surrounded striptease.]]></target></trans-unit>
+      <trans-unit id="u2"><source>b</source><target>Aid <ph id="1">striptease</ph> waited at the <g id="2">border</g>.</target></trans-unit>
+      <group id="g" translate="no">
+        <trans-unit id="u3"><source>c</source><target>They crossed the second border.</target></trans-unit>
+      </group>
+    </body>
+  </file>
+</xliff>
+"""
+    path = tmp_path / "a.xlf"
+    path.write_text(text, encoding="utf-8")
+    new, left = _fixed(path, "striptease", "strip & co")
+    assert not left and "<![CDATA[Diplomats say the surrounded strip & co.]]>" in new.decode("utf-8")
+    new, left = _fixed(path, "waited at the border", "waited")
+    assert new == path.read_bytes() and left[0][1] == "the span crosses inline markup of the target"
+    new, left = _fixed(path, "second", "2nd")
+    assert new == path.read_bytes() and 'translate="no"' in left[0][1]
+    new, left = _fixed(path, "border", "frontier")
+    assert b'<g id="2">frontier</g>' in new

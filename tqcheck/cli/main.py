@@ -89,7 +89,8 @@ class CheckCommand(click.Command):
 @click.option("--max-penalty", type=float, help="Fail when the MQM penalty per 1,000 words is above this.")
 @click.option("--exit-zero", is_flag=True, default=None, help="Exit 0 even when findings or the gate fail (report only).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
-              help="Baseline file: only findings not in it count for the gate.")
+              help="Baseline file: only findings not in it count for the gate (default: the configured one, else "
+                   "the nearest tqcheck-baseline.json up to the project folder; none with --no-config).")
 @click.option("--statistics", type=click.Choice(["rules", "files"]), default=None,
               help="Print the number of findings per rule id (--statistics=files: per file and rule id) "
                    "instead of the findings view; file reports are still written.")

@@ -534,7 +534,7 @@ class XmlUnit:
     """A unit's target element in the text: where its start tag is, its characters, its lock and state."""
 
     target_start: int
-    chars: list[XmlChar]
+    chars: list[XmlChar] | None
     locked: str
     #: (offset of the start tag whose state attribute marks the unit, attribute value, new value) or None.
     state_tag: int | None = None
@@ -585,8 +585,7 @@ class XmlTargets(Targets):
                 continue
             element = unit.xmlelement
             start = element_start(text, lines, target)
-            chars, _ = xml_chars(text, start)
-            found = XmlUnit(start, chars, "")
+            found = XmlUnit(start, None, "")  # characters read when a fix needs them
             if version2:
                 unit_element = element.getparent() if local_name(element.tag) == "segment" else element
                 if _inherited(unit_element, "translate") == "no":
@@ -623,8 +622,7 @@ class XmlTargets(Targets):
             if seg is None:
                 continue
             start = element_start(text, lines, seg)
-            chars, _ = xml_chars(text, start)
-            found = XmlUnit(start, chars, "")
+            found = XmlUnit(start, None, "")  # characters read when a fix needs them
             found.locked = _tmx_source_lock(tuvs, english, (tu.get("srclang") or header_language).lower())
             yield tu.get("tuid") or str(position), found
 
@@ -632,6 +630,8 @@ class XmlTargets(Targets):
         """The unit the segment was read from: its id, and its target holding the segment's first character."""
         first = segment.original_offset(0)
         for unit in self.units().get(segment.unit_id, []):
+            if unit.chars is None:
+                unit.chars = xml_chars(self.document.text, unit.target_start)[0]
             if any(c.start == first for c in unit.chars):
                 return unit
         raise Refused(f"unit {segment.unit_id!r} not found again")
