@@ -433,3 +433,14 @@ def test_cdata_inline_codes_and_locked_groups(tmp_path: Path) -> None:
     assert new == path.read_bytes() and 'translate="no"' in left[0][1]
     new, left = _fixed(path, "border", "frontier")
     assert b'<g id="2">frontier</g>' in new
+
+
+def test_markup_regions_are_found_in_one_pass() -> None:
+    from tqcheck.policy.fix_targets import markup_regions
+
+    text = ('<style>a>b{}</style><script>if (a<b) x="</div>";</script><p title="a>b">prose <b>bold</b></p>'
+            "<!-- a comment -->")
+    regions = [text[a:b] for a, b in markup_regions(text)]
+    assert regions == ["<style>a>b{}</style>", '<script>if (a<b) x="</div>";</script>', '<p title="a>b">', "<b>",
+                       "</b>", "</p>", "<!-- a comment -->"]
+    assert markup_regions("<a " * 1000) == []  # a tag that never closes ends the search

@@ -74,10 +74,6 @@ def targets_for(document: Document, settings: "Settings | None" = None) -> Targe
 
 # -- text, Markdown, SRT, tables ---------------------------------------------------------------------
 
-#: An HTML/XML tag (quoted attribute values may hold ``>``), a comment, a declaration or instruction.
-TAG_RE = re.compile(r"<!--.*?-->|<[A-Za-z/!?](?:\"[^\"]*\"|'[^']*'|[^'\">])*>", re.DOTALL)
-#: Script and style elements: their content is code.
-SCRIPT_RE = re.compile(r"<(script|style)\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
 #: Markdown link destinations and reference definitions, autolinks.
 LINK_RE = re.compile(r"\]\([^)\n]*\)|^[ \t]{0,3}\[[^\]\n]+\]:[^\n]*|<[a-z][a-z0-9+.-]*:[^<>\s]*>",
                      re.MULTILINE | re.IGNORECASE)
@@ -114,10 +110,52 @@ def markdown_blocks(text: str) -> list[tuple[int, int]]:
     return blocks
 
 
+TAG_START_RE = re.compile(r"<[A-Za-z/!?]")
+SCRIPT_START_RE = re.compile(r"<(script|style)\b", re.IGNORECASE)
+
+
+def markup_regions(text: str) -> list[tuple[int, int]]:
+    """HTML/XML tags (quoted attribute values may hold ``>``), comments, and script and style elements whole,
+    in one pass over the text (a tag that never closes ends the search: no quadratic rescans)."""
+    regions = []
+    at = 0
+    while True:
+        found = TAG_START_RE.search(text, at)
+        if found is None:
+            break
+        start = found.start()
+        if text.startswith("<!--", start):
+            close = text.find("-->", start + 4)
+            end = len(text) if close < 0 else close + 3
+        else:
+            close = end_of_tag(text, start)
+            if close < 0:
+                break
+            end = close + 1
+            script = SCRIPT_START_RE.match(text, start)
+            if script is not None and text[close - 1] != "/":
+                closing = re.compile(r"</" + script.group(1) + r"\s*>", re.IGNORECASE).search(text, end)
+                end = len(text) if closing is None else closing.end()
+        regions.append((start, end))
+        at = end
+    return regions
+
+
+#: Suffixes of files that are markup whatever reader reads them (a .html file named on the command line).
+MARKUP_SUFFIXES = (".html", ".htm", ".xhtml", ".xml", ".svg", ".php", ".jsp", ".erb", ".vue")
+
+
+def is_markup(document: Document) -> bool:
+    """Whether tags in the document are markup: Markdown and SRT always, text when named or shaped as HTML."""
+    if document.format in ("markdown", "srt"):
+        return True
+    return document.path.lower().endswith(MARKUP_SUFFIXES) or document.text.lstrip()[:1] == "<"
+
+
 def protected_regions(document: Document) -> list[tuple[int, int]]:
     """Regions of a text, Markdown or SRT document a fix never touches: code, tags, script and style."""
     text = document.text
-    regions = [m.span() for m in SCRIPT_RE.finditer(text)] + [m.span() for m in TAG_RE.finditer(text)]
+    regions = markup_regions(text) if is_markup(document) else []
     if document.format == "markdown":
         regions += code_spans(text) + markdown_blocks(text) + [m.span() for m in LINK_RE.finditer(text)]
     return sorted(regions)
