@@ -216,11 +216,12 @@ def fix_files(report, settings, *, write: bool, quiet: bool, unsafe: bool = Fals
     if not write:
         with stdout_errors():
             sys.stdout.write("".join(f.diff() for f in fixes))
-        return report, [], []
-    written = write_fixes(fixes)
+    written = write_fixes(fixes) if write else []
     failed = [f for f in fixes if f.error]
     for file_fix in failed:
         click.echo(f"tqcheck: error: {one_line(file_fix.error, 1000)}", err=True)
+    if not write:
+        return report, [], failed
     fixed = {id(e.finding) for f in written for e in f.applied}
     if not quiet:
         for file_fix in written:

@@ -132,8 +132,11 @@ def plan_fixes(report: "Report", registry: "RuleRegistry", *, unsafe: bool = Fal
     stdin = set(stdin_names)
     for path in sorted(set(by_file) | set(left)):
         edits = by_file.get(path, [])
-        fix = (apply_edits(documents[path], edits, keep_state=keep_state, settings=settings, stdin=path in stdin)
-               if edits else FileFix(path, stdin=path in stdin))
+        try:
+            fix = (apply_edits(documents[path], edits, keep_state=keep_state, settings=settings,
+                               stdin=path in stdin) if edits else FileFix(path, stdin=path in stdin))
+        except InputError as exc:  # one file that cannot be read again never stops the others' fixes
+            fix = FileFix(path, error=str(exc), left=[(e.finding, "the file cannot be read again") for e in edits])
         fix.left = left.get(path, []) + fix.left
         fixes.append(fix)
     return fixes
@@ -198,6 +201,9 @@ def apply_edits(document: Document, edits: Sequence[Edit], *, keep_state: bool =
                 found = found + [op for op in targets.state_ops(segment) if (op[0], op[1]) not in ops]
         except Refused as exc:
             fix.left.append((f, str(exc)))
+            continue
+        except Exception as exc:  # a unit the locating code cannot read: left alone, never a half-made fix
+            fix.left.append((f, f"the target text could not be located again ({type(exc).__name__})"))
             continue
         ops.update(((start, end), new) for start, end, new in found)
         applied.append(edit)
