@@ -307,14 +307,14 @@ class JsonlTargets(Targets):
         quote, _ = members[target_key]
         chars, _ = json_string_chars(line, quote)
         value = "".join(c for c, _, _ in chars)
-        # the reader checks the value with its whitespace runs made single spaces: map those back
-        words = [i for i, c in enumerate(value) if not c.isspace() or (i > 0 and not value[i - 1].isspace())]
-        kept = [i for i in words if not (value[i].isspace() and (i == 0 or i == len(value) - 1))]
-        normalised = "".join(" " if value[i].isspace() else value[i] for i in kept).strip()
-        if normalised != segment.text:
+        # the reader checks " ".join(value.split()): character i of that is value[kept[i]] (the first character
+        # of each whitespace run stands for the run; leading and trailing runs are gone)
+        kept = [i for i, c in enumerate(value) if not c.isspace() or (i > 0 and not value[i - 1].isspace())]
+        while kept and value[kept[-1]].isspace():
+            kept.pop()
+        if "".join(" " if value[i].isspace() else value[i] for i in kept) != segment.text:
             raise Refused("the target member of this line was not found again")
-        lead = 1 if kept and value[kept[0]].isspace() else 0
-        first, last = kept[lead + start], kept[lead + end - 1]
+        first, last = kept[start], kept[end - 1]
         if " ".join(value[first:last + 1].split()) != " ".join(matched.split()):
             raise Refused(CROSSES_MARKUP)
         return [(line_start + chars[first][1], line_start + chars[last][2], json_escape(replacement))]
