@@ -444,3 +444,14 @@ def test_markup_regions_are_found_in_one_pass() -> None:
     assert regions == ["<style>a>b{}</style>", '<script>if (a<b) x="</div>";</script>', '<p title="a>b">', "<b>",
                        "</b>", "</p>", "<!-- a comment -->"]
     assert markup_regions("<a " * 1000) == []  # a tag that never closes ends the search
+
+
+def test_po_entries_without_blank_lines_between_them() -> None:
+    from tqcheck.policy.fix_targets import po_entries
+
+    text = ('msgid "a"\nmsgstr "A"\n#~ msgid "b"\n#~ msgstr "B"\nmsgctxt "c"\nmsgid "d"\nmsgstr[0] "D0"\n'
+            'msgstr[1] "D1"\nmsgid "e"\nmsgstr ""\n"E1 "\n"E2"\n')
+    found = [(e.unit_id, e.obsolete, {k: "".join(c for c, *_ in v) for k, v in e.forms.items()})
+             for e in po_entries(text)]
+    assert found == [("a", False, {0: "A"}), ("b", True, {0: "B"}), ("c|d", False, {0: "D0", 1: "D1"}),
+                     ("e", False, {0: "E1 E2"})]

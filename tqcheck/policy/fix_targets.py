@@ -385,13 +385,13 @@ def po_entries(text: str) -> list[PoEntry]:
             continue
         if stripped.startswith("#") and not obsolete:
             continue
-        entry.obsolete = entry.obsolete or obsolete
         offset = start + line.index(body)
         found = PO_KEYWORD_RE.match(body)
+        if found and found.group(1) in ("msgctxt", "msgid") and seen_keyword and current and current[0] != "msgctxt":
+            entries.append(entry)  # a new entry right after the last one's msgstr (no blank line between)
+            entry, seen_keyword = PoEntry(), False
+        entry.obsolete = entry.obsolete or obsolete
         if found:
-            if found.group(1) in ("msgctxt", "msgid") and seen_keyword and current and current[0] != "msgctxt":
-                entries.append(entry)
-                entry, seen_keyword = PoEntry(obsolete=obsolete), False
             seen_keyword = True
             keyword = found.group(1)
             current = ("msgstr", int(found.group(2) or 0)) if keyword.startswith("msgstr") else (keyword, 0)
