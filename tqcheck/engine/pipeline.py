@@ -14,6 +14,7 @@ from tqcheck.core.finding import Finding, SegmentScore
 from tqcheck.output.report import Report
 from tqcheck.core.result import DocumentResult
 from tqcheck.checks.grammar.merge import merge_findings
+from tqcheck.checks.grammar.placeholders import without_code_findings
 
 
 def build_checks(settings: Settings) -> list[Check]:
@@ -155,7 +156,7 @@ class Pipeline:
                 found = check.check(document, progress)
             raw.extend(found)
             metrics[f"seconds.{check.name}"] = time.perf_counter() - began
-        findings = merge_findings(reported(settings, document, raw))
+        findings = merge_findings(without_code_findings(reported(settings, document, raw), document.segments))
         scores: list[tuple[int, SegmentScore]] = []
         scorer = self._scorer_for(settings)
         if scorer is not None and document.segments:
