@@ -144,8 +144,9 @@ class Checker:
         """Settings for a document at ``path``: defaults < nearest config file < ``--config``."""
         from tqcheck.core.config import load_settings
 
-        existing = path if Path(path).parent.is_dir() else os.getcwd()
-        return load_settings([existing], self.config)
+        # an unsaved buffer's file does not exist yet: its folder's config applies
+        start = Path(path) if Path(path).exists() else Path(path).parent
+        return load_settings([str(start if start.exists() else Path.cwd())], self.config)
 
     @staticmethod
     def _key(settings) -> str:
