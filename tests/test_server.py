@@ -36,6 +36,7 @@ class Client:
         self.log = cwd / "server.log"
         self.messages: queue.Queue = queue.Queue()
         self.next_id = 0
+        self.backlog: list[dict] = []
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -70,6 +71,10 @@ class Client:
         return answer["result"]
 
     def wait(self, match, timeout: float = TIMEOUT) -> dict:
+        """The first message (kept back or new) that ``match`` accepts; the others are kept for later waits."""
+        for i, message in enumerate(self.backlog):
+            if match(message):
+                return self.backlog.pop(i)
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -82,6 +87,7 @@ class Client:
                 continue
             if match(message):
                 return message
+            self.backlog.append(message)
 
     def diagnostics(self, uri: str, version: int | None = None) -> list[dict]:
         message = self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
@@ -143,7 +149,14 @@ def test_seed_article_diagnostics_and_a_quick_fix_for_striptease(client, tmp_pat
     capabilities = init["capabilities"]
     assert capabilities["codeActionProvider"] and capabilities["hoverProvider"]
     uri = client.open(path, text)
+    # the first check loads the models on the worker thread: the server answers meanwhile (nothing to show yet)
+    asked = time.monotonic()
+    assert client.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                                 "position": {"line": 0, "character": 0}}) is None
+    answered = time.monotonic() - asked
+    assert not any(m.get("method") == "textDocument/publishDiagnostics" for m in client.backlog)
     diagnostics = client.diagnostics(uri)
+    assert answered < 5
     codes = [d["code"] for d in diagnostics]
     assert "mt.StripteaseForStrip" in codes and len(diagnostics) > 10
     strip = next(d for d in diagnostics if d["code"] == "mt.StripteaseForStrip")
@@ -229,3 +242,27 @@ def test_server_without_pygls_is_a_clear_error(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert done.returncode == 2 and "pip install" in done.stderr and done.stderr.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_pipelines_load_once_per_configuration(tmp_path):
+    from tqcheck.cli.server import Checker
+
+    (tmp_path / ".tqcheck.toml").write_text('grammar = "harper"\nfluency = false\n', encoding="utf-8")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / ".tqcheck.toml").write_text('grammar = "none"\nfluency = false\n', encoding="utf-8")
+    checker = Checker()
+    try:
+        first = checker.check(str(tmp_path / "a.txt"), "He came despite of the rain.", 1)
+        second = checker.check(str(tmp_path / "b.md"), "# Title\n\nThe surrounded striptease.\n", 1)
+        assert len(checker._pipelines) == 1
+        third = checker.check(str(other / "c.txt"), "He came despite of the rain.", 1)
+        assert len(checker._pipelines) == 2
+    finally:
+        checker.close()
+    assert [i.finding.rules for i in first.located] == [("calque.DespiteOf", "harper.WordChoice.DespiteOf")]
+    assert {i.finding.rule_id for i in second.located} >= {"mt.StripteaseForStrip"}
+    assert [i.finding.engine for i in third.located] == ["tqcheck-rules"]  # that folder's config: no Harper
+    strip = next(i for i in second.located if i.finding.rule_id == "mt.StripteaseForStrip")
+    assert strip.start == (2, len("The surrounded ")) and second.text_between(strip.start, strip.end) == "striptease"

@@ -20,6 +20,7 @@ import asyncio
 import html
 import logging
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -426,7 +427,9 @@ def server(stdio: bool, config: str | None, debounce: float) -> None:
         fail(BackendError("tqcheck server needs pygls: pip install 'pygls>=2.0'"))
     if config is not None and not Path(config).is_file():
         fail(UsageError("no such config file", path=config))
-    build_server(config, debounce).start_io()
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # the protocol owns standard output: a stray print must not break it
+    build_server(config, debounce).start_io(stdin, stdout)
 
 
 __all__: Sequence[str] = ["server", "build_server", "Checker", "client_units", "char_column", "edit_text"]
