@@ -255,7 +255,8 @@ def build_server(config: str | None = None, debounce: float = DEBOUNCE_SECONDS):
         return types.Diagnostic(
             range=to_range(checked, located), message=message, severity=types.DiagnosticSeverity(SEVERITIES[finding.severity.value]),
             code=finding.rule_id, source=SOURCE,
-            code_description=types.CodeDescription(href=finding.link) if finding.link else None,
+            code_description=(types.CodeDescription(href=finding.link)
+                              if finding.link.startswith(("https://", "http://")) else None),
             data={"rule_id": finding.rule_id, "suggestions": list(finding.suggestions)})
 
     def error_diagnostic(message: str) -> "types.Diagnostic":
