@@ -30,10 +30,10 @@ class Client:
 
     def __init__(self, cwd: Path, *args: str) -> None:
         env = dict(os.environ, PYTHONPATH=str(ROOT), TQCHECK_CACHE_DIR=str(cwd / ".cache"))
-        self.process = subprocess.Popen([sys.executable, "-m", "tqcheck", "server", *args], cwd=cwd,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=(cwd / "server.log").open("wb"), env=env)
         self.log = cwd / "server.log"
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "tqcheck", "server", *args], cwd=cwd,
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env)
         self.messages: queue.Queue = queue.Queue()
         self.next_id = 0
         self.backlog: list[dict] = []
@@ -126,6 +126,8 @@ def client(tmp_path):
     if started.process.poll() is None:
         started.process.kill()
         started.process.wait(timeout=10)
+        for stream in (started.process.stdin, started.process.stdout):
+            stream.close()
 
 
 def apply(text: str, edit: dict) -> str:
