@@ -214,6 +214,28 @@ def test_non_bmp_characters_utf16_positions_and_formats(client, tmp_path):
     edit = next(a for a in actions if "mt.StripteaseForStrip" in a["title"])["edit"]["changes"][po_uri][0]
     assert apply(po, edit) == po.replace("surrounded striptease", "surrounded strip")
 
+    # XLIFF: the finding sits inside <target>, after an entity; the fix edits that word only
+    xlf = ('<?xml version="1.0" encoding="UTF-8"?>\n<xliff version="1.2" '
+           'xmlns="urn:oasis:names:tc:xliff:document:1.2">\n<file original="a" source-language="de" '
+           'target-language="en" datatype="plaintext"><body>\n<trans-unit id="1"><source>Der Streifen</source>'
+           '<target>R&amp;D people left the surrounded striptease.</target></trans-unit>\n</body></file></xliff>\n')
+    xlf_uri = client.open(tmp_path / "ui.xlf", xlf, "xml")
+    found = next(d for d in client.diagnostics(xlf_uri) if d["code"] == "mt.StripteaseForStrip")
+    actions = client.request("textDocument/codeAction", {
+        "textDocument": {"uri": xlf_uri}, "range": found["range"], "context": {"diagnostics": [found]}})
+    edit = next(a for a in actions if "mt.StripteaseForStrip" in a["title"])["edit"]["changes"][xlf_uri][0]
+    assert apply(xlf, edit) == xlf.replace("surrounded striptease", "surrounded strip")
+
+    # Markdown: inline markup is not checked text, yet the range is the word's place in the file
+    md = "# Notes\n\nPeople *left* the **surrounded** striptease today.\n"
+    md_uri = client.open(tmp_path / "notes.md", md, "markdown")
+    found = next(d for d in client.diagnostics(md_uri) if d["code"] == "mt.StripteaseForStrip")
+    assert found["range"]["start"] == {"line": 2, "character": md.split("\n")[2].index("striptease")}
+
+    # saving checks again (same version, new diagnostics)
+    client.notify("textDocument/didSave", {"textDocument": {"uri": md_uri}})
+    assert "mt.StripteaseForStrip" in [d["code"] for d in client.diagnostics(md_uri)]
+
     # a bad file gets one error diagnostic, the server keeps going
     bad = client.open(tmp_path / "bad.xlf", "<xliff><file", "xml")
     [error] = client.diagnostics(bad)
