@@ -290,3 +290,20 @@ def test_pipelines_load_once_per_configuration(tmp_path):
     assert [i.finding.engine for i in third.located] == ["tqcheck-rules"]  # that folder's config: no Harper
     strip = next(i for i in second.located if i.finding.rule_id == "mt.StripteaseForStrip")
     assert strip.start == (2, len("The surrounded ")) and second.text_between(strip.start, strip.end) == "striptease"
+
+
+@pytest.mark.slow
+def test_a_byte_order_mark_and_an_empty_buffer(tmp_path):
+    from tqcheck.cli.server import Checker
+
+    (tmp_path / ".tqcheck.toml").write_text('grammar = "none"\nfluency = false\n', encoding="utf-8")
+    checker = Checker()
+    try:
+        text = "\ufeffThe surrounded striptease.\n"
+        checked = checker.check(str(tmp_path / "bom.txt"), text, 1)
+        strip = next(i for i in checked.located if i.finding.rule_id == "mt.StripteaseForStrip")
+        assert checked.text_between(strip.start, strip.end) == "striptease"
+        empty = checker.check(str(tmp_path / "new.txt"), "\n  \n", 1)
+        assert empty.error == "" and empty.located == []
+    finally:
+        checker.close()

@@ -181,6 +181,8 @@ class Checker:
         lines = split_lines(text)
         fmt = EXTENSIONS.get(Path(path).suffix.lower(), "text")
         result = Checked(version, lines, fmt)
+        if not text.strip():
+            return result  # a new, empty buffer: nothing to say (``check`` calls it an error)
         try:
             settings = self.settings_for(path)
             result.settings = settings
@@ -190,15 +192,16 @@ class Checker:
         except TqcheckError as exc:
             result.error = str(exc)
             return result
-        result.located = [self._locate(f, document) for f in findings]
+        bom = 1 if text.startswith("\ufeff") else 0
+        result.located = [self._locate(f, bom) for f in findings]
         return result
 
     @staticmethod
-    def _locate(finding: Finding, document) -> Located:
-        # Columns count characters of the reader's text (line ends normalised to \n), the same lines the client has.
-        first = document.text[:1] == "\ufeff"
-        start = (finding.line - 1, finding.column - 1 - (first and finding.line == 1))
-        end = (finding.end_line - 1, finding.end_column - 1 - (first and finding.end_line == 1))
+    def _locate(finding: Finding, bom: int = 0) -> Located:
+        """Columns count characters of the reader's text: line ends normalised to \\n (the client's lines too),
+        a byte-order mark dropped (the client's first line may still have it: ``bom``)."""
+        start = (finding.line - 1, finding.column - 1 + (bom if finding.line == 1 else 0))
+        end = (finding.end_line - 1, finding.end_column - 1 + (bom if finding.end_line == 1 else 0))
         return Located(finding, start, end)
 
     def close(self) -> None:
