@@ -95,9 +95,9 @@ class Client:
                             and (version is None or m["params"].get("version") == version))
         return message["params"]["diagnostics"]
 
-    def start(self, root: Path) -> dict:
+    def start(self, root: Path, capabilities: dict | None = None) -> dict:
         result = self.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(),
-                                             "capabilities": {}})
+                                             "capabilities": capabilities or {}})
         self.notify("initialized", {})
         return result
 
@@ -307,3 +307,19 @@ def test_a_byte_order_mark_and_an_empty_buffer(tmp_path):
         assert empty.error == "" and empty.located == []
     finally:
         checker.close()
+
+
+@pytest.mark.slow
+def test_a_client_that_counts_utf8_bytes(client, tmp_path):
+    """Neovim offers UTF-8 positions first: the server takes them, and counts bytes in and out."""
+    (tmp_path / ".tqcheck.toml").write_text('grammar = "none"\nfluency = false\n', encoding="utf-8")
+    init = client.start(tmp_path, {"general": {"positionEncodings": ["utf-8", "utf-16"]}})
+    assert init["capabilities"]["positionEncoding"] == "utf-8"
+    text = "\U0001F600 Café people left the surrounded striptease.\n"
+    uri = client.open(tmp_path / "utf8.txt", text)
+    strip = next(d for d in client.diagnostics(uri) if d["code"] == "mt.StripteaseForStrip")
+    before = text[:text.index("striptease")]
+    assert strip["range"]["start"] == {"line": 0, "character": len(before.encode("utf-8"))}
+    hover = client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": strip["range"]["end"]})
+    assert "mt.StripteaseForStrip" in hover["contents"]["value"]
+    assert client.stop() == 0
