@@ -251,13 +251,13 @@ def build_server(config: str | None = None, debounce: float = DEBOUNCE_SECONDS):
 
     def diagnostic(checked: Checked, located: Located) -> "types.Diagnostic":
         finding = located.finding
-        rules = [finding.rule_id, *[r for r in getattr(finding, "rules", ()) if r != finding.rule_id]]
+        rules = [finding.rule_id, *[r for r in finding.rules if r != finding.rule_id]]
         message = finding.message
         if len(rules) > 1:
             message += f" (also {', '.join(rules[1:])})"
         return types.Diagnostic(
-            range=to_range(checked, located), message=message, severity=types.DiagnosticSeverity(SEVERITIES[finding.severity.value]),
-            code=finding.rule_id, source=SOURCE,
+            range=to_range(checked, located), message=message,
+            severity=types.DiagnosticSeverity(SEVERITIES[finding.severity.value]), code=finding.rule_id, source=SOURCE,
             code_description=(types.CodeDescription(href=finding.link)
                               if finding.link.startswith(("https://", "http://")) else None),
             data={"rule_id": finding.rule_id, "suggestions": list(finding.suggestions)})
@@ -278,7 +278,13 @@ def build_server(config: str | None = None, debounce: float = DEBOUNCE_SECONDS):
         def work() -> Checked | None:
             if latest.get(uri, version) != version:
                 return None  # a newer version is on its way
-            return checker.check(path, text, version)
+            try:
+                return checker.check(path, text, version)
+            except Exception as exc:  # a defect, not the user's: say so in the editor, keep serving
+                log.exception("checking %s failed", path)
+                failed = Checked(version, split_lines(text), "text")
+                failed.error = f"tqcheck failed on this file ({type(exc).__name__}: {exc}); please report it"
+                return failed
 
         checked = await loop.run_in_executor(worker, work)
         if checked is None or uri not in latest or latest[uri] != version:
@@ -395,7 +401,7 @@ def build_server(config: str | None = None, debounce: float = DEBOUNCE_SECONDS):
 def hover_text(finding: Finding, registry) -> str:
     """Markdown for a finding: id, severity and category, the message, suggestions, the rule's documentation."""
     lines = [f"**{finding.rule_id}** ({finding.severity.value}, {finding.category})", "", finding.message]
-    others = [r for r in getattr(finding, "rules", ()) if r != finding.rule_id]
+    others = [r for r in finding.rules if r != finding.rule_id]
     if others:
         lines += ["", "Also reported by: " + ", ".join(f"`{r}`" for r in others)]
     if finding.suggestions:
