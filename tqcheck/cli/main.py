@@ -15,6 +15,7 @@ from tqcheck.cli.cache_commands import cache
 from tqcheck.cli.gate_commands import baseline, config
 from tqcheck.cli.review import review
 from tqcheck.cli.rules import rules
+from tqcheck.cli.server import server
 from tqcheck.cli.train import train
 from tqcheck.core.errors import UsageError
 from tqcheck.core.limits import one_line
@@ -361,6 +362,7 @@ cli.add_command(train)
 cli.add_command(baseline)
 cli.add_command(config)
 cli.add_command(cache)
+cli.add_command(server)
 
 
 def main() -> None:

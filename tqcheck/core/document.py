@@ -106,6 +106,9 @@ class Document:
     segments: list[Segment] = field(default_factory=list)
     format: str = "text"
     source_language: str = ""
+    #: The language the file declares for its translations (XLIFF target-language, PO Language, TMX xml:lang),
+    #: as written (``en-GB``); empty when it declares none. Its English variant sets the dialect (pipeline).
+    target_language: str = ""
     suppressions: list[tuple[int, int, frozenset[str]]] = field(default_factory=list)
     _line_starts: list[int] = field(default_factory=list, repr=False)
     #: For a part of a larger file: offset of ``text`` in the file and the file's line number of its first line.
@@ -142,7 +145,7 @@ class Document:
         parts = []
         for group, start, end in zip(groups, bounds, bounds[1:]):
             part = Document(path=self.path, text=self.text[start:end], format=self.format,
-                            source_language=self.source_language,
+                            source_language=self.source_language, target_language=self.target_language,
                             suppressions=[s for s in self.suppressions
                                           if s[0] < self.origin + end and s[1] > self.origin + start],
                             origin=self.origin + start, first_line=self.locate(self.origin + start)[0])
@@ -158,7 +161,8 @@ class Document:
             return parts[0]
         first = parts[0]
         whole = cls(path=first.path, text="".join(p.text for p in parts), format=first.format,
-                    source_language=first.source_language, origin=first.origin, first_line=first.first_line,
+                    source_language=first.source_language, target_language=first.target_language,
+                    origin=first.origin, first_line=first.first_line,
                     suppressions=list(dict.fromkeys(s for p in parts for s in p.suppressions)))
         whole.segments = [s for p in parts for s in p.segments]
         whole.markup = {k: v for p in parts for k, v in p.markup.items()}

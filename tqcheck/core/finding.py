@@ -90,12 +90,15 @@ class Finding:
     engine: str = ""
     link: str = ""
     unit_id: str = ""
+    #: Every rule id that reported this problem when engines agreed (this finding's id first); empty otherwise.
+    rules: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """Flat dictionary of the finding (the documented JSON shape)."""
         data = asdict(self)
         data["severity"] = self.severity.value
         data["suggestions"] = list(self.suggestions)
+        data["rules"] = list(self.rules)
         return data
 
     @property

@@ -13,6 +13,8 @@ from tqcheck.core.document import Document, cut, rule_matches
 from tqcheck.core.finding import Finding, SegmentScore
 from tqcheck.output.report import Report
 from tqcheck.core.result import DocumentResult
+from tqcheck.checks.grammar.merge import merge_findings
+from tqcheck.checks.grammar.placeholders import without_code_findings
 
 
 def build_checks(settings: Settings) -> list[Check]:
@@ -121,8 +123,10 @@ class Pipeline:
         return self._parts[key]
 
     def settings_for(self, document: Document) -> Settings:
-        """The settings of ``document``: the run's, with the per-path overrides that match its file."""
-        return settings_for_path(self.settings, document.path)
+        """The settings of ``document``: the run's, with the per-path overrides that match its file, and the
+        English variant the file declares (XLIFF target-language, PO Language, TMX xml:lang) as its dialect
+        unless a config file, an override or ``--dialect`` set one."""
+        return with_file_dialect(settings_for_path(self.settings, document.path), document)
 
     def _checks_for(self, document: Document, settings: Settings) -> list[Check]:
         checks = list(self.checks if self._fixed else self._part(settings, "checks"))
@@ -154,7 +158,7 @@ class Pipeline:
                 found = check.check(document, progress)
             raw.extend(found)
             metrics[f"seconds.{check.name}"] = time.perf_counter() - began
-        findings = reported(settings, document, raw)
+        findings = merge_findings(without_code_findings(reported(settings, document, raw), document.segments))
         scores: list[tuple[int, SegmentScore]] = []
         scorer = self._scorer_for(settings)
         if scorer is not None and document.segments:
@@ -223,6 +227,19 @@ class Pipeline:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def with_file_dialect(settings: Settings, document: Document) -> Settings:
+    """``settings`` with ``dialect`` from the file's declared target language, when the dialect is the default."""
+    from tqcheck.readers.units import english_variant
+
+    variant = english_variant(document.target_language)
+    if not variant or variant == settings.dialect or settings.origins.get("dialect", "default") != "default":
+        return settings
+    result = settings.copy()
+    result.values["dialect"] = variant
+    result.origins["dialect"] = f"{document.path} (declares {document.target_language})"
+    return result
 
 
 def _build_part(settings: Settings, name: str):

@@ -173,7 +173,7 @@ class Report:
                 "minor": counts.get("minor", 0),
                 "penalty": self.penalty(found),
                 "categories": "; ".join(sorted({f.category for f in found})),
-                "rules": "; ".join(dict.fromkeys(f.rule_id for f in found)),
+                "rules": "; ".join(dict.fromkeys(r for f in found for r in (f.rules or (f.rule_id,)))),
                 "engines": "; ".join(dict.fromkeys(f.engine or f.origin for f in found)),
                 "spans": " | ".join(f"{f.start}-{f.end} {f.matched}" for f in found),
                 "messages": " | ".join(f"{f.matched}: {f.message}" for f in found),

@@ -54,7 +54,8 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
             char_map = offsets if decoded == target else None
         units.append(Unit(unit_id, str(unit.source or ""), target, quote if quote is not None else 0, char_map))
     language = setting(settings, "source_language", "") or base_language(_header_field(store, "X-Source-Language"))
-    return bilingual_document(path, text, "po", units, source_language=language)
+    return bilingual_document(path, text, "po", units, source_language=language,
+                              target_language=_header_field(store, "Language"))
 
 
 def _header_field(store, name: str) -> str:

@@ -32,7 +32,9 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
     source_language = configured or (header_language if header_language not in ("", "*all*") else "")
     lines = line_offsets(text)
     units = []
+    target_language = ""
     for position, unit in enumerate(store.units, start=1):
+        target_language = target_language or english_code(unit.xmlelement)
         variants = {}
         for tuv in unit.xmlelement.iter("{*}tuv", "tuv"):
             language = base_language(tuv.get(XML_LANG) or tuv.get("lang") or "")
@@ -51,7 +53,8 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
     if not units and store.units:
         raise InputError("no English (xml:lang=\"en...\") variant in any <tu>; tqcheck checks English targets",
                          path=path)
-    document = bilingual_document(path, text, "tmx", units, source_language=source_language)
+    document = bilingual_document(path, text, "tmx", units, source_language=source_language,
+                                  target_language=target_language)
     ids = {segment.unit_id for segment in document.segments}
     document.markup = {k: v for k, v in store_codes(store, source_language).items() if k in ids}
     return document
@@ -85,6 +88,7 @@ def iter_parts(path: str, settings: "Settings | None" = None, size: int | None =
             if element.tag != _named(namespace, "tu"):
                 continue
             position += 1
+            cutter.target_language = cutter.target_language or english_code(element)
             unit, source_language = _unit(stream, element, position, source_language)
             codes = tu_codes(element, position, source_language)
             stream.forget(element)
@@ -103,6 +107,15 @@ def iter_parts(path: str, settings: "Settings | None" = None, size: int | None =
                              path=path)
         cutter.source_language = source_language
         yield from cutter.finish()
+
+
+def english_code(tu) -> str:
+    """The ``xml:lang`` of the first English ``<tuv>`` of a ``<tu>`` as written (``en-GB``), or empty."""
+    for tuv in tu.iter("{*}tuv", "tuv"):
+        code = tuv.get(XML_LANG) or tuv.get("lang") or ""
+        if base_language(code) == "en":
+            return code
+    return ""
 
 
 def _unit(stream, tu, position: int, source_language: str):

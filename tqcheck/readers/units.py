@@ -42,9 +42,10 @@ def setting(settings: "Settings | None", name: str, default: Any) -> Any:
 
 
 def bilingual_document(path: str, text: str, fmt: str, units: Iterable[Unit],
-                       source_language: str = "") -> Document:
+                       source_language: str = "", target_language: str = "") -> Document:
     """A Document with one segment per unit that has a non-empty target."""
-    document = Document(path=path, text=text, format=fmt, source_language=source_language)
+    document = Document(path=path, text=text, format=fmt, source_language=source_language,
+                        target_language=target_language.strip())
     for unit in units:
         found = segment_fields(unit, lambda start, end: text[start:end])
         if found is not None:
@@ -262,6 +263,23 @@ LANGUAGE_NAMES = {
 def base_language(code: str) -> str:
     """``de`` from ``de-DE``, ``de_DE`` or ``DE``."""
     return re.split(r"[-_@.]", code.strip().lower(), maxsplit=1)[0] if code else ""
+
+
+#: Region codes that name a variant by another name than tqcheck's dialects (``en-UK`` is ``en-GB``).
+REGION_ALIASES = {"UK": "GB"}
+
+
+def english_variant(language: str) -> str:
+    """The dialect (``en-GB``, ``en-US``, ... as in the ``dialect`` setting) a declared language names: ``en-GB``
+    from ``en-GB``, ``en_gb`` or ``en-GB@x``; empty for ``en`` alone, another language or an unknown region."""
+    from tqcheck.core.config import DIALECTS
+
+    found = re.match(r"\s*en[-_]([A-Za-z]{2})\b", language or "", re.I)
+    if not found:
+        return ""
+    region = found.group(1).upper()
+    variant = f"en-{REGION_ALIASES.get(region, region)}"
+    return variant if variant in DIALECTS else ""
 
 
 def require_english_target(path: str, language: str, where: str) -> None:

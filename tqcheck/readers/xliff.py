@@ -54,7 +54,8 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
             continue
         units.append(element_unit(text, lines, element, target, unit_id, str(unit.source or "")))
     language = base_language(store.getsourcelanguage() or "") or setting(settings, "source_language", "")
-    document = bilingual_document(path, text, "xliff", units, source_language=language)
+    document = bilingual_document(path, text, "xliff", units, source_language=language,
+                                  target_language=store.gettargetlanguage() or "")
     ids = {segment.unit_id for segment in document.segments}
     document.markup = {k: v for k, v in store_codes(store).items() if k in ids}
     return document
@@ -91,6 +92,7 @@ def iter_parts(path: str, settings: "Settings | None" = None, size: int | None =
                 namespace = _store_namespace(path, root, version2)
                 if version2:
                     require_english_target(path, root.get("trgLang") or "", "trgLang")
+                    cutter.target_language = root.get("trgLang") or ""
                     cutter.source_language = (base_language(root.get("srcLang", "en") or "")
                                               or setting(settings, "source_language", ""))
                 continue
@@ -101,6 +103,7 @@ def iter_parts(path: str, settings: "Settings | None" = None, size: int | None =
                     if element.get("datatype") == "po" and (element.get("original") or "NoName") != "NoName":
                         break  # PO-XLIFF
                     require_english_target(path, element.get("target-language") or "", "target-language")
+                    cutter.target_language = element.get("target-language") or ""
                     cutter.source_language = (base_language(element.get("source-language") or "")
                                               or setting(settings, "source_language", ""))
                 continue

@@ -289,6 +289,7 @@ class PartCutter:
 
         self.path, self.fmt, self.window = path, fmt, window
         self.source_language = ""
+        self.target_language = ""  # as the file declares it (XLIFF target-language, TMX English xml:lang)
         #: the first part holds up to WHOLE_SEGMENTS + 1 segments until the file is known to be longer
         self.size = size or PART_SEGMENTS
         self.whole = None if size else WHOLE_SEGMENTS
@@ -328,7 +329,8 @@ class PartCutter:
 
     def _part(self, fields: list[SegmentFields], start: int, end: int) -> Document:
         document = Document(path=self.path, text=self.window.slice(start, end), format=self.fmt,
-                            source_language=self.source_language, origin=start,
+                            source_language=self.source_language, target_language=self.target_language,
+                            origin=start,
                             first_line=self.window.line_of(start))
         for item in fields:
             segment = document.add_segment(item.text, item.offset, paragraph=self.index, source=item.source,

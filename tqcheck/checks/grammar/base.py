@@ -16,6 +16,7 @@ from typing import Iterable, Protocol, Sequence
 from tqcheck.core.interfaces import Progress
 from tqcheck.core.document import Document, Segment
 from tqcheck.core.finding import Finding, Severity
+from tqcheck.checks.grammar.placeholders import mask
 
 #: Joins the segments of one paragraph inside a block.
 SENTENCE_GAP = " "
@@ -116,7 +117,7 @@ def make_blocks(segments: Sequence[Segment], max_chars: int) -> list[Block]:
             if pieces and size + len(gap) + len(chunk) > max_chars:
                 flush()
                 gap = ""
-            parts.extend((gap, chunk))
+            parts.extend((gap, mask(chunk)))  # placeholders and tags hidden, positions kept
             size += len(gap)
             pieces.append(Piece(segment, size, seg_start, len(chunk)))
             size += len(chunk)
