@@ -37,7 +37,7 @@ def _info(id: str, severity: Severity, category: str, origin: str, summary: str,
 
 #: Ids emitted by tqcheck's own Python checks (not YAML rules, not grammar engines).
 BUILTIN: tuple[RuleInfo, ...] = (
-    # -- source-aware checks (bilingual files; tqcheck/checks/source.py, tqcheck/checks/crosslingual.py)
+    # -- source-aware checks (bilingual files; tqcheck/checks/source/, tqcheck/checks/crosslingual.py)
     _info("source.Number", MAJOR, "accuracy/number", "source",
           "Flags a number of the source that is missing from the translation or differs in it "
           "(a number only in the translation is minor)",
