@@ -206,3 +206,19 @@ def test_a_bad_tbx_file_is_a_one_line_error(tmp_path: Path, text: str, message: 
                                       "terminal"])
     assert result.exit_code == 2 and message in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_run_wide_inconsistency_when_every_part_comes_from_the_cache(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TQCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    _write_pairs(tmp_path / "a.tsv", [("Speichern", "Save")])
+    _write_pairs(tmp_path / "b.tsv", [("Speichern", "Store")])
+    reports = []
+    for _ in range(2):
+        out = tmp_path / "report.csv"
+        result = CliRunner().invoke(cli, ["check", str(tmp_path / "a.tsv"), str(tmp_path / "b.tsv"), "--no-config",
+                                          "--no-fluency", "--grammar", "none", "--exit-zero", "-f", "csv",
+                                          "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        reports.append(out.read_text(encoding="utf-8"))
+    assert any((tmp_path / "cache").rglob("*.pickle"))
+    assert reports[0] == reports[1] and "source.InconsistentTarget" in reports[1]
