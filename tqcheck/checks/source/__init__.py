@@ -2,10 +2,15 @@
 
 One module per check: numbers, dates and units (``numbers``, reading numbers in ``parsing``); untranslated
 text (``untranslated``); suspicious length ratios calibrated per language pair (``length``); placeholders and
-tags missing or added (``placeholders``, finding them in ``markup``). The word lists they read are data files
+tags missing or added (``placeholders``, finding them in ``markup``); and the translator's QA checks of Xbench,
+Verifika and pofilter: URLs and e-mail addresses (``links``), alphanumeric codes and product names (``codes``),
+unpaired brackets and quotes (``pairs``), initial capital and final punctuation (``edges``), repeated words
+(``repetition``), the do-not-translate list (``dnt``) and, over a whole run, inconsistent translations
+(``consistency``, run by the engine on the merged documents). The word lists they read are data files
 (``data/*.json``, read by ``lexicon``). Glossary terms required by a source term are checked by the ``glossary``
 rules (the ``glossary`` config key). An optional cross-lingual embedding model adds a meaning-similarity signal
-(tqcheck/checks/crosslingual.py). Every finding has origin ``source`` and an MQM accuracy category.
+(tqcheck/checks/crosslingual.py). Every finding has origin ``source``; the comparisons have MQM accuracy
+categories, the QA checks fluency or terminology ones where that is what they find.
 """
 
 from __future__ import annotations
