@@ -69,12 +69,28 @@ def _is_code(token: str) -> bool:
     return False
 
 
+def _trimmed(token: str, start: int) -> tuple[str, int, int]:
+    """A code token without the words of a compound around it: ``A4`` of ``A4-Papier``, ``COVID-19`` of
+    ``COVID-19-Pandemie`` (parts of letters only, not all capitals, at either end)."""
+    parts = list(regex.finditer(r"[A-Za-z0-9]+", token))
+    first, last = 0, len(parts) - 1
+
+    def word(part: "regex.Match[str]") -> bool:
+        return part.group().isalpha() and not part.group().isupper()
+
+    while first < last and word(parts[first]):
+        first += 1
+    while last > first and word(parts[last]):
+        last -= 1
+    return token[parts[first].start():parts[last].end()], start + parts[first].start(), start + parts[last].end()
+
+
 def codes_of(text: str) -> list[tuple[str, int, int]]:
     """(code, start, end) of every alphanumeric code, standard number and CamelCase name in ``text``."""
     if not CANDIDATE_RE.search(text):
         return []
     taken = [(start, end) for _, _, start, end in addresses(text)]  # the link check reads addresses
-    found = [(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text) if _is_code(m.group())
+    found = [_trimmed(m.group(), m.start()) for m in TOKEN_RE.finditer(text) if _is_code(m.group())
              and not any(s < m.end() and m.start() < e for s, e in taken)]
     for pattern in (STANDARD_RE, CAMEL_RE):
         for m in pattern.finditer(text):
@@ -137,6 +153,8 @@ EXAMPLES = {
                  ("新冠肺炎COVID-19疫情", "the Covid-19 pandemic"),
                  ("Er läuft 10km in den 1990s.", "He runs 10 km in the 1990s."),
                  ("Im Jahr 2020 wuchs das GDP 2020 um 5%.", "In 2020, GDP grew by 5%."),
-                 ("ISO 9001 gilt.", "ISO 9000 applies.")],  # a changed number: source.Number reports it
+                 ("ISO 9001 gilt.", "ISO 9000 applies."),  # a changed number: source.Number reports it
+                 ("Legen Sie A4-Papier und den MP3-Player ein.", "Insert A4 paper and the MP3 player."),
+                 ("Die COVID-19-Pandemie", "The COVID-19 pandemic")],
     },
 }
