@@ -65,6 +65,9 @@ def unpaired_quotes(text: str) -> list[tuple[int, str]]:
         return []
     lone: list[tuple[int, str]] = []
     straight = [i for i, ch in enumerate(text) if ch == '"']
+    inches = [i for i in straight if i and text[i - 1].isdigit()]
+    if len(straight) % 2 and inches:  # an odd mark right after a digit is an inch sign (a 5" screen)
+        straight.remove(inches[-1])
     if len(straight) % 2:
         lone.append((straight[-1], '"'))
     for opening, closing in (("“", "”"), ("«", "»")):
@@ -113,6 +116,7 @@ EXAMPLES = {
                 ("Sie nannte es „Unsinn“.", 'She called it "nonsense.')],
         "good": [("Er sagte: „Nein.“", "He said: “No.”"),
                  ("Er sagte: „Nein.", "He said: “No."),  # the quotation goes on in the next segment
-                 ("Die Regierung plant „freiwillige“ Ausreisen.", "The government plans voluntary departures.")],
+                 ("Die Regierung plant „freiwillige“ Ausreisen.", "The government plans voluntary departures."),
+                 ("Ein 5-Zoll-Bildschirm", 'A 5" screen')],
     },
 }
