@@ -108,7 +108,7 @@ BUILTIN: tuple[RuleInfo, ...] = (
           "Flags a translation that begins with a small letter where the source begins with a capital "
           "(pofilter: startcaps)",
           "A sentence that begins in lower case looks truncated or carelessly edited",
-          "source 'Das Haus ist rot.', target 'the house is red.'", kind="source", fixable=True),
+          "source 'Das Haus ist rot.', target 'the house is red.'", kind="source"),
     _info("source.EndPunctuation", MINOR, "fluency/punctuation", "source",
           "Flags a translation whose final punctuation mark differs from the source's (question mark, full "
           "stop, colon, ellipsis ...; 。 counts as a full stop) (pofilter: endpunc)",
