@@ -5,7 +5,7 @@ zh->en MQM sets (segments no rater marked with any error), computes the mean and
 standard deviation of log((target chars + 1) / (source chars + 1)) (whitespace not
 counted), plus a pooled entry ``*`` (every pair but zh-en: alphabetic scripts) used
 for unknown pairs. Prints a Python dict
-to paste into tqcheck/checks/source.py (LENGTH_RATIOS) and, with --evaluate, how often the
+to paste into tqcheck/checks/source/length.py (LENGTH_RATIOS) and, with --evaluate, how often the
 check's rule (|z| > Z) flags segments that MQM raters marked with a major omission
 or addition versus error-free ones.
 

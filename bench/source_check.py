@@ -2,7 +2,13 @@
 
 Good: MQM segments no rater marked with any error, MLQE-PE rows with mean DA >= 70.
 Bad: MQM segments with a major accuracy error, MLQE-PE rows with mean DA < 30.
-A useful rule fires far more often on bad rows than on good ones.
+A useful rule fires far more often on bad rows than on good ones. The check runs with ``grammar = "none"`` so
+that ``source.RepeatedWord`` (which only runs without a grammar engine) is measured too.
+
+The run-wide consistency rules (``source.InconsistentTarget``, ``source.InconsistentSource``) compare segments with
+each other, so they are measured on the MQM zh-en dev sets as tqcheck would see them: each (document, system) as
+one file ("file"), and all documents of one system in one set as one run ("run"); a row counts when the rule
+fires on it, by label (good: no error; bad: a major accuracy error; marked: a rater marked an inconsistency).
 
     python bench/source_check.py --data ../shared/data
 """
@@ -18,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mqm import MQM_SETS, read_rows  # noqa: E402
+from mqm import MQM_SETS, documents, read_rows  # noqa: E402
 
 from tqcheck.core.config import Settings  # noqa: E402
 from tqcheck.core.document import Document  # noqa: E402
-from tqcheck.checks.source import SourceCheck  # noqa: E402
+from tqcheck.checks.source import SourceCheck, inconsistencies  # noqa: E402
 
 csv.field_size_limit(sys.maxsize)
 
@@ -75,7 +81,7 @@ def main() -> None:
     data = Path(args.data)
     if not (data / "mlqe_pe_da_xen").is_dir():
         sys.exit(f"no data at {data} (pass --data DIR)")
-    check = SourceCheck(Settings())
+    check = SourceCheck(Settings(values={**Settings().values, "grammar": "none"}))
     groups = labelled_pairs(data)
     started = time.perf_counter()
     total = 0
@@ -93,6 +99,49 @@ def main() -> None:
     for rule, cells in sorted(table.items()):
         print(f"| {rule} | " + " | ".join(cells.get(c, "0.0%") for c in columns) + " |")
     print(f"\n{total} pairs in {seconds:.1f} s ({total / seconds:.0f} pairs/s)")
+    print()
+    consistency_table(data)
+
+
+def label(row: dict) -> str:
+    """good (no error), bad (a major accuracy error) or other."""
+    if float(row["mqm_score"] or 0) == 0:
+        return "good"
+    return "bad" if int(row["major_accuracy"] or 0) > 0 else "other"
+
+
+def consistency_table(data: Path) -> None:
+    """How often the consistency rules fire on MQM zh-en dev rows, per file and per run of one system."""
+    counts: Counter = Counter()
+    rows_by_label: Counter = Counter()
+    for name in MQM_SETS:
+        if not (data / name / "dev.segments.tsv").exists():
+            continue
+        docs = documents(read_rows(data, name, references=False), name, source_language="zh")
+        for doc in docs:
+            for row in doc.rows:
+                rows_by_label[label(row)] += 1
+                rows_by_label["marked"] += "nconsisten" in row["error_counts"]
+        systems: dict[str, list] = defaultdict(list)
+        for doc in docs:
+            systems[doc.path.split("/")[1]].append(doc)
+        scopes = [("file", [[d] for d in docs]), ("run", list(systems.values()))]
+        for scope, runs in scopes:
+            for run in runs:
+                by_path = {d.path: d for d in run}
+                fired = {(f.file, f.segment, f.rule_id) for f in inconsistencies(run)}
+                for path, index, rule in fired:
+                    row = by_path[path].rows[index]
+                    counts[(scope, rule, label(row))] += 1
+                    counts[(scope, rule, "marked")] += "nconsisten" in row["error_counts"]
+    columns = ["good", "bad", "other", "marked"]
+    print("| rule (scope) | " + " | ".join(f"{c} (n={rows_by_label[c]})" for c in columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for scope in ("file", "run"):
+        for rule in ("source.InconsistentTarget", "source.InconsistentSource"):
+            cells = [f"{counts[(scope, rule, c)]} ({counts[(scope, rule, c)] / max(rows_by_label[c], 1):.1%})"
+                     for c in columns]
+            print(f"| {rule} ({scope}) | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def _info(id: str, severity: Severity, category: str, origin: str, summary: str,
 
 #: Ids emitted by tqcheck's own Python checks (not YAML rules, not grammar engines).
 BUILTIN: tuple[RuleInfo, ...] = (
-    # -- source-aware checks (bilingual files; tqcheck/checks/source.py, tqcheck/checks/crosslingual.py)
+    # -- source-aware checks (bilingual files; tqcheck/checks/source/, tqcheck/checks/crosslingual.py)
     _info("source.Number", MAJOR, "accuracy/number", "source",
           "Flags a number of the source that is missing from the translation or differs in it "
           "(a number only in the translation is minor)",
@@ -79,6 +79,62 @@ BUILTIN: tuple[RuleInfo, ...] = (
           "(needs a multilingual model; minor near the threshold)",
           "A low similarity catches a wrong sentence even when each word is fluent",
           "source 'Der Zug fährt um acht', target 'The weather was fine'", kind="source"),
+    # -- the translator's QA checks (Xbench, Verifika, pofilter; tqcheck/checks/source/, docs/bilingual.md)
+    _info("source.Url", MAJOR, "accuracy/mistranslation", "source",
+          "Flags a URL of the source missing from the translation or changed in it (Xbench: URL mismatch; "
+          "pofilter: urls)",
+          "A changed address sends the reader somewhere else; addresses are copied, not translated",
+          "source 'Siehe https://example.com/hilfe', target 'See https://example.com/help'", kind="source"),
+    _info("source.Email", MAJOR, "accuracy/mistranslation", "source",
+          "Flags an e-mail address of the source missing from the translation or changed in it (pofilter: emails)",
+          "Mail sent to a changed address is lost",
+          "source 'an info@example.com', target 'to info@example.org'", kind="source"),
+    _info("source.Code", MAJOR, "accuracy/mistranslation", "source",
+          "Flags an alphanumeric code, standard or product name of the source (XJ-200, ISO 9001, v2.3.1, "
+          "iPhone) missing from the translation or changed in it (Xbench: alphanumeric mismatch)",
+          "Model numbers and product names are copied; a changed one names another product",
+          "source 'Das Modell XJ-200', target 'The XJ-300 model'", kind="source"),
+    _info("source.Bracket", MINOR, "fluency/punctuation", "source",
+          "Flags a bracket left unpaired in the translation when the source's brackets are paired (Xbench: "
+          "unpaired symbols)",
+          "An unclosed bracket is a slip of editing that often cuts a clause in two",
+          "source 'Die Zahl (siehe oben) ist falsch.', target 'The number (see above is wrong.'", kind="source"),
+    _info("source.Quote", MINOR, "fluency/punctuation", "source",
+          "Flags a double quotation mark left unpaired in the translation when the source's quotation is closed "
+          "(Xbench: unpaired quotes)",
+          "An unclosed quotation leaves the reader unsure where the quoted words end",
+          "source 'Er sagte: „Nein.“', target 'He said: “No.'", kind="source"),
+    _info("source.Capital", MINOR, "fluency/spelling", "source",
+          "Flags a translation that begins with a small letter where the source begins with a capital "
+          "(pofilter: startcaps)",
+          "A sentence that begins in lower case looks truncated or carelessly edited",
+          "source 'Das Haus ist rot.', target 'the house is red.'", kind="source"),
+    _info("source.EndPunctuation", MINOR, "fluency/punctuation", "source",
+          "Flags a translation whose final punctuation mark differs from the source's (question mark, full "
+          "stop, colon, ellipsis ...; 。 counts as a full stop) (pofilter: endpunc)",
+          "A question turned into a statement, or a label that lost its colon, changes how the text reads",
+          "source 'Ist das Haus rot?', target 'Is the house red.'", kind="source"),
+    _info("source.RepeatedWord", MINOR, "fluency/grammar", "source",
+          "Flags a word written twice in a row that the source does not repeat, only when no grammar engine runs "
+          "(grammar = none; Harper and LanguageTool report it otherwise) (Xbench: repeated words; pofilter: "
+          "doublewords)",
+          "A doubled word is a typing slip readers notice at once",
+          "source 'Das ist das Haus.', target 'This is the the house.'", kind="source"),
+    _info("source.DoNotTranslate", MAJOR, "terminology", "source",
+          "Flags a term of the do-not-translate list (--dnt FILE, config key dnt) that the source has and the "
+          "translation lacks or writes differently (pofilter: notranslatewords)",
+          "Brand and product names, commands and UI labels must stay as they are",
+          "dnt list 'Photoshop'; source 'Öffnen Sie Photoshop.', target 'Open PhotoShop.'", kind="source"),
+    _info("source.InconsistentTarget", MINOR, "fluency/inconsistency", "source",
+          "Flags a segment whose source is translated differently elsewhere in the file or the run (Xbench: "
+          "inconsistency in target)",
+          "Readers and reviewers expect one sentence, label or term to be translated one way",
+          "'Speichern' translated 'Save' in one unit and 'Store' in another", kind="source"),
+    _info("source.InconsistentSource", MINOR, "fluency/inconsistency", "source",
+          "Flags a translation used for different sources elsewhere in the file or the run (Xbench: "
+          "inconsistency in source)",
+          "One translation for two different sources often means one of them is wrong (a copy-paste slip)",
+          "'Save' as the translation of both 'Speichern' and 'Löschen'", kind="source"),
     # -- fluency and semantic spans (tqcheck/fluency)
     _info("fluency.UnexpectedWord", MINOR, "accuracy/mistranslation", "fluency",
           "Marks a word the fluency language model finds very unexpected in its sentence (major when "

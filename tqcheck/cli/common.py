@@ -138,6 +138,8 @@ def check_options(func: Callable) -> Callable:
                      "(repeatable, comma-separated; docs/rules.md)."),
         click.option("--disable", multiple=True, help="Skip rules with these id prefixes (repeatable, comma-separated)."),
         click.option("--glossary", multiple=True, type=click.Path(), help="Glossary file, CSV or YAML (repeatable)."),
+        click.option("--dnt", multiple=True, type=click.Path(),
+                     help="Do-not-translate list: one term per line, kept unchanged in the translation (repeatable)."),
         click.option("--grammar", type=click.Choice(["harper", "languagetool", "auto", "none"]),
                      help="Grammar engine (default harper, offline)."),
         click.option("--dialect", help="English variant: en-US, en-GB, en-AU, en-CA, ..."),
@@ -172,7 +174,7 @@ def check_options(func: Callable) -> Callable:
 
 FLAG_KEYS = ("rules", "enable", "disable", "glossary", "grammar", "dialect", "languagetool_url",
              "languagetool_path", "accept", "fluency", "semantic", "lm", "detector", "flag_threshold", "include",
-             "exclude", "jobs")
+             "exclude", "jobs", "dnt")
 
 
 def settings_from_options(paths: Sequence[str], options: dict[str, Any], extra: dict[str, Any] | None = None):
@@ -183,7 +185,7 @@ def settings_from_options(paths: Sequence[str], options: dict[str, Any], extra: 
     for key in FLAG_KEYS:
         value = options.get(key)
         if isinstance(value, tuple):
-            value = _split_list(value) if key not in ("rules", "glossary", "accept") else (list(value) or None)
+            value = _split_list(value) if key not in ("rules", "glossary", "accept", "dnt") else (list(value) or None)
         flags[key] = value
     if options.get("dask_address"):
         flags["dask"] = options["dask_address"]

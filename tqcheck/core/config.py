@@ -54,12 +54,14 @@ KEYS: tuple[Key, ...] = (
     Key("enable", list, [], "Only rules whose id starts with one of these prefixes run (empty: all that are on by "
         "default); naming a rule that is off by default switches it on without narrowing the others.", list_of=str),
     Key("disable", list, [], "Rules whose id starts with one of these prefixes do not run.", list_of=str),
-    Key("glossary", list, [], "Glossary files (CSV or YAML) of required or forbidden terms.", list_of=str),
+    Key("glossary", list, [], "Glossary files (CSV, YAML or TBX) of required or forbidden terms.", list_of=str),
     # bilingual files
     Key("source_column", str, "source", "Column of the source text in bilingual TSV/CSV files."),
     Key("target_column", str, "target", "Column of the translation (checked text) in bilingual TSV/CSV files."),
     Key("id_column", str, "id", "Column of the unit id in bilingual TSV/CSV files (optional column)."),
     Key("source_language", str, "", "Language code of the source text (e.g. de) when a file does not say."),
+    Key("dnt", list, [], "Do-not-translate lists (text, one term per line): a term of the source must appear "
+        "unchanged in the translation (source.DoNotTranslate).", list_of=str),
     Key("crosslingual_model", str, "",
         "Multilingual sentence-embedding model (local path or cached name) for source/target similarity."),
     # grammar
@@ -144,7 +146,7 @@ class Settings:
 
 
 #: Keys whose values are file paths, resolved relative to the config file that sets them.
-PATH_KEYS = frozenset({"rules", "glossary", "accept", "languagetool_path", "baseline", "output", "output_dir"})
+PATH_KEYS = frozenset({"rules", "glossary", "accept", "languagetool_path", "baseline", "output", "output_dir", "dnt"})
 
 
 def _copy(value: Any) -> Any:

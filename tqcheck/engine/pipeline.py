@@ -65,7 +65,7 @@ PART_KEYS: dict[str, tuple[str, ...]] = {
                "grammar", "dialect", "accept", "languagetool_url", "languagetool_path",
                "languagetool_enabled_rules", "languagetool_disabled_rules", "languagetool_enabled_categories",
                "languagetool_disabled_categories", "languagetool_max_chars", "languagetool_timeout"),
-    "source": ("source_language", "crosslingual_model"),
+    "source": ("source_language", "crosslingual_model", "dnt", "grammar"),
     "scorer": ("fluency", "semantic", "lm", "detector", "flag_threshold"),
 }
 
@@ -200,7 +200,7 @@ class Pipeline:
         results = [self.check_document(part, progress).with_order(position, number)
                    for position, document in enumerate(documents)
                    for number, part in enumerate(cut(document))]
-        return Report.merge(results, flag_threshold=flag_threshold(self.settings))
+        return with_run_findings(Report.merge(results, flag_threshold=flag_threshold(self.settings)), self.settings)
 
     def _all_parts(self) -> list:
         loaded = [c for part in self._parts.values() for c in (part if isinstance(part, list) else [part])]
@@ -258,6 +258,27 @@ def _signature(parts: Sequence[Check | Scorer | None]) -> dict[str, str]:
         if part is not None:
             signature.update({f"{part.name}.{k}": str(v) for k, v in part.signature().items()})
     return dict(sorted(signature.items()))
+
+
+def with_run_findings(report: Report, settings: Settings) -> Report:
+    """``report`` with the findings only the whole run can give: translations inconsistent across segments, files
+    and parts (``tqcheck.checks.source.consistency``), read from the merged documents in run order, so every
+    runner and any number of jobs give the same ones. Selection, per-path overrides and inline suppressions apply
+    as to any finding. ``report`` itself when there is nothing to add (a monolingual run)."""
+    if not any(s.source is not None for d in report.documents for s in d.segments):
+        return report
+    from tqcheck.checks.source.consistency import inconsistencies
+
+    found = inconsistencies(report.documents)
+    by_file: dict[str, list[Finding]] = {}
+    for finding in found:
+        by_file.setdefault(finding.file, []).append(finding)
+    added = [f for document in report.documents if document.path in by_file
+             for f in reported(settings_for_path(settings, document.path), document, by_file.pop(document.path))]
+    if not added:
+        return report
+    return Report(report.documents, [*report.findings, *added], report.scores, signature=report.signature,
+                  notices=report.notices, flag_threshold=report.flag_threshold, similarity=report.similarity)
 
 
 def reported(settings: Settings, document: Document, raw: Iterable[Finding]) -> list[Finding]:

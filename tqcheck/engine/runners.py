@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 from tqcheck.core.document import Document
 from tqcheck.core.errors import BackendError, UsageError
 from tqcheck.core.document import PART_SEGMENTS, WHOLE_SEGMENTS, cut
-from tqcheck.engine.pipeline import flag_threshold
+from tqcheck.engine.pipeline import flag_threshold, with_run_findings
 from tqcheck.output.report import Report
 from tqcheck.core.result import DocumentResult
 
@@ -145,7 +145,8 @@ class Runner:
             part_segments: int | None = None) -> Report:
         """Check ``documents`` and merge their results into the ranked Report."""
         tasks = plan(documents, part_segments)
-        return Report.merge(self.results(tasks, settings, advance), flag_threshold=flag_threshold(settings))
+        return with_run_findings(Report.merge(self.results(tasks, settings, advance),
+                                              flag_threshold=flag_threshold(settings)), settings)
 
     def close(self) -> None:
         """Release workers and connections; safe to call twice."""
@@ -470,7 +471,7 @@ def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: in
                 advance(len(task.document.segments))
         tasks = todo
     if not tasks:
-        return Report.merge(cached, flag_threshold=threshold)
+        return with_run_findings(Report.merge(cached, flag_threshold=threshold), settings)
     chosen = make_runner(jobs, dask, segments=segment_count(tasks), tasks=len(tasks))
     if early is not None and isinstance(chosen, ProcessRunner):
         chosen = early
@@ -482,7 +483,7 @@ def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: in
         for result in fresh:
             cache.put(keys[result.order], result)
         cache.prune()
-    return Report.merge(cached + fresh, flag_threshold=threshold)
+    return with_run_findings(Report.merge(cached + fresh, flag_threshold=threshold), settings)
 
 
 __all__ = ["PART_SEGMENTS", "WHOLE_SEGMENTS", "Task", "Runner", "SequentialRunner", "ProcessRunner", "DaskRunner", "plan",

@@ -23,6 +23,24 @@ DOC_EXAMPLES = {"substitution": "mt.PoliticalEchelon", "existence": "mt.Oldtimer
                 "pattern": "mt.OccupiedForTookIn", "repetition": "mt.RepeatedPhrase",
                 "consistency": "consistency.PlaceNames", "context": "mt.ExportOfPeople"}
 
+#: Glossary files beside YAML: CSV, TBX termbases, and the do-not-translate list of the source check.
+GLOSSARY_FILES = """A glossary file given with `--glossary FILE` (config key `glossary`) may be:
+
+- **CSV**: a header row naming the columns `target` (required), `forbidden`, `source`, `note`; several forbidden
+  variants in one cell are separated by `|` (`Kogat|Cogat`).
+- **YAML**: a list of terms (or a mapping with `terms`), each a mapping with the keys above.
+- **TBX** (`.tbx`, TBX 2 / TBX-Basic `<martif>`, read with translate-toolkit): per term entry, the English
+  `langSet` (`xml:lang="en"` or `en-*`) gives the target (its first term not marked deprecated) and the forbidden
+  variants (terms whose `administrativeStatus` or `normativeAuthorization` note says deprecated, superseded,
+  forbidden or rejected); every term of another language is a source term requiring that target. An entry without
+  an English term is skipped; a file without any, or not TBX, is an error naming it.
+
+A **do-not-translate list** (`--dnt FILE`, config key `dnt`; text, one term per line, `#` begins a comment) is
+not a glossary rule but a check of the source check: a term the source has must appear unchanged in the
+translation (`source.DoNotTranslate`, major, `terminology`; matched case-sensitively, as a whole word; see
+docs/bilingual.md).
+"""
+
 #: The glossary type has no shipped rule (glossaries are the user's); this example is tested.
 GLOSSARY_EXAMPLE = """\
 # rules/house/Terms.yml
@@ -127,7 +145,7 @@ def key_table(keys: tuple[KeySpec, ...]) -> str:
     rows = ["| key | type | required | meaning |", "|---|---|---|---|"]
     for key in keys:
         rows.append(f"| `{key.name}` | {key.type_name} | {'yes' if key.required else ''} | "
-                    f"{key.help.replace('|', '/')} |")
+                    f"{key.help.replace('|', chr(92) + '|')} |")  # an escaped | stays in its cell
     return "\n".join(rows)
 
 
@@ -182,6 +200,7 @@ def render() -> str:
         elif name == "glossary":
             parts.append("Example (a glossary can also be a CSV file given with `--glossary FILE`; columns "
                          "`target`, `forbidden` (variants separated by `|`), `source`, `note`):\n")
+            parts.append(GLOSSARY_FILES)
             parts.append(f"```yaml\n{GLOSSARY_EXAMPLE}```\n")
     parts.append("## The shipped packs\n")
     for pack in sorted(ruleset.packs.values(), key=lambda p: p.name):

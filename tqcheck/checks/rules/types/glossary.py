@@ -1,4 +1,5 @@
-"""glossary: a user's term list — forbidden variants, and target terms required for source terms."""
+"""glossary: a user's term list (CSV, YAML or a TBX termbase) — forbidden variants, and target terms required for
+source terms."""
 
 from __future__ import annotations
 
@@ -20,13 +21,13 @@ class GlossaryRule(Rule):
     glossary source term while the translation lacks its target term."""
 
     type_name = "glossary"
-    summary = "A term list (inline or CSV/YAML file): forbidden variants and required target terms."
+    summary = "A term list (inline or a CSV, YAML or TBX file): forbidden variants and required target terms."
     default_category = "terminology"
     keys = (
         KeySpec("terms", (list,), "Terms: mappings with `target` (required), `forbidden` (text or list), "
                 "`source` (source-language term; needs bilingual input) and `note`."),
         KeySpec("file", (str,), "A CSV (columns target, forbidden, source, note; `|` separates several "
-                "forbidden variants) or YAML term list, relative to the rule file."),
+                "forbidden variants), YAML or TBX term list, relative to the rule file."),
     )
 
     def configure(self, data: Any) -> None:
@@ -103,9 +104,11 @@ def parse_term(item: dict, path: str, line: int) -> dict[str, Any]:
 
 
 def read_terms(path: Path) -> list[dict[str, Any]]:
-    """Terms from a CSV or YAML glossary file; RuleError naming path:line on any problem."""
-    from tqcheck.core.limits import MAX_RULE_FILE_BYTES, read_text_file
+    """Terms from a CSV, YAML or TBX glossary file; RuleError naming path:line on any problem."""
+    from tqcheck.core.limits import MAX_RULE_FILE_BYTES, read_file, read_text_file
 
+    if path.suffix.lower() == ".tbx":
+        return read_tbx(path, read_file(path, MAX_RULE_FILE_BYTES, "glossary file", RuleError))
     text = read_text_file(path, MAX_RULE_FILE_BYTES, "glossary file", RuleError)
     if path.suffix.lower() in (".yml", ".yaml"):
         data = parse_yaml(text, str(path))
@@ -141,4 +144,65 @@ def read_terms(path: Path) -> list[dict[str, Any]]:
             raise RuleError(f"row has {len(row)} cells but the header has {len(header)}", path=str(path),
                             line=number)
         terms.append(parse_term(dict(zip(header, row)), str(path), number))
+    return terms
+
+
+#: TBX status notes (administrativeStatus, normativeAuthorization) whose values mark a term not to be used.
+TBX_STATUS_TYPES = ("administrativeStatus", "normativeAuthorization")
+TBX_FORBIDDEN = ("deprecated", "superseded", "forbidden", "rejected")
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _local(tag: Any) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _tbx_terms(lang_set: Any) -> list[tuple[str, bool]]:
+    """(term, forbidden) of every term of a langSet, in order (TBX-Basic ``tig`` and TBX ``ntig/termGrp``)."""
+    found = []
+    for term in (e for e in lang_set.iter() if _local(e.tag) == "term"):
+        text = " ".join("".join(term.itertext()).split())
+        notes = [n for n in term.getparent() if _local(n.tag) == "termNote" and n.get("type") in TBX_STATUS_TYPES]
+        status = " ".join("".join(n.itertext()).lower() for n in notes)
+        if text:
+            found.append((text, any(word in status for word in TBX_FORBIDDEN)))
+    return found
+
+
+def read_tbx(path: Path, data: bytes) -> list[dict[str, Any]]:
+    """Terms of a TBX termbase (read with translate-toolkit): per term entry, the English terms give the target
+    (the first term not marked deprecated, superseded or forbidden) and the forbidden variants (those so marked);
+    every term of another language is a source term requiring that target. RuleError naming path:line when the file
+    is not TBX or has no English term."""
+    from lxml import etree
+    from translate.storage.tbx import tbxfile
+
+    try:
+        store = tbxfile(data)
+    except etree.XMLSyntaxError as exc:
+        raise RuleError(f"not a TBX file: {exc.msg}", path=str(path), line=exc.lineno or 1) from None
+    except AssertionError:
+        raise RuleError("not a TBX file: the root element is not <martif> (TBX 2 / TBX-Basic)", path=str(path),
+                        line=1) from None
+    terms: list[dict[str, Any]] = []
+    for unit in store.units:
+        entry = unit.xmlelement
+        english: list[tuple[str, bool]] = []
+        sources: list[str] = []
+        for lang_set in (e for e in entry.iter() if _local(e.tag) == "langSet"):
+            language = (lang_set.get(XML_LANG) or lang_set.get("lang") or "").lower()
+            found = _tbx_terms(lang_set)
+            if language == "en" or language.startswith(("en-", "en_")):
+                english += found
+            else:
+                sources += [term for term, _ in found]
+        allowed = [term for term, forbidden in english if not forbidden]
+        if not allowed:
+            continue  # no English term to require (a monolingual entry of another language)
+        line = entry.sourceline or 1
+        forbidden = [term for term, bad in english if bad]
+        for source in sources or [""]:
+            terms.append(parse_term({"target": allowed[0], "forbidden": forbidden, "source": source}, str(path), line))
+    if not terms:
+        raise RuleError("TBX glossary has no English term (langSet xml:lang=\"en\")", path=str(path), line=1)
     return terms
