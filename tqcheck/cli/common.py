@@ -286,6 +286,11 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
     started = time.perf_counter()
     jobs = jobs if jobs is not None else (settings.jobs or None)
     dask = dask or settings.dask or None
+    cache = None
+    if use_cache:  # a bad $TQCHECK_CACHE_* value stops the run before any work
+        from tqcheck.engine.cache import ResultCache
+
+        cache = ResultCache.configured()
     # a large input: the worker processes start (and load their models) while it is read
     runner = early_runner(jobs, dask, settings, input_bytes(paths, settings))
     try:
@@ -297,13 +302,10 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
         raise
     total = sum(len(d.segments) for d in documents)
     with progress_bar(show_progress, total) as advance:
-        cache = None
-        if use_cache:
-            from tqcheck.engine.cache import ResultCache
-
-            cache = ResultCache()
         report = run_documents(documents, settings, jobs=jobs, dask=dask, advance=advance, cache=cache,
                                runner=runner)
+    for notice in cache.notices if cache is not None else ():  # a cache problem never costs the report
+        say(f"tqcheck: notice: {notice}")
     return RunResult(report, settings, time.perf_counter() - started)
 
 
