@@ -64,8 +64,8 @@ def output_kind(path: Path) -> str:
     device: opened and written into) or ``socket``; an OutputError for a folder or a block device."""
     try:
         info = os.lstat(path)
-    except FileNotFoundError:
-        return "file"
+    except (FileNotFoundError, NotADirectoryError):
+        return "file"  # created: check_writable and the write name what is in the way
     except OSError as exc:
         raise OutputError(f"cannot write report: {exc.strerror or exc}", path=str(path)) from None
     if stat.S_ISLNK(info.st_mode):

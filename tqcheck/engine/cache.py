@@ -407,8 +407,8 @@ def load_or_create_key(path: Path) -> bytes:
     try:
         try:
             os.fchmod(fd, 0o600)
-            _write_all(fd, secrets.token_hex(32).encode("ascii") + b"\n")
-            os.fsync(fd)
+            _write_all(fd, secrets.token_hex(32).encode("ascii") + b"\n")  # no fsync: a key cut short by a
+            # crash reads as no key and is made again, like one cut short by a full disk
         finally:
             os.close(fd)
         if replace:
