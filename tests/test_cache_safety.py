@@ -352,3 +352,17 @@ def test_old_pickle_entries_are_never_unpickled_and_cleared_only_when_recognisab
     assert ResultCache(folder).clear() == 1
     assert not old.exists() and forged.exists() and not (folder / "secret.key").exists()
     assert not (tmp_path / "code-ran").exists()
+
+
+@pytest.mark.parametrize("problem", ["long-name", "file-in-the-way"])
+def test_cache_clear_on_an_unusable_folder_is_one_line(tmp_path: Path, problem: str) -> None:
+    (tmp_path / "plain-file").write_text("x")
+    folder = tmp_path / ("c" * 256) if problem == "long-name" else tmp_path / "plain-file" / "cache"
+    done = tqcheck(["cache", "clear"], tmp_path, {"TQCHECK_CACHE_DIR": str(folder)})
+    no_internal_error(done)
+    assert len(done.stderr.strip().splitlines()) == 1
+    if problem == "long-name":
+        assert done.returncode == 2 and "cannot clear the result cache" in done.stderr
+    else:
+        assert done.returncode == 0 and "removed 0 cached results" in done.stderr
+    assert (tmp_path / "plain-file").read_text() == "x"

@@ -218,26 +218,17 @@ def settings_digest(settings: "Settings") -> str:
     return digest.hexdigest()
 
 
-def _framed(digest: "hashlib._Hash", value: Any) -> None:
-    """Add ``value`` as canonical JSON (ASCII: lone surrogates escaped), length-prefixed."""
-    data = json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-    digest.update(len(data).to_bytes(8, "big") + data)
-
-
 def document_digest(document: "Document") -> str:
     """Hash of a document part as checked: path, text, format, segments (offsets, sources, places),
-    suppressions and markup (canonical JSON, no pickle)."""
-    digest = hashlib.sha256(b"tqcheck document 2\0")
+    suppressions and markup, as one canonical JSON text (ASCII: lone surrogates escaped; no pickle)."""
     suppressions = getattr(document, "suppressions", None) or ()
-    _framed(digest, [document.path, document.format, document.source_language, document.origin,
-                     document.first_line,
-                     [[start, end, sorted(prefixes)] for start, end, prefixes in suppressions],
-                     sorted([key, list(codes[0]), list(codes[1])] for key, codes in document.markup.items())])
-    _framed(digest, document.text)
-    for s in document.segments:
-        _framed(digest, [s.index, s.text, s.offset, s.line, s.column, s.file, s.paragraph, s.source, s.unit_id,
-                         None if s.char_map is None else list(s.char_map)])
-    return digest.hexdigest()
+    head = [document.path, document.format, document.source_language, document.origin, document.first_line,
+            [[start, end, sorted(prefixes)] for start, end, prefixes in suppressions],
+            sorted([key, list(codes[0]), list(codes[1])] for key, codes in document.markup.items())]
+    rows = [(s.index, s.text, s.offset, s.line, s.column, s.file, s.paragraph, s.source, s.unit_id, s.char_map)
+            for s in document.segments]  # tuples are JSON arrays
+    data = json.dumps([head, document.text, rows], ensure_ascii=True, separators=(",", ":"), check_circular=False)
+    return hashlib.sha256(b"tqcheck document 2\0" + data.encode("ascii")).hexdigest()
 
 
 # -- entries as plain data ------------------------------------------------------------
@@ -733,8 +724,13 @@ class ResultCache:
         """Delete every tqcheck entry in the folder (and the old format's key when its entries verified with
         it); returns how many entries were deleted. Other files and folders are left as they are; an empty
         entry folder tqcheck made is removed. OutputError when the folder cannot be read."""
-        if not self.folder.is_dir():
+        try:
+            if not stat.S_ISDIR(os.stat(self.folder).st_mode):
+                raise NotADirectoryError(errno.ENOTDIR, "not a folder")
+        except (FileNotFoundError, NotADirectoryError):
             return 0
+        except OSError as exc:
+            raise OutputError(f"cannot clear the result cache: {exc.strerror or exc}", path=str(self.folder)) from None
         count, old_secret, old_verified = 0, self._old_secret(), False
         try:
             candidates = list(self._candidates())
