@@ -197,7 +197,10 @@ def write_files(items: Sequence[tuple[Path, str]], *, encoding: str = "utf-8",
                 raise OutputError(f"cannot write report: {exc.strerror or exc}", path=str(path)) from None
             temporary.append((tmp_name, path))
             try:
-                os.fchmod(handle, _report_mode(path))
+                if hasattr(os, "fchmod"):  # through the descriptor: a name swapped meanwhile is never changed
+                    os.fchmod(handle, _report_mode(path))
+                else:
+                    os.chmod(tmp_name, _report_mode(path))
                 with os.fdopen(handle, "w", encoding=encoding, newline=newline) as stream:
                     stream.write(text)
                     stream.flush()

@@ -397,7 +397,8 @@ def load_or_create_key(path: Path) -> bytes:
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         try:
-            os.fchmod(fd, 0o600)
+            if hasattr(os, "fchmod"):  # mkstemp made it 0600 already; kept so whatever the platform
+                os.fchmod(fd, 0o600)
             _write_all(fd, secrets.token_hex(32).encode("ascii") + b"\n")  # no fsync: a key cut short by a
             # crash reads as no key and is made again, like one cut short by a full disk
         finally:
