@@ -366,3 +366,22 @@ def test_cache_clear_on_an_unusable_folder_is_one_line(tmp_path: Path, problem: 
     else:
         assert done.returncode == 0 and "removed 0 cached results" in done.stderr
     assert (tmp_path / "plain-file").read_text() == "x"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero", "folder"])
+def test_a_key_that_is_not_a_regular_file_is_one_notice_not_a_hang(project: Path, tmp_path: Path, kind: str) -> None:
+    key = tmp_path / "state" / "tqcheck" / "result-cache.key"
+    key.parent.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(key)
+    elif kind == "zero":
+        key.symlink_to("/dev/zero")
+    else:
+        key.mkdir()
+    done = tqcheck(["check", "doc.txt", *FAST, "-f", "json=out.json", "-q", "--fail-on", "minor"], project,
+                   {"XDG_STATE_HOME": str(tmp_path / "state")}, timeout=60)
+    no_internal_error(done)
+    assert done.returncode == 1 and findings(project) == ["calque.ReturnBack"]
+    notices = [line for line in done.stderr.splitlines() if "cache" in line]
+    assert len(notices) == 1 and "result cache not used" in notices[0], done.stderr
+    assert os.path.lexists(key) and not key.is_file()  # left as it was
