@@ -667,10 +667,11 @@ class ResultCache:
 
     @staticmethod
     def _head(path: Path, size: int) -> bytes:
+        """The first ``size`` bytes of a regular file (_NotAnEntry for anything else)."""
         fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC)
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return b"\0not a file"
+                raise _NotAnEntry("not a regular file")
             return os.read(fd, size)
         finally:
             os.close(fd)
@@ -678,7 +679,7 @@ class ResultCache:
     def _starts_with(self, path: Path, prefix: bytes) -> bool:
         try:
             return self._head(path, len(prefix)) == prefix
-        except OSError:
+        except (OSError, _NotAnEntry):
             return False
 
     def prune(self, max_mb: float | None = None) -> int:
@@ -723,8 +724,8 @@ class ResultCache:
 
     def clear(self) -> int:
         """Delete every tqcheck entry in the folder (and the old format's key when its entries verified with
-        it); returns how many entries were deleted. Other files and folders are left as they are; an empty
-        entry folder tqcheck made is removed. OutputError when the folder cannot be read."""
+        it); returns how many entries were deleted. Other files and folders are left as they are; an entry
+        folder left empty by this is removed. OutputError when the folder cannot be read."""
         try:
             if not stat.S_ISDIR(os.stat(self.folder).st_mode):
                 raise NotADirectoryError(errno.ENOTDIR, "not a folder")
@@ -734,14 +735,15 @@ class ResultCache:
             raise OutputError(f"cannot clear the result cache: {exc.strerror or exc}", path=str(self.folder)) from None
         count, old_secret, old_verified = 0, self._old_secret(), False
         try:
-            candidates = list(self._candidates())
-            for kind, path, _ in candidates:
-                if self._is_ours(kind, path, old_secret) and _unlink(path) and kind != "temporary":
-                    count += 1
+            emptied: set[Path] = set()
+            for kind, path, _ in list(self._candidates()):
+                if self._is_ours(kind, path, old_secret) and _unlink(path):
+                    emptied.add(path.parent)
+                    count += kind != "temporary"
                     old_verified = old_verified or (kind == "old" and old_secret is not None)
-            for shard in list(self._shards()):
+            for shard in emptied:  # folders that held tqcheck's entries: removed when nothing else is left
                 try:
-                    os.rmdir(shard.path)  # only when empty
+                    os.rmdir(shard)
                 except OSError:
                     pass
         except OSError as exc:
