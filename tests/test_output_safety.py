@@ -266,3 +266,11 @@ def test_partitioned_honours_progress(project: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.startswith("tqcheck: checking")]
     assert lines and lines[-1].startswith("tqcheck: checking 2 segments") and lines[-1].endswith("done")
+
+
+def test_partitioned_says_a_configured_baseline_is_not_applied(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.tqcheck]\nbaseline = "b.json"\n')
+    done = tqcheck(["check", "doc.md", "--grammar", "none", "--no-fluency", "--no-semantic", "--partitioned", "out",
+                    "--partition-format", "csv"], project)
+    assert done.returncode == 0, done.stderr
+    assert "baseline" in done.stderr and "not applied with --partitioned" in done.stderr

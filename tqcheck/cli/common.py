@@ -409,6 +409,9 @@ def run_partitioned(paths: Sequence[str], settings, options: dict[str, Any], sho
     from tqcheck.engine.partitioned import check_partitioned, summary_gate
 
     refuse_with_partitioned(options, settings)
+    if settings.baseline and not quiet:  # from a config file: said, not silently ignored
+        say(f"tqcheck: notice: the baseline {settings.baseline} ({settings.origins.get('baseline')}) is not "
+            "applied with --partitioned: every finding counts for the gate")
     folder = options["partitioned"]
     with progress_count(show_progress) as advance:
         data = check_partitioned(paths, settings, folder, options.get("partition_format") or "parquet",
