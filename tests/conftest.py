@@ -30,3 +30,4 @@ def shared_data() -> Path:
 def private_result_cache(tmp_path_factory, monkeypatch):
     """Every test gets its own empty result cache (subprocesses inherit it): no test sees another's results."""
     monkeypatch.setenv("TQCHECK_CACHE_DIR", str(tmp_path_factory.mktemp("tqcheck-cache")))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("tqcheck-state")))  # the cache's signing key

@@ -81,21 +81,21 @@ def test_changes_to_a_file_or_the_settings_invalidate_only_what_they_touch(tmp_p
     args = ["check", str(docs), "-f", "json=out/r.json", "-q", "--exit-zero", "--no-config", "--no-fluency"]
     assert run(args, tmp_path)[1].returncode == 0
     store = ResultCache()
-    entries = sorted(store.folder.glob("*/*.pickle"))
+    entries = sorted(store.folder.glob("*/*.json"))
     assert len(entries) == 2
     (docs / "b.txt").write_text("Markets fell on Monday after the announcement.\n", encoding="utf-8")
     assert run(args, tmp_path)[1].returncode == 0
-    assert len(sorted(store.folder.glob("*/*.pickle"))) == 3  # b changed: one new entry, a reused
+    assert len(sorted(store.folder.glob("*/*.json"))) == 3  # b changed: one new entry, a reused
     assert b"fell" in (tmp_path / "out" / "r.json").read_bytes()
     assert run([*args, "--disable", "mt"], tmp_path)[1].returncode == 0
-    assert len(sorted(store.folder.glob("*/*.pickle"))) == 5  # other settings: both checked again
+    assert len(sorted(store.folder.glob("*/*.json"))) == 5  # other settings: both checked again
     _, cleared = run(["cache", "clear"], tmp_path)
     assert cleared.returncode == 0 and "removed 5 cached results" in cleared.stderr
-    assert not store.folder.exists()
+    assert not list(store.folder.rglob("*.json"))
 
 
 def test_a_tampered_entry_is_ignored(tmp_path):
-    from tqcheck.engine.cache import ResultCache
+    from tqcheck.engine.cache import ResultCache, key_file
     from tqcheck.core.document import Document
     from tqcheck.core.result import DocumentResult
 
@@ -104,13 +104,16 @@ def test_a_tampered_entry_is_ignored(tmp_path):
     document.add_segment("Hello.", 0)
     result = DocumentResult(document=document, notices=("kept",))
     store.put("ab" * 32, result)
-    assert store.get("ab" * 32).notices == ("kept",)
-    path = next((tmp_path / "cache").glob("*/*.pickle"))
+    assert store.get("ab" * 32, document).notices == ("kept",)
+    path = next((tmp_path / "cache").glob("*/*.json"))
     blob = bytearray(path.read_bytes())
-    blob[-1] ^= 1
+    blob[-3] ^= 1
     path.write_bytes(bytes(blob))
-    assert store.get("ab" * 32) is None
-    assert (tmp_path / "cache" / "secret.key").stat().st_mode & 0o077 == 0
+    assert store.get("ab" * 32, document) is None and store.rejected == 1
+    # the signing key is private and lives outside the folder it protects
+    assert key_file().stat().st_mode & 0o077 == 0
+    assert not key_file().resolve().is_relative_to((tmp_path / "cache").resolve())
+    assert not list((tmp_path / "cache").rglob("*.key"))
 
 
 def test_the_key_follows_document_settings_and_rule_files(tmp_path):
@@ -146,20 +149,22 @@ def test_the_folder_is_pruned_least_recently_used_first(tmp_path):
 
     from tqcheck.engine.cache import ResultCache
     from tqcheck.core.document import Document
+    from tqcheck.core.finding import SegmentScore
     from tqcheck.core.result import DocumentResult
 
     store = ResultCache(tmp_path / "cache")
     document = Document(path="a.txt", text="x" * 20_000)
     document.add_segment("x" * 20_000, 0)
+    features = {f"feature{i}": i / 7 for i in range(1000)}
     keys = [f"{i:02d}" * 32 for i in range(10)]
     for key in keys:
-        store.put(key, DocumentResult(document=document))
+        store.put(key, DocumentResult(document=document, scores=((0, SegmentScore(0.5, features)),)))
     old = clock.time() - 1000
     for i, key in enumerate(keys):
         os.utime(store._path(key), (old + i, old + i))
-    assert store.get(keys[0]) is not None  # a hit makes the oldest entry the most recent
-    size = sum(p.stat().st_size for p in (tmp_path / "cache").glob("*/*.pickle")) / 1e6
+    assert store.get(keys[0], document) is not None  # a hit makes the oldest entry the most recent
+    size = sum(p.stat().st_size for p in (tmp_path / "cache").glob("*/*.json")) / 1e6
     deleted = store.prune(max_mb=size / 2)
     assert deleted >= 5
-    assert store.get(keys[0]) is not None and store.get(keys[1]) is None
+    assert store.get(keys[0], document) is not None and store.get(keys[1], document) is None
     assert store.prune(max_mb=size) == 0

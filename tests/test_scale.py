@@ -313,8 +313,10 @@ def test_partitioned_report_holds_the_same_rows_and_counts_as_the_whole_report(t
     settings = load_settings(discover=False, flags={"grammar": "none", "fluency": False})
     folder = tmp_path / "parts"
     data = check_partitioned([str(BILINGUAL)], settings, folder, "parquet", jobs=1, part_segments=4)
-    assert sorted(p.name for p in folder.iterdir()) == ["_summary.json", "part-00000-00000.parquet",
-                                                        "part-00000-00001.parquet", "part-00000-00002.parquet"]
+    assert (folder / ".tqcheck-partitioned").is_file()  # the marker of a folder tqcheck made
+    names = sorted(p.name for p in folder.iterdir() if p.name != ".tqcheck-partitioned")
+    assert names == ["_summary.json", "part-00000-00000.parquet",
+                     "part-00000-00001.parquet", "part-00000-00002.parquet"]
     assert json.loads((folder / "_summary.json").read_text()) == data
     table = pd.read_parquet(folder)
     with Pipeline(settings) as pipeline:

@@ -12,12 +12,16 @@ def cache() -> None:
 
 @cache.command("clear")
 def cache_clear() -> None:
-    """Delete every cached result."""
+    """Delete every cached result (only files tqcheck recognises as its entries; nothing else in the folder)."""
+    from tqcheck.cli.common import user_errors
+    from tqcheck.core.limits import one_line
     from tqcheck.engine.cache import ResultCache
 
-    store = ResultCache()
-    count = store.clear()
-    click.echo(f"tqcheck: removed {count} cached result{'s' if count != 1 else ''} from {store.folder}", err=True)
+    with user_errors():
+        store = ResultCache()
+        count = store.clear()
+    click.echo(one_line(f"tqcheck: removed {count} cached result{'s' if count != 1 else ''} from {store.folder}"),
+               err=True)
 
 
 @cache.command("dir")

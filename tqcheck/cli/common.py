@@ -288,6 +288,11 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
     started = time.perf_counter()
     jobs = jobs if jobs is not None else (settings.jobs or None)
     dask = dask or settings.dask or None
+    cache = None
+    if use_cache:  # a bad $TQCHECK_CACHE_* value stops the run before any work
+        from tqcheck.engine.cache import ResultCache
+
+        cache = ResultCache.configured()
     # a large input: the worker processes start (and load their models) while it is read
     runner = early_runner(jobs, dask, settings, input_bytes(paths, settings))
     try:
@@ -299,13 +304,10 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
         raise
     total = sum(len(d.segments) for d in documents)
     with progress_bar(show_progress, total) as advance:
-        cache = None
-        if use_cache:
-            from tqcheck.engine.cache import ResultCache
-
-            cache = ResultCache()
         report = run_documents(documents, settings, jobs=jobs, dask=dask, advance=advance, cache=cache,
                                runner=runner)
+    for notice in cache.notices if cache is not None else ():  # a cache problem never costs the report
+        say(f"tqcheck: notice: {notice}")
     return RunResult(report, settings, time.perf_counter() - started)
 
 
@@ -322,13 +324,98 @@ def input_bytes(paths: Sequence[str], settings) -> int:
         return 0  # reading the input reports the error
 
 
+def input_files(paths: Sequence[str], settings) -> list[str]:
+    """The files a run reads (folders expanded as the run expands them); [] when they cannot be listed (reading
+    them reports why)."""
+    from tqcheck.core.errors import InputError
+    from tqcheck.readers.inputs import collect_files, default_include
+
+    include = default_include() if settings.include is None else settings.include
+    try:
+        return collect_files(paths, include, settings.exclude)
+    except (InputError, OSError):
+        return []
+
+
+def refuse_input_outputs(paths: Sequence[str], outputs: Sequence[str | None], settings) -> None:
+    """OutputError (exit 2, before any work) when a report path is one of the run's inputs: by name, through a
+    symlink or a hard link."""
+    from tqcheck.core.files import refuse_inputs
+
+    files = [path for path in outputs if path is not None]
+    if files:
+        refuse_inputs(files, input_files(paths, settings))
+
+
+#: Options a --partitioned run cannot honour (they need the whole report in memory), and why.
+PARTITIONED_CONFLICTS = (
+    ("fix", "--fix"), ("interactive", "--interactive"), ("show_diff", "--diff"), ("statistics", "--statistics"),
+    ("formats", "-f/--format"), ("output", "-o/--output"), ("output_dir", "--output-dir"),
+)
+
+
+def refuse_with_partitioned(options: dict[str, Any], settings) -> None:
+    """UsageError for an option given with --partitioned that it would otherwise ignore: reports, fixes and
+    statistics need the whole report; a baseline needs every finding."""
+    from tqcheck.core.errors import UsageError
+
+    given = [flag for key, flag in PARTITIONED_CONFLICTS if options.get(key)]
+    if settings.origins.get("baseline") == "command line" and settings.baseline:
+        given.append("--baseline")
+    if given:
+        raise UsageError(f"--partitioned writes part tables and _summary.json only; {', '.join(given)} "
+                         f"{'needs' if len(given) == 1 else 'need'} the whole report: run without --partitioned")
+
+
+@contextmanager
+def progress_count(enabled: bool, label: str = "Checking") -> Iterator[Callable[[int], None]]:
+    """Progress of a run of unknown length (--partitioned): a counter on a terminal, a line every
+    PROGRESS_LINE_SECONDS elsewhere, or a no-op callback."""
+    if not enabled:
+        yield lambda _n: None
+        return
+    if sys.stderr is not None and sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description} {task.completed:,.0f} segments"),
+                      TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task(label, total=None)
+            yield lambda n: bar.advance(task, n)
+        return
+    try:
+        interval = float(os.environ.get("TQCHECK_PROGRESS_SECONDS", PROGRESS_LINE_SECONDS))
+    except ValueError:
+        interval = PROGRESS_LINE_SECONDS
+    started = time.monotonic()
+    state = {"done": 0, "next": started + interval}
+
+    def line(final: bool = False) -> None:
+        say(f"tqcheck: {label.lower()} {int(state['done']):,} segments after {time.monotonic() - started:.0f} s"
+            + (" - done" if final else ""))
+
+    def advance(count: int) -> None:
+        state["done"] += count
+        if time.monotonic() >= state["next"]:
+            state["next"] = time.monotonic() + interval
+            line()
+
+    line()
+    yield advance
+    line(final=True)
+
+
 def run_partitioned(paths: Sequence[str], settings, options: dict[str, Any], show_progress: bool,
                     quiet: bool) -> int:
     """``check --partitioned DIR``: part tables and a summary; the gate reads the summary (run-wide settings)."""
     from tqcheck.engine.partitioned import check_partitioned, summary_gate
 
+    refuse_with_partitioned(options, settings)
+    if settings.baseline and not quiet:  # from a config file: said, not silently ignored
+        say(f"tqcheck: notice: the baseline {settings.baseline} ({settings.origins.get('baseline')}) is not "
+            "applied with --partitioned: every finding counts for the gate")
     folder = options["partitioned"]
-    with progress_bar(show_progress, 0) as advance:
+    with progress_count(show_progress) as advance:
         data = check_partitioned(paths, settings, folder, options.get("partition_format") or "parquet",
                                  jobs=settings.jobs or None, dask=settings.dask or None, advance=advance,
                                  stdin_name=options.get("stdin_name", "<stdin>"))

@@ -35,6 +35,9 @@ def create(paths: tuple[str, ...], output: str | None, **options: Any) -> None:
         from tqcheck.output.writers import check_writable
 
         check_writable(Path(target))
+        from tqcheck.cli.common import refuse_input_outputs
+
+        refuse_input_outputs(paths, [target], settings)
         result = run_pipeline(paths, settings, show_progress=progress_enabled(options.get("show_progress")),
                               stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
                               dask=options.get("dask_address"))

@@ -142,10 +142,15 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
         if options.get("partitioned"):
             from tqcheck.cli.common import run_partitioned
 
-            sys.exit(run_partitioned(targets, settings, options, show_progress, quiet))
+            given = {"fix": fix, "interactive": interactive, "show_diff": show_diff, "statistics": statistics,
+                     "formats": formats, "output": output, "output_dir": output_dir}  # refused, never ignored
+            sys.exit(run_partitioned(targets, settings, {**options, **given}, show_progress, quiet))
         if interactive and not fix:  # usage errors before the work
             raise UsageError("--interactive goes with --fix (or use `tqcheck review FILE`)")
         check_outputs(outputs, settings, name)
+        from tqcheck.cli.common import refuse_input_outputs
+
+        refuse_input_outputs(targets, [p for _, p in output_paths(outputs, settings, name)], settings)
         accepted = None
         if not settings.baseline and not options.get("no_config"):  # the baseline `review` records false alarms in
             from tqcheck.policy.baseline import discover_baseline

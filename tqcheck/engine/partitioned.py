@@ -9,7 +9,13 @@ table as soon as it is checked: ``part-FFFFF-PPPPP.parquet`` (or ``.csv``,
 sentence table's columns without the run-wide ``rank``, in reading order.
 ``_summary.json`` holds the run's counts, fluency mean and minimum, penalty,
 notices, signature, the parts and the 20 worst sentences (ranked as in the
-report). The folder is written under a temporary name and renamed when complete.
+report).
+
+The folder is tqcheck's only when it made it: a new folder (created, with a ``.tqcheck-partitioned`` marker)
+or an empty one. A folder that holds anything else — or any input of the run — is refused (exit 2), never
+emptied. The tables are written into a temporary folder created inside it and moved into place when the run
+is complete; only then are the previous run's tables and summary (files tqcheck recognises by name, in a
+folder with its marker) deleted. A symlink to a folder is written through, never replaced.
 """
 
 from __future__ import annotations
@@ -18,13 +24,15 @@ import heapq
 import importlib
 import json
 import os
+import re
 import shutil
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from tqcheck.core.errors import BackendError, OutputError, UsageError
+from tqcheck.core.errors import BackendError, OutputError, TqcheckError, UsageError
 from tqcheck.output.report import SEGMENT_COLUMNS, Report, score_format
 from tqcheck.core.result import DocumentResult
 
@@ -216,14 +224,12 @@ def check_partitioned(paths: Sequence[str], settings: "Settings", folder: str | 
     if fmt not in PART_FORMATS:
         raise UsageError(f"unknown partition format {fmt!r} (valid: {', '.join(PART_FORMATS)})")
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise OutputError("not a folder", path=str(folder))
-    temporary = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
-    shutil.rmtree(temporary, ignore_errors=True)
+    created = prepare_folder(folder, _input_files(paths, settings))
     try:
-        temporary.mkdir(parents=True)
+        temporary = Path(tempfile.mkdtemp(prefix=TEMPORARY_PREFIX, dir=folder))
     except OSError as exc:
-        raise OutputError(f"cannot create report folder: {exc.strerror or exc}", path=str(folder)) from None
+        _abandon(folder, created)
+        raise OutputError(f"cannot write in the report folder: {exc.strerror or exc}", path=str(folder)) from None
     from tqcheck.engine.pipeline import flag_threshold
 
     threshold = flag_threshold(settings)
@@ -238,19 +244,127 @@ def check_partitioned(paths: Sequence[str], settings: "Settings", folder: str | 
                 write_part(temporary, name, rows, fmt)
                 summary.add(result, rows, f"{name}.{fmt}")
         data = summary.to_dict()
-        (temporary / "_summary.json").write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
-                                                + "\n", encoding="utf-8")
-        if folder.exists():
-            old = folder.parent / f".{folder.name}.old-{os.getpid()}"
-            folder.rename(old)
-            temporary.rename(folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            temporary.rename(folder)
+        (temporary / SUMMARY).write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+                                         encoding="utf-8")
+        _move_into(temporary, folder)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
+        _abandon(folder, created)
         raise
     return data
+
+
+#: The marker of a folder tqcheck made for --partitioned output, and the files it writes there.
+MARKER = ".tqcheck-partitioned"
+MARKER_TEXT = ("This folder holds tqcheck --partitioned output: part tables and _summary.json.\n"
+               "tqcheck replaces them on its next run into this folder and refuses a folder holding anything else.\n")
+SUMMARY = "_summary.json"
+TEMPORARY_PREFIX = ".tqcheck-tmp-"
+_PART_NAME = re.compile(r"part-\d{5,}-\d{5,}\.(?:parquet|csv|jsonl)")
+_TEMPORARY_NAME = re.compile(re.escape(TEMPORARY_PREFIX) + r"[A-Za-z0-9_]+")
+
+
+def _is_output_file(name: str) -> bool:
+    return name == SUMMARY or bool(_PART_NAME.fullmatch(name))
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return path.is_file() and not path.is_symlink()
+    except OSError:
+        return False
+
+
+def _stale_temporary(path: Path) -> bool:
+    """A temporary folder a killed run left: a real folder with tqcheck's name holding only its tables."""
+    if not (_TEMPORARY_NAME.fullmatch(path.name) and path.is_dir() and not path.is_symlink()):
+        return False
+    try:
+        return all(_is_output_file(p.name) and _regular(p) for p in path.iterdir())
+    except OSError:
+        return False
+
+
+def _input_files(paths: Sequence[str], settings: "Settings") -> list[str]:
+    """The files the run reads, as it will find them ([] when they cannot be listed: reading reports why)."""
+    from tqcheck.readers.inputs import collect_files, default_include
+
+    include = default_include() if settings.include is None else settings.include
+    try:
+        return [f for f in collect_files(paths, include, settings.exclude) if f != "-"]
+    except (TqcheckError, OSError):
+        return []
+
+
+def prepare_folder(folder: Path, inputs: Sequence[str] = ()) -> bool:
+    """Make ``folder`` ready for a run's tables; returns whether tqcheck created it. UsageError when it holds
+    anything but an earlier run's output, or one of the ``inputs``; OutputError when it cannot be made."""
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise OutputError("not a folder", path=str(folder))
+    try:
+        resolved = folder.resolve()
+        for name in inputs:
+            if Path(name).resolve().is_relative_to(resolved):
+                raise UsageError(f"{folder}: --partitioned folder holds the input {name}; name a new or empty "
+                                 "folder outside the inputs")
+    except (OSError, RuntimeError):
+        pass
+    if not folder.exists():
+        try:
+            folder.mkdir(parents=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create report folder: {exc.strerror or exc}", path=str(folder)) from None
+        created = True
+    else:
+        created = False
+        try:
+            entries = list(folder.iterdir())
+        except OSError as exc:
+            raise OutputError(f"cannot read report folder: {exc.strerror or exc}", path=str(folder)) from None
+        ours = any(e.name == MARKER and _regular(e) for e in entries)
+        foreign = [e for e in entries if not (ours and (e.name == MARKER or (_is_output_file(e.name) and _regular(e))
+                                                        or _stale_temporary(e)))]
+        if foreign:
+            shown = foreign[0].name + (f" and {len(foreign) - 1} more" if len(foreign) > 1 else "")
+            raise UsageError(f"{folder}: --partitioned folder is not empty and was not made by tqcheck "
+                             f"--partitioned (it holds {shown}); name a new or empty folder")
+    try:
+        from tqcheck.core.files import write_atomic
+
+        write_atomic(folder / MARKER, MARKER_TEXT)
+    except TqcheckError:
+        _abandon(folder, created)
+        raise
+    return created
+
+
+def _abandon(folder: Path, created: bool) -> None:
+    """After a failed run: a folder tqcheck created and left empty (but for its marker) is removed again."""
+    if not created:
+        return
+    try:
+        entries = list(folder.iterdir())
+        if all(e.name == MARKER for e in entries):
+            for entry in entries:
+                entry.unlink()
+            folder.rmdir()
+    except OSError:
+        pass
+
+
+def _move_into(temporary: Path, folder: Path) -> None:
+    """Replace the previous run's tables in ``folder`` by the complete new ones in ``temporary`` (summary
+    last), then remove ``temporary`` and any temporary folder an earlier killed run left."""
+    for entry in list(folder.iterdir()):
+        if entry != temporary and _is_output_file(entry.name) and _regular(entry):
+            entry.unlink()
+    written = sorted(temporary.iterdir(), key=lambda p: (p.name == SUMMARY, p.name))
+    for path in written:
+        os.replace(path, folder / path.name)
+    temporary.rmdir()
+    for entry in list(folder.iterdir()):
+        if entry != temporary and _stale_temporary(entry):
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def summary_gate(data: dict[str, Any], settings: "Settings") -> list[str]:
@@ -280,4 +394,4 @@ def summary_gate(data: dict[str, Any], settings: "Settings") -> list[str]:
     return reasons
 
 
-__all__ = ["check_partitioned", "summary_gate", "iter_tasks", "part_rows", "Summary", "PART_FORMATS"]
+__all__ = ["check_partitioned", "prepare_folder", "MARKER", "summary_gate", "iter_tasks", "part_rows", "Summary", "PART_FORMATS"]
