@@ -142,6 +142,13 @@ def test_the_key_follows_document_settings_and_rule_files(tmp_path):
     before = ResultCache(tmp_path / "cache").key(doc("Hello."), with_rules)
     (rules / "R.yml").write_text("a: 2\n")
     assert ResultCache(tmp_path / "cache").key(doc("Hello."), with_rules) != before
+    dnt = tmp_path / "dnt.txt"  # a do-not-translate list is part of the key by its contents
+    dnt.write_text("Natanz\n")
+    with_dnt = Settings()
+    with_dnt.apply({"dnt": [str(dnt)]}, "test")
+    before = ResultCache(tmp_path / "cache").key(doc("Hello."), with_dnt)
+    dnt.write_text("Natanz\nFordo\n")
+    assert ResultCache(tmp_path / "cache").key(doc("Hello."), with_dnt) != before
 
 
 def test_the_folder_is_pruned_least_recently_used_first(tmp_path):

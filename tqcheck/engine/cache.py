@@ -181,7 +181,7 @@ def _versions(names: Iterable[str]) -> str:
 def _setting_files(settings: "Settings") -> list[Path]:
     """Files named by the settings a result depends on (rule folders walked)."""
     found: list[Path] = []
-    for key in ("rules", "glossary", "accept", "detector"):
+    for key in ("rules", "glossary", "accept", "detector", "dnt"):
         value = settings.get(key) or []
         for item in [value] if isinstance(value, str) else value:
             path = Path(item)
