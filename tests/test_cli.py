@@ -96,12 +96,38 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(runner, tmp_path, seed
     bad.write_bytes(b"caf\xe9 au lait")
     out = tmp_path / "report.csv"
     out.write_text("previous report\n")
-    result = cli_runner.invoke(cli, ["check", str(seed_path), str(bad), "--no-config", "-o", str(out)])
+    result = cli_runner.invoke(cli, ["check", str(bad), "--no-config", "-o", str(out)])
     assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0
     assert str(bad) in result.stderr and "UTF-8" in result.stderr
     assert out.read_text() == "previous report\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_bad_input_beside_good_ones_is_named_and_the_others_are_reported(runner, tmp_path, seed_path):
+    """Like ruff: the bad file gets its one-line error, the others are checked and reported, exit 2 at the end."""
+    cli_runner, cli = runner
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"caf\xe9 au lait")
+    out = tmp_path / "report.csv"
+    result = cli_runner.invoke(cli, ["check", str(seed_path), str(bad), "--no-config", "-o", str(out)])
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("tqcheck: error:")]
+    assert len(errors) == 1 and str(bad) in errors[0] and "UTF-8" in errors[0]
+    assert {row["file"] for row in read_csv(out)} == {str(seed_path)}
+
+
+def test_every_input_bad_each_named_nothing_written(runner, tmp_path):
+    cli_runner, cli = runner
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_bytes(b"caf\xe9")
+    result = cli_runner.invoke(cli, ["check", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"),
+                                     str(tmp_path / "missing.txt"), "--no-config", "-o", str(tmp_path / "r.csv")])
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("tqcheck: error:")]
+    assert len(errors) == 3
+    assert all(any(name in line for line in errors) for name in ("a.txt:1: not UTF-8", "b.txt:1:", "missing.txt"))
+    assert not (tmp_path / "r.csv").exists()
 
 
 def test_missing_file_and_unknown_format(runner, tmp_path):

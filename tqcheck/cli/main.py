@@ -147,7 +147,9 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
             accepted = load_baseline(settings.baseline)
         result = run_pipeline(targets, settings, show_progress=show_progress,
                               stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
-                              dask=options.get("dask_address"), use_cache=options.get("use_cache", True))
+                              dask=options.get("dask_address"), use_cache=options.get("use_cache", True),
+                              keep_going=True)
+        input_errors = result.errors  # inputs that could not be read: reported after the others, exit 2
         report, diff = result.report, None
         if accepted is not None:
             from tqcheck.policy.baseline import apply_baseline
@@ -163,7 +165,8 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
             if changed:  # check again: the report and the gate describe the files as they now are
                 result = run_pipeline(targets, settings, show_progress=show_progress,
                                       stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
-                                      dask=options.get("dask_address"), use_cache=options.get("use_cache", True))
+                                      dask=options.get("dask_address"), use_cache=options.get("use_cache", True),
+                                      keep_going=True)
                 report = result.report
                 if accepted is not None:
                     from tqcheck.policy.baseline import apply_baseline
@@ -184,6 +187,11 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
                 click.echo(f"tqcheck: {one_line(note)}", err=True)
         for reason in outcome.reasons:
             click.echo(f"tqcheck: gate: {one_line(reason)}", err=True)
+        if input_errors:
+            from tqcheck.cli.common import EXIT_ERROR, report_input_errors
+
+            report_input_errors(input_errors)
+            sys.exit(EXIT_ERROR)
     sys.exit(outcome.exit_code)
 
 
