@@ -236,3 +236,17 @@ def test_reports_get_ordinary_permissions(tmp_path):
         assert (tmp_path / "kept.csv").stat().st_mode & 0o777 == 0o640
     finally:
         os.umask(umask)
+
+
+def test_each_file_is_checked_with_its_nearest_config(runner, tmp_path, monkeypatch):
+    """The second input's own config counts for it, not the first input's (ruff's nearest config per file)."""
+    cli_runner, cli = runner
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("The striptease ended.\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text("The striptease ended.\n")
+    (tmp_path / "sub" / "pyproject.toml").write_text('[tool.tqcheck]\ndisable = ["test.Word"]\n')
+    for order in (["a.txt", "sub/b.txt"], ["sub/b.txt", "a.txt"]):
+        result = cli_runner.invoke(cli, ["check", *order, "--no-fluency", "-f", "line"])
+        assert result.exit_code == 1, result.output
+        assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["a.txt"]
