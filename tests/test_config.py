@@ -130,3 +130,25 @@ def test_a_config_nearer_to_a_later_input_is_used_when_the_first_has_none(tmp_pa
     assert settings.config_files == [] and settings_for_path(settings, str(root_doc)).disable == []
     sub = settings_for_path(settings, str(sub_doc))
     assert sub.disable == ["mt"] and sub.config_files == [str(sub_doc.parent.resolve() / ".tqcheck.toml")]
+
+
+def test_an_unknown_key_says_did_you_mean_and_lists_every_key_uncut(tmp_path):
+    from click.testing import CliRunner
+
+    from tqcheck.cli.main import cli
+    from tqcheck.core.config import KEYS_BY_NAME
+
+    (tmp_path / "pyproject.toml").write_text('[tool.tqcheck]\ndialekt = "en-GB"\n')
+    doc = tmp_path / "a.txt"
+    doc.write_text("Text.")
+    with pytest.raises(ConfigError, match="did you mean 'dialect'"):
+        load_settings([str(doc)])
+    result = CliRunner().invoke(cli, ["config", "show", str(doc)])
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert "dialekt: unknown key; did you mean 'dialect'" in line and "…" not in line
+    assert all(name in line for name in KEYS_BY_NAME)
+    (tmp_path / "pyproject.toml").write_text('[tool.tqcheck]\n[[tool.tqcheck.overrides]]\npaths = ["*.md"]\n'
+                                             'gramar = "none"\n')
+    with pytest.raises(ConfigError, match="overrides.gramar: unknown key; did you mean 'grammar'"):
+        load_settings([str(doc)])

@@ -24,7 +24,10 @@ def fail(error: Exception) -> "NoReturn":  # type: ignore[name-defined]  # noqa:
     """Print a user error on one line (control characters escaped, long middles elided) and exit 2."""
     from tqcheck.core.limits import one_line
 
-    say(f"tqcheck: error: {one_line(str(error))}")
+    from tqcheck.core.limits import MAX_MESSAGE_CHARS
+
+    # trusted_chars: text of tqcheck's own (a list of valid keys) that must not be elided
+    say(f"tqcheck: error: {one_line(str(error), MAX_MESSAGE_CHARS + getattr(error, 'trusted_chars', 0))}")
     sys.exit(EXIT_ERROR)
 
 

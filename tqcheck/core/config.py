@@ -132,8 +132,7 @@ class Settings:
         for name, raw in data.items():
             key_name = name.replace("-", "_")
             if key_name not in KEYS_BY_NAME:
-                raise ConfigError(f"unknown key (valid keys: {', '.join(sorted(KEYS_BY_NAME))})",
-                                  path=origin, key=name)
+                raise unknown_key(name, origin)
             value = validate(KEYS_BY_NAME[key_name], raw, origin)
             if base_dir is not None and key_name in PATH_KEYS:
                 value = _resolve_paths(value, base_dir)
@@ -144,6 +143,21 @@ class Settings:
         """An independent copy."""
         return Settings({k: _copy(v) for k, v in self.values.items()}, dict(self.origins),
                         list(self.config_files), self.discovered)
+
+
+def unknown_key(name: str, origin: str, prefix: str = "") -> ConfigError:
+    """The error for a key tqcheck does not know: the closest known keys first, then every key (not cut when
+    printed: ``ConfigError.trusted_chars``)."""
+    import difflib
+
+    from tqcheck.core.limits import one_line
+
+    close = difflib.get_close_matches(name.replace("-", "_").lower(), list(KEYS_BY_NAME), n=2, cutoff=0.75)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    listed = f"valid keys: {', '.join(sorted(KEYS_BY_NAME))}"
+    error = ConfigError(f"unknown key; {hint}{listed}", path=origin, key=prefix + one_line(str(name), 80))
+    error.trusted_chars = len(listed)  # type: ignore[attr-defined]
+    return error
 
 
 #: Keys whose values are file paths, resolved relative to the config file that sets them.
@@ -308,7 +322,7 @@ def _apply_file(settings: Settings, path: Path) -> None:
             for name, raw in item.items():
                 key_name = name.replace("-", "_")
                 if key_name not in KEYS_BY_NAME:
-                    raise ConfigError("unknown key", path=str(path), key=f"{OVERRIDES_KEY}.{name}")
+                    raise unknown_key(name, str(path), f"{OVERRIDES_KEY}.")
                 if key_name in RUN_WIDE_KEYS:
                     raise ConfigError("cannot vary per path: it holds for the whole run (set it in "
                                       "[tool.tqcheck] or on the command line)", path=str(path),
