@@ -122,6 +122,8 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
         settings = settings_from_options(paths, options, extra)
         outputs = choose_outputs(parse_formats([], settings.format), settings, paths, quiet,
                                  statistics or show_diff)
+        if (fix or show_diff) and settings.origins.get("format") == "default" and not settings.output:
+            outputs = edit_outputs(outputs)
         targets = list(paths)
         if changed_only:
             from tqcheck.policy.vcs import changed_files
@@ -260,6 +262,14 @@ def choose_outputs(outputs: list[tuple[str, str | None]], settings, paths: Seque
     if quiet or statistics:
         outputs = [(n, p) for n, p in outputs if n not in VIEWS or p not in (None, "-")]
     return outputs
+
+
+def edit_outputs(outputs: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """The outputs of a --fix or --diff run when no format was asked for: the views only (no report file is
+    written unless -o or --format asks for one)."""
+    from tqcheck.output.writers import get_writer
+
+    return [(n, p) for n, p in outputs if p is not None or not get_writer(n).to_file]
 
 
 def _stdout_is_terminal() -> bool:
