@@ -65,3 +65,21 @@ def test_similarity_on_english_pairs_with_the_offline_model():
     assert OFF_NOTICE not in report.notices
     assert report.signature.get("source.crosslingual_model") == model
     assert "identical to the source" in " ".join(f.message for f in report.findings if f.unit_id == "same")
+
+
+def test_the_off_note_is_shown_once_and_only_when_nothing_reads_the_sources(tmp_path):
+    """With the default detector its bilingual model compares each translation with its source: the note that
+    the separate cross-lingual check is off does not matter and is not printed. Without a scorer it is, once."""
+    from click.testing import CliRunner
+
+    from tqcheck.cli.main import cli
+
+    for name in ("a.tsv", "b.tsv"):
+        (tmp_path / name).write_text("id\tsource\ttarget\nx1\tEs kamen 70 Leute.\tPeople came.\n", encoding="utf-8")
+    files = [str(tmp_path / "a.tsv"), str(tmp_path / "b.tsv")]
+    common = ["check", *files, "--no-config", "--grammar", "none", "-f", "terminal", "--exit-zero"]
+    scored = CliRunner().invoke(cli, common)
+    assert scored.exit_code == 0, scored.output
+    assert "cross-lingual" not in scored.stdout and "source.Number" in scored.stdout
+    unscored = CliRunner().invoke(cli, [*common, "--no-fluency"])
+    assert unscored.stdout.count("cross-lingual meaning check off") == 1

@@ -157,7 +157,9 @@ def render_fragment(report: Report, limit: int | None = NOTEBOOK_ROWS, title: st
     ranked = report.ranked_segments()
     shown = ranked if limit is None else ranked[:limit]
     files = ", ".join(d.path for d in report.documents) or "no files"
-    notices = "".join(f'<div class="tqc-notice">{escape(n)}</div>' for n in report.notices)
+    from tqcheck.output.writers import shown_notices
+
+    notices = "".join(f'<div class="tqc-notice">{escape(n)}</div>' for n in shown_notices(report))
     heading = f"<h1>{escape(title)}</h1>" if title else ""
     rows = "".join(segment_row(report, rank, s) for rank, s in enumerate(shown, start=1))
     more = (f'<div class="tqc-more">showing the {len(shown)} worst of {len(ranked)} sentences; '
