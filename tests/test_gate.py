@@ -298,7 +298,7 @@ def test_two_runs_are_byte_identical(article: Path, name: str) -> None:
 def test_default_gate_fails_on_major_findings(article: Path) -> None:
     outcome = decide(run([article]), Settings())
     assert (outcome.passed, outcome.exit_code) == (False, 1)
-    assert outcome.reasons == ["1 critical and 1 major findings at --fail-on major"]
+    assert outcome.reasons == ["1 critical and 1 major finding at --fail-on major"]
 
 
 def test_fail_on_none_and_no_other_gate_always_pass(article: Path) -> None:
@@ -314,7 +314,7 @@ def test_default_gate_passes_on_minor_findings_only(article: Path) -> None:
 
 @pytest.mark.parametrize("level, reason", [
     ("minor", "1 critical, 1 major and 2 minor findings at --fail-on minor"),
-    ("major", "1 critical and 1 major findings at --fail-on major"),
+    ("major", "1 critical and 1 major finding at --fail-on major"),
     ("critical", "1 critical finding at --fail-on critical"),
 ])
 def test_fail_on_counts_findings_at_or_above_the_level(article: Path, level: str, reason: str) -> None:
@@ -363,7 +363,7 @@ def test_max_penalty_is_mqm_points_per_thousand_words(article: Path) -> None:
 def test_exit_zero_keeps_the_reasons(article: Path) -> None:
     outcome = decide(run([article]), settings(fail_on="major", exit_zero=True))
     assert (outcome.passed, outcome.exit_code) == (False, 0)
-    assert outcome.reasons == ["1 critical and 1 major findings at --fail-on major"]
+    assert outcome.reasons == ["1 critical and 1 major finding at --fail-on major"]
 
 
 def test_per_path_overrides_make_a_stricter_gate(in_tmp: Path) -> None:
@@ -429,3 +429,15 @@ def test_sarif_help_uri_of_a_shipped_rule_without_a_link(in_tmp: Path) -> None:
     descriptor = rule_descriptor("mt.StripteaseForStrip", [finding])
     assert descriptor["helpUri"] == DOCS_URI
     assert "striptease" in descriptor["help"]["text"].lower() and "rules list --long" in descriptor["help"]["markdown"]
+
+
+@pytest.mark.parametrize("counts, reason", [
+    ({"critical": 1, "major": 1, "minor": 0}, "1 critical and 1 major finding at --fail-on major"),
+    ({"critical": 1, "major": 3, "minor": 0}, "1 critical and 3 major findings at --fail-on major"),
+    ({"critical": 2, "major": 0, "minor": 0}, "2 critical findings at --fail-on major"),
+])
+def test_the_partitioned_gate_agrees_its_noun_with_the_last_count(counts, reason) -> None:
+    from tqcheck.engine.partitioned import summary_gate
+
+    summary = {**counts, "fluency_min": None, "fluency_mean": None, "findings": sum(counts.values())}
+    assert summary_gate({"summary": summary, "parts": []}, load_settings([], discover=False))[:1] == [reason]
