@@ -23,7 +23,27 @@ def test_off_without_a_model_says_so_once():
     assert not make_meaning_check(Settings()).available
 
 
+def _has_sentence_transformers() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("sentence_transformers") is not None
+
+
+@pytest.mark.skipif(_has_sentence_transformers(), reason="the train extra is installed: its own test runs")
+def test_a_model_without_the_train_extra_is_a_backend_error_with_the_install_hint(tmp_path):
+    settings = Settings()
+    settings.apply({"crosslingual_model": str(tmp_path / "no-model-here")}, "test")
+    check = SourceCheck(settings)
+    from tqcheck.core.document import Document
+
+    document = Document(path="x.tsv", text="One.")
+    document.add_segment("One.", 0, source="Eins.")
+    with pytest.raises(BackendError, match="needs sentence-transformers: pip install"):
+        check.check(document)
+
+
 def test_a_model_that_cannot_load_offline_is_a_backend_error(tmp_path):
+    pytest.importorskip("sentence_transformers", reason="needs the train extra (sentence-transformers)")
     settings = Settings()
     settings.apply({"crosslingual_model": str(tmp_path / "no-model-here")}, "test")
     check = SourceCheck(settings)

@@ -111,9 +111,35 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+#: Zero-width characters: invisible, they can split a word for every check (``strip\u200btease`` is no longer
+#: ``striptease`` to a rule or a spell-checker) while the reader sees one word. Checks read the text without
+#: them (the positions still point into the original); ``tqcheck.HiddenCharacter`` reports one inside a word.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+ZERO_WIDTH_RE = re.compile(f"[{ZERO_WIDTH}]")
+
+
+def without_zero_width(text: str, char_map: Sequence[int]) -> tuple[str, list[int]] | None:
+    """``text`` without its zero-width characters and the original offset of each character left
+    (``char_map``: the offset of each character of ``text``); None when it has none."""
+    if not ZERO_WIDTH_RE.search(text):
+        return None
+    kept = [(ch, char_map[i]) for i, ch in enumerate(text) if ch not in ZERO_WIDTH]
+    return "".join(ch for ch, _ in kept), [offset for _, offset in kept]
+
+
+def visible_piece(piece: Piece) -> Piece:
+    """``piece`` as checks read it: zero-width characters left out, offsets kept (``without_zero_width``)."""
+    found = without_zero_width(piece.text, piece.char_map)
+    return piece if found is None else Piece(found[0], found[1], piece.paragraph)
+
+
 def add_pieces(document: Document, pieces: Iterable[Piece]) -> Document:
-    """Split every piece into sentences and append them to ``document`` as segments."""
+    """Split every piece into sentences and append them to ``document`` as segments (zero-width characters
+    left out of the text checked, ``visible_piece``)."""
     for piece in pieces:
+        if not piece.text.strip():
+            continue
+        piece = visible_piece(piece)
         if not piece.text.strip():
             continue
         contiguous = piece.char_map[-1] - piece.char_map[0] == len(piece.text) - 1

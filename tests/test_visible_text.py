@@ -1,0 +1,62 @@
+"""What reaches a terminal or a page is safe, and zero-width characters cannot hide errors (issue 23, item 6)."""
+
+from __future__ import annotations
+
+import tqcheck
+from tqcheck.readers.inputs import document_from_text, load_documents
+
+FAST = {"grammar": "none", "fluency": False}
+ZWSP, ZWNJ, ZWJ, WJ, BOM = "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"
+SENTENCE = "Diplomats say people left the surrounded strip{}tease this year."
+
+
+def test_checks_read_the_visible_text_and_findings_point_into_the_original():
+    for hidden in (ZWSP, ZWNJ, ZWJ, WJ, BOM):
+        text = "A first line.\n\n" + SENTENCE.format(hidden) + "\n"
+        report = tqcheck.check(text, **FAST)
+        (strip,) = [f for f in report.findings if f.rule_id == "mt.StripteaseForStrip"]
+        assert strip.matched == "striptease"
+        start = text.index("strip" + hidden)
+        assert (strip.line, strip.column, strip.offset) == (3, start - text.index("Diplomats") + 1, start)
+        # the finding's end in the file lies after the hidden character
+        assert strip.end_column == strip.column + len("striptease") + 1
+        (hidden_finding,) = [f for f in report.findings if f.rule_id == "tqcheck.HiddenCharacter"]
+        assert hidden_finding.matched == "striptease" and f"U+{ord(hidden):04X}" in hidden_finding.message
+        assert hidden_finding.offset == start
+
+
+def test_zero_width_characters_between_words_or_at_edges_are_not_reported():
+    report = tqcheck.check(f"{ZWSP}The talks continue.{ZWSP} They end {WJ} today.", **FAST)
+    assert not [f for f in report.findings if f.rule_id == "tqcheck.HiddenCharacter"]
+    assert [s.text for s in report.segments] == ["The talks continue.", "They end  today."]
+
+
+def test_markdown_and_bilingual_files_are_checked_without_them(tmp_path):
+    markdown = tmp_path / "a.md"
+    markdown.write_text(f"# Title\n\nPeople left the **surrounded** strip{ZWSP}tease.\n", encoding="utf-8")
+    xliff = tmp_path / "b.xlf"
+    xliff.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">'
+        '<file source-language="de" target-language="en" datatype="plaintext" original="x"><body>'
+        f'<trans-unit id="u1"><source>Der Streifen.</source><target>People left the surrounded strip{ZWJ}tease &amp; more.</target>'
+        "</trans-unit></body></file></xliff>\n", encoding="utf-8")
+    documents = load_documents([str(markdown), str(xliff)])
+    assert "striptease" in documents[0].segments[1].text and documents[1].segments[0].text == "People left the surrounded striptease & more."
+    report = tqcheck.check(str(tmp_path), **FAST)
+    for name, raw in ((str(markdown), markdown.read_text(encoding="utf-8")), (str(xliff), xliff.read_text("utf-8"))):
+        found = {f.rule_id: f for f in report.findings if f.file == name}
+        assert {"mt.StripteaseForStrip", "tqcheck.HiddenCharacter"} <= set(found), (name, found)
+        assert raw[found["mt.StripteaseForStrip"].offset:].startswith("strip")
+    (unit,) = [f for f in report.findings if f.file == str(xliff) and f.rule_id == "tqcheck.HiddenCharacter"]
+    assert unit.unit_id == "u1"
+
+
+def test_the_hidden_character_rule_can_be_disabled_like_any_other():
+    report = tqcheck.check(SENTENCE.format(ZWSP), disable=["tqcheck.HiddenCharacter"], **FAST)
+    assert [f.rule_id for f in report.findings if f.rule_id.startswith("tqcheck.")] == []
+    assert "mt.StripteaseForStrip" in [f.rule_id for f in report.findings]
+
+
+def test_text_without_them_reads_as_before():
+    text = "People left the surrounded striptease."
+    assert document_from_text(text).segments[0].char_map is None
