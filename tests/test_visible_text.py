@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
+import pytest
+
 import tqcheck
 from tqcheck.readers.inputs import document_from_text, load_documents
 
@@ -60,3 +64,62 @@ def test_the_hidden_character_rule_can_be_disabled_like_any_other():
 def test_text_without_them_reads_as_before():
     text = "People left the surrounded striptease."
     assert document_from_text(text).segments[0].char_map is None
+
+
+# -- file names and text in every view ---------------------------------------------------------------------------
+
+NASTY = "x\x1b[31mred\x07\u202eevil.txt"  # an escape sequence, a bell and a right-to-left override in a name
+ESC_FREE = ("\x1b[31mred", "\x07", "\u202e")  # what the name holds, raw (a progress bar has escapes of its own)
+
+
+def _nasty_file(tmp_path):
+    path = tmp_path / NASTY
+    path.write_text("People left the surrounded striptease.\n", encoding="utf-8")
+    return path
+
+
+def _invoke(tmp_path, *args):
+    from click.testing import CliRunner
+
+    from tqcheck.cli.main import cli
+
+    return CliRunner().invoke(cli, ["check", str(tmp_path), "--no-config", "--no-fluency", "--grammar", "none",
+                                    "--exit-zero", *args])
+
+
+def test_statistics_per_file_and_the_line_and_terminal_views_escape_file_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _nasty_file(tmp_path)
+    for args in (["--statistics=files"], ["-f", "line"], ["-f", "terminal"]):
+        result = _invoke(tmp_path, *args)
+        assert result.exit_code == 0, result.output
+        assert not any(ch in result.stdout + result.stderr for ch in ESC_FREE), (args, result.stdout)
+        assert "\\x1b[31mred\\x07\\u202eevil.txt" in result.stdout.replace("\n", ""), (args, result.stdout)
+
+
+def test_the_html_report_neutralises_bidi_overrides_and_controls(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = _nasty_file(tmp_path)
+    path.write_text("People left the \u202esurrounded\u202c striptease \u2066and\u2069 the \x1b[2Jrest.\n",
+                    encoding="utf-8")
+    result = _invoke(tmp_path, "-f", f"html={tmp_path / 'out.html'}")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out.html").read_text(encoding="utf-8")
+    for raw in ("\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\x1b"):
+        assert raw not in page
+    assert "\\u202esurrounded\\u202c" in page and "\\u2066and\\u2069" in page and "\\x1b[2J" in page
+    assert "striptease</mark>" in page  # highlights still land on the right words
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_review_escapes_the_file_name(tmp_path):
+    from test_review import Terminal
+
+    _nasty_file(tmp_path)
+    term = Terminal(["review", NASTY, "--no-config", "--no-fluency", "--grammar", "none"], tmp_path)
+    term.expect("[1/2]", timeout=300)
+    term.expect("? ")
+    term.type("q")
+    term.finish()
+    assert "\\x1b[31mred\\x07\\u202eevil.txt" in term.output
+    assert not any(ch in term.output for ch in ESC_FREE), term.output

@@ -85,7 +85,7 @@ def walk(report, findings) -> "Decisions":  # noqa: F821
     for number, finding in enumerate(findings, start=1):
         segment = _segment(finding)
         click.echo()
-        click.secho(f"[{number}/{total}] {finding.file}:{finding.line}:{finding.column}  "
+        click.secho(f"[{number}/{total}] {visible(finding.file, newlines=False)}:{finding.line}:{finding.column}  "
                     f"{finding.severity.value}  {finding.rule_id}", bold=True)
         click.echo(f"  {visible(_marked(finding))}")
         if segment is not None and segment.source:
@@ -121,6 +121,7 @@ def walk(report, findings) -> "Decisions":  # noqa: F821
 def review_report(report, settings) -> list:
     """Walk the findings of ``report``, apply the replacements and record the false alarms; print a summary.
     Returns the findings settled (replaced or marked as false alarms)."""
+    from tqcheck.core.limits import one_line
     from tqcheck.policy.review import DEFAULT_FALSE_ALARMS, apply_replacements, record_false_alarms
 
     if not _interactive():
@@ -134,14 +135,15 @@ def review_report(report, settings) -> list:
     applied = sum(len(f.applied) for f in fixes)
     for fix in fixes:
         for finding, why in fix.left:
-            click.echo(f"tqcheck: not applied {finding.file}:{finding.line}:{finding.column}: {finding.rule_id}: {why}",
-                       err=True)
+            click.echo(one_line(f"tqcheck: not applied {finding.file}:{finding.line}:{finding.column}: "
+                                f"{finding.rule_id}: {why}", 1000), err=True)
     target = settings.baseline or DEFAULT_FALSE_ALARMS
     if decisions.false_alarms:
         record_false_alarms(report, decisions.false_alarms, target, [e for f in fixes for e in f.applied])
     click.echo(f"\ntqcheck: {applied} replaced, {len(decisions.skipped)} skipped, {len(decisions.false_alarms)} "
                f"false alarm{'s' if len(decisions.false_alarms) != 1 else ''}"
-               + (f" recorded in {target} (check with --baseline {target})" if decisions.false_alarms else ""))
+               + (one_line(f" recorded in {target} (check with --baseline {target})", 1000)
+                  if decisions.false_alarms else ""))
     return [e.finding for f in fixes for e in f.applied] + list(decisions.false_alarms)
 
 
