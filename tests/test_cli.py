@@ -250,3 +250,21 @@ def test_each_file_is_checked_with_its_nearest_config(runner, tmp_path, monkeypa
         result = cli_runner.invoke(cli, ["check", *order, "--no-fluency", "-f", "line"])
         assert result.exit_code == 1, result.output
         assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["a.txt"]
+
+
+def test_every_kind_of_malformed_input_is_named_and_the_good_file_still_reported(runner, tmp_path, monkeypatch):
+    cli_runner, cli = runner
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "good.txt").write_text("The striptease ended.\n")
+    (tmp_path / "broken.xlf").write_text('<?xml version="1.0"?><xliff version="1.2"><file><body>'
+                                         '<trans-unit id="1"><source>a</source><target>b</target></body></xliff>')
+    (tmp_path / "broken.po").write_text('msgid "a"\nmsgstr "b\n')
+    (tmp_path / "bin.txt").write_bytes(b"\xfa\x00\x01binary")
+    (tmp_path / "t.tsv").write_text("id\tsource\n1\tx\n")
+    names = ["good.txt", "broken.xlf", "broken.po", "bin.txt", "t.tsv"]
+    result = cli_runner.invoke(cli, ["check", *names, "--no-config", "--no-fluency", "-f", "line,csv"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("tqcheck: error:")]
+    assert [line.split(":")[2].strip() for line in errors] == names[1:]
+    assert "good.txt:1:5: major test.Word" in result.stdout
+    assert {row["file"] for row in read_csv(tmp_path / "reports" / "tqcheck.csv")} == {"good.txt"}
