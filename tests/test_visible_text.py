@@ -123,3 +123,17 @@ def test_review_escapes_the_file_name(tmp_path):
     term.finish()
     assert "\\x1b[31mred\\x07\\u202eevil.txt" in term.output
     assert not any(ch in term.output for ch in ESC_FREE), term.output
+
+
+def test_hidden_characters_are_found_in_every_part_of_a_long_file():
+    """A long file is checked in parts whose text starts further into the file: the places still match."""
+    from tqcheck.checks.invisible import hidden_characters
+
+    lines = [f"Sentence number {n} is plain." for n in range(30)]
+    lines[25] = f"Sentence number 25 has a hid{ZWSP}den word."
+    text = "\n\n".join(lines) + "\n"
+    document = document_from_text(text)
+    whole = [(f.line, f.column, f.matched) for f in hidden_characters(document)]
+    assert whole == [(51, 26, "hidden")]
+    parts = document.split(4)
+    assert len(parts) > 5 and [(f.line, f.column, f.matched) for p in parts for f in hidden_characters(p)] == whole

@@ -24,12 +24,14 @@ def hidden_characters(document: Document) -> list[Finding]:
     found: list[Finding] = []
     for segment in document.segments:
         if segment.char_map:  # a segment with zero-width characters left out always has a character map
-            found.extend(_in_segment(document.text, segment))
+            found.extend(_in_segment(document.text, document.origin, segment))
     return found
 
 
-def _in_segment(original: str, segment: Segment) -> list[Finding]:
-    text, char_map = segment.text, segment.char_map
+def _in_segment(original: str, origin: int, segment: Segment) -> list[Finding]:
+    """The findings of one segment; ``original``: its document's text, which starts at offset ``origin`` of the
+    file (a part of a long file)."""
+    text, char_map = segment.text, [offset - origin for offset in segment.char_map]
     findings: list[Finding] = []
     covered_to = -1
     for position in range(1, len(text)):

@@ -22,9 +22,7 @@ EXIT_TERMINATED = 143
 
 def fail(error: Exception) -> "NoReturn":  # type: ignore[name-defined]  # noqa: F821
     """Print a user error on one line (control characters escaped, long middles elided) and exit 2."""
-    from tqcheck.core.limits import one_line
-
-    from tqcheck.core.limits import MAX_MESSAGE_CHARS
+    from tqcheck.core.limits import MAX_MESSAGE_CHARS, one_line
 
     # trusted_chars: text of tqcheck's own (a list of valid keys) that must not be elided
     say(f"tqcheck: error: {one_line(str(error), MAX_MESSAGE_CHARS + getattr(error, 'trusted_chars', 0))}")
