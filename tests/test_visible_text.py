@@ -137,3 +137,13 @@ def test_hidden_characters_are_found_in_every_part_of_a_long_file():
     assert whole == [(51, 26, "hidden")]
     parts = document.split(4)
     assert len(parts) > 5 and [(f.line, f.column, f.matched) for p in parts for f in hidden_characters(p)] == whole
+
+
+def test_subtitles_without_sources_are_checked_without_them(tmp_path):
+    path = tmp_path / "a.srt"
+    path.write_text(f"1\n00:00:01,000 --> 00:00:02,000\nPeople left the surrounded strip{ZWSP}tease.\n",
+                    encoding="utf-8")
+    report = tqcheck.check(path, **FAST)
+    rules = {f.rule_id: f for f in report.findings}
+    assert {"mt.StripteaseForStrip", "tqcheck.HiddenCharacter"} <= set(rules)
+    assert (rules["mt.StripteaseForStrip"].line, rules["mt.StripteaseForStrip"].column) == (3, 28)
