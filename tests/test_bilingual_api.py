@@ -57,6 +57,28 @@ def test_check_errors_are_tqcheck_errors(tmp_path):
         tqcheck.check("   ")
 
 
+@pytest.mark.parametrize("name", ["typo.txt", "docs/chapter1.md", "./notes", "strings.po", "~/missing.xlf"])
+def test_a_string_that_names_a_missing_file_is_an_error_not_a_text(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match="no such file or folder") as caught:
+        tqcheck.check(name, **FAST)
+    assert name in str(caught.value)
+
+
+def test_a_one_word_text_is_still_checked_as_text():
+    for text in ("Hello.", "and/or", "e.g."):
+        assert tqcheck.check(text, **FAST).documents[0].path == "<text>"
+
+
+def test_repr_of_a_report_is_short_counts_and_the_worst_sentence(seed_path):
+    report = tqcheck.check(seed_path, **FAST)
+    text = repr(report)
+    assert len(text) < 300 and text.count("\n") == 0, text
+    summary = report.summary()
+    assert text.startswith(f"<Report: 1 file, {summary['segments']} sentences, {summary['findings']} findings (")
+    assert f"worst: {seed_path}:" in text
+
+
 def test_check_frame_bilingual_rows_keep_ids():
     frame = pd.DataFrame({
         "key": ["r1", "r2", "r3"],

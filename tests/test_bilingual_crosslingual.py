@@ -23,7 +23,27 @@ def test_off_without_a_model_says_so_once():
     assert not make_meaning_check(Settings()).available
 
 
+def _has_sentence_transformers() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("sentence_transformers") is not None
+
+
+@pytest.mark.skipif(_has_sentence_transformers(), reason="the train extra is installed: its own test runs")
+def test_a_model_without_the_train_extra_is_a_backend_error_with_the_install_hint(tmp_path):
+    settings = Settings()
+    settings.apply({"crosslingual_model": str(tmp_path / "no-model-here")}, "test")
+    check = SourceCheck(settings)
+    from tqcheck.core.document import Document
+
+    document = Document(path="x.tsv", text="One.")
+    document.add_segment("One.", 0, source="Eins.")
+    with pytest.raises(BackendError, match="needs sentence-transformers: pip install"):
+        check.check(document)
+
+
 def test_a_model_that_cannot_load_offline_is_a_backend_error(tmp_path):
+    pytest.importorskip("sentence_transformers", reason="needs the train extra (sentence-transformers)")
     settings = Settings()
     settings.apply({"crosslingual_model": str(tmp_path / "no-model-here")}, "test")
     check = SourceCheck(settings)
@@ -65,3 +85,21 @@ def test_similarity_on_english_pairs_with_the_offline_model():
     assert OFF_NOTICE not in report.notices
     assert report.signature.get("source.crosslingual_model") == model
     assert "identical to the source" in " ".join(f.message for f in report.findings if f.unit_id == "same")
+
+
+def test_the_off_note_is_shown_once_and_only_when_nothing_reads_the_sources(tmp_path):
+    """With the default detector its bilingual model compares each translation with its source: the note that
+    the separate cross-lingual check is off does not matter and is not printed. Without a scorer it is, once."""
+    from click.testing import CliRunner
+
+    from tqcheck.cli.main import cli
+
+    for name in ("a.tsv", "b.tsv"):
+        (tmp_path / name).write_text("id\tsource\ttarget\nx1\tEs kamen 70 Leute.\tPeople came.\n", encoding="utf-8")
+    files = [str(tmp_path / "a.tsv"), str(tmp_path / "b.tsv")]
+    common = ["check", *files, "--no-config", "--grammar", "none", "-f", "terminal", "--exit-zero"]
+    scored = CliRunner().invoke(cli, common)
+    assert scored.exit_code == 0, scored.output
+    assert "cross-lingual" not in scored.stdout and "source.Number" in scored.stdout
+    unscored = CliRunner().invoke(cli, [*common, "--no-fluency"])
+    assert unscored.stdout.count("cross-lingual meaning check off") == 1

@@ -96,12 +96,38 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(runner, tmp_path, seed
     bad.write_bytes(b"caf\xe9 au lait")
     out = tmp_path / "report.csv"
     out.write_text("previous report\n")
-    result = cli_runner.invoke(cli, ["check", str(seed_path), str(bad), "--no-config", "-o", str(out)])
+    result = cli_runner.invoke(cli, ["check", str(bad), "--no-config", "-o", str(out)])
     assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0
     assert str(bad) in result.stderr and "UTF-8" in result.stderr
     assert out.read_text() == "previous report\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_bad_input_beside_good_ones_is_named_and_the_others_are_reported(runner, tmp_path, seed_path):
+    """Like ruff: the bad file gets its one-line error, the others are checked and reported, exit 2 at the end."""
+    cli_runner, cli = runner
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"caf\xe9 au lait")
+    out = tmp_path / "report.csv"
+    result = cli_runner.invoke(cli, ["check", str(seed_path), str(bad), "--no-config", "-o", str(out)])
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("tqcheck: error:")]
+    assert len(errors) == 1 and str(bad) in errors[0] and "UTF-8" in errors[0]
+    assert {row["file"] for row in read_csv(out)} == {str(seed_path)}
+
+
+def test_every_input_bad_each_named_nothing_written(runner, tmp_path):
+    cli_runner, cli = runner
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_bytes(b"caf\xe9")
+    result = cli_runner.invoke(cli, ["check", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"),
+                                     str(tmp_path / "missing.txt"), "--no-config", "-o", str(tmp_path / "r.csv")])
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("tqcheck: error:")]
+    assert len(errors) == 3
+    assert all(any(name in line for line in errors) for name in ("a.txt:1: not UTF-8", "b.txt:1:", "missing.txt"))
+    assert not (tmp_path / "r.csv").exists()
 
 
 def test_missing_file_and_unknown_format(runner, tmp_path):
@@ -210,3 +236,35 @@ def test_reports_get_ordinary_permissions(tmp_path):
         assert (tmp_path / "kept.csv").stat().st_mode & 0o777 == 0o640
     finally:
         os.umask(umask)
+
+
+def test_each_file_is_checked_with_its_nearest_config(runner, tmp_path, monkeypatch):
+    """The second input's own config counts for it, not the first input's (ruff's nearest config per file)."""
+    cli_runner, cli = runner
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("The striptease ended.\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text("The striptease ended.\n")
+    (tmp_path / "sub" / "pyproject.toml").write_text('[tool.tqcheck]\ndisable = ["test.Word"]\n')
+    for order in (["a.txt", "sub/b.txt"], ["sub/b.txt", "a.txt"]):
+        result = cli_runner.invoke(cli, ["check", *order, "--no-fluency", "-f", "line"])
+        assert result.exit_code == 1, result.output
+        assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["a.txt"]
+
+
+def test_every_kind_of_malformed_input_is_named_and_the_good_file_still_reported(runner, tmp_path, monkeypatch):
+    cli_runner, cli = runner
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "good.txt").write_text("The striptease ended.\n")
+    (tmp_path / "broken.xlf").write_text('<?xml version="1.0"?><xliff version="1.2"><file><body>'
+                                         '<trans-unit id="1"><source>a</source><target>b</target></body></xliff>')
+    (tmp_path / "broken.po").write_text('msgid "a"\nmsgstr "b\n')
+    (tmp_path / "bin.txt").write_bytes(b"\xfa\x00\x01binary")
+    (tmp_path / "t.tsv").write_text("id\tsource\n1\tx\n")
+    names = ["good.txt", "broken.xlf", "broken.po", "bin.txt", "t.tsv"]
+    result = cli_runner.invoke(cli, ["check", *names, "--no-config", "--no-fluency", "-f", "line,csv"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("tqcheck: error:")]
+    assert [line.split(":")[2].strip() for line in errors] == names[1:]
+    assert "good.txt:1:5: major test.Word" in result.stdout
+    assert {row["file"] for row in read_csv(tmp_path / "reports" / "tqcheck.csv")} == {"good.txt"}

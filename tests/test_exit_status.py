@@ -30,10 +30,20 @@ def run_tqcheck(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("name, matched", [
     ("a.txt", True), ("a.md", True), ("b/c.markdown", True), ("m.po", True), ("m.xlf", True),
-    ("m.xliff", True), ("m.tmx", True), ("m.tsv", True), ("m.srt", True),
-    ("m.pot", False), ("data.csv", False), ("a.py", False), ("a.json", False)])
+    ("m.xliff", True), ("m.tmx", True), ("m.srt", True),
+    ("m.tsv", False), ("m.pot", False), ("data.csv", False), ("a.py", False), ("a.json", False)])
 def test_hook_matches_text_markdown_and_bilingual_files(name: str, matched: bool) -> None:
     assert bool(re.search(hook()["files"], name)) is matched
+
+
+def test_hook_matches_exactly_what_check_checks_by_default() -> None:
+    """The hook passes file names explicitly (which check then always checks), so it must select only the
+    files `check` selects in a folder by default: data tables (.tsv) are not translations to check."""
+    from tqcheck.readers.inputs import EXTENSIONS, default_include
+
+    suffixes = {glob.removeprefix("*") for glob in default_include()}
+    for suffix in EXTENSIONS:
+        assert bool(re.search(hook()["files"], "dir/file" + suffix)) is (suffix in suffixes), suffix
 
 
 def test_hook_entry_sets_no_report_only_option() -> None:

@@ -202,3 +202,19 @@ def test_xliff2_in_utf16_keeps_encoding_declaration_and_markup(tmp_path: Path) -
     assert '<target>Aid at the border of the <pc id="1">strip</pc> in Gaza.</target>' in fixed
     assert fixed == text.replace(">striptease<", ">strip<").replace('<segment id="s1">',
                                                                   '<segment id="s1" state="translated">')
+
+
+@pytest.mark.parametrize("mode", ["--diff", "--fix"])
+def test_diff_and_fix_runs_write_no_report_file_unless_asked(tmp_path: Path, monkeypatch, mode: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    copy = tmp_path / "seed.txt"
+    shutil.copy(SEED, copy)
+    result = run(str(copy), mode)
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "reports").exists()
+    shutil.copy(SEED, copy)
+    result = run(str(copy), mode, "-f", "csv")  # asked for: written
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "reports" / "seed.csv").is_file()
+    result = run(str(copy), mode, "-o", str(tmp_path / "out.csv"))
+    assert (tmp_path / "out.csv").is_file()

@@ -117,7 +117,7 @@ def test_sarif_is_valid_against_the_2_1_0_schema(article: Path) -> None:
     first = run_["results"][0]
     assert first["locations"][0]["physicalLocation"]["region"] == {
         "startLine": 1, "startColumn": 61, "endLine": 1, "endColumn": 71}
-    assert [r["partialFingerprints"]["tqcheckFingerprint/v1"] for r in run_["results"]] == fingerprints(report)
+    assert [r["partialFingerprints"]["tqcheckFingerprint/v2"] for r in run_["results"]] == fingerprints(report)
 
 
 def test_sarif_without_findings_and_with_absolute_paths_is_valid(in_tmp: Path, tmp_path_factory) -> None:
@@ -298,7 +298,7 @@ def test_two_runs_are_byte_identical(article: Path, name: str) -> None:
 def test_default_gate_fails_on_major_findings(article: Path) -> None:
     outcome = decide(run([article]), Settings())
     assert (outcome.passed, outcome.exit_code) == (False, 1)
-    assert outcome.reasons == ["1 critical and 1 major findings at --fail-on major"]
+    assert outcome.reasons == ["1 critical and 1 major finding at --fail-on major"]
 
 
 def test_fail_on_none_and_no_other_gate_always_pass(article: Path) -> None:
@@ -314,7 +314,7 @@ def test_default_gate_passes_on_minor_findings_only(article: Path) -> None:
 
 @pytest.mark.parametrize("level, reason", [
     ("minor", "1 critical, 1 major and 2 minor findings at --fail-on minor"),
-    ("major", "1 critical and 1 major findings at --fail-on major"),
+    ("major", "1 critical and 1 major finding at --fail-on major"),
     ("critical", "1 critical finding at --fail-on critical"),
 ])
 def test_fail_on_counts_findings_at_or_above_the_level(article: Path, level: str, reason: str) -> None:
@@ -363,7 +363,7 @@ def test_max_penalty_is_mqm_points_per_thousand_words(article: Path) -> None:
 def test_exit_zero_keeps_the_reasons(article: Path) -> None:
     outcome = decide(run([article]), settings(fail_on="major", exit_zero=True))
     assert (outcome.passed, outcome.exit_code) == (False, 0)
-    assert outcome.reasons == ["1 critical and 1 major findings at --fail-on major"]
+    assert outcome.reasons == ["1 critical and 1 major finding at --fail-on major"]
 
 
 def test_per_path_overrides_make_a_stricter_gate(in_tmp: Path) -> None:
@@ -390,3 +390,54 @@ def test_reasons_say_new_when_a_baseline_was_applied(article: Path) -> None:
 
     outcome = decide(run([article]), settings(fail_on="critical"), BaselineDiff(new=1, known=4))
     assert outcome.reasons == ["1 critical new finding at --fail-on critical"]
+
+
+XLIFF = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
+ <file source-language="de" target-language="en" datatype="plaintext" original="x">
+  <body>
+   <trans-unit id="intro"><source>Der Streifen.</source><target>The striptease.</target></trans-unit>
+   <trans-unit id="u-2"><source>Die Exporte.</source><target>The exports.</target></trans-unit>
+  </body>
+ </file>
+</xliff>
+"""
+
+
+def test_sarif_results_of_xliff_units_carry_the_unit_id_and_every_rule_a_help_uri(in_tmp: Path) -> None:
+    path = in_tmp / "strings.xlf"
+    path.write_text(XLIFF, encoding="utf-8")
+    log = json.loads(get_writer("sarif").render(run([path])))
+    assert not list(sarif_validator().iter_errors(log))
+    results = log["runs"][0]["results"]
+    assert {r["properties"]["unitId"] for r in results} == {"intro", "u-2"}
+    for result in results:
+        (logical,) = result["locations"][0]["logicalLocations"]
+        assert logical["name"] == result["properties"]["unitId"] and logical["kind"] == "element"
+        assert logical["fullyQualifiedName"] == f"strings.xlf#{logical['name']}"
+    for rule in log["runs"][0]["tool"]["driver"]["rules"]:  # Demo.* rules have no link of their own
+        assert rule["helpUri"].startswith("https://") and rule["help"]["text"]
+
+
+def test_sarif_help_uri_of_a_shipped_rule_without_a_link(in_tmp: Path) -> None:
+    from tqcheck.core.finding import Finding, Severity
+    from tqcheck.output.writers.sarif import DOCS_URI, rule_descriptor
+
+    finding = Finding(rule_id="mt.StripteaseForStrip", message="m", severity=Severity.CRITICAL,
+                      category="accuracy/mistranslation", origin="rules", file="a.txt", segment=0, line=1, column=1,
+                      start=0, end=5, matched="strip", offset=0, end_line=1, end_column=6)
+    descriptor = rule_descriptor("mt.StripteaseForStrip", [finding])
+    assert descriptor["helpUri"] == DOCS_URI
+    assert "striptease" in descriptor["help"]["text"].lower() and "rules list --long" in descriptor["help"]["markdown"]
+
+
+@pytest.mark.parametrize("counts, reason", [
+    ({"critical": 1, "major": 1, "minor": 0}, "1 critical and 1 major finding at --fail-on major"),
+    ({"critical": 1, "major": 3, "minor": 0}, "1 critical and 3 major findings at --fail-on major"),
+    ({"critical": 2, "major": 0, "minor": 0}, "2 critical findings at --fail-on major"),
+])
+def test_the_partitioned_gate_agrees_its_noun_with_the_last_count(counts, reason) -> None:
+    from tqcheck.engine.partitioned import summary_gate
+
+    summary = {**counts, "fluency_min": None, "fluency_mean": None, "findings": sum(counts.values())}
+    assert summary_gate({"summary": summary, "parts": []}, load_settings([], discover=False))[:1] == [reason]

@@ -31,3 +31,18 @@ def test_glossary_example_in_docs_loads_and_passes(tmp_path: Path) -> None:
     document = example_document("Defense Secretary Katz spoke.")
     findings = RuleCheck(ruleset).check(document)
     assert findings[0].suggestions == ("Defence Minister",)
+
+
+def test_docs_name_the_separator_the_glossary_loader_splits_on(tmp_path: Path) -> None:
+    """docs/rules.md says which character separates forbidden variants in a CSV glossary; the loader agrees."""
+    import re
+
+    from tqcheck.checks.rules.docs import DOCS_FILE
+
+    row = next(line for line in DOCS_FILE.read_text(encoding="utf-8").splitlines() if line.startswith("| `file` |"))
+    separator = re.search(r"`(\\?.)` separates several forbidden variants", row).group(1).lstrip("\\")
+    glossary = tmp_path / "terms.csv"
+    glossary.write_text(f"target,forbidden\nCOGAT,Kogat{separator}Cogat\n", encoding="utf-8")
+    ruleset = load_paths([], glossaries=[glossary])
+    for text in ("Kogat said so.", "Cogat said so."):
+        assert [f.suggestions for f in RuleCheck(ruleset).check(example_document(text))] == [("COGAT",)]

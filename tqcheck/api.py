@@ -107,6 +107,17 @@ def _as_path(value: str | os.PathLike) -> Path | None:
         return None
 
 
+def looks_like_path(text: str) -> bool:
+    """Whether a string that names no existing file is still meant as a path: one word with a path separator or
+    ending in an extension tqcheck reads (``typo.txt``, ``docs/a.md``), not a text to check."""
+    from tqcheck.readers.inputs import EXTENSIONS
+
+    value = text.strip()
+    if not value or any(ch.isspace() for ch in value):
+        return False
+    return value.startswith(("/", "./", "../", "~/", ".\\")) or Path(value).suffix.lower() in EXTENSIONS
+
+
 def documents_for(text_or_path: str | os.PathLike, settings: "Settings") -> list[Document]:
     """Documents of a text, file or folder."""
     from tqcheck.readers.inputs import document_from_text, load_documents
@@ -117,6 +128,9 @@ def documents_for(text_or_path: str | os.PathLike, settings: "Settings") -> list
             raise InputError("no such file or folder", path=str(text_or_path))
         if not str(text_or_path).strip():
             raise InputError("empty text: nothing to check", path="<text>")
+        if looks_like_path(str(text_or_path)):
+            raise InputError("no such file or folder (the text is a file name, not prose to check; "
+                             "check the name of the file, or pass a pathlib.Path)", path=str(text_or_path))
         return [document_from_text(str(text_or_path))]
     return load_documents([str(path)], settings.include, settings.exclude, settings=settings)
 

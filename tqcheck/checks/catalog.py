@@ -163,6 +163,13 @@ BUILTIN: tuple[RuleInfo, ...] = (
           "Flags an inline tqcheck-disable comment that names an unknown rule id or suppresses nothing",
           "A stale or mistyped suppression hides nothing today and may hide a real finding tomorrow",
           "`<!-- tqcheck-disable mt.Stripteese -->` → unknown rule id 'mt.Stripteese'", kind="comment"),
+    _info("tqcheck.HiddenCharacter", MINOR, "fluency/spelling", "tqcheck",
+          "Flags a zero-width character (U+200B-200D, U+2060, U+FEFF) inside a word; every check reads the "
+          "text without it",
+          "An invisible character splits a word for search, translation memories and spell-checkers, and can "
+          "hide a slip from a checker",
+          "'strip' U+200B 'tease' (shown as 'striptease') → 'striptease' has an invisible zero width space "
+          "(U+200B) inside it", kind="characters"),
 )
 
 HARPER_LINK = "https://writewithharper.com/docs/rules"

@@ -22,9 +22,10 @@ EXIT_TERMINATED = 143
 
 def fail(error: Exception) -> "NoReturn":  # type: ignore[name-defined]  # noqa: F821
     """Print a user error on one line (control characters escaped, long middles elided) and exit 2."""
-    from tqcheck.core.limits import one_line
+    from tqcheck.core.limits import MAX_MESSAGE_CHARS, one_line
 
-    say(f"tqcheck: error: {one_line(str(error))}")
+    # trusted_chars: text of tqcheck's own (a list of valid keys) that must not be elided
+    say(f"tqcheck: error: {one_line(str(error), MAX_MESSAGE_CHARS + getattr(error, 'trusted_chars', 0))}")
     sys.exit(EXIT_ERROR)
 
 
@@ -65,6 +66,9 @@ def user_errors() -> Iterator[None]:
 
     try:
         yield
+    except InputErrors as error:
+        report_input_errors(error.errors)
+        sys.exit(EXIT_ERROR)
     except TqcheckError as error:
         fail(error)
     except Terminated:
@@ -270,6 +274,14 @@ def status(enabled: bool, message: str) -> Iterator[None]:
         yield
 
 
+class InputErrors(TqcheckError):
+    """Every input of a run failed to read: each error is printed on its own line."""
+
+    def __init__(self, errors: Sequence[Exception]) -> None:
+        super().__init__(f"no input could be read ({len(errors)} errors)")
+        self.errors = list(errors)
+
+
 @dataclass
 class RunResult:
     """What a pipeline run produced, for the commands that print or gate it."""
@@ -277,11 +289,19 @@ class RunResult:
     report: Any
     settings: Any
     seconds: float
+    #: the InputErrors of inputs that could not be read (the others were checked): exit 2 at the end
+    errors: list = ()  # type: ignore[assignment]
 
 
 def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_name: str = "<stdin>",
-                 jobs: int | None = None, dask: str | None = None, use_cache: bool = False) -> RunResult:
-    """Load documents (all of them first: bad input stops before any work), check them, rank."""
+                 jobs: int | None = None, dask: str | None = None, use_cache: bool = False,
+                 keep_going: bool = False) -> RunResult:
+    """Load documents (all of them first: bad input stops before any work), check them, rank.
+
+    ``keep_going``: an input that cannot be read is left out and its error kept in ``RunResult.errors``
+    (the other inputs are checked; the command reports the errors and exits 2 at the end); when no input
+    can be read, the first error is raised."""
+    from tqcheck.core.errors import InputError
     from tqcheck.readers.inputs import load_documents
     from tqcheck.engine.runners import early_runner, run_documents
 
@@ -295,9 +315,12 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
         cache = ResultCache.configured()
     # a large input: the worker processes start (and load their models) while it is read
     runner = early_runner(jobs, dask, settings, input_bytes(paths, settings))
+    errors: list[InputError] | None = [] if keep_going else None
     try:
         documents = load_documents(paths, settings.include, settings.exclude, stdin_name=stdin_name,
-                                   settings=settings)
+                                   settings=settings, errors=errors)
+        if errors and not documents:
+            raise errors[0] if len(errors) == 1 else InputErrors(errors)
     except BaseException:
         if runner is not None:
             runner.close(now=True)
@@ -308,7 +331,17 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
                                runner=runner)
     for notice in cache.notices if cache is not None else ():  # a cache problem never costs the report
         say(f"tqcheck: notice: {notice}")
-    return RunResult(report, settings, time.perf_counter() - started)
+    return RunResult(report, settings, time.perf_counter() - started, errors or [])
+
+
+def report_input_errors(errors: Sequence[Exception]) -> None:
+    """One line per input that could not be read (printed after the report of the others)."""
+    from tqcheck.core.limits import one_line
+
+    for error in errors:
+        say(f"tqcheck: error: {one_line(str(error))}")
+    if errors:
+        say(f"tqcheck: {len(errors)} input{'s' if len(errors) != 1 else ''} not checked (exit 2)")
 
 
 def input_bytes(paths: Sequence[str], settings) -> int:

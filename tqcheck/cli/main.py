@@ -128,6 +128,8 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
         settings = settings_from_options(paths, options, extra)
         outputs = choose_outputs(parse_formats([], settings.format), settings, paths, quiet,
                                  statistics or show_diff)
+        if (fix or show_diff) and settings.origins.get("format") == "default" and not settings.output:
+            outputs = edit_outputs(outputs)
         targets = list(paths)
         if changed_only:
             from tqcheck.policy.vcs import changed_files
@@ -164,7 +166,9 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
             accepted = load_baseline(settings.baseline)
         result = run_pipeline(targets, settings, show_progress=show_progress,
                               stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
-                              dask=options.get("dask_address"), use_cache=options.get("use_cache", True))
+                              dask=options.get("dask_address"), use_cache=options.get("use_cache", True),
+                              keep_going=True)
+        input_errors = result.errors  # inputs that could not be read: reported after the others, exit 2
         report, diff, failed = result.report, None, []
         if accepted is not None:
             from tqcheck.policy.baseline import apply_baseline
@@ -184,7 +188,8 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
                 from tqcheck.policy.fix import replace_files
 
                 fresh = run_pipeline(changed, settings, show_progress=show_progress, jobs=options.get("jobs"),
-                                     dask=options.get("dask_address"), use_cache=options.get("use_cache", True))
+                                     dask=options.get("dask_address"), use_cache=options.get("use_cache", True),
+                                     keep_going=True)
                 full = replace_files(result.report, fresh.report)
                 report = full
                 if accepted is not None:
@@ -206,7 +211,11 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
                 click.echo(f"tqcheck: {one_line(note)}", err=True)
         for reason in outcome.reasons:
             click.echo(f"tqcheck: gate: {one_line(reason)}", err=True)
-    sys.exit(2 if failed else outcome.exit_code)
+        if input_errors:
+            from tqcheck.cli.common import report_input_errors
+
+            report_input_errors(input_errors)
+    sys.exit(2 if failed or input_errors else outcome.exit_code)
 
 
 def fix_files(report, settings, *, write: bool, quiet: bool, unsafe: bool = False, keep_state: bool = False,
@@ -289,6 +298,14 @@ def choose_outputs(outputs: list[tuple[str, str | None]], settings, paths: Seque
     if quiet or statistics:
         outputs = [(n, p) for n, p in outputs if n not in VIEWS or p not in (None, "-")]
     return outputs
+
+
+def edit_outputs(outputs: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """The outputs of a --fix or --diff run when no format was asked for: the views only (no report file is
+    written unless -o or --format asks for one)."""
+    from tqcheck.output.writers import get_writer
+
+    return [(n, p) for n, p in outputs if p is not None or not get_writer(n).to_file]
 
 
 def _stdout_is_terminal() -> bool:

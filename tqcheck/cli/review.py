@@ -104,7 +104,8 @@ def _walk(report, findings, decisions) -> None:
     for number, finding in enumerate(findings, start=1):
         segment = _segment(finding)
         document = _DOCUMENTS.get(finding.file)
-        where = f"[{number}/{total}] {finding.file}:{finding.line}:{finding.column}  {finding.severity.value}  " \
+        where = f"[{number}/{total}] {visible(finding.file, newlines=False)}:{finding.line}:{finding.column}  " \
+                f"{finding.severity.value}  " \
                 f"{finding.rule_id}"
         earlier = [e for e in decisions.edits if e.finding.file == finding.file and e.finding.segment == finding.segment]
         if any(overlaps(e.finding, finding) for e in earlier):
@@ -160,6 +161,7 @@ def review_report(report, settings, inputs=(), keep_state: bool = False) -> list
     """Walk the findings of ``report``, apply the replacements and record the false alarms; print a summary.
     Returns the findings settled (replaced or marked as false alarms). False alarms go to the configured
     baseline, else to the one ``check`` finds by itself beside the inputs (``policy.baseline.default_baseline``)."""
+    from tqcheck.core.limits import one_line
     from tqcheck.policy.baseline import default_baseline
     from tqcheck.policy.review import apply_replacements, record_false_alarms
 
@@ -177,16 +179,17 @@ def review_report(report, settings, inputs=(), keep_state: bool = False) -> list
     applied = sum(len(f.applied) for f in fixes)
     for fix in fixes:
         for finding, why in fix.left:
-            click.echo(f"tqcheck: not applied {finding.file}:{finding.line}:{finding.column}: {finding.rule_id}: {why}",
-                       err=True)
+            click.echo(one_line(f"tqcheck: not applied {finding.file}:{finding.line}:{finding.column}: "
+                                f"{finding.rule_id}: {why}", 1000), err=True)
         if fix.error:
-            click.echo(f"tqcheck: error: {fix.error}", err=True)
+            click.echo(one_line(f"tqcheck: error: {fix.error}", 1000), err=True)
     target = settings.baseline or _shown(default_baseline(list(inputs) or [f.file for f in findings[:1]]))
     if decisions.false_alarms:
         record_false_alarms(report, decisions.false_alarms, target, [e for f in fixes for e in f.applied])
     click.echo(f"\ntqcheck: {applied} replaced, {len(decisions.skipped)} skipped, {len(decisions.false_alarms)} "
                f"false alarm{'s' if len(decisions.false_alarms) != 1 else ''}"
-               + (f" recorded in {target} (tqcheck check finds it there)" if decisions.false_alarms else ""))
+               + (one_line(f" recorded in {target} (tqcheck check finds it there)", 1000)
+                  if decisions.false_alarms else ""))
     return [e.finding for f in fixes for e in f.applied] + list(decisions.false_alarms)
 
 

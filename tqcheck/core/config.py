@@ -115,6 +115,9 @@ class Settings:
     values: dict[str, Any] = field(default_factory=lambda: {k.name: _copy(k.default) for k in KEYS})
     origins: dict[str, str] = field(default_factory=lambda: {k.name: "default" for k in KEYS})
     config_files: list[str] = field(default_factory=list)
+    #: Config files are discovered per input: the file discovered for the run ("" when none was found; None
+    #: when discovery is off), which each input's nearest config replaces (``settings_for_path``).
+    discovered: str | None = None
 
     def __getattr__(self, name: str) -> Any:
         values = self.__dict__.get("values")
@@ -131,8 +134,7 @@ class Settings:
         for name, raw in data.items():
             key_name = name.replace("-", "_")
             if key_name not in KEYS_BY_NAME:
-                raise ConfigError(f"unknown key (valid keys: {', '.join(sorted(KEYS_BY_NAME))})",
-                                  path=origin, key=name)
+                raise unknown_key(name, origin)
             value = validate(KEYS_BY_NAME[key_name], raw, origin)
             if base_dir is not None and key_name in PATH_KEYS:
                 value = _resolve_paths(value, base_dir)
@@ -142,7 +144,22 @@ class Settings:
     def copy(self) -> "Settings":
         """An independent copy."""
         return Settings({k: _copy(v) for k, v in self.values.items()}, dict(self.origins),
-                        list(self.config_files))
+                        list(self.config_files), self.discovered)
+
+
+def unknown_key(name: str, origin: str, prefix: str = "") -> ConfigError:
+    """The error for a key tqcheck does not know: the closest known keys first, then every key (not cut when
+    printed: ``ConfigError.trusted_chars``)."""
+    import difflib
+
+    from tqcheck.core.limits import one_line
+
+    close = difflib.get_close_matches(name.replace("-", "_").lower(), list(KEYS_BY_NAME), n=2, cutoff=0.75)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    listed = f"valid keys: {', '.join(sorted(KEYS_BY_NAME))}"
+    error = ConfigError(f"unknown key; {hint}{listed}", path=origin, key=prefix + one_line(str(name), 80))
+    error.trusted_chars = len(listed)  # type: ignore[attr-defined]
+    return error
 
 
 #: Keys whose values are file paths, resolved relative to the config file that sets them.
@@ -278,6 +295,7 @@ def load_settings(
     if discover:
         starts = [Path(p) for p in inputs if p != "-"] or [Path.cwd()]
         found = find_config_file(starts[0] if starts[0].exists() else Path.cwd())
+        settings.discovered = str(found) if found is not None else ""
         if found is not None:
             _apply_file(settings, found)
     if config_file:
@@ -306,7 +324,7 @@ def _apply_file(settings: Settings, path: Path) -> None:
             for name, raw in item.items():
                 key_name = name.replace("-", "_")
                 if key_name not in KEYS_BY_NAME:
-                    raise ConfigError("unknown key", path=str(path), key=f"{OVERRIDES_KEY}.{name}")
+                    raise unknown_key(name, str(path), f"{OVERRIDES_KEY}.")
                 if key_name in RUN_WIDE_KEYS:
                     raise ConfigError("cannot vary per path: it holds for the whole run (set it in "
                                       "[tool.tqcheck] or on the command line)", path=str(path),
@@ -316,8 +334,56 @@ def _apply_file(settings: Settings, path: Path) -> None:
                                                   "origin": str(path), "base": str(path.parent.resolve())})
 
 
+def nearest_settings(settings: Settings, file_path: str) -> Settings:
+    """``settings`` as they are for ``file_path``: the values of the run's discovered config file replaced by
+    those of the config file nearest to ``file_path`` (as ruff and sqlfluff do), everything set above it
+    (``--config``, flags, keyword arguments) and the run-wide keys kept. The same settings when discovery is
+    off, for standard input, or when the nearest config is the run's."""
+    if settings.discovered is None or file_path in ("-", "") or file_path.startswith("<"):
+        return settings
+    path = Path(file_path)
+    folders = settings.__dict__.setdefault("_found", {})  # folder -> its nearest config, found once per run
+    folder = str(path.parent)
+    if folder not in folders:
+        if not path.exists():
+            return settings
+        folders[folder] = find_config_file(path)
+    found = folders[folder]
+    nearest = str(found) if found is not None else ""
+    if nearest == settings.discovered:
+        return settings
+    cache = settings.__dict__.setdefault("_nearest", {})
+    if nearest not in cache:
+        cache[nearest] = _with_config(settings, found)
+    return cache[nearest]
+
+
+def _with_config(settings: Settings, found: Path | None) -> Settings:
+    """``settings`` with the run's discovered config file swapped for ``found`` (None: no config file)."""
+    local = Settings()
+    if found is not None:
+        _apply_file(local, found)
+    result = settings.copy()
+    result.discovered = str(found) if found is not None else ""
+    run_file = settings.discovered
+    for key in KEYS:
+        name = key.name
+        if name in RUN_WIDE_KEYS or settings.origins[name] not in ("default", run_file):
+            continue  # set for the whole run, or above the discovered file (--config, flags, arguments)
+        result.values[name] = _copy(local.values[name])
+        result.origins[name] = local.origins[name]
+    overrides = [o for o in settings.values.get("_overrides") or [] if o["origin"] != run_file]
+    result.values["_overrides"] = (local.values.get("_overrides") or []) + overrides
+    if not result.values["_overrides"]:
+        result.values.pop("_overrides")
+    result.config_files = [f for f in [*local.config_files, *settings.config_files] if f != run_file]
+    return result
+
+
 def settings_for_path(settings: Settings, file_path: str) -> Settings:
-    """Settings with the per-path overrides whose globs match ``file_path`` applied."""
+    """Settings of the file ``file_path``: its nearest config file's (``nearest_settings``), with the per-path
+    overrides whose globs match it applied."""
+    settings = nearest_settings(settings, file_path)
     overrides = settings.values.get("_overrides") or []
     if not overrides:
         return settings

@@ -377,8 +377,10 @@ def summary_gate(data: dict[str, Any], settings: "Settings") -> list[str]:
         level = Severity.parse(settings.fail_on)
         failing = {s.value: summary[s.value] for s in Severity if s.rank >= level.rank and summary[s.value]}
         if failing:
-            listed = ", ".join(f"{n} {s}" for s, n in sorted(failing.items(), key=lambda i: -Severity(i[0]).rank))
-            reasons.append(f"{listed} findings at --fail-on {level.value}")
+            parts = [f"{n} {s}" for s, n in sorted(failing.items(), key=lambda i: -Severity(i[0]).rank)]
+            listed = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)  # as the gate
+            last = min(failing, key=lambda s: Severity(s).rank)  # the noun agrees with the last count
+            reasons.append(f"{listed} finding{'' if failing[last] == 1 else 's'} at --fail-on {level.value}")
     if 0 <= settings.min_fluency and summary["fluency_min"] is not None \
             and summary["fluency_min"] < settings.min_fluency:
         reasons.append(f"lowest fluency {summary['fluency_min']:.4f} is below --min-fluency {settings.min_fluency:g}")

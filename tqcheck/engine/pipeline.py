@@ -173,6 +173,9 @@ class Pipeline:
             metrics[f"seconds.{scorer.name}"] = time.perf_counter() - began
         if document.suppressions:
             findings.extend(self._bad_suppressions(document, raw, settings))
+        from tqcheck.checks.invisible import hidden_characters  # zero-width characters inside words
+
+        findings.extend(f for f in hidden_characters(document) if _keep(settings, document, f))
         metrics["seconds"] = time.perf_counter() - started
         parts = [*checks, scorer]
         return DocumentResult(

@@ -221,6 +221,27 @@ class Report:
         }
 
     # -- notebooks ---------------------------------------------------------
+    def __repr__(self) -> str:
+        """Short: the counts and the worst sentence (``to_frame()``, ``worst()`` or the notebook view show all)."""
+        from tqcheck.core.limits import one_line
+
+        s = self.summary()
+
+        def count(n: int, word: str) -> str:
+            return f"{n} {word}{'' if n == 1 else 's'}"
+
+        text = (f"<Report: {count(s['files'], 'file')}, {count(s['segments'], 'sentence')}, "
+                f"{count(s['findings'], 'finding')} ({s['critical']} critical, {s['major']} major, "
+                f"{s['minor']} minor), {s['flagged']} flagged")
+        ranked = self.ranked_segments()
+        if ranked:
+            worst = ranked[0]
+            score = self.score_of(worst)
+            shown = one_line(" ".join(worst.text.split()), 80)
+            text += (f"; worst: {one_line(worst.file, 80)}:{worst.line} {shown!r}"
+                     + ("" if score is None else f" (fluency {score_format(score)})"))
+        return text + ">"
+
     def _repr_html_(self) -> str:
         """Notebook view: the worst sentences with highlighted findings (the ``html`` writer's fragment)."""
         return view("html")(self)

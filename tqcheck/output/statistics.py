@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from tqcheck.core.finding import Finding, Severity
+from tqcheck.core.limits import visible
 
 if TYPE_CHECKING:
     from tqcheck.checks.catalog import RuleRegistry
@@ -37,8 +38,8 @@ def rule_counts(findings: Iterable[Finding], registry: "RuleRegistry") -> list[R
 def render_counts(rows: list[RuleCount], indent: str = "") -> list[str]:
     """Aligned lines: count, severity, ``fixable`` or ``-``, rule id."""
     width = max((len(str(r.count)) for r in rows), default=1)
-    return [f"{indent}{r.count:>{width}}  {r.severity.value:<8}  {'fixable' if r.fixable else '-':<7}  {r.rule_id}"
-            for r in rows]
+    return [f"{indent}{r.count:>{width}}  {r.severity.value:<8}  {'fixable' if r.fixable else '-':<7}  "
+            f"{visible(r.rule_id, newlines=False)}" for r in rows]
 
 
 def render_statistics(findings: list[Finding], registry: "RuleRegistry", by_file: bool = False) -> str:
@@ -54,7 +55,8 @@ def render_statistics(findings: list[Finding], registry: "RuleRegistry", by_file
             grouped[finding.file].append(finding)
         lines = []
         for file in sorted(grouped, key=lambda f: (-len(grouped[f]), f)):
-            lines.append(f"{file}: {len(grouped[file])} finding{'s' if len(grouped[file]) != 1 else ''}")
+            shown = visible(file, newlines=False)  # a file name cannot move the cursor or recolour the terminal
+            lines.append(f"{shown}: {len(grouped[file])} finding{'s' if len(grouped[file]) != 1 else ''}")
             lines.extend(render_counts(rule_counts(grouped[file], registry), indent="  "))
     total = len(findings)
     fixable = sum(1 for f in findings if registry.fixable(f.rule_id) and len(f.suggestions) == 1)

@@ -1,12 +1,16 @@
 """Baselines: accept today's findings so a gate fails only on new ones.
 
 A finding is keyed by a fingerprint that does not use line numbers: the rule
-id, the sentence text (whitespace collapsed, case folded), the matched text
-and which occurrence of the matched text in the sentence it is. Editing other
-sentences of the file, or moving the sentence, keeps the fingerprint; editing
-the sentence itself makes the finding new. Identical sentences in one file
-share a fingerprint; the baseline counts them, so a third copy of a
-baselined pair is new.
+id, the finding's own words (whitespace collapsed, case folded) and the word on
+each side of it (``tqcheck.output.fingerprints``). Editing other sentences of the
+file, moving the sentence, or fixing another slip of the same sentence keeps the
+fingerprint; changing the finding's words or their neighbours makes it new.
+Findings with the same fingerprint in one file are counted; the baseline counts
+them too, so a third copy of a baselined pair is new.
+
+Version-1 baselines (keyed by the whole sentence) still load: their entries are
+matched with the version-1 fingerprint, and keep that scheme when a baseline
+is written back (``"scheme": 1``).
 """
 
 from __future__ import annotations
@@ -24,8 +28,11 @@ from tqcheck.output.fingerprints import fingerprint, fingerprints, normalise, se
 from tqcheck.core.finding import Finding
 from tqcheck.output.report import Report
 
-#: Version of the baseline file format.
-BASELINE_VERSION = 1
+#: Version of the baseline file format (2: one fingerprint per finding; 1: per finding in its whole sentence).
+BASELINE_VERSION = 2
+
+#: Versions that load (entries of version 1 are matched with the version-1 fingerprint).
+READABLE_VERSIONS = (1, 2)
 
 
 def baseline_path_key(file: str, base_dir: Path) -> str:
@@ -52,8 +59,13 @@ class Baseline:
         return Path(os.path.abspath(self.path)).parent
 
     def counts(self) -> Counter:
-        """How many findings are accepted per (file, fingerprint)."""
-        return Counter((e["file"], e["fingerprint"]) for e in self.entries)
+        """How many findings are accepted per (file, fingerprint scheme, fingerprint)."""
+        return Counter((e["file"], entry_scheme(e), e["fingerprint"]) for e in self.entries)
+
+
+def entry_scheme(entry: dict[str, Any]) -> int:
+    """The fingerprint scheme of a baseline entry: 1 for entries of version-1 baselines, else 2."""
+    return 1 if entry.get("scheme") == 1 else 2
 
 
 @dataclass
@@ -128,15 +140,20 @@ def load_baseline(path: str | Path) -> Baseline:
         raise ConfigError("not a tqcheck baseline: JSON nested too deeply", path=name) from None
     if not isinstance(data, dict) or data.get("tool") != "tqcheck" or not isinstance(data.get("findings"), list):
         raise ConfigError('not a tqcheck baseline (expected {"tool": "tqcheck", "findings": [...]})', path=name)
-    if data.get("version") != BASELINE_VERSION:
-        raise ConfigError(f"unsupported baseline version {data.get('version')!r} (expected {BASELINE_VERSION})",
-                          path=name)
+    version = data.get("version")
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        raise ConfigError(f"unsupported baseline version {version!r} (expected "
+                          f"{' or '.join(map(str, READABLE_VERSIONS))})", path=name)
     for number, entry in enumerate(data["findings"], start=1):
         if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in _REQUIRED):
             raise ConfigError(f"finding {number} needs string fields {', '.join(_REQUIRED)}", path=name)
         for key in ("line", "column"):
             if key in entry and (isinstance(entry[key], bool) or not isinstance(entry[key], int)):
                 raise ConfigError(f"finding {number}: {key!r} must be a whole number", path=name)
+        if "scheme" in entry and (isinstance(entry["scheme"], bool) or entry["scheme"] not in (1, 2)):
+            raise ConfigError(f"finding {number}: 'scheme' must be 1 or 2", path=name)
+        if version == 1:
+            entry["scheme"] = 1  # kept when the baseline is written back (review adds false alarms)
     return Baseline(path=name, entries=data["findings"])
 
 
@@ -146,11 +163,16 @@ def apply_baseline(report: Report, baseline: Baseline) -> tuple[Report, Baseline
     base_dir = baseline.base_dir
     new_findings: list[Finding] = []
     known = 0
-    for finding, mark in zip(report.findings, fingerprints(report)):
-        key = (baseline_path_key(finding.file, base_dir), mark)
-        if remaining[key] > 0:
-            remaining[key] -= 1
-            known += 1
+    marks = fingerprints(report)
+    old_marks = (fingerprints(report, scheme=1) if any(scheme == 1 for _, scheme, _ in remaining)
+                 else [""] * len(marks))
+    for finding, mark, old_mark in zip(report.findings, marks, old_marks):
+        file_key = baseline_path_key(finding.file, base_dir)
+        for key in ((file_key, 2, mark), (file_key, 1, old_mark)):
+            if remaining[key] > 0:
+                remaining[key] -= 1
+                known += 1
+                break
         else:
             new_findings.append(finding)
     checked = {baseline_path_key(d.path, base_dir): d.path for d in report.documents}
@@ -158,10 +180,11 @@ def apply_baseline(report: Report, baseline: Baseline) -> tuple[Report, Baseline
     leftover = Counter({k: v for k, v in remaining.items() if v > 0})
     for entry in sorted(baseline.entries, key=lambda e: (e["file"], e.get("line", 0), e.get("column", 0),
                                                           e["rule_id"], e["fingerprint"])):
-        key = (entry["file"], entry["fingerprint"])
+        key = (entry["file"], entry_scheme(entry), entry["fingerprint"])
         if entry["file"] in checked and leftover[key] > 0:
             leftover[key] -= 1
-            fixed.append({**entry, "file": checked[entry["file"]]})  # named as on the command line
+            shown = {k: v for k, v in entry.items() if k != "scheme"}
+            fixed.append({**shown, "file": checked[entry["file"]]})  # named as on the command line
     filtered = Report(list(report.documents), new_findings, dict(report.scores), signature=dict(report.signature),
                       notices=list(report.notices), flag_threshold=report.flag_threshold,
                       similarity=dict(report.similarity))

@@ -84,7 +84,7 @@ def _fail_on_reasons(report: Report, groups: dict[Any, list[Document]], new: str
         counts = Counter(f.severity for f in failing)
         parts = [f"{counts[s]} {s.value}" for s in sorted(counts, key=lambda s: -s.rank)]
         listed = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
-        noun = "finding" if sum(counts.values()) == 1 else "findings"
+        noun = "finding" if counts[min(counts, key=lambda s: s.rank)] == 1 else "findings"  # "1 major and 1 minor finding"
         where = _where(sorted({f.file for f in failing}), _all(report, files))
         reasons.append(f"{listed} {new}{noun} at --fail-on {level.value}{where}")
     return reasons

@@ -111,9 +111,35 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+#: Zero-width characters: invisible, they can split a word for every check (``strip\u200btease`` is no longer
+#: ``striptease`` to a rule or a spell-checker) while the reader sees one word. Checks read the text without
+#: them (the positions still point into the original); ``tqcheck.HiddenCharacter`` reports one inside a word.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+ZERO_WIDTH_RE = re.compile(f"[{ZERO_WIDTH}]")
+
+
+def without_zero_width(text: str, char_map: Sequence[int]) -> tuple[str, list[int]] | None:
+    """``text`` without its zero-width characters and the original offset of each character left
+    (``char_map``: the offset of each character of ``text``); None when it has none."""
+    if not ZERO_WIDTH_RE.search(text):
+        return None
+    kept = [(ch, char_map[i]) for i, ch in enumerate(text) if ch not in ZERO_WIDTH]
+    return "".join(ch for ch, _ in kept), [offset for _, offset in kept]
+
+
+def visible_piece(piece: Piece) -> Piece:
+    """``piece`` as checks read it: zero-width characters left out, offsets kept (``without_zero_width``)."""
+    found = without_zero_width(piece.text, piece.char_map)
+    return piece if found is None else Piece(found[0], found[1], piece.paragraph)
+
+
 def add_pieces(document: Document, pieces: Iterable[Piece]) -> Document:
-    """Split every piece into sentences and append them to ``document`` as segments."""
+    """Split every piece into sentences and append them to ``document`` as segments (zero-width characters
+    left out of the text checked, ``visible_piece``)."""
     for piece in pieces:
+        if not piece.text.strip():
+            continue
+        piece = visible_piece(piece)
         if not piece.text.strip():
             continue
         contiguous = piece.char_map[-1] - piece.char_map[0] == len(piece.text) - 1
@@ -375,28 +401,44 @@ def selected_in_folder(rel: str, include: Sequence[str], exclude: Sequence[str])
     return hit(include) and not hit(exclude) and not any(part.startswith(".") for part in parts)
 
 
-def collect_files(paths: Sequence[str], include: Sequence[str], exclude: Sequence[str]) -> list[str]:
-    """Files to check: named files as given, folders searched recursively with the globs."""
+def collect_files(paths: Sequence[str], include: Sequence[str], exclude: Sequence[str],
+                  errors: list[InputError] | None = None) -> list[str]:
+    """Files to check: named files as given, folders searched recursively with the globs.
+
+    A path that cannot be checked raises an InputError, or, with an ``errors`` list, is added to it
+    and the other paths are still collected (a run survives one bad input, like ruff's)."""
     found: list[str] = []
     for name in paths:
         if name == "-":
             found.append("-")
             continue
-        path = Path(name)
+        try:
+            found.extend(_files_of(name, include, exclude))
+        except InputError as error:
+            if errors is None:
+                raise
+            errors.append(error)
+    return list(dict.fromkeys(found))
+
+
+def _files_of(name: str, include: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    """The files one named path stands for (itself, or a folder's selected files)."""
+    path = Path(name)
+    try:
         if path.is_dir():
             matches = sorted(
                 p for p in path.rglob("*")
                 if p.is_file() and selected_in_folder(p.relative_to(path).as_posix(), include, exclude))
             if not matches:
                 raise InputError(f"no files to check in folder (include: {', '.join(include)})", path=name)
-            found.extend(str(p) for p in matches)
-        elif path.is_file():
-            found.append(name)
-        elif path.exists():
-            raise InputError("not a regular file", path=name)
-        else:
-            raise InputError("no such file or folder", path=name)
-    return list(dict.fromkeys(found))
+            return [str(p) for p in matches]
+        if path.is_file():
+            return [name]
+    except OSError as exc:  # an unreadable folder, a name too long
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=name) from None
+    if path.exists():
+        raise InputError("not a regular file", path=name)
+    raise InputError("no such file or folder", path=name)
 
 
 def read_raw(path: str, stdin: bytes | None = None, *, limit: int | None = None,
@@ -417,8 +459,9 @@ def read_raw(path: str, stdin: bytes | None = None, *, limit: int | None = None,
 
 def load_documents(paths: Sequence[str], include: Sequence[str] | None = None,
                    exclude: Sequence[str] = (), *, stdin: bytes | None = None,
-                   stdin_name: str = "-", settings=None) -> list[Document]:
-    """Read every input into Documents; the first bad input raises an InputError.
+                   stdin_name: str = "-", settings=None, errors: list[InputError] | None = None) -> list[Document]:
+    """Read every input into Documents; the first bad input raises an InputError, or, with an ``errors``
+    list, every bad input's InputError is added to it and the other inputs are still read.
 
     ``settings`` reach the readers that take them (bilingual tables: column names, source language).
     """
@@ -426,11 +469,16 @@ def load_documents(paths: Sequence[str], include: Sequence[str] | None = None,
 
     documents = []
     limit = input_limit(settings)
-    for name in collect_files(paths, default_include() if include is None else include, exclude):
-        raw = read_raw(name, stdin, limit=limit, stdin_name=stdin_name)
+    for name in collect_files(paths, default_include() if include is None else include, exclude, errors):
         label = stdin_name if name == "-" else name
-        reader = reader_for(label if name == "-" else name)
-        documents.append(read_with(reader, label, raw, _settings_for(settings, name)))
+        try:
+            raw = read_raw(name, stdin, limit=limit, stdin_name=stdin_name)
+            reader = reader_for(label if name == "-" else name)
+            documents.append(read_with(reader, label, raw, _settings_for(settings, name)))
+        except InputError as error:
+            if errors is None:
+                raise
+            errors.append(error)
     return documents
 
 

@@ -62,6 +62,13 @@ def _target_only(path: str, text: str, units: list[Unit]) -> Document:
             continue
         lead = len(unit.target) - len(unit.target.lstrip())
         char_map = unit.char_map[lead:lead + len(stripped)]
+        from tqcheck.readers.inputs import without_zero_width
+
+        visible = without_zero_width(stripped, char_map)  # checked without them (tqcheck.HiddenCharacter)
+        if visible is not None:
+            stripped, char_map = visible
+            if not stripped.strip():
+                continue
         document.add_segment(stripped, char_map[0], paragraph=len(document.segments), unit_id=unit.unit_id,
                              char_map=char_map)
     return document

@@ -70,8 +70,17 @@ def segment_fields(unit: Unit, text_at: Callable[[int, int], str]
     elif char_map is not None:
         char_map = None
     offset = char_map[0] if char_map else unit.offset
+    from tqcheck.readers.inputs import ZERO_WIDTH_RE, without_zero_width
+
+    source = unit.source.strip()
+    if ZERO_WIDTH_RE.search(stripped):  # checked without them (tqcheck.HiddenCharacter reports them)
+        visible = without_zero_width(stripped, char_map or range(offset, offset + len(stripped)))
+        if visible is None or not visible[0].strip():
+            return None
+        stripped, char_map = visible
+        source = ZERO_WIDTH_RE.sub("", source)
     contiguous = char_map is not None and text_at(offset, offset + len(stripped)) == stripped
-    return stripped, offset, unit.source.strip(), unit.unit_id, None if contiguous or not char_map else char_map
+    return stripped, offset, source, unit.unit_id, None if contiguous or not char_map else char_map
 
 
 def line_offsets(text: str) -> list[int]:

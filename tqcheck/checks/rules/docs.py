@@ -18,6 +18,9 @@ from tqcheck.core.paths import CHECKOUT
 
 DOCS_FILE = CHECKOUT / "docs" / "rules.md"
 
+#: A | inside a Markdown table cell, escaped (GitHub's tables show it as |, inside code spans too).
+PIPE = "\\|"
+
 #: The shipped rule shown as the example of each type (the first of the type when missing).
 DOC_EXAMPLES = {"substitution": "mt.PoliticalEchelon", "existence": "mt.OldtimerForVintageCar",
                 "pattern": "mt.OccupiedForTookIn", "repetition": "mt.RepeatedPhrase",
@@ -144,8 +147,8 @@ def key_table(keys: tuple[KeySpec, ...]) -> str:
     """A Markdown table of keys: name, type, whether required, help."""
     rows = ["| key | type | required | meaning |", "|---|---|---|---|"]
     for key in keys:
-        rows.append(f"| `{key.name}` | {key.type_name} | {'yes' if key.required else ''} | "
-                    f"{key.help.replace('|', chr(92) + '|')} |")  # an escaped | stays in its cell
+        meaning = key.help.replace("|", PIPE)  # escaped: a bare | would end the table cell
+        rows.append(f"| `{key.name}` | {key.type_name} | {'yes' if key.required else ''} | {meaning} |")
     return "\n".join(rows)
 
 

@@ -11,7 +11,7 @@ from tqcheck.core.files import check_writable, write_atomic, write_files
 from tqcheck.output.report import Report
 
 __all__ = ["Writer", "register", "writer_names", "get_writer", "write_atomic", "write_files", "check_writable",
-           "WRITER_MODULES"]
+           "WRITER_MODULES", "shown_notices"]
 
 #: Writer name -> module that defines it (imported only when the writer is used).
 WRITER_MODULES: dict[str, str] = {
@@ -61,3 +61,13 @@ def get_writer(name: str) -> Writer:
     if name not in _REGISTRY:
         importlib.import_module(WRITER_MODULES[name])
     return _REGISTRY[name]()
+
+
+def shown_notices(report: Report) -> list[str]:
+    """The notices a view shows, each once: the "cross-lingual meaning check off" notice only when it matters,
+    that is when no scorer read the sources either (the detector's bilingual model compares every translation
+    with its source; its signature names its source encoder)."""
+    from tqcheck.checks.crosslingual import OFF_NOTICE
+
+    sources_read = any(key.endswith("source_encoder") and value for key, value in report.signature.items())
+    return [n for n in dict.fromkeys(report.notices) if not (n == OFF_NOTICE and sources_read)]

@@ -1,20 +1,32 @@
 """HTML writer: a standalone page of ranked sentences with highlighted findings.
 
 The same fragment is the notebook view of a Report (``Report._repr_html_``). Every
-piece of text is escaped; the page has no scripts and loads nothing from outside.
+piece of text is escaped (``text_html``: HTML special characters, and control characters and bidirectional
+overrides shown as ``\u202e``-style escapes, so a file's text cannot reorder or hide what the page shows);
+the page has no scripts and loads nothing from outside.
 Hovering a highlighted span shows its rule, message and suggestions.
 """
 
 from __future__ import annotations
 
-from html import escape
+from html import escape as _escape_html
 from typing import Iterable
 
 import tqcheck
 from tqcheck.core.document import Segment
 from tqcheck.core.finding import Finding
+from tqcheck.core.limits import visible
 from tqcheck.output.report import Report
 from tqcheck.output.writers import Writer, register
+
+def text_html(text: str, quote: bool = True) -> str:
+    """``text`` as HTML text or attribute value: ``<``, ``&`` and quotes escaped, control characters and the
+    bidirectional overrides and isolates (U+202A-202E, U+2066-2069) neutralised as visible escapes."""
+    return _escape_html(visible(text), quote=quote)
+
+
+#: every piece of text below goes through text_html
+escape = text_html
 
 #: Sentences shown in a notebook cell (the standalone page shows every sentence).
 NOTEBOOK_ROWS = 25
@@ -157,7 +169,9 @@ def render_fragment(report: Report, limit: int | None = NOTEBOOK_ROWS, title: st
     ranked = report.ranked_segments()
     shown = ranked if limit is None else ranked[:limit]
     files = ", ".join(d.path for d in report.documents) or "no files"
-    notices = "".join(f'<div class="tqc-notice">{escape(n)}</div>' for n in report.notices)
+    from tqcheck.output.writers import shown_notices
+
+    notices = "".join(f'<div class="tqc-notice">{escape(n)}</div>' for n in shown_notices(report))
     heading = f"<h1>{escape(title)}</h1>" if title else ""
     rows = "".join(segment_row(report, rank, s) for rank, s in enumerate(shown, start=1))
     more = (f'<div class="tqc-more">showing the {len(shown)} worst of {len(ranked)} sentences; '

@@ -25,8 +25,11 @@ from tqcheck.output.writers.github import relative_path
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 #: Severity -> SARIF level.
 LEVELS = {"critical": "error", "major": "warning", "minor": "note"}
-#: Key of tqcheck's fingerprint in ``partialFingerprints``.
-FINGERPRINT_KEY = "tqcheckFingerprint/v1"
+#: Key of tqcheck's fingerprint in ``partialFingerprints`` (v2: one per finding, its words and their neighbours;
+#: v1 hashed the whole sentence).
+FINGERPRINT_KEY = "tqcheckFingerprint/v2"
+#: tqcheck's documentation: the help of its own rules (which carry no link of their own) points there.
+DOCS_URI = "https://pypi.org/project/tqcheck/"
 
 
 def artifact_uri(file: str) -> str:
@@ -59,6 +62,11 @@ def rule_descriptor(rule_id: str, findings: list[Finding]) -> dict[str, Any]:
         descriptor["helpUri"] = links[0]
     elif entry is not None and entry.link:
         descriptor["helpUri"] = entry.link
+    else:  # tqcheck's own rules (and a user's rules without a link): its documentation, and the help inline
+        descriptor["helpUri"] = DOCS_URI
+    about = entry.description if entry is not None else first.message
+    descriptor["help"] = {"text": f"{about} (tqcheck rules list --long {rule_id})",
+                          "markdown": f"{about}\n\nMore: `tqcheck rules list --long {rule_id}`"}
     return descriptor
 
 
@@ -84,15 +92,20 @@ def result_record(finding: Finding, rule_index: int, mark: str) -> dict[str, Any
         properties["confidence"] = float(score_format(finding.confidence))
     if finding.engine:
         properties["engine"] = finding.engine
+    location: dict[str, Any] = {"physicalLocation": {
+        "artifactLocation": {"uri": artifact_uri(finding.file)},
+        "region": region,
+    }}
+    if finding.unit_id:  # a bilingual file's translation unit (XLIFF trans-unit/unit id, PO msgctxt+msgid, ...)
+        properties["unitId"] = finding.unit_id
+        location["logicalLocations"] = [{"name": finding.unit_id, "kind": "element",
+                                         "fullyQualifiedName": f"{relative_path(finding.file)}#{finding.unit_id}"}]
     return {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": LEVELS[finding.severity.value],
         "message": {"text": finding.message},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": artifact_uri(finding.file)},
-            "region": region,
-        }}],
+        "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: mark},
         "properties": properties,
     }

@@ -157,7 +157,9 @@ class TerminalWriter(Writer):
         from rich.table import Table
         from rich.text import Text
 
-        for notice in report.notices:
+        from tqcheck.output.writers import shown_notices
+
+        for notice in shown_notices(report):
             console.print(Padding(Text(f"note: {visible(notice)}", style="dim"), (0, 0, 0, 0)))
         rows = [s for s in report.ranked_segments()
                 if self.show_all or report.findings_for(s)
