@@ -49,6 +49,54 @@ class Task:
     document: Document
 
 
+#: Memory one worker process needs, about (its models: the encoder, Harper, the detector, the 3-gram model).
+WORKER_MB = 300
+
+
+def available_memory_mb() -> float | None:
+    """Memory available to new processes in MB (Linux ``MemAvailable``, within a cgroup limit when one is
+    set); None where it cannot be read."""
+    available: float | None = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) / 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        return None
+    try:  # a container's limit (cgroup v2)
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as handle:
+            limit = handle.read().strip()
+        with open("/sys/fs/cgroup/memory.current", encoding="ascii") as handle:
+            used = int(handle.read().strip())
+        if limit.isdigit() and available is not None:
+            available = min(available, (int(limit) - used) / (1024 * 1024))
+    except (OSError, ValueError):
+        pass
+    return available
+
+
+def bounded_jobs(requested: int) -> tuple[int, str | None]:
+    """The worker processes a run may start for ``requested`` ones: at most one per available core and as
+    many as the available memory holds (``WORKER_MB`` each); the count and a notice when it is fewer."""
+    cores = available_cores()
+    count = min(requested, cores)
+    reasons = []
+    if count < requested:
+        reasons.append(f"{cores} core{'s' if cores != 1 else ''} available")
+    memory = available_memory_mb()
+    if memory is not None:
+        fits = max(1, int(memory // WORKER_MB))
+        if fits < count:
+            count = fits
+            reasons.append(f"{memory / 1024:.1f} GB of memory available, about {WORKER_MB} MB per worker")
+    if count >= requested:
+        return count, None
+    how = "checking in this process" if count < 2 else f"using {count} worker processes"
+    return count, f"--jobs {requested}: {how} ({'; '.join(reasons)})"
+
+
 def available_cores() -> int:
     """CPU cores this process may run on (its affinity mask, not the machine's count)."""
     try:
@@ -136,6 +184,8 @@ class Runner:
     """Checks tasks somewhere and yields their results (in any order)."""
 
     name = "runner"
+    #: Notices about how the run was carried out (e.g. fewer workers than asked), added to the report.
+    notices: list[str] = []
 
     def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
         """A result for every task; ``advance`` is called with segments checked."""
@@ -194,11 +244,47 @@ WORKER_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_
                       "TOKENIZERS_PARALLELISM": "false", "RAYON_NUM_THREADS": "1"}
 
 
-def _start_worker(progress: Any, settings: "Settings | None" = None) -> None:
-    """A worker's first work: one thread per library, then the run's models loaded while the parent reads
-    the input (an error loading them is raised again, with its own message, by the first part).
-    ``progress``: the writing end of a pipe to the parent (small messages: each write is atomic)."""
+#: Seconds between two looks of a worker at its parent (the watch where no parent-death signal is set).
+PARENT_POLL_SECONDS = 1.0
+
+
+def _exit_with_parent(parent: int, signal_too: bool) -> None:
+    """End this worker process when process ``parent`` ends, however it ends (SIGKILL and the OOM killer
+    included): Linux's parent-death signal when ``signal_too`` (the parent spawned it from its main thread,
+    which lives as long as the parent), and everywhere a thread that looks at the parent's pid every second
+    (a dead parent's children are handed to another process)."""
+    if signal_too:
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError, TypeError):  # not Linux: the thread below
+            pass
+    if os.getppid() != parent:  # died before the signal was set
+        os._exit(1)
+
+    def watch() -> None:
+        import time
+
+        while True:
+            time.sleep(PARENT_POLL_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="tqcheck-parent-watch", daemon=True).start()
+
+
+def _start_worker(progress: Any, settings: "Settings | None" = None, parent: int | None = None,
+                  signal_too: bool = False) -> None:
+    """A worker's first work: exit with the parent (``parent``: its pid), one thread per library, then the
+    run's models loaded while the parent reads the input (an error loading them is raised again, with its
+    own message, by the first part). ``progress``: the writing end of a pipe to the parent (small messages:
+    each write is atomic)."""
     global _PROGRESS
+    if parent is not None:
+        _exit_with_parent(parent, signal_too)
     _PROGRESS = progress
     os.environ.update(WORKER_ENVIRONMENT)
     if settings is not None:
@@ -236,6 +322,7 @@ class ProcessRunner(Runner):
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
+        self.notices: list[str] = []
         self._pool: Any = None
         self._pipe: Any = None  # (reading end, writing end) of the progress pipe
         self._settings_key: str | None = None
@@ -252,8 +339,11 @@ class ProcessRunner(Runner):
         # a plain pipe, not a queue: a worker still starting when the pool is closed needs no named semaphore
         self._pipe = context.Pipe(duplex=False)
         self._settings_key = _settings_key(settings)
+        # the workers are spawned by this thread (submit): the parent-death signal follows the spawning thread,
+        # so it is used when that is the main thread; the pid watch works from any thread
+        main = threading.current_thread() is threading.main_thread()
         self._pool = ProcessPoolExecutor(max(1, self.jobs), mp_context=context, initializer=_start_worker,
-                                         initargs=(self._pipe[1], settings))
+                                         initargs=(self._pipe[1], settings, os.getpid(), main))
         for _ in range(max(1, self.jobs)):  # the pool spawns a worker per task submitted: one small task each
             self._pool.submit(os.getpid)
 
@@ -354,7 +444,10 @@ class DaskRunner(Runner):
                 raise BackendError("--dask needs dask.distributed: pip install 'tqcheck[scale]'") from None
             try:
                 if self.address == "local":
-                    self._cluster = LocalCluster(n_workers=self.workers or available_cores(), threads_per_worker=1,
+                    workers, notice = bounded_jobs(self.workers or available_cores())
+                    if notice and self.workers:
+                        self.notices = [notice.replace("checking in this process", "using 1 Dask worker")]
+                    self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                                  processes=True, dashboard_address=None,
                                                  silence_logs=logging.ERROR)
                     self._client = Client(self._cluster)
@@ -406,12 +499,17 @@ def make_runner(jobs: int | None = None, dask: str | None = None, *, segments: i
     if jobs is not None and jobs < 0:
         raise UsageError(f"--jobs must be at least 0 (0: the available cores), got {jobs}")
     automatic = not jobs
-    count = available_cores() if automatic else jobs
+    count, notice = bounded_jobs(available_cores() if automatic else jobs)
     if tasks is not None:
         count = min(count, tasks)
+    runner: Runner
     if count > 1 and (not automatic or segments >= MIN_PARALLEL_SEGMENTS):
-        return ProcessRunner(count)
-    return SequentialRunner()
+        runner = ProcessRunner(count)
+    else:
+        runner = SequentialRunner()
+    if notice and not automatic:
+        runner.notices = [notice]
+    return runner
 
 
 #: Inputs of at least this many bytes (about 2,000 sentences of a bilingual table) start their worker
@@ -425,10 +523,12 @@ def early_runner(jobs: int | None, dask: str | None, settings: "Settings", input
     ``run_documents(..., runner=...)`` uses them, or closes them when the input turns out too small."""
     if dask or (jobs is not None and jobs < 0) or input_bytes < EARLY_START_BYTES:
         return None
-    count = available_cores() if not jobs else jobs
+    count, notice = bounded_jobs(available_cores() if not jobs else jobs)
     if count < 2:
         return None
     runner = ProcessRunner(count)
+    if notice and jobs:
+        runner.notices = [notice]
     runner.start(settings)
     return runner
 
@@ -474,6 +574,7 @@ def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: in
     chosen = make_runner(jobs, dask, segments=segment_count(tasks), tasks=len(tasks))
     if early is not None and isinstance(chosen, ProcessRunner):
         chosen = early
+    notices = list(chosen.notices) or (list(early.notices) if early is not None else [])
     with chosen as runner:
         if not isinstance(runner, SequentialRunner):  # the longest parts first, so the workers end together
             tasks = sorted(tasks, key=task_cost, reverse=True)
@@ -482,8 +583,11 @@ def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: in
         for result in fresh:
             cache.put(keys[result.order], result)
         cache.prune()
-    return Report.merge(cached + fresh, flag_threshold=threshold)
+    report = Report.merge(cached + fresh, flag_threshold=threshold)
+    if notices:
+        report.notices = sorted(set(report.notices) | set(notices))
+    return report
 
 
 __all__ = ["PART_SEGMENTS", "WHOLE_SEGMENTS", "Task", "Runner", "SequentialRunner", "ProcessRunner", "DaskRunner", "plan",
-           "make_runner", "run_documents", "early_runner", "available_cores", "check_task", "task_cost"]
+           "make_runner", "run_documents", "early_runner", "available_cores", "bounded_jobs", "check_task", "task_cost"]
