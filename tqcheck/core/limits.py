@@ -26,6 +26,8 @@ MAX_BASELINE_BYTES = 128 * MB
 MAX_ANSWER_BYTES = 32 * MB
 #: Default of the ``max_input_mb`` setting: the largest file (or standard input) checked.
 DEFAULT_MAX_INPUT_MB = 64.0
+#: Largest ``max_input_mb`` accepted (1 TB): a larger value would overflow the byte count.
+MAX_INPUT_MB_CEILING = 1_048_576
 #: Longest error message printed (characters).
 MAX_MESSAGE_CHARS = 400
 
@@ -146,7 +148,9 @@ def input_limit(settings=None) -> int:
             value = float(settings.get("max_input_mb"))
         except (KeyError, AttributeError, TypeError, ValueError):
             value = DEFAULT_MAX_INPUT_MB
-    return int(value * MB)
+    if not value == value or value <= 0:  # NaN or not positive (the config refuses them; the API may not)
+        value = DEFAULT_MAX_INPUT_MB
+    return int(min(value, MAX_INPUT_MB_CEILING) * MB)
 
 
 def _kind(mode: int) -> str:

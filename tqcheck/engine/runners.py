@@ -17,12 +17,13 @@ import atexit
 import logging
 import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from tqcheck.core.document import Document
-from tqcheck.core.errors import BackendError, UsageError
+from tqcheck.core.errors import BackendError, TqcheckError, UsageError
 from tqcheck.core.document import PART_SEGMENTS, WHOLE_SEGMENTS, cut
 from tqcheck.engine.pipeline import flag_threshold
 from tqcheck.output.report import Report
@@ -452,10 +453,15 @@ class DaskRunner(Runner):
                                                  silence_logs=logging.ERROR)
                     self._client = Client(self._cluster)
                 else:
-                    self._client = Client(self.address, timeout=30)
+                    probe_scheduler(self.address)
+                    self._client = Client(self.address, timeout=DASK_CONNECT_SECONDS)
             except (OSError, TimeoutError) as exc:
                 self.close()
                 raise BackendError(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
+            except (MemoryError, ValueError, TypeError) as exc:  # garbage from a server that is not Dask
+                self.close()
+                raise BackendError(f"{self.address}: not a Dask scheduler ({type(exc).__name__} while "
+                                   "connecting)") from None
         return self._client
 
     def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
@@ -472,12 +478,49 @@ class DaskRunner(Runner):
                                  key=f"tqcheck-{run}-{task.order[0]}-{task.order[1]}")
 
         def until_one_done(pending: set) -> tuple[set, set]:
-            done, rest = wait(list(pending), return_when="FIRST_COMPLETED")
-            return set(done), set(rest)
+            alone = None  # since when the scheduler has had no worker
+            while True:
+                try:
+                    done, rest = wait(list(pending), timeout=DASK_POLL_SECONDS, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    done, rest = set(), pending
+                if done:
+                    return set(done), set(rest)
+                if _dask_workers(client):
+                    alone = None
+                elif alone is None:
+                    alone = time.monotonic()
+                elif time.monotonic() - alone > DASK_NO_WORKER_SECONDS:
+                    raise BackendError(f"the Dask scheduler at {self.address} has had no worker for "
+                                       f"{DASK_NO_WORKER_SECONDS:g} s: the only Dask worker died or left")
 
-        for result in _windowed(submit, tasks, window=4 * workers, wait=until_one_done):
-            advance(len(result.document.segments))
-            yield result
+        try:
+            for result in _windowed(submit, tasks, window=4 * workers, wait=until_one_done):
+                advance(len(result.document.segments))
+                yield result
+        except TqcheckError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - what Dask raises when its cluster fails, named for the user
+            raise BackendError(self._failure(exc, client)) from None
+
+    def _failure(self, exc: BaseException, client: Any) -> str:
+        """A one-line account of a failed Dask run: the dead worker, the lost scheduler, or the error."""
+        kind = type(exc).__name__
+        where = "the local Dask cluster" if self.address == "local" else f"the Dask scheduler at {self.address}"
+        if kind == "KilledWorker":
+            return (f"{where}: the Dask workers running a part died ({exc}); a worker needs about {WORKER_MB} MB "
+                    "of memory")
+        if "Cancelled" in kind:
+            try:
+                alive = _dask_workers(client)
+            except Exception:  # noqa: BLE001 - the scheduler itself is gone
+                return f"{where}: the scheduler stopped or the connection was lost; the work was cancelled"
+            if not alive:
+                return f"{where}: the only Dask worker died; the work was cancelled"
+            return f"{where}: the work was cancelled (a worker died or the scheduler restarted)"
+        if kind in ("CommClosedError", "StreamClosedError") or isinstance(exc, OSError):
+            return f"{where}: the connection was lost ({kind}: {exc})"
+        return f"{where}: a part failed on a Dask worker ({kind}: {exc})"
 
     def close(self) -> None:
         """Disconnect, and stop the LocalCluster this runner started."""
@@ -487,6 +530,61 @@ class DaskRunner(Runner):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+
+#: Seconds to connect to a Dask scheduler; a scheduler address must answer a probe within the first.
+DASK_CONNECT_SECONDS = 30
+DASK_PROBE_SECONDS = 10
+#: Seconds between two looks at the Dask workers while waiting, and how long a scheduler may be without any.
+DASK_POLL_SECONDS = 2.0
+DASK_NO_WORKER_SECONDS = 30.0
+
+
+def _dask_workers(client: Any) -> int:
+    """How many workers the client's scheduler has now."""
+    return len(client.scheduler_info().get("workers", {}))
+
+
+def probe_scheduler(address: str) -> None:
+    """Refuse an address that is not a Dask scheduler's: malformed (a UsageError), or a TCP server that does
+    not greet like Dask (its first message is a small msgpack map with the peer's ``python`` version) within
+    ``DASK_PROBE_SECONDS`` (a BackendError). Other schemes (tls, ws, ...) are left to Dask."""
+    import socket
+
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+
+        from distributed.comm.registry import backends
+
+        scheme, location = parse_address(address)
+        if scheme not in backends:
+            raise ValueError(f"unknown scheme {scheme!r} (known: {', '.join(sorted(backends))})")
+        if scheme != "tcp":
+            return
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"--dask {address!r}: not a Dask scheduler address ({exc}); expected "
+                         "tcp://HOST:PORT or 'local'") from None
+    if not isinstance(port, int) or not 0 < port < 65536:
+        raise UsageError(f"--dask {address!r}: port {port} is not between 1 and 65535")
+    greeting = b""
+    try:
+        with socket.create_connection((host, port), timeout=DASK_PROBE_SECONDS) as connection:
+            connection.settimeout(DASK_PROBE_SECONDS)
+            while len(greeting) < 64 and b"python" not in greeting:
+                chunk = connection.recv(64 - len(greeting))
+                if not chunk:
+                    break
+                greeting += chunk
+    except socket.timeout:
+        if not greeting:
+            raise BackendError(f"{address}: not a Dask scheduler (the server said nothing within "
+                               f"{DASK_PROBE_SECONDS} s)") from None
+    except OSError as exc:
+        raise BackendError(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}") from None
+    size = int.from_bytes(greeting[:8], "little") if len(greeting) >= 8 else -1
+    if not 0 < size < 1 << 20 or b"python" not in greeting:
+        raise BackendError(f"{address}: not a Dask scheduler (it does not answer like one)")
 
 
 def make_runner(jobs: int | None = None, dask: str | None = None, *, segments: int = 0,
