@@ -93,8 +93,10 @@ class Block:
         return piece.segment, start + offset, end + offset
 
 
-def make_blocks(segments: Sequence[Segment], max_chars: int) -> list[Block]:
-    """Segments joined into blocks of at most ``max_chars`` characters (long segments split)."""
+def make_blocks(segments: Sequence[Segment], max_chars: int, segment_chars: int | None = None) -> list[Block]:
+    """Segments joined into blocks of at most ``max_chars`` characters (long segments split, into pieces of at
+    most ``segment_chars`` when given)."""
+    piece_chars = min(max_chars, segment_chars or max_chars)
     blocks: list[Block] = []
     parts: list[str] = []
     pieces: list[Piece] = []
@@ -110,7 +112,7 @@ def make_blocks(segments: Sequence[Segment], max_chars: int) -> list[Block]:
     for segment in segments:
         if not segment.text:
             continue
-        for seg_start, chunk in split_long(segment.text, max_chars):
+        for seg_start, chunk in split_long(segment.text, piece_chars if len(segment.text) > max_chars else max_chars):
             gap = "" if not pieces else (
                 SENTENCE_GAP if segment.paragraph == last_paragraph else PARAGRAPH_GAP)
             if pieces and size + len(gap) + len(chunk) > max_chars:
