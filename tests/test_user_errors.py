@@ -345,3 +345,21 @@ def test_damaged_encodings_cache_is_rebuilt(tmp_path: Path, damage: str):
     assert [e.states.tolist() for e in again] == [e.states.tolist() for e in first]
     third = encode(examples, Fake(), cache=tmp_path)  # and the rebuilt file is used
     assert Fake.calls == 2 and len(third) == 5
+
+
+# -- environment variables -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value,words", [("abc", "expected a number"), ("nan", "finite"), ("inf", "finite"),
+                                         ("-1", "between 0 and")])
+def test_bad_number_in_an_environment_variable_names_it(work: Path, value: str, words: str):
+    run = tqcheck(["check", "good.txt", *FAST, "--progress", *OUT], work, env={"TQCHECK_PROGRESS_SECONDS": value})
+    assert_error(run, "$TQCHECK_PROGRESS_SECONDS", words)
+
+
+def test_env_number_reads_a_good_value(monkeypatch):
+    from tqcheck.core.limits import env_number
+
+    monkeypatch.setenv("TQCHECK_TEST_NUMBER", " 7 ")
+    assert env_number("TQCHECK_TEST_NUMBER", 1, minimum=0, maximum=10, whole=True) == 7
+    monkeypatch.setenv("TQCHECK_TEST_NUMBER", "")
+    assert env_number("TQCHECK_TEST_NUMBER", 1.5, minimum=0, maximum=10) == 1.5

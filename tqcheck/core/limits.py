@@ -153,6 +153,29 @@ def input_limit(settings=None) -> int:
     return int(min(value, MAX_INPUT_MB_CEILING) * MB)
 
 
+def env_number(name: str, default: float, *, minimum: float, maximum: float, whole: bool = False) -> float:
+    """The number in environment variable ``name`` (``default`` when unset or blank); a value that is not a
+    finite number between ``minimum`` and ``maximum`` (a whole one with ``whole``) is a ConfigError naming the
+    variable, never a silent default."""
+    import math
+
+    from tqcheck.core.errors import ConfigError
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"expected a number, got {one_line(repr(raw), 60)}", key=f"${name}") from None
+    if not math.isfinite(value) or (whole and not value.is_integer()):
+        raise ConfigError(f"expected a finite {'whole ' if whole else ''}number, got {one_line(repr(raw), 60)}",
+                          key=f"${name}")
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"must be between {minimum:g} and {maximum:g}, got {one_line(raw, 60)}", key=f"${name}")
+    return int(value) if whole else value
+
+
 def _kind(mode: int) -> str:
     for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
                        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
