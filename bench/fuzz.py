@@ -866,6 +866,8 @@ def processes_section() -> list[str]:
         "| `tqcheck train -o OUT` | a file in the way, a missing or read-only parent: refused before training |",
         "| the training-encodings cache | a truncated, foreign or inconsistent file is ignored, encoded again "
         "and replaced |",
+        "| `tqcheck train --cache DIR` | a folder where no file can be written: refused before training; an "
+        "encodings file that cannot be written (full disk) is skipped, the training goes on |",
         "| a JSONL lone surrogate (`\\ud800`) | `FILE:LINE: a lone UTF-16 surrogate` |",
         "| `--dask` with a garbage address, an unknown scheme, a port over 65535 | a usage error |",
         "| `max_input_mb = 1e308`, `languagetool_timeout = 1e300`, … | each number key has a maximum: "

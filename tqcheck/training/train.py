@@ -60,12 +60,18 @@ def encode(examples: Sequence[Example], encoder, say: Say | None = None, batch: 
         if say:
             say(f"encoded {min(k + batch, len(texts))}/{len(texts)} sentences ({time.monotonic() - start:.0f} s)")
     if path is not None and texts:
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
-        ptr = np.cumsum([0] + [len(done[t].offsets) for t in texts])
-        np.savez(tmp, states=np.vstack([done[t].states for t in texts]),
-                 offsets=np.vstack([done[t].offsets.reshape(-1, 2) for t in texts]).astype(np.int32), ptr=ptr)
-        os.replace(tmp, path)
+        try:  # a cache that cannot be written (full disk, read-only) costs the next run time, never this one
+            path.parent.mkdir(parents=True, exist_ok=True)
+            ptr = np.cumsum([0] + [len(done[t].offsets) for t in texts])
+            np.savez(tmp, states=np.vstack([done[t].states for t in texts]),
+                     offsets=np.vstack([done[t].offsets.reshape(-1, 2) for t in texts]).astype(np.int32), ptr=ptr)
+            os.replace(tmp, path)
+        except OSError:
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
     return [done[e.text] for e in examples]
 
 
