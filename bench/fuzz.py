@@ -869,6 +869,8 @@ def processes_section() -> list[str]:
         "| `tqcheck train --cache DIR` | a folder where no file can be written: refused before training; an "
         "encodings file that cannot be written (full disk) is skipped, the training goes on |",
         "| a JSONL lone surrogate (`\\ud800`) | `FILE:LINE: a lone UTF-16 surrogate` |",
+        "| a JSON integer of more than 4,300 digits (JSONL input, training data, a baseline, a detector card) | "
+        "`FILE:LINE: not valid JSON: an integer of more than 4,300 digits` |",
         "| `--dask` with a garbage address, an unknown scheme, a port over 65535 | a usage error |",
         "| `max_input_mb = 1e308`, `languagetool_timeout = 1e300`, … | each number key has a maximum: "
         "`FILE: KEY: must be at most …` |",

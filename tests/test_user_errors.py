@@ -393,3 +393,38 @@ def test_encodings_that_cannot_be_cached_are_still_returned(tmp_path: Path, monk
     encoded = train.encode([Example(text="One.", label=0.0), Example(text="Two.", label=1.0)], Fake(), cache=tmp_path)
     assert len(encoded) == 2
     assert list(tmp_path.iterdir()) == []  # no half-written file
+
+
+# -- JSON integers Python will not read (more than 4,300 digits) ----------------------------------------
+
+HUGE_INTEGER = "9" * 5000
+
+
+def test_jsonl_huge_integer_names_the_line(work: Path):
+    (work / "big.jsonl").write_text('{"target": "Fine."}\n{"target": "Fine.", "id": %s}\n' % HUGE_INTEGER)
+    run = tqcheck(["check", "big.jsonl", *FAST, *OUT], work)
+    assert_error(run, "big.jsonl:2", "4,300 digits")
+
+
+def test_training_jsonl_huge_integer_names_the_line(work: Path):
+    (work / "big.jsonl").write_text('{"target": "Fine.", "label": %s}\n' % HUGE_INTEGER)
+    run = tqcheck(["train", "big.jsonl", "-o", "out", "--no-tune", "--no-cache", "-q"], work, timeout=120,
+                  memory_mb=2500)
+    assert_error(run, "big.jsonl:1", "4,300 digits")
+
+
+def test_baseline_huge_integer_is_a_config_error(work: Path):
+    (work / "bl.json").write_text('{"tool": "tqcheck", "version": %s, "findings": []}' % HUGE_INTEGER)
+    run = tqcheck(["check", "good.txt", *FAST, "--baseline", "bl.json", *OUT], work)
+    assert_error(run, "bl.json", "4,300 digits")
+
+
+def test_detector_card_huge_integer_is_a_config_error(tmp_path: Path):
+    from tqcheck.core.errors import ConfigError
+    from tqcheck.scoring.detector import Detector
+
+    folder = _detector(tmp_path)
+    text = (folder / "model.json").read_text(encoding="utf-8")
+    (folder / "model.json").write_text(text.replace('"max_length": 128', f'"max_length": {HUGE_INTEGER}'))
+    with pytest.raises(ConfigError, match="4,300 digits"):
+        Detector(folder)

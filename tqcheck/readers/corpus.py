@@ -235,6 +235,9 @@ def _jsonl_rows(path: str, source_col: str, target_col: str, id_col: str, source
                 raise InputError(f"not valid JSON: {exc.msg}", path=path, line=number) from None
             except RecursionError:
                 raise InputError("JSON nested too deeply", path=path, line=number) from None
+            except ValueError:  # Python refuses to read an integer of more than 4,300 digits
+                raise InputError("not valid JSON: an integer of more than 4,300 digits", path=path,
+                                 line=number) from None
             if not isinstance(record, dict):
                 raise InputError("expected one JSON object per line", path=path, line=number)
             if _SURROGATE_ESCAPE.search(line):

@@ -177,6 +177,8 @@ def _rows(path: Path, text: str | None = None) -> Iterator[tuple[int, dict]]:
                 raise InputError(f"{path}:{number}: not JSON ({exc.msg})") from None
             except RecursionError:
                 raise InputError(f"{path}:{number}: JSON nested too deeply") from None
+            except ValueError:  # Python refuses to read an integer of more than 4,300 digits
+                raise InputError(f"{path}:{number}: not JSON (an integer of more than 4,300 digits)") from None
             if not isinstance(row, dict):
                 raise InputError(f"{path}:{number}: a JSON object per line is expected")
             try:
@@ -214,7 +216,7 @@ def _sentence_row(path: Path, line: int, row: dict, target_key: str) -> Example:
     if raw not in ("", None):
         try:
             items = raw if isinstance(raw, list) else json.loads(raw)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             raise InputError(f"{path}:{line}: spans must be a JSON list of [start, end] pairs") from None
         for item in items:
             if not isinstance(item, list) or len(item) < 2 or not all(isinstance(v, int) for v in item[:2]):

@@ -215,6 +215,9 @@ def read_card(path: Path) -> dict:
                           column=exc.colno) from None
     except RecursionError:
         raise ConfigError("detector card nested too deeply", path=str(path)) from None
+    except ValueError:  # Python refuses to read an integer of more than 4,300 digits
+        raise ConfigError("not a readable detector card: an integer of more than 4,300 digits",
+                          path=str(path)) from None
     validate_card(card, str(path))
     return card
 
