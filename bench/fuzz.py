@@ -836,6 +836,9 @@ def processes_section() -> list[str]:
         f"| a Dask run whose workers die | the scheduler without a worker for {runners.DASK_NO_WORKER_SECONDS:g} s | "
         "exit 2: `the only Dask worker died` (was `internal error: CancelledError`) | "
         "`test_the_only_dask_worker_dying_is_named` |",
+        "| a worker of `--jobs N` killed (the OOM killer, `kill -9`) | — | exit 2: `a worker process of --jobs 2 died "
+        "(killed, or out of memory …)` (was `internal error: BrokenProcessPool`) | "
+        "`test_a_killed_worker_is_named_not_an_internal_error` |",
         "| `--stdin-name X.jsonl` (`.ndjson`, `.parquet`) | standard input is read | — (./X.jsonl was read "
         "from disk) | `tests/test_user_errors.py::test_stdin_name_*` |",
         "",

@@ -259,3 +259,39 @@ def test_the_only_dask_worker_dying_is_named(tmp_path: Path):
             if process.poll() is None:
                 process.kill()
                 process.wait(timeout=10)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_killed_worker_is_named_not_an_internal_error(tmp_path: Path):
+    text = "".join(f"Sentence number {i} of the long test file is here, and it is fine.\n\n" for i in range(20_000))
+    (tmp_path / "long.txt").write_text(text, encoding="utf-8")
+    run = subprocess.Popen([sys.executable, "-m", "tqcheck", "check", "long.txt", *FAST, "--jobs", "2",
+                            "-f", "json=out.json", "-q", "--exit-zero"], cwd=tmp_path, env=_environment(tmp_path),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and run.poll() is None and len(workers) < 2:
+            workers = [pid for pid in _children(run.pid)
+                       if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                       and b"tracker_fd" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+            time.sleep(0.1)
+        assert len(workers) >= 2, workers
+        time.sleep(2)
+        os.kill(workers[0], signal.SIGKILL)  # as the OOM killer would
+        _, stderr = run.communicate(timeout=120)
+        lines = [line for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+        if run.returncode == 0:
+            pytest.skip("the run ended before the worker was killed")
+        assert run.returncode == 2, lines
+        assert len(lines) == 1 and lines[0].startswith("tqcheck: error: a worker process of --jobs 2 died"), lines
+        assert not (tmp_path / "out.json").exists()
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait(timeout=10)
+        for pid in workers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from tqcheck.core.document import Document
 from tqcheck.core.errors import BackendError, TqcheckError, UsageError
+from tqcheck.core.limits import one_line
 from tqcheck.core.document import PART_SEGMENTS, WHOLE_SEGMENTS, cut
 from tqcheck.engine.pipeline import flag_threshold
 from tqcheck.output.report import Report
@@ -368,9 +369,15 @@ class ProcessRunner(Runner):
 
         reader = threading.Thread(target=drain, name="tqcheck-progress", daemon=True)
         reader.start()
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             yield from _windowed(lambda task: pool.submit(_worker_check, task, settings), tasks,
                                  window=2 * max(1, self.jobs), wait=_wait_processes)
+        except BrokenProcessPool:
+            self.close(now=True)
+            raise BackendError(f"a worker process of --jobs {self.jobs} died (killed, or out of memory: each needs "
+                               f"about {WORKER_MB} MB); the run was stopped (try fewer --jobs)") from None
         finally:
             stop.set()
             reader.join(timeout=5)
@@ -458,10 +465,13 @@ class DaskRunner(Runner):
             except (OSError, TimeoutError) as exc:
                 self.close()
                 raise BackendError(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
-            except (MemoryError, ValueError, TypeError) as exc:  # garbage from a server that is not Dask
+            except MemoryError:  # a frame length read from a server that is not Dask
                 self.close()
-                raise BackendError(f"{self.address}: not a Dask scheduler ({type(exc).__name__} while "
-                                   "connecting)") from None
+                raise BackendError(f"{self.address}: not a Dask scheduler (it answered with garbage)") from None
+            except (ValueError, TypeError) as exc:  # e.g. tls:// without certificates, inproc:// in a new process
+                self.close()
+                raise BackendError(f"cannot connect to the Dask scheduler at {self.address} ({type(exc).__name__}: "
+                                   f"{one_line(str(exc), 160)})") from None
         return self._client
 
     def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
