@@ -877,8 +877,9 @@ def processes_section() -> list[str]:
         "| `--dask` with a garbage address, an unknown scheme, a port over 65535 | a usage error |",
         "| `max_input_mb = 1e308`, `languagetool_timeout = 1e300`, … | each number key has a maximum: "
         "`FILE: KEY: must be at most …` |",
-        "| `TQCHECK_PROGRESS_SECONDS=nan` (`abc`, `inf`, `-1`) | `$TQCHECK_PROGRESS_SECONDS: expected a finite number` "
-        "(was silently ignored); `tqcheck.core.limits.env_number` reads such variables |",
+        "| `TQCHECK_PROGRESS_SECONDS=nan` (`abc`, `inf`, `-1`), `TQCHECK_ENCODER_THREADS=abc`, `TQCHECK_LM_THREADS=2.5` "
+        "| `$NAME: expected a finite number` (was silently ignored, or an internal error); "
+        "`tqcheck.core.limits.env_number` reads such variables |",
         "",
     ]
 

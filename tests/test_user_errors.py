@@ -428,3 +428,24 @@ def test_detector_card_huge_integer_is_a_config_error(tmp_path: Path):
     (folder / "model.json").write_text(text.replace('"max_length": 128', f'"max_length": {HUGE_INTEGER}'))
     with pytest.raises(ConfigError, match="4,300 digits"):
         Detector(folder)
+
+
+@pytest.mark.parametrize("name", ["TQCHECK_ENCODER_THREADS", "TQCHECK_LM_THREADS"])
+@pytest.mark.parametrize("value", ["abc", "nan", "2.5", "-1", "1e9"])
+def test_thread_counts_in_the_environment_are_checked(monkeypatch, name: str, value: str):
+    from tqcheck.core.errors import ConfigError
+    from tqcheck.core.limits import env_number
+
+    monkeypatch.setenv(name, value)
+    low = 1 if name == "TQCHECK_ENCODER_THREADS" else 0
+    with pytest.raises(ConfigError, match=f"\\${name}: "):
+        env_number(name, low, minimum=low, maximum=256, whole=True)
+
+
+def test_encoder_threads_from_the_environment_is_a_config_error(monkeypatch):
+    from tqcheck.core.errors import ConfigError
+    from tqcheck.language import encoder
+
+    monkeypatch.setenv("TQCHECK_ENCODER_THREADS", "abc")
+    with pytest.raises(ConfigError, match="TQCHECK_ENCODER_THREADS: expected a number"):
+        encoder.load_encoder()
