@@ -754,8 +754,8 @@ def render(results: list[Result], command: str, timings: list[Result], corpus: l
                          f"{len(progress)} progress lines on a non-terminal stderr (first: `{progress[0] if progress else ''}`).")
         lines += ["", "Memory that does not grow with the corpus is the scale work (`docs/scale.md`: partitioned runs); "
                   "this run keeps the whole report in memory.", ""]
-    lines += limits_section()
     lines += processes_section()
+    lines += limits_section()
     failures = [r for r in results if r.traceback or r.hang or r.lost or r.wrong]
     lines += ["## Failures", ""]
     lines += [f"- {r.case.group}: {r.case.name!r}: {r.why}" for r in failures] or ["None."]

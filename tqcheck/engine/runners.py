@@ -650,15 +650,19 @@ def run_documents(documents: Sequence[Document], settings: "Settings", *, jobs: 
     loaded when every part is cached); the others are checked and stored. ``runner``: worker processes
     started early (``early_runner``), used when the run calls for worker processes and closed in any case.
     """
+    notices: list[str] = []  # how the run was carried out (fewer workers than asked)
     try:
-        return _run_documents(documents, settings, jobs, dask, advance, cache, runner)
+        report = _run_documents(documents, settings, jobs, dask, advance, cache, runner, notices)
     finally:
         if runner is not None:
             runner.close()
+    if notices:
+        report.notices = sorted(set(report.notices) | set(notices))
+    return report
 
 
 def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: int | None, dask: str | None,
-                   advance: Advance, cache: Any, early: "ProcessRunner | None") -> Report:
+                   advance: Advance, cache: Any, early: "ProcessRunner | None", notices: list[str]) -> Report:
     threshold = flag_threshold(settings)  # before the work: the workers load their models meanwhile
     tasks = plan(documents)
     cached: list[DocumentResult] = []
@@ -682,7 +686,7 @@ def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: in
     chosen = make_runner(jobs, dask, segments=segment_count(tasks), tasks=len(tasks))
     if early is not None and isinstance(chosen, ProcessRunner):
         chosen = early
-    notices = list(chosen.notices) or (list(early.notices) if early is not None else [])
+    notices.extend(chosen.notices or (early.notices if early is not None else []))
     with chosen as runner:
         if not isinstance(runner, SequentialRunner):  # the longest parts first, so the workers end together
             tasks = sorted(tasks, key=task_cost, reverse=True)
@@ -691,10 +695,7 @@ def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: in
         for result in fresh:
             cache.put(keys[result.order], result)
         cache.prune()
-    report = Report.merge(cached + fresh, flag_threshold=threshold)
-    if notices:
-        report.notices = sorted(set(report.notices) | set(notices))
-    return report
+    return Report.merge(cached + fresh, flag_threshold=threshold)
 
 
 __all__ = ["PART_SEGMENTS", "WHOLE_SEGMENTS", "Task", "Runner", "SequentialRunner", "ProcessRunner", "DaskRunner", "plan",
