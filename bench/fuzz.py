@@ -754,6 +754,7 @@ def render(results: list[Result], command: str, timings: list[Result], corpus: l
                          f"{len(progress)} progress lines on a non-terminal stderr (first: `{progress[0] if progress else ''}`).")
         lines += ["", "Memory that does not grow with the corpus is the scale work (`docs/scale.md`: partitioned runs); "
                   "this run keeps the whole report in memory.", ""]
+    lines += processes_section()
     lines += limits_section()
     failures = [r for r in results if r.traceback or r.hang or r.lost or r.wrong]
     lines += ["## Failures", ""]
@@ -801,6 +802,84 @@ def limits_section() -> list[str]:
         "is killed as a group — what SIGKILL can and cannot guarantee is in [grammar.md](grammar.md). Text "
         "under check is shown with control characters escaped (`\\x1b`) in the terminal view, the line format, "
         "GitHub annotations and tqcheck's own messages.",
+        "",
+    ]
+
+
+def processes_section() -> list[str]:
+    """Issue 23, items 4 and 5: processes that end with their parent, bounded workers, Harper's budget, Dask
+    failures named, and the user-caused errors that were internal errors (the values in force, read from tqcheck;
+    the figures were measured by hand with the commands shown)."""
+    from tqcheck.checks.grammar import harper_backend as harper
+    from tqcheck.core.limits import size_text
+    from tqcheck.engine import runners
+    from tqcheck.scoring import detector
+
+    return [
+        "## Processes that end with their parent (issue 23, item 4)", "",
+        "| what | bound | when exceeded | test |", "|---|---|---|---|",
+        "| a worker of `--jobs N` whose parent dies (SIGKILL, the OOM killer) | it exits: Linux's parent-death "
+        f"signal, and a thread that looks at the parent's pid every {runners.PARENT_POLL_SECONDS:g} s | — | "
+        "`tests/test_processes.py::test_workers_end_when_the_parent_is_killed` (kill -9 of a `--jobs 2` parent: no "
+        "worker alive 20 s later; before, they lived on) |",
+        f"| `--jobs N` (and `--dask local`) | the available cores, and the available memory at about "
+        f"{runners.WORKER_MB} MB a worker | fewer workers (or this process), with a notice in the report: `--jobs 40: "
+        "using 2 worker processes (2 cores available)` | `test_jobs_are_bounded_by_the_cores`, `..._by_the_memory`, "
+        "`test_jobs_40_on_a_small_machine_starts_no_more_workers_than_cores` |",
+        f"| Harper on one segment | pieces of {harper.SEGMENT_CHARS:,} characters for a segment longer than a block "
+        f"({harper.BLOCK_CHARS:,}); {harper.SEGMENT_BUDGET_SECONDS:g} s + {harper.BUDGET_PER_CHAR * 1e6:g} µs per "
+        "character of CPU time | the segment is reported without grammar findings; a notice names file, line and "
+        "segment | `test_harper_segment_over_its_budget_is_reported_without_grammar_findings` |",
+        f"| a `--dask` address | `tcp://HOST:PORT` of a server that greets like a Dask scheduler within "
+        f"{runners.DASK_PROBE_SECONDS} s | exit 2: `not a Dask scheduler address`, `not a Dask scheduler` | "
+        "`test_a_server_that_is_not_dask_is_named_so_without_hanging` (an HTTP server hung the run for good) |",
+        f"| a Dask run whose workers die | the scheduler without a worker for {runners.DASK_NO_WORKER_SECONDS:g} s | "
+        "exit 2: `the only Dask worker died` (was `internal error: CancelledError`) | "
+        "`test_the_only_dask_worker_dying_is_named` |",
+        "| a worker of `--jobs N` killed (the OOM killer, `kill -9`) | — | exit 2: `a worker process of --jobs 2 died "
+        "(killed, or out of memory …)` (was `internal error: BrokenProcessPool`) | "
+        "`test_a_killed_worker_is_named_not_an_internal_error` |",
+        "| `--stdin-name X.jsonl` (`.ndjson`, `.parquet`) | standard input is read | — (./X.jsonl was read "
+        "from disk) | `tests/test_user_errors.py::test_stdin_name_*` |",
+        "",
+        "Harper's time on one unbroken bracket-heavy segment (CPU seconds of the run, user; the machine was shared):",
+        "",
+        "| segment | before | after |", "|---|---:|---:|",
+        "| 100 KB of `( ( ( …` | 14.4 s | 3.2 s |",
+        "| 250 KB of `((…))` | 24.2 s | 5.0 s |",
+        "",
+        "```",
+        "python -c \"n=250*1024; print('Fine sentence here.\\n'); print('('*(n//2)+')'*(n//2)); "
+        "print('\\nAnother fine sentence, with teh typo.')\" > brk3.txt",
+        "/usr/bin/time -f '%e s wall %U s user' python -m tqcheck check brk3.txt --no-fluency --grammar harper "
+        "--no-config -f json=o.json --exit-zero -q",
+        "```",
+        "",
+        "## Every user-caused problem is one line with its place, exit 2 (issue 23, item 5)", "",
+        "Each of these ended in \"internal error … (a bug: please report it)\" or passed silently before; "
+        "`tests/test_user_errors.py` has a case for each.", "",
+        "| input | now |", "|---|---|",
+        f"| a detector card (`model.json`) | read within {size_text(detector.MAX_CARD_BYTES)}; every number finite "
+        "(`flag_threshold: -Infinity` or `NaN` refused), thresholds in [0, 1], sentence-model weights consistent, "
+        "`tuned.file` a plain name, `tuned.max_length` 8–512: `PATH/model.json: KEY: message` |",
+        f"| detector weights | at most {size_text(detector.MAX_WEIGHTS_BYTES)}; SHA-256 pinned by the card; an "
+        "unreadable `heads.npz`, an ONNX file ONNX Runtime cannot load, weights for other features: the file named |",
+        "| `tqcheck train` data | not UTF-8 or a lone surrogate: `FILE:LINE`; under 20 sentences or 200 words, or "
+        "fewer than one sentence per fold of each label: refused |",
+        "| `tqcheck train -o OUT` | a file in the way, a missing or read-only parent: refused before training |",
+        "| the training-encodings cache | a truncated, foreign or inconsistent file is ignored, encoded again "
+        "and replaced |",
+        "| `tqcheck train --cache DIR` | a folder where no file can be written: refused before training; an "
+        "encodings file that cannot be written (full disk) is skipped, the training goes on |",
+        "| a JSONL lone surrogate (`\\ud800`) | `FILE:LINE: a lone UTF-16 surrogate` |",
+        "| a JSON integer of more than 4,300 digits (JSONL input, training data, a baseline, a detector card) | "
+        "`FILE:LINE: not valid JSON: an integer of more than 4,300 digits` |",
+        "| `--dask` with a garbage address, an unknown scheme, a port over 65535 | a usage error |",
+        "| `max_input_mb = 1e308`, `languagetool_timeout = 1e300`, … | each number key has a maximum: "
+        "`FILE: KEY: must be at most …` |",
+        "| `TQCHECK_PROGRESS_SECONDS=nan` (`abc`, `inf`, `-1`), `TQCHECK_ENCODER_THREADS=abc`, `TQCHECK_LM_THREADS=2.5` "
+        "| `$NAME: expected a finite number` (was silently ignored, or an internal error); "
+        "`tqcheck.core.limits.env_number` reads such variables |",
         "",
     ]
 

@@ -235,12 +235,9 @@ PROGRESS_LINE_SECONDS = 10.0
 @contextmanager
 def progress_lines(total: int, label: str = "Checking") -> Iterator[Callable[[int], None]]:
     """Plain progress lines on stderr: one at the start, one every PROGRESS_LINE_SECONDS, one at the end."""
-    import os
+    from tqcheck.core.limits import env_number
 
-    try:
-        interval = float(os.environ.get("TQCHECK_PROGRESS_SECONDS", PROGRESS_LINE_SECONDS))
-    except ValueError:
-        interval = PROGRESS_LINE_SECONDS
+    interval = env_number("TQCHECK_PROGRESS_SECONDS", PROGRESS_LINE_SECONDS, minimum=0, maximum=86_400)
     started = time.monotonic()
     state = {"done": 0, "next": started + interval}
 

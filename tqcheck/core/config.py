@@ -44,7 +44,7 @@ class Key:
 KEYS: tuple[Key, ...] = (
     # inputs
     Key("max_input_mb", float, DEFAULT_MAX_INPUT_MB, "Largest input file (or standard input) checked, in MB; a larger one is an "
-        "error.", minimum=0.001),
+        "error.", minimum=0.001, maximum=1_048_576),
     Key("include", list, ["*.txt", "*.md", "*.markdown", "*.xlf", "*.xliff", "*.po", "*.tmx", "*.srt"],
         "Globs of files checked inside folders (TSV/CSV only when included explicitly).", list_of=str),
     Key("exclude", list, [], "Globs of files or folders skipped inside folders.", list_of=str),
@@ -75,8 +75,10 @@ KEYS: tuple[Key, ...] = (
     Key("languagetool_disabled_rules", list, [], "LanguageTool rule ids to disable.", list_of=str),
     Key("languagetool_enabled_categories", list, [], "LanguageTool category ids to enable.", list_of=str),
     Key("languagetool_disabled_categories", list, [], "LanguageTool category ids to disable.", list_of=str),
-    Key("languagetool_max_chars", int, 20000, "Largest text sent to LanguageTool in one request.", minimum=100),
-    Key("languagetool_timeout", float, 30.0, "Seconds to wait for one LanguageTool request.", minimum=0.1),
+    Key("languagetool_max_chars", int, 20000, "Largest text sent to LanguageTool in one request.", minimum=100,
+        maximum=100_000_000),
+    Key("languagetool_timeout", float, 30.0, "Seconds to wait for one LanguageTool request.", minimum=0.1,
+        maximum=86_400),
     # fluency
     Key("fluency", bool, True, "Score every sentence for fluency (language model and semantic fit)."),
     Key("semantic", bool, True, "Use the sentence-embedding model in the fluency score."),

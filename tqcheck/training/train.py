@@ -44,14 +44,13 @@ def encode(examples: Sequence[Example], encoder, say: Say | None = None, batch: 
     if cache is not None:
         key = hashlib.sha256("\n".join([encoder.signature, *texts]).encode("utf-8", "surrogatepass")).hexdigest()
         path = Path(cache) / f"encoded-{key[:24]}.npz"
-        if path.is_file():
-            with np.load(path, allow_pickle=False) as z:
-                states, offsets, ptr = z["states"], z["offsets"], z["ptr"]
-            if len(ptr) == len(texts) + 1:
-                if say:
-                    say(f"{len(texts)} encodings read from {path}")
-                done = {t: Encoded(offsets[ptr[i]:ptr[i + 1]], states[ptr[i]:ptr[i + 1]]) for i, t in enumerate(texts)}
-                return [done[e.text] for e in examples]
+        kept = _cached_encodings(path, len(texts))  # None when missing or damaged: encoded again, rewritten
+        if kept is not None:
+            states, offsets, ptr = kept
+            if say:
+                say(f"{len(texts)} encodings read from {path}")
+            done = {t: Encoded(offsets[ptr[i]:ptr[i + 1]], states[ptr[i]:ptr[i + 1]]) for i, t in enumerate(texts)}
+            return [done[e.text] for e in examples]
     done: dict[str, Encoded] = {}
     start = time.monotonic()
     for k in range(0, len(texts), batch):
@@ -61,13 +60,39 @@ def encode(examples: Sequence[Example], encoder, say: Say | None = None, batch: 
         if say:
             say(f"encoded {min(k + batch, len(texts))}/{len(texts)} sentences ({time.monotonic() - start:.0f} s)")
     if path is not None and texts:
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
-        ptr = np.cumsum([0] + [len(done[t].offsets) for t in texts])
-        np.savez(tmp, states=np.vstack([done[t].states for t in texts]),
-                 offsets=np.vstack([done[t].offsets.reshape(-1, 2) for t in texts]).astype(np.int32), ptr=ptr)
-        os.replace(tmp, path)
+        try:  # a cache that cannot be written (full disk, read-only) costs the next run time, never this one
+            path.parent.mkdir(parents=True, exist_ok=True)
+            ptr = np.cumsum([0] + [len(done[t].offsets) for t in texts])
+            np.savez(tmp, states=np.vstack([done[t].states for t in texts]),
+                     offsets=np.vstack([done[t].offsets.reshape(-1, 2) for t in texts]).astype(np.int32), ptr=ptr)
+            os.replace(tmp, path)
+        except OSError:
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
     return [done[e.text] for e in examples]
+
+
+def _cached_encodings(path: Path, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(states, offsets, ptr) of the encodings file ``path`` for ``count`` texts, or None when it is missing,
+    unreadable or inconsistent (a truncated or damaged file is encoded again and replaced, never trusted)."""
+    import zipfile
+
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            states, offsets, ptr = z["states"], z["offsets"], z["ptr"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, MemoryError):
+        return None
+    if (ptr.ndim != 1 or len(ptr) != count + 1 or not np.issubdtype(ptr.dtype, np.integer) or states.ndim != 2
+            or offsets.ndim != 2 or offsets.shape[1:] != (2,) or (count and int(ptr[0]) != 0)
+            or np.any(np.diff(ptr) < 0) or int(ptr[-1]) != len(states) or len(states) != len(offsets)
+            or not np.all(np.isfinite(states))):
+        return None
+    return states, offsets, ptr
 
 
 def token_data(data: TrainingSet, projection: Projection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

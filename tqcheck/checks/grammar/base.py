@@ -94,8 +94,11 @@ class Block:
         return piece.segment, start + offset, end + offset
 
 
-def make_blocks(segments: Sequence[Segment], max_chars: int) -> list[Block]:
-    """Segments joined into blocks of at most ``max_chars`` characters (long segments split)."""
+def make_blocks(segments: Sequence[Segment], max_chars: int, segment_chars: int | None = None) -> list[Block]:
+    """Segments joined into blocks of at most ``max_chars`` characters (long segments split, into pieces of at
+    most ``segment_chars`` when given, each piece a block of its own: joined, they would be one long stretch
+    again)."""
+    piece_chars = min(max_chars, segment_chars or max_chars)
     blocks: list[Block] = []
     parts: list[str] = []
     pieces: list[Piece] = []
@@ -111,10 +114,11 @@ def make_blocks(segments: Sequence[Segment], max_chars: int) -> list[Block]:
     for segment in segments:
         if not segment.text:
             continue
-        for seg_start, chunk in split_long(segment.text, max_chars):
+        alone = segment_chars is not None and len(segment.text) > max_chars
+        for seg_start, chunk in split_long(segment.text, piece_chars if alone else max_chars):
             gap = "" if not pieces else (
                 SENTENCE_GAP if segment.paragraph == last_paragraph else PARAGRAPH_GAP)
-            if pieces and size + len(gap) + len(chunk) > max_chars:
+            if pieces and (alone or size + len(gap) + len(chunk) > max_chars):
                 flush()
                 gap = ""
             parts.extend((gap, mask(chunk)))  # placeholders and tags hidden, positions kept
@@ -122,6 +126,8 @@ def make_blocks(segments: Sequence[Segment], max_chars: int) -> list[Block]:
             pieces.append(Piece(segment, size, seg_start, len(chunk)))
             size += len(chunk)
             last_paragraph = segment.paragraph
+        if alone:
+            flush()
     flush()
     return blocks
 

@@ -11,6 +11,8 @@ card pins the weights by SHA-256; a folder whose weights changed is refused.
 from __future__ import annotations
 
 import json
+import math
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +22,7 @@ import numpy as np
 
 from tqcheck.language.encoder import file_sha256
 from tqcheck.core.errors import BackendError, ConfigError
+from tqcheck.core.limits import MB, one_line, read_file, size_text
 from tqcheck.core.paths import MODELS
 from tqcheck.scoring.detector.model import count_words
 
@@ -55,12 +58,8 @@ class Detector:
         card = folder / MODEL_FILE
         if not card.is_file():
             raise ConfigError(f"{folder}: not a detector folder (needs {MODEL_FILE}; make one with 'tqcheck train')")
-        try:
-            self.card = json.loads(card.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ConfigError(f"{card}: not a readable detector card ({exc})") from None
-        if not isinstance(self.card, dict):
-            raise ConfigError(f"{card}: not a readable detector card (not a JSON object)")
+        self.card = read_card(card)
+        self.card_path = card
         self.tuned_card = self.card.get("tuned") or None
         self.token_head = self.projection = None
         self._tuned = None
@@ -75,16 +74,23 @@ class Detector:
             if not weights.is_file():
                 raise ConfigError(f"{folder}: not a detector folder (needs {MODEL_FILE} and {HEADS_FILE}; "
                                   "make one with 'tqcheck train')")
+        size = weights.stat().st_size
+        if size > MAX_WEIGHTS_BYTES:
+            raise ConfigError(f"{weights}: larger than {size_text(MAX_WEIGHTS_BYTES)}; not a detector's weights")
         actual = file_sha256(weights)
         if actual != expected:
             raise ConfigError(f"{weights}: SHA-256 {actual[:16]}… does not match the card's {expected[:16]}…; "
                               "refusing to load it")
         self.weights_file = weights
         if not self.tuned_card:
-            with np.load(weights, allow_pickle=False) as arrays:
-                self.token_head = TokenHead.from_arrays(arrays, "token.")
-                self.projection = Projection(np.asarray(arrays["proj.mean"], np.float32),
-                                             np.asarray(arrays["proj.components"], np.float32))
+            try:
+                with np.load(weights, allow_pickle=False) as arrays:
+                    self.token_head = TokenHead.from_arrays(arrays, "token.")
+                    self.projection = Projection(np.asarray(arrays["proj.mean"], np.float32),
+                                                 np.asarray(arrays["proj.components"], np.float32))
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+                raise ConfigError(f"{weights}: not readable detector weights ({type(exc).__name__}: "
+                                  f"{one_line(str(exc), 120)})") from None
         self.sentence_model = SentenceModel.from_dict(self.card["sentence_model"])
         self.bilingual = None
         if self.card.get("bilingual"):
@@ -106,7 +112,14 @@ class Detector:
         if self._tuned is None:
             from tqcheck.scoring.detector.rows import TunedModel
 
-            self._tuned = TunedModel(self.weights_file, max_length=int(self.tuned_card.get("max_length") or 128))
+            try:
+                self._tuned = TunedModel(self.weights_file,
+                                         max_length=int(self.tuned_card.get("max_length") or 128))
+            except (ImportError, BackendError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - ONNX Runtime's errors (a truncated or foreign file)
+                raise ConfigError(f"{self.weights_file}: not a loadable ONNX model ({type(exc).__name__}: "
+                                  f"{one_line(str(exc), 160)})") from None
         return self._tuned
 
     @property
@@ -154,11 +167,16 @@ class Detector:
                 [Example(text=t, label=None) for t in texts], list(encoded), ngram=ngram))
         out = []
         for i, (text, enc, p, row) in enumerate(zip(texts, encoded, probs, rows)):
-            if i in source_rows:
-                row = np.concatenate([row, source_rows[i]])
-                probability = float(self.bilingual.sentence_model.predict(row)[0])
-            else:
-                probability = float(self.sentence_model.predict(row)[0])
+            try:
+                if i in source_rows:
+                    row = np.concatenate([row, source_rows[i]])
+                    probability = float(self.bilingual.sentence_model.predict(row)[0])
+                else:
+                    probability = float(self.sentence_model.predict(row)[0])
+            except ValueError as exc:  # a hand-edited card: weights that do not fit the features
+                raise ConfigError(f"the sentence model has weights for other features than the {len(row)} "
+                                  f"this detector computes ({one_line(str(exc), 120)})", path=str(self.card_path),
+                                  key="sentence_model") from None
             out.append(Prediction(probability, tuple(float(v) for v in row),
                                   reported_spans(text, enc.offsets, p, self.span_threshold),
                                   tuple(float(v) for v in p), np.asarray(enc.offsets), i in source_rows))
@@ -177,6 +195,129 @@ class Detector:
         rows = source_features([texts[i] for i in keep], [str(sources[i]) for i in keep], self.bilingual.ratios,
                                source_encoder())
         return dict(zip(keep, rows))
+
+
+#: Largest detector card (model.json) read, and largest weights file (heads.npz, tuned-int8.onnx) hashed.
+MAX_CARD_BYTES = 16 * MB
+MAX_WEIGHTS_BYTES = 1024 * MB
+
+
+def read_card(path: Path) -> dict:
+    """A detector card read within its size limit and validated; any fault is a ConfigError naming the file
+    and the key (a hand-edited or damaged card is refused, never half-used)."""
+    data = read_file(path, MAX_CARD_BYTES, "detector card", ConfigError)
+    try:
+        card = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError("detector card is not UTF-8 text", path=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"not a readable detector card: {exc.msg}", path=str(path), line=exc.lineno,
+                          column=exc.colno) from None
+    except RecursionError:
+        raise ConfigError("detector card nested too deeply", path=str(path)) from None
+    except ValueError:  # Python refuses to read an integer of more than 4,300 digits
+        raise ConfigError("not a readable detector card: an integer of more than 4,300 digits",
+                          path=str(path)) from None
+    validate_card(card, str(path))
+    return card
+
+
+def validate_card(card: object, path: str) -> None:
+    """Raise a ConfigError naming ``path`` and the key when ``card`` is not a detector card tqcheck can use:
+    every number finite, thresholds between 0 and 1, the sentence models' weights consistent."""
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(message, path=path, key=key)
+
+    if not isinstance(card, dict):
+        raise fail("", "not a detector card (not a JSON object)")
+    bad = _non_finite(card, "")
+    if bad is not None:
+        raise fail(bad, "not a finite number (NaN and Infinity are refused)")
+    for key, high, required in (("flag_threshold", 1.0, True), ("span_threshold", 1.0, True),
+                                ("major_span_threshold", 1.1, False)):
+        if key not in card:
+            if required:
+                raise fail(key, "missing (a detector card needs it; make one with 'tqcheck train')")
+            continue
+        _number(card[key], key, fail, 0.0, high)
+    tuned = card.get("tuned")
+    if tuned:
+        if not isinstance(tuned, dict):
+            raise fail("tuned", "expected an object naming the tuned encoder file and its sha256")
+        name = tuned.get("file")
+        if not isinstance(name, str) or not name or Path(name).name != name:
+            raise fail("tuned.file", "expected the name of a file in the detector folder")
+        if not isinstance(tuned.get("sha256"), str):
+            raise fail("tuned.sha256", "expected the SHA-256 of the tuned encoder (a string)")
+        if tuned.get("max_length") is not None:
+            _number(tuned["max_length"], "tuned.max_length", fail, 8, 512, whole=True)
+    elif not isinstance(card.get("heads_sha256"), str):
+        raise fail("heads_sha256", "expected the SHA-256 of heads.npz (a string), or a 'tuned' encoder")
+    _sentence_model(card.get("sentence_model"), "sentence_model", fail)
+    _weights(card.get("finding_weights", {}), "finding_weights", fail)
+    bilingual = card.get("bilingual")
+    if bilingual:
+        if not isinstance(bilingual, dict):
+            raise fail("bilingual", "expected an object (the bilingual sentence model)")
+        _sentence_model(bilingual.get("sentence_model"), "bilingual.sentence_model", fail)
+        _weights(bilingual.get("finding_weights", {}), "bilingual.finding_weights", fail)
+        ratios = bilingual.get("length_ratios")
+        if not isinstance(ratios, dict) or not all(
+                isinstance(v, list) and len(v) == 2 and all(_is_number(x) for x in v) for v in ratios.values()):
+            raise fail("bilingual.length_ratios", "expected an object of [low, high] number pairs")
+        if "major_span_threshold" in bilingual:
+            _number(bilingual["major_span_threshold"], "bilingual.major_span_threshold", fail, 0.0, 1.1)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _number(value: object, key: str, fail, low: float, high: float, whole: bool = False) -> None:
+    if not _is_number(value) or (whole and not isinstance(value, int)):
+        raise fail(key, f"expected a {'whole ' if whole else ''}number, got {one_line(repr(value), 60)}")
+    if not low <= value <= high:
+        raise fail(key, f"must be between {low:g} and {high:g}, got {value!r}")
+
+
+def _weights(value: object, key: str, fail) -> None:
+    if not isinstance(value, dict) or not all(_is_number(v) for v in value.values()):
+        raise fail(key, "expected an object of numbers (weight by rule)")
+
+
+def _sentence_model(model: object, key: str, fail) -> None:
+    if not isinstance(model, dict):
+        raise fail(key, "missing or not an object (names, coef, intercept, mu, sigma)")
+    names = model.get("names")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise fail(f"{key}.names", "expected a list of feature names")
+    for part in ("coef", "mu", "sigma"):
+        values = model.get(part)
+        if not isinstance(values, list) or not all(_is_number(v) for v in values):
+            raise fail(f"{key}.{part}", "expected a list of numbers")
+        if len(values) != len(names):
+            raise fail(f"{key}.{part}", f"has {len(values)} values for {len(names)} features")
+    if any(v <= 0 for v in model["sigma"]):
+        raise fail(f"{key}.sigma", "every scale must be above 0")
+    if not _is_number(model.get("intercept")):
+        raise fail(f"{key}.intercept", "expected a number")
+
+
+def _non_finite(value: object, key: str) -> str | None:
+    """The key path of the first NaN or infinite number in ``value``, else None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (key or "(top level)")
+    if isinstance(value, dict):
+        for name, item in value.items():
+            found = _non_finite(item, f"{key}.{name}" if key else str(name))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _non_finite(item, f"{key}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def ngram_rows(texts: Sequence[str], columns: Sequence[str]) -> np.ndarray:

@@ -197,9 +197,9 @@ class CT2CausalLM(CausalLM):
         except ImportError:
             raise BackendError(f"the int8 deep tier needs ctranslate2 and tokenizers: {INSTALL_HINT}") from None
         self.name = name
-        import os
+        from tqcheck.core.limits import env_number
 
-        threads = threads or int(os.environ.get("TQCHECK_LM_THREADS", "0") or 0)  # 0: ctranslate2's default
+        threads = threads or int(env_number("TQCHECK_LM_THREADS", 0, minimum=0, maximum=256, whole=True))  # 0: default
         self.generator = ctranslate2.Generator(folder, device="cpu", compute_type="int8", intra_threads=threads,
                                                inter_threads=1)
         self.tokenizer = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
