@@ -220,5 +220,5 @@ def test_run_wide_inconsistency_when_every_part_comes_from_the_cache(tmp_path: P
                                           "-o", str(out)])
         assert result.exit_code == 0, result.output
         reports.append(out.read_text(encoding="utf-8"))
-    assert any((tmp_path / "cache").rglob("*.pickle"))
+    assert any((tmp_path / "cache").rglob("*.json"))
     assert reports[0] == reports[1] and "source.InconsistentTarget" in reports[1]

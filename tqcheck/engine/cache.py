@@ -290,7 +290,7 @@ def decode_result(payload: bytes, document: "Document") -> "DocumentResult":
     for name in ("findings", "scores", "similarities", "notices", "signature", "metrics"):
         _require(isinstance(data[name], list), f"{name} is not a list")
     severities = {s.value: s for s in Severity}
-    fields = set(_FINDING_TEXT) | set(_FINDING_INTS) | {"severity", "suggestions", "confidence"}
+    fields = set(_FINDING_TEXT) | set(_FINDING_INTS) | {"severity", "suggestions", "confidence", "rules"}
     findings = []
     for item in data["findings"]:
         _require(isinstance(item, dict) and set(item) == fields, "a finding with unexpected fields")
@@ -302,9 +302,11 @@ def decode_result(payload: bytes, document: "Document") -> "DocumentResult":
         _require(item["severity"] in severities, "an unknown severity")
         _require(isinstance(item["suggestions"], list) and all(isinstance(s, str) for s in item["suggestions"]),
                  "suggestions are not text")
+        _require(isinstance(item["rules"], list) and all(isinstance(r, str) for r in item["rules"]),
+                 "agreeing rules are not text")
         _require(item["confidence"] is None or _is_number(item["confidence"]), "a confidence that is not a number")
         findings.append(Finding(**{**item, "severity": severities[item["severity"]],
-                                   "suggestions": tuple(item["suggestions"])}))
+                                   "suggestions": tuple(item["suggestions"]), "rules": tuple(item["rules"])}))
     scores = []
     for item in data["scores"]:
         _require(isinstance(item, list) and len(item) == 3 and _is_int(item[0]) and 0 <= item[0] < count
