@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from tqcheck.core.document import Document
+from tqcheck.core.document import Document, whitespace_edges
 from tqcheck.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -42,23 +42,28 @@ def setting(settings: "Settings | None", name: str, default: Any) -> Any:
 
 
 def bilingual_document(path: str, text: str, fmt: str, units: Iterable[Unit],
-                       source_language: str = "", target_language: str = "") -> Document:
-    """A Document with one segment per unit that has a non-empty target."""
+                       source_language: str = "", target_language: str = "", edges: bool = True) -> Document:
+    """A Document with one segment per unit that has a non-empty target (``edges``: keep the whitespace
+    stripped from both ends of source and target on the segment; False where the format's edges mean
+    nothing, as between subtitle lines)."""
     document = Document(path=path, text=text, format=fmt, source_language=source_language,
                         target_language=target_language.strip())
     for unit in units:
         found = segment_fields(unit, lambda start, end: text[start:end])
         if found is not None:
-            stripped, offset, source, unit_id, char_map = found
+            stripped, offset, source, unit_id, char_map, *kept = found
+            source_edges, target_edges = kept if edges and kept else (("", ""), ("", ""))
             document.add_segment(stripped, offset, paragraph=len(document.segments), source=source,
-                                 unit_id=unit_id, char_map=char_map)
+                                 unit_id=unit_id, char_map=char_map, source_edges=source_edges,
+                                 target_edges=target_edges)
     return document
 
 
 def segment_fields(unit: Unit, text_at: Callable[[int, int], str]
-                   ) -> tuple[str, int, str, str, Sequence[int] | None] | None:
-    """(text, offset, source, unit id, char map or None) of the segment a unit gives, None for an empty target;
-    ``text_at(start, end)`` is the file's text between two offsets."""
+                   ) -> tuple[str, int, str, str, Sequence[int] | None, tuple[str, str], tuple[str, str]] | None:
+    """(text, offset, source, unit id, char map or None, source edges, target edges) of the segment a unit
+    gives, None for an empty target; ``text_at(start, end)`` is the file's text between two offsets. The
+    edges are the whitespace stripped from the ends of the source and the target, (leading, trailing)."""
     target = unit.target
     if not target.strip():
         return None
@@ -71,7 +76,8 @@ def segment_fields(unit: Unit, text_at: Callable[[int, int], str]
         char_map = None
     offset = char_map[0] if char_map else unit.offset
     contiguous = char_map is not None and text_at(offset, offset + len(stripped)) == stripped
-    return stripped, offset, unit.source.strip(), unit.unit_id, None if contiguous or not char_map else char_map
+    return (stripped, offset, unit.source.strip(), unit.unit_id, None if contiguous or not char_map else char_map,
+            whitespace_edges(unit.source), whitespace_edges(target))
 
 
 def line_offsets(text: str) -> list[int]:

@@ -273,6 +273,8 @@ class SegmentFields:
     source: str
     unit_id: str
     char_map: Sequence[int] | None
+    source_edges: tuple[str, str] = ("", "")
+    target_edges: tuple[str, str] = ("", "")
 
 
 def fields_of(unit: Unit, window: Window) -> SegmentFields | None:
@@ -334,7 +336,8 @@ class PartCutter:
                             first_line=self.window.line_of(start))
         for item in fields:
             segment = document.add_segment(item.text, item.offset, paragraph=self.index, source=item.source,
-                                           unit_id=item.unit_id, char_map=item.char_map)
+                                           unit_id=item.unit_id, char_map=item.char_map,
+                                           source_edges=item.source_edges, target_edges=item.target_edges)
             document.segments[-1] = replace(segment, index=self.index)
             self.index += 1
         later = {f.unit_id for part in self.parts[1:] for f in part}
