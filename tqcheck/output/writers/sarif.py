@@ -7,6 +7,8 @@ the file (a URI relative to the working folder when it lies inside it), the
 region (1-based lines, columns counted in Unicode code points, end column one
 past the last character) and ``partialFingerprints`` from the baseline
 fingerprint, so code scanning tracks a finding across edits elsewhere in the file.
+A finding that engines agreed on (merged, ``Finding.rules``) names every rule that
+reported it in ``properties.rules`` (its own ``ruleId`` first), as the JSON report does.
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ def result_record(finding: Finding, rule_index: int, mark: str) -> dict[str, Any
         properties["confidence"] = float(score_format(finding.confidence))
     if finding.engine:
         properties["engine"] = finding.engine
+    if finding.rules:  # merged across engines: every rule that agreed
+        properties["rules"] = list(finding.rules)
     return {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
