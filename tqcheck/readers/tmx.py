@@ -113,13 +113,6 @@ def iter_parts(path: str, settings: "Settings | None" = None, size: int | None =
         yield from cutter.finish()
 
 
-def english_code(tu, srclang: str = "") -> str:
-    """The ``xml:lang`` of the English target ``<tuv>`` of a ``<tu>`` as written (``en-GB``; see
-    ``choose_variants``), or empty."""
-    target = choose_variants(tu, srclang)[1]
-    return _code(target) if target is not None else ""
-
-
 def header_srclang(root) -> str:
     """The ``srclang`` of the ``<header>`` of a TMX root element, as written (empty when absent)."""
     for header in root.iter("{*}header", "header"):
@@ -168,7 +161,7 @@ def choose_variants(tu, srclang: str = "", source_language: str = ""):
     elif source_language:  # configured, and not the declared one: the configuration wins
         source = next((t for t in tuvs if base_language(_code(t)) == source_language), None)
     if source is None:
-        source = next((t for t in tuvs if base_language(_code(t)) not in ("en", "")), None)
+        source = next((t for t in tuvs if not _is_english(t)), None)
         if source is None and sum(1 for t in tuvs if _is_english(t)) >= 2:
             source = next(t for t in tuvs if _is_english(t))
     target = next((t for t in tuvs if t is not source and _is_english(t)), None)
