@@ -209,3 +209,14 @@ def test_english_source_tmx_gets_the_target_dialect_and_its_edges(tmp_path: Path
     result = CliRunner().invoke(cli, ["check", "m.tmx", *FAST])
     assert result.exit_code == 0, result.output
     assert rule_ids(result.output).count("source.Whitespace") == 1
+
+
+def test_a_dataframe_keeps_the_edges() -> None:
+    pd = pytest.importorskip("pandas")
+    from tqcheck.readers.frame import document_from_frame
+
+    frame = pd.DataFrame({"source": ["Name: ", "Haus"], "target": ["Name:", "House\n"]})
+    document = document_from_frame(frame)
+    assert [(s.text, s.source_edges, s.target_edges) for s in document.segments] == [
+        ("Name:", ("", " "), ("", "")), ("House", ("", ""), ("", "\n"))]
+    assert len(whitespace_findings(document)) == 2
