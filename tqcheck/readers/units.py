@@ -41,6 +41,13 @@ def setting(settings: "Settings | None", name: str, default: Any) -> Any:
         return default
 
 
+def unit_edges(unit: Unit) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The whitespace the segment of ``unit`` strips from the ends of its source and of its target, as
+    ((leading, trailing) of the source, (leading, trailing) of the target): ``Segment.source_edges`` and
+    ``target_edges``, compared by ``source.Whitespace``."""
+    return whitespace_edges(unit.source), whitespace_edges(unit.target)
+
+
 def bilingual_document(path: str, text: str, fmt: str, units: Iterable[Unit],
                        source_language: str = "", target_language: str = "", edges: bool = True) -> Document:
     """A Document with one segment per unit that has a non-empty target (``edges``: keep the whitespace
@@ -51,8 +58,8 @@ def bilingual_document(path: str, text: str, fmt: str, units: Iterable[Unit],
     for unit in units:
         found = segment_fields(unit, lambda start, end: text[start:end])
         if found is not None:
-            stripped, offset, source, unit_id, char_map, *kept = found
-            source_edges, target_edges = kept if edges and kept else (("", ""), ("", ""))
+            stripped, offset, source, unit_id, char_map = found
+            source_edges, target_edges = unit_edges(unit) if edges else (("", ""), ("", ""))
             document.add_segment(stripped, offset, paragraph=len(document.segments), source=source,
                                  unit_id=unit_id, char_map=char_map, source_edges=source_edges,
                                  target_edges=target_edges)
@@ -60,10 +67,9 @@ def bilingual_document(path: str, text: str, fmt: str, units: Iterable[Unit],
 
 
 def segment_fields(unit: Unit, text_at: Callable[[int, int], str]
-                   ) -> tuple[str, int, str, str, Sequence[int] | None, tuple[str, str], tuple[str, str]] | None:
-    """(text, offset, source, unit id, char map or None, source edges, target edges) of the segment a unit
-    gives, None for an empty target; ``text_at(start, end)`` is the file's text between two offsets. The
-    edges are the whitespace stripped from the ends of the source and the target, (leading, trailing)."""
+                   ) -> tuple[str, int, str, str, Sequence[int] | None] | None:
+    """(text, offset, source, unit id, char map or None) of the segment a unit gives, None for an empty target;
+    ``text_at(start, end)`` is the file's text between two offsets."""
     target = unit.target
     if not target.strip():
         return None
@@ -76,8 +82,7 @@ def segment_fields(unit: Unit, text_at: Callable[[int, int], str]
         char_map = None
     offset = char_map[0] if char_map else unit.offset
     contiguous = char_map is not None and text_at(offset, offset + len(stripped)) == stripped
-    return (stripped, offset, unit.source.strip(), unit.unit_id, None if contiguous or not char_map else char_map,
-            whitespace_edges(unit.source), whitespace_edges(target))
+    return stripped, offset, unit.source.strip(), unit.unit_id, None if contiguous or not char_map else char_map
 
 
 def line_offsets(text: str) -> list[int]:
@@ -304,5 +309,5 @@ def language_pair_from_name(path: str) -> tuple[str, str]:
     return (found.group(1), found.group(2)) if found else ("", "")
 
 
-__all__ = ["Unit", "bilingual_document", "segment_fields", "align", "xml_content_chars", "element_unit", "xml_error", "xml_bytes",
+__all__ = ["Unit", "bilingual_document", "segment_fields", "unit_edges", "align", "xml_content_chars", "element_unit", "xml_error", "xml_bytes",
            "base_language", "language_pair_from_name", "require_english_target", "line_offsets", "setting", "LANGUAGE_NAMES"]

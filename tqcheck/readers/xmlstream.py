@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, Iterator, Sequence
 
 from tqcheck.core.document import Document
 from tqcheck.core.errors import InputError
-from tqcheck.readers.units import XML_DECLARATION_RE, Unit, segment_fields, xml_error
+from tqcheck.readers.units import XML_DECLARATION_RE, Unit, segment_fields, unit_edges, xml_error
 
 #: Bytes read (and fed to the parser) at a time.
 CHUNK = 1 << 20
@@ -280,7 +280,7 @@ class SegmentFields:
 def fields_of(unit: Unit, window: Window) -> SegmentFields | None:
     """The segment a unit gives (as ``formats.bilingual_document`` adds it), or None for an empty target."""
     found = segment_fields(unit, window.slice)
-    return None if found is None else SegmentFields(*found)
+    return None if found is None else SegmentFields(*found, *unit_edges(unit))
 
 
 class PartCutter:

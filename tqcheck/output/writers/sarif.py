@@ -80,14 +80,14 @@ def result_record(finding: Finding, rule_index: int, mark: str) -> dict[str, Any
         "origin": finding.origin,
         "segment": finding.segment,
     }
+    if finding.rules:  # merged across engines: every rule that agreed
+        properties["rules"] = list(finding.rules)
     if finding.suggestions:
         properties["suggestions"] = list(finding.suggestions)
     if finding.confidence is not None:
         properties["confidence"] = float(score_format(finding.confidence))
     if finding.engine:
         properties["engine"] = finding.engine
-    if finding.rules:  # merged across engines: every rule that agreed
-        properties["rules"] = list(finding.rules)
     return {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
