@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mqm import MQM_SETS, documents, read_rows  # noqa: E402
 
 from tqcheck.core.config import Settings  # noqa: E402
-from tqcheck.core.document import Document  # noqa: E402
+from tqcheck.core.document import Document, whitespace_edges  # noqa: E402
 from tqcheck.checks.source import SourceCheck, inconsistencies  # noqa: E402
 
 csv.field_size_limit(sys.maxsize)
@@ -67,8 +67,9 @@ def fire_rates(check: SourceCheck, language: str, pairs: list[tuple[str, str]]) 
     document = Document(path=f"{language}.tsv", text="\n".join(t for _, t in pairs), format="tsv",
                         source_language=language)
     offset = 0
-    for source, target in pairs:
-        document.add_segment(target, offset, source=source)
+    for source, target in pairs:  # as a reader adds them: stripped, the whitespace at both ends kept
+        document.add_segment(target.strip(), offset + len(whitespace_edges(target)[0]), source=source.strip(),
+                             source_edges=whitespace_edges(source), target_edges=whitespace_edges(target))
         offset += len(target) + 1
     fired = {(f.segment, f.rule_id) for f in check.check(document)}
     return Counter(rule for _, rule in fired)
@@ -90,7 +91,8 @@ def main() -> None:
         counts = fire_rates(check, language, pairs)
         total += len(pairs)
         column = f"{language} {label} (n={len(pairs)})"
-        for rule in sorted(set(counts) | {"source.Number", "source.Untranslated", "source.Length"}):
+        for rule in sorted(set(counts) | {"source.Number", "source.Untranslated", "source.Length",
+                                          "source.Whitespace"}):
             table[rule][column] = f"{counts.get(rule, 0) / len(pairs):.1%}"
     seconds = time.perf_counter() - started
     columns = [f"{lang} {label} (n={len(p)})" for (lang, label), p in sorted(groups.items())]

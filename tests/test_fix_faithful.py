@@ -201,10 +201,20 @@ TMX_EN_EN = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_tmx_whose_source_is_english_is_never_fixed_in_the_source(tmp_path: Path) -> None:
+    # srclang="en-US": the en-US variant is the source, the en-GB one the target (readers.tmx.choose_variants)
     path = tmp_path / "m.tmx"
     path.write_text(TMX_EN_EN, encoding="utf-8")
+    run(str(path), "--fix")
+    ((old, new),) = changed_lines(TMX_EN_EN, path.read_text(encoding="utf-8"))
+    assert 'xml:lang="en-GB"' in old and new == old.replace("striptease", "strip")
+
+
+def test_tmx_whose_english_source_is_ambiguous_is_never_fixed(tmp_path: Path) -> None:
+    text = TMX_EN_EN.replace('srclang="en-US"', 'srclang="*all*"')
+    path = tmp_path / "m.tmx"
+    path.write_text(text, encoding="utf-8")
     result = run(str(path), "--fix")
-    assert path.read_text(encoding="utf-8") == TMX_EN_EN
+    assert path.read_text(encoding="utf-8") == text
     assert "the English variant may be the source" in result.stderr
 
 

@@ -134,6 +134,31 @@ def test_sarif_without_findings_and_with_absolute_paths_is_valid(in_tmp: Path, t
     assert empty["runs"][0]["results"] == [] and not list(sarif_validator().iter_errors(empty))
 
 
+def test_sarif_names_every_rule_a_merged_finding_stands_for(in_tmp: Path) -> None:
+    from tqcheck.checks.grammar.merge import merge_findings
+    from tqcheck.core.document import Document
+
+    document = Document(path="merged.txt", text="He could of gone.\n")
+    segment = document.add_segment("He could of gone.", 0)
+    ours = segment.finding(9, 11, rule_id="mt.CouldOf", message="'could of' is 'could have'", severity="major",
+                           category="fluency/grammar", origin="rules", suggestions=("have",), engine="rules")
+    harpers = segment.finding(9, 11, rule_id="harper.CouldOf", message="Did you mean 'could have'?",
+                              severity="minor", category="fluency/grammar", origin="grammar", suggestions=("have",),
+                              engine="harper")
+    alone = segment.finding(13, 17, rule_id="Demo.Gone", message="gone", severity="minor", category="style",
+                            origin="rules", engine="rules")
+    merged = merge_findings([ours, harpers, alone])
+    assert len(merged) == 2
+    log = json.loads(get_writer("sarif").render(Report(documents=[document], findings=merged)))
+    assert not list(sarif_validator().iter_errors(log))
+    results = {r["ruleId"]: r for r in log["runs"][0]["results"]}
+    assert results["mt.CouldOf"]["properties"]["rules"] == ["mt.CouldOf", "harper.CouldOf"]
+    assert results["mt.CouldOf"]["properties"]["engine"] == "rules+harper"
+    assert "rules" not in results["Demo.Gone"]["properties"]  # a finding no other engine reported: as before
+    data = json.loads(get_writer("json").render(Report(documents=[document], findings=merged)))
+    assert [f["rules"] for f in data["findings"] if f["rule_id"] == "mt.CouldOf"] == [["mt.CouldOf", "harper.CouldOf"]]
+
+
 def test_the_schema_rejects_a_broken_log(article: Path) -> None:
     log = json.loads(get_writer("sarif").render(run([article])))
     log["runs"][0]["results"][0]["level"] = "fatal"

@@ -39,7 +39,7 @@ def memory_tmx(units: int, *, header_language: str = "*all*") -> str:
 def fields(document) -> tuple:
     return (document.path, document.text, document.format, document.source_language, document.origin,
             document.first_line, [(s.index, s.text, s.offset, s.line, s.column, s.paragraph, s.source, s.unit_id,
-                                   s.char_map) for s in document.segments])
+                                   s.char_map, s.source_edges, s.target_edges) for s in document.segments])
 
 
 def write_variants(tmp_path: Path, text: str) -> list[Path]:

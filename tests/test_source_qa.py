@@ -14,7 +14,7 @@ from tqcheck.checks.source import QA_EXAMPLES, QAOptions, check_segment, inconsi
 from tqcheck.checks.source.dnt import DNT_EXAMPLE_TERMS
 from tqcheck.cli.main import cli
 from tqcheck.core.config import load_settings
-from tqcheck.core.document import Document
+from tqcheck.core.document import Document, whitespace_edges
 
 RULES = sorted(QA_EXAMPLES)
 PAIR_RULES = [r for r in RULES if not r.startswith("source.Inconsistent")]
@@ -22,9 +22,10 @@ OPTIONS = QAOptions(dnt=DNT_EXAMPLE_TERMS, repeated_words=True)
 
 
 def fired(source: str, target: str, language: str = "de", options: QAOptions = OPTIONS) -> set[str]:
-    """Rule ids the source check reports on one pair."""
+    """Rule ids the source check reports on one pair, as written in the unit (its edges kept as a reader does)."""
     document = Document(path="x.tsv", text=target, format="tsv", source_language=language)
-    document.add_segment(target, 0, source=source)
+    document.add_segment(target.strip(), len(whitespace_edges(target)[0]), source=source.strip(),
+                         source_edges=whitespace_edges(source), target_edges=whitespace_edges(target))
     return {f.rule_id for f in check_segment(document.segments[0], language, None, options)}
 
 
@@ -40,7 +41,7 @@ def document_of(pairs: list[tuple[str, str]], path: str = "x.tsv") -> Document:
 
 def test_every_qa_rule_has_bad_and_good_examples_and_a_registry_entry() -> None:
     reg = registry()
-    assert len(RULES) == 11
+    assert len(RULES) == 12
     for rule in RULES:
         assert QA_EXAMPLES[rule]["bad"] and QA_EXAMPLES[rule]["good"], rule
         entry = reg.lookup(rule)

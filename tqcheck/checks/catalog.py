@@ -114,6 +114,13 @@ BUILTIN: tuple[RuleInfo, ...] = (
           "stop, colon, ellipsis ...; 。 counts as a full stop) (pofilter: endpunc)",
           "A question turned into a statement, or a label that lost its colon, changes how the text reads",
           "source 'Ist das Haus rot?', target 'Is the house red.'", kind="source"),
+    _info("source.Whitespace", MINOR, "fluency/punctuation", "source",
+          "Flags a translation whose leading or trailing whitespace differs from the source's in kind or amount "
+          "(spaces, no-break spaces, tabs, line breaks) (pofilter: startwhitespace, endwhitespace; Xbench and "
+          "Verifika: leading/trailing spaces)",
+          "A string joined to another, a label followed by a value or a message ending in a line break loses its "
+          "spacing or layout",
+          "source 'Name: ', target 'Name:'", kind="source"),
     _info("source.RepeatedWord", MINOR, "fluency/grammar", "source",
           "Flags a word written twice in a row that the source does not repeat, only when no grammar engine runs "
           "(grammar = none; Harper and LanguageTool report it otherwise) (Xbench: repeated words; pofilter: "

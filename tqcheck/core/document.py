@@ -19,6 +19,10 @@ class Segment:
     verbatim slice of the original (Markdown inline markup removed, XML
     entities decoded), ``char_map`` gives the original offset of every
     character of ``text``.
+
+    ``text`` and ``source`` are stripped; a bilingual reader keeps the whitespace it stripped from each end as
+    ``source_edges`` and ``target_edges`` ((leading, trailing), as written in the unit) for the checks that
+    compare them (``source.Whitespace``). Both stay empty for monolingual text.
     """
 
     index: int
@@ -31,6 +35,8 @@ class Segment:
     source: str | None = None
     unit_id: str = ""
     char_map: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
+    source_edges: tuple[str, str] = ("", "")
+    target_edges: tuple[str, str] = ("", "")
     document: "Document | None" = field(default=None, repr=False, compare=False)
 
     def original_offset(self, position: int) -> int:
@@ -187,8 +193,10 @@ class Document:
         source: str | None = None,
         unit_id: str = "",
         char_map: Sequence[int] | None = None,
+        source_edges: tuple[str, str] = ("", ""),
+        target_edges: tuple[str, str] = ("", ""),
     ) -> Segment:
-        """Append a segment located at ``offset`` of the original text."""
+        """Append a segment located at ``offset`` of the original text (``*_edges``: see ``Segment``)."""
         first = char_map[0] if char_map else offset
         line, column = self.locate(first)
         segment = Segment(
@@ -203,6 +211,8 @@ class Document:
             unit_id=unit_id,
             char_map=tuple(char_map) if char_map is not None else None,
             document=self,
+            source_edges=source_edges,
+            target_edges=target_edges,
         )
         self.segments.append(segment)
         return segment
@@ -213,6 +223,17 @@ class Document:
             if start <= finding.offset < end and any(rule_matches(finding.rule_id, p) for p in prefixes):
                 return True
         return False
+
+
+def whitespace_edges(raw: str | None) -> tuple[str, str]:
+    """The whitespace ``raw.strip()`` removes from each end of ``raw``: (leading, trailing); all of it is leading
+    when ``raw`` is only whitespace."""
+    if not raw:
+        return "", ""
+    body = raw.lstrip()
+    if not body:
+        return raw, ""
+    return raw[:len(raw) - len(body)], body[len(body.rstrip()):]
 
 
 def rule_matches(rule_id: str, prefix: str) -> bool:

@@ -644,18 +644,15 @@ class XmlTargets(Targets):
             yield unit_name(unit), found
 
     def _tmx_units(self, text: str, lines: list[int], element_start):
-        from tqcheck.readers.tmx import XML_LANG, _seg
-        from tqcheck.readers.units import base_language
+        from tqcheck.readers.tmx import _seg, choose_variants, header_srclang
 
         store = load_store(self.document)
-        header = store.document.getroot().find("{*}header")
-        if header is None:
-            header = store.document.getroot().find("header")
-        header_language = (header.get("srclang") or "").lower() if header is not None else ""
+        header_language = header_srclang(store.document.getroot()).lower()
         for position, unit in enumerate(store.units, start=1):
             tu = unit.xmlelement
             tuvs = [t for t in tu.iter("{*}tuv", "tuv")]
-            english = next((t for t in tuvs if base_language(t.get(XML_LANG) or t.get("lang") or "") == "en"), None)
+            # the target the reader checked (readers.tmx.choose_variants), never the srclang variant
+            english = choose_variants(tu, header_language, self.document.source_language)[1]
             seg = _seg(english)
             if seg is None:
                 continue

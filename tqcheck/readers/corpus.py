@@ -23,7 +23,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from tqcheck.core.document import Document
+from tqcheck.core.document import Document, whitespace_edges
 from tqcheck.core.errors import BackendError, InputError
 
 if TYPE_CHECKING:
@@ -81,7 +81,8 @@ class PartBuilder:
                 start = offset + (at if at >= 0 else 0)
                 segment = document.add_segment(stripped, start, paragraph=self.index,
                                                source=None if source is None else source.strip(),
-                                               unit_id=unit_id)
+                                               unit_id=unit_id, source_edges=whitespace_edges(source),
+                                               target_edges=whitespace_edges(target))
                 document.segments[-1] = _reindexed(segment, self.index)
                 self.index += 1
             offset += len(line_text)

@@ -49,7 +49,8 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
                              path=path, line=where)
         for target, source in zip(targets, sources):
             target.source = source.target
-    return bilingual_document(path, text, "srt", targets, source_language=source_language) if sources is not None \
+    return bilingual_document(path, text, "srt", targets, source_language=source_language,
+                              edges=False) if sources is not None \
         else _target_only(path, text, targets)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from tqcheck.core.document import Document
+from tqcheck.core.document import Document, whitespace_edges
 from tqcheck.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -41,17 +41,28 @@ def setting(settings: "Settings | None", name: str, default: Any) -> Any:
         return default
 
 
+def unit_edges(unit: Unit) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The whitespace the segment of ``unit`` strips from the ends of its source and of its target, as
+    ((leading, trailing) of the source, (leading, trailing) of the target): ``Segment.source_edges`` and
+    ``target_edges``, compared by ``source.Whitespace``."""
+    return whitespace_edges(unit.source), whitespace_edges(unit.target)
+
+
 def bilingual_document(path: str, text: str, fmt: str, units: Iterable[Unit],
-                       source_language: str = "", target_language: str = "") -> Document:
-    """A Document with one segment per unit that has a non-empty target."""
+                       source_language: str = "", target_language: str = "", edges: bool = True) -> Document:
+    """A Document with one segment per unit that has a non-empty target (``edges``: keep the whitespace
+    stripped from both ends of source and target on the segment; False where the format's edges mean
+    nothing, as between subtitle lines)."""
     document = Document(path=path, text=text, format=fmt, source_language=source_language,
                         target_language=target_language.strip())
     for unit in units:
         found = segment_fields(unit, lambda start, end: text[start:end])
         if found is not None:
             stripped, offset, source, unit_id, char_map = found
+            source_edges, target_edges = unit_edges(unit) if edges else (("", ""), ("", ""))
             document.add_segment(stripped, offset, paragraph=len(document.segments), source=source,
-                                 unit_id=unit_id, char_map=char_map)
+                                 unit_id=unit_id, char_map=char_map, source_edges=source_edges,
+                                 target_edges=target_edges)
     return document
 
 
@@ -307,5 +318,5 @@ def language_pair_from_name(path: str) -> tuple[str, str]:
     return (found.group(1), found.group(2)) if found else ("", "")
 
 
-__all__ = ["Unit", "bilingual_document", "segment_fields", "align", "xml_content_chars", "element_unit", "xml_error", "xml_bytes",
+__all__ = ["Unit", "bilingual_document", "segment_fields", "unit_edges", "align", "xml_content_chars", "element_unit", "xml_error", "xml_bytes",
            "base_language", "language_pair_from_name", "require_english_target", "line_offsets", "setting", "LANGUAGE_NAMES"]

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, Iterator, Sequence
 
 from tqcheck.core.document import Document
 from tqcheck.core.errors import InputError
-from tqcheck.readers.units import XML_DECLARATION_RE, Unit, segment_fields, xml_error
+from tqcheck.readers.units import XML_DECLARATION_RE, Unit, segment_fields, unit_edges, xml_error
 
 #: Bytes read (and fed to the parser) at a time.
 CHUNK = 1 << 20
@@ -273,12 +273,14 @@ class SegmentFields:
     source: str
     unit_id: str
     char_map: Sequence[int] | None
+    source_edges: tuple[str, str] = ("", "")
+    target_edges: tuple[str, str] = ("", "")
 
 
 def fields_of(unit: Unit, window: Window) -> SegmentFields | None:
     """The segment a unit gives (as ``formats.bilingual_document`` adds it), or None for an empty target."""
     found = segment_fields(unit, window.slice)
-    return None if found is None else SegmentFields(*found)
+    return None if found is None else SegmentFields(*found, *unit_edges(unit))
 
 
 class PartCutter:
@@ -334,7 +336,8 @@ class PartCutter:
                             first_line=self.window.line_of(start))
         for item in fields:
             segment = document.add_segment(item.text, item.offset, paragraph=self.index, source=item.source,
-                                           unit_id=item.unit_id, char_map=item.char_map)
+                                           unit_id=item.unit_id, char_map=item.char_map,
+                                           source_edges=item.source_edges, target_edges=item.target_edges)
             document.segments[-1] = replace(segment, index=self.index)
             self.index += 1
         later = {f.unit_id for part in self.parts[1:] for f in part}

@@ -4,8 +4,8 @@ One module per check: numbers, dates and units (``numbers``, reading numbers in 
 text (``untranslated``); suspicious length ratios calibrated per language pair (``length``); placeholders and
 tags missing or added (``placeholders``, finding them in ``markup``); and the translator's QA checks of Xbench,
 Verifika and pofilter: URLs and e-mail addresses (``links``), alphanumeric codes and product names (``codes``),
-unpaired brackets and quotes (``pairs``), initial capital and final punctuation (``edges``), repeated words
-(``repetition``), the do-not-translate list (``dnt``) and, over a whole run, inconsistent translations
+unpaired brackets and quotes (``pairs``), initial capital and final punctuation (``edges``), leading and
+trailing whitespace (``whitespace``), repeated words (``repetition``), the do-not-translate list (``dnt``) and, over a whole run, inconsistent translations
 (``consistency``, run by the engine on the merged documents). The word lists they read are data files
 (``data/*.json``, read by ``lexicon``). Glossary terms required by a source term are checked by the ``glossary``
 rules (the ``glossary`` config key). An optional cross-lingual embedding model adds a meaning-similarity signal
@@ -37,12 +37,13 @@ from tqcheck.checks.source.links import links
 from tqcheck.checks.source.codes import codes as alphanumeric_codes
 from tqcheck.checks.source.pairs import pairs
 from tqcheck.checks.source.edges import edges
+from tqcheck.checks.source.whitespace import whitespace
 from tqcheck.checks.source.repetition import repeated_words
 from tqcheck.checks.source.dnt import do_not_translate, read_dnt_files
 from tqcheck.checks.source.consistency import inconsistencies
 
 #: The modules of the translator's QA checks (a module's name may also be its check function's, hence by name).
-QA_MODULES = ("links", "codes", "pairs", "edges", "repetition", "dnt", "consistency")
+QA_MODULES = ("links", "codes", "pairs", "edges", "whitespace", "repetition", "dnt", "consistency")
 #: The QA checks' examples by rule id ({"bad": [...], "good": [...]}, (source, translation) pairs; lists of pairs
 #: for the run-wide consistency rules), kept beside each check and run as tests.
 QA_EXAMPLES: dict[str, dict[str, list]] = {
@@ -134,9 +135,11 @@ def check_segment(segment: Segment, language: str = "", codes: tuple[list[str], 
 
 def qa_findings(segment: Segment, source: str, options: QAOptions = QAOptions()) -> list[Finding]:
     """The translator's QA checks of one segment: addresses, codes, brackets and quotes, capital and final
-    punctuation, do-not-translate terms, and repeated words when no grammar engine reports them."""
+    punctuation, leading and trailing whitespace, do-not-translate terms, and repeated words when no grammar
+    engine reports them."""
     findings = [*links(segment, source), *alphanumeric_codes(segment, source), *pairs(segment, source),
-                *edges(segment, source), *do_not_translate(segment, source, options.dnt)]
+                *edges(segment, source), *whitespace(segment, source),
+                *do_not_translate(segment, source, options.dnt)]
     if options.repeated_words:
         findings.extend(repeated_words(segment, source))
     return findings

@@ -7,6 +7,8 @@ the file (a URI relative to the working folder when it lies inside it), the
 region (1-based lines, columns counted in Unicode code points, end column one
 past the last character) and ``partialFingerprints`` from the baseline
 fingerprint, so code scanning tracks a finding across edits elsewhere in the file.
+A finding that engines agreed on (merged, ``Finding.rules``) names every rule that
+reported it in ``properties.rules`` (its own ``ruleId`` first), as the JSON report does.
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ def result_record(finding: Finding, rule_index: int, mark: str) -> dict[str, Any
         "origin": finding.origin,
         "segment": finding.segment,
     }
+    if finding.rules:  # merged across engines: every rule that agreed
+        properties["rules"] = list(finding.rules)
     if finding.suggestions:
         properties["suggestions"] = list(finding.suggestions)
     if finding.confidence is not None:
