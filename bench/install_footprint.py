@@ -1,6 +1,6 @@
 """Install footprint: time and size of a fresh virtual environment for the default install and each extra.
 
-    python bench/install_footprint.py [--extras default,dev,notebook,scale,deep,train] [--keep]
+    python -m bench.install_footprint [--extras default,dev,notebook,scale,deep,train] [--keep]
 
 For each variant: ``python -m venv``, then the README's way of installing it (``pip install .`` for the
 default; ``pip install torch==2.13.0`` first for the extras that need torch, as documented), timed from the
@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from docsection import replace_section
+from bench.docsection import replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Install footprint (fresh virtual environments)"
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    command = "python bench/install_footprint.py" + (
+    command = "python -m bench.install_footprint" + (
         f" --extras {args.extras}" if args.extras != "default,dev,notebook,scale,deep,train" else "")
     lines = [
         SECTION, "",

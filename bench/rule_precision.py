@@ -1,6 +1,6 @@
 """Per-rule precision on the MQM zh-en dev sets: does a reviewer agree when a rule fires? Writes docs/rule-precision.md.
 
-    python bench/rule_precision.py [--data ../shared/data] [--max-rows N] [--cache FILE] [--out FILE]
+    python -m bench.rule_precision [--data ../shared/data] [--max-rows N] [--cache FILE] [--out FILE]
 
 Every translated sentence of the four MQM dev sets (MT output and human references, all rated by MQM raters)
 is checked with every shipped YAML rule, Harper (the default grammar engine, spelling filter included), the
@@ -25,9 +25,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mqm import MQM_SETS, ROOT, Span, documents, grouped, has_major, is_clean, overlaps, read_rows, target_spans  # noqa: E402
+from tqcheck.core.rule_defaults import MAJOR_PRECISION, MIN_SOURCES, verdict
+from bench.mqm import MQM_SETS, ROOT, Span, documents, grouped, has_major, is_clean, overlaps, read_rows, target_spans  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "rule-precision.md"
 #: Sets the verdicts are decided on; the others are held out and only reported.
@@ -35,12 +35,6 @@ FIT_SETS = ("mqm_zhen_newstest2020", "mqm_zhen_newstest2021")
 HELD_OUT = tuple(s for s in MQM_SETS if s not in FIT_SETS)
 SHORT = {"mqm_zhen_newstest2020": "news 2020", "mqm_zhen_newstest2021": "news 2021",
          "mqm_zhen_ted2021": "TED 2021", "mqm_zhen_generalmt2023": "general 2023"}
-#: Fired on the translations of fewer source sentences than this in the fit sets, a rule is kept as it is: too
-#: little evidence to judge.
-MIN_SOURCES = 5
-#: A rule keeps major findings only when they are right (the sentence has a major error) at least this often on the
-#: fit sets: issue 11's target for major findings. Added after the first full run (see docs/rule-precision.md).
-MAJOR_PRECISION = 0.70
 SEED = 0
 
 
@@ -244,30 +238,6 @@ def tally(sentences: list[Sentence]) -> tuple[Totals, dict[str, Tally]]:
 
 
 # ---------------------------------------------------------------- the verdict
-
-def verdict(sources: int, major_rate: float, clean_rate: float, error_rate: float, major_sources: int,
-            major_precision: float) -> str:
-    """keep / demote / off for one rule id from its fit-set figures (rates per 1,000 sentences of each class;
-    ``sources`` and ``major_sources``: distinct source sentences it fired on, with any finding and with a major one).
-
-    Fired on translations of fewer than MIN_SOURCES source sentences: too little evidence, kept (the systems'
-    translations of one source sentence are not independent: one false alarm on a name repeats in all of them).
-    A rule that fires at least as often on sentences with no error as on sentences with a major error does not
-    earn a major flag: demoted to minor when it still fires more often on sentences with some error (minor ones
-    included) than on clean ones and has major findings (kept when it is minor already), otherwise off by default.
-    A rule that passes that floor but whose major findings (on at least MIN_SOURCES source sentences) are right less
-    than MAJOR_PRECISION of the time is demoted to minor.
-    """
-    if sources < MIN_SOURCES:
-        return "keep"
-    if major_rate <= clean_rate:
-        if error_rate > clean_rate:
-            return "demote" if major_sources else "keep"
-        return "off"
-    if major_sources >= MIN_SOURCES and major_precision < MAJOR_PRECISION:
-        return "demote"
-    return "keep"
-
 
 def fit_verdict(t: "Tally", totals: "Totals") -> str:
     """The verdict of one id from its fit-set tally, computed on the figures as the page shows them (rates to one
@@ -578,28 +548,6 @@ def _notes() -> list[str]:
     ]
 
 
-# ---------------------------------------------------------------- reading the page back (for the sync test)
-
-def read_verdicts(text: str) -> dict[str, dict[str, str]]:
-    """The main table of a generated page: id -> {column: cell} (the sync test's view of the page)."""
-    out: dict[str, dict[str, str]] = {}
-    header = "| " + " | ".join(MAIN_COLUMNS) + " |"
-    inside = False
-    for line in text.splitlines():
-        if line == header:
-            inside = True
-            continue
-        if inside and line.startswith("|---"):
-            continue
-        if inside and line.startswith("| "):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            row = dict(zip(MAIN_COLUMNS, cells))
-            out[row["id"].strip("`")] = row
-        elif inside:
-            break
-    return out
-
-
 # ---------------------------------------------------------------- main
 
 def main(argv: list[str] | None = None) -> int:
@@ -639,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
         if cache is not None:
             cache.write_text(json.dumps({"results": _to_json(results), "signature": signature, "seconds": seconds,
                                          "fluency": not args.no_fluency}), encoding="utf-8")
-    command = "python bench/rule_precision.py" + (f" --data {args.data}" if args.data != "../shared/data" else "") \
+    command = "python -m bench.rule_precision" + (f" --data {args.data}" if args.data != "../shared/data" else "") \
         + (f" --max-rows {args.max_rows}" if args.max_rows else "") + (" --no-fluency" if args.no_fluency else "")
     text = page(results, command, signature, seconds)
     Path(args.out).write_text(text, encoding="utf-8")

@@ -4,7 +4,7 @@ Good: MQM segments no rater marked with any error, MLQE-PE rows with mean DA >= 
 Bad: MQM segments with a major accuracy error, MLQE-PE rows with mean DA < 30.
 A useful rule fires far more often on bad rows than on good ones.
 
-    python bench/source_check.py --data ../shared/data
+    python -m bench.source_check --data ../shared/data
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mqm import MQM_SETS, read_rows  # noqa: E402
+from bench.mqm import MQM_SETS, read_rows  # noqa: E402
 
 from tqcheck.core.config import Settings  # noqa: E402
 from tqcheck.core.document import Document  # noqa: E402

@@ -1,6 +1,6 @@
 """Start-up time of the command line; writes the "Start-up" section of docs/benchmarks.md.
 
-    python bench/startup.py [--runs 5]
+    python -m bench.startup [--runs 5]
 
 Each figure is the median wall time of ``--runs`` fresh processes started as from the shell
 (``python -m tqcheck ...``, reports to a temporary folder, result cache off unless said), after one
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from docsection import replace_section
+from bench.docsection import replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_d711ba56f4b847ad.txt"
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu_total = sum(c for _, _, c in breakdown)
     lines = [
         SECTION, "",
-        f"Produced by `python bench/startup.py{'' if args.runs == 5 else f' --runs {args.runs}'}` on this 2-core "
+        f"Produced by `python -m bench.startup{'' if args.runs == 5 else f' --runs {args.runs}'}` on this 2-core "
         f"machine, shared with other work (load average {load_before:.1f} before, {load_after:.1f} after). "
         f"Wall time from starting `python -m tqcheck` to its exit, median of {args.runs} runs after a warm-up; "
         "CPU = user+system time of the process (what the machine would take with a core to itself, roughly).", "",

@@ -87,7 +87,7 @@ region, and `<!-- tqcheck-disable-line mt -->` for one line.
 ### On, demoted or off by default: measured, not opinion
 
 A rule, grammar lint kind or source check is on at its own severity only while MQM raters agree with it
-often enough: `python bench/rule_precision.py` measures how often each id fires on sentences with a major
+often enough: `python -m bench.rule_precision` measures how often each id fires on sentences with a major
 error and on sentences with no error in four annotated zh→en dev sets and writes
 [docs/rule-precision.md](rule-precision.md) with a verdict per id; `tqcheck/core/rule_defaults.py` applies them.
 An id that fires at least as often on error-free sentences as on major-error ones is **demoted** to
