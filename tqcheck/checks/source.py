@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 #: Mean and standard deviation of log((target chars + 1) / (source chars + 1)) (whitespace not
 #: counted) of good X->English translations, by source language; "*" for unknown pairs.
-#: Produced by `python -m bench.length_ratios --data ../shared/data` (see docs/bilingual.md).
+#: Produced by `python bench/length_ratios.py --data ../shared/data` (see docs/bilingual.md).
 LENGTH_RATIOS: dict[str, tuple[float, float]] = {
     "et": (0.029, 0.134),  # et-en, 1026 segments (MLQE-PE dev, DA >= 70)
     "ne": (0.018, 0.167),  # ne-en, 177 segments
