@@ -278,8 +278,10 @@ class RunResult:
 
 
 def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_name: str = "<stdin>",
-                 jobs: int | None = None, dask: str | None = None, use_cache: bool = False) -> RunResult:
-    """Load documents (all of them first: bad input stops before any work), check them, rank."""
+                 jobs: int | None = None, dask: str | None = None, use_cache: bool = False,
+                 context: Any = None) -> RunResult:
+    """Load documents (all of them first: bad input stops before any work), check them, rank (``context``: the
+    run's ``RunContext``, built once by the command)."""
     from tqcheck.readers.inputs import load_documents
     from tqcheck.engine.runners import early_runner, run_documents
 
@@ -303,7 +305,7 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
 
             cache = ResultCache()
         report = run_documents(documents, settings, jobs=jobs, dask=dask, advance=advance, cache=cache,
-                               runner=runner)
+                               runner=runner, context=context)
     return RunResult(report, settings, time.perf_counter() - started)
 
 
@@ -322,8 +324,9 @@ def input_bytes(paths: Sequence[str], settings) -> int:
 
 def run_partitioned(paths: Sequence[str], settings, options: dict[str, Any], show_progress: bool,
                     quiet: bool) -> int:
-    """``check --partitioned DIR``: part tables and a summary; the gate reads the summary (run-wide settings)."""
-    from tqcheck.engine.partitioned import check_partitioned, summary_gate
+    """``check --partitioned DIR``: part tables and a summary; the gate reads the summary's per-file counts."""
+    from tqcheck.engine.partitioned import check_partitioned, file_counts
+    from tqcheck.policy.gate import gate_reasons
 
     folder = options["partitioned"]
     with progress_bar(show_progress, 0) as advance:
@@ -334,7 +337,7 @@ def run_partitioned(paths: Sequence[str], settings, options: dict[str, Any], sho
     if not quiet:
         say(f"tqcheck: wrote {len(data['parts'])} parts and _summary.json to {folder}: {counts['segments']} "
             f"segments, {counts['findings']} findings, {counts['flagged']} flagged")
-    reasons = summary_gate(data, settings)
+    reasons = gate_reasons(file_counts(data), settings)  # the report's gate, per-path overrides included
     for reason in reasons:
         say(f"tqcheck: gate: {reason}")
     return 1 if reasons and not settings.exit_zero else EXIT_OK

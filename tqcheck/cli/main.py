@@ -145,9 +145,13 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
             from tqcheck.policy.baseline import load_baseline
 
             accepted = load_baseline(settings.baseline)
+        from tqcheck.engine.pipeline import run_context
+
+        context = run_context(settings)  # the registry and flag threshold, once for the run, its fix and statistics
         result = run_pipeline(targets, settings, show_progress=show_progress,
                               stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
-                              dask=options.get("dask_address"), use_cache=options.get("use_cache", True))
+                              dask=options.get("dask_address"), use_cache=options.get("use_cache", True),
+                              context=context)
         report, diff = result.report, None
         if accepted is not None:
             from tqcheck.policy.baseline import apply_baseline
@@ -159,11 +163,13 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
             settled = {id(f) for f in review_report(report, settings)}
             report = _without(report, settled)
         elif fix or show_diff:
-            report, changed = fix_files(report, settings, write=fix and not show_diff, quiet=quiet)
+            report, changed = fix_files(report, settings, write=fix and not show_diff, quiet=quiet,
+                                        registry=context.registry)
             if changed:  # check again: the report and the gate describe the files as they now are
                 result = run_pipeline(targets, settings, show_progress=show_progress,
                                       stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
-                                      dask=options.get("dask_address"), use_cache=options.get("use_cache", True))
+                                      dask=options.get("dask_address"), use_cache=options.get("use_cache", True),
+                                      context=context)
                 report = result.report
                 if accepted is not None:
                     from tqcheck.policy.baseline import apply_baseline
@@ -171,11 +177,10 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
                     report, diff = apply_baseline(report, accepted)
         write_outputs(report, outputs, settings, name, quiet)
         if statistics:
-            from tqcheck.checks.catalog import registry
             from tqcheck.output.statistics import render_statistics
 
             with stdout_errors():
-                sys.stdout.write(render_statistics(report.findings, registry(settings), by_file=statistics == "files"))
+                sys.stdout.write(render_statistics(report.findings, context.registry, by_file=statistics == "files"))
         from tqcheck.policy.gate import decide
 
         outcome = decide(report, settings, diff)
@@ -187,13 +192,17 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
     sys.exit(outcome.exit_code)
 
 
-def fix_files(report, settings, *, write: bool, quiet: bool):
+def fix_files(report, settings, *, write: bool, quiet: bool, registry=None):
     """--fix: apply unambiguous suggestions; returns the report without the fixed findings and whether a
-    file was written. --diff: print the unified diff of those changes and write nothing."""
+    file was written. --diff: print the unified diff of those changes and write nothing. ``registry``: the run's
+    (``RunContext.registry``), else the report's or the one ``settings`` load."""
     from tqcheck.policy.fix import plan_fixes, write_fixes
-    from tqcheck.checks.catalog import registry
 
-    fixes = plan_fixes(report, registry(settings))
+    if registry is None:
+        from tqcheck.checks.catalog import registry as registry_of
+
+        registry = report.registry if report.registry is not None else registry_of(settings)
+    fixes = plan_fixes(report, registry)
     if not write:
         with stdout_errors():
             sys.stdout.write("".join(f.diff() for f in fixes))
@@ -225,7 +234,7 @@ def _without(report, finding_ids: set[int]):
         return report
     return Report(report.documents, [f for f in report.findings if id(f) not in finding_ids], report.scores,
                   signature=report.signature, notices=report.notices, flag_threshold=report.flag_threshold,
-                  similarity=report.similarity)
+                  similarity=report.similarity, registry=report.registry)
 
 
 def _quoted(text: str) -> str:

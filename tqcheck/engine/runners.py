@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 from tqcheck.core.document import Document
 from tqcheck.core.errors import BackendError, UsageError
 from tqcheck.core.document import PART_SEGMENTS, WHOLE_SEGMENTS, cut
-from tqcheck.engine.pipeline import flag_threshold
+from tqcheck.engine.pipeline import check_in_turn, run_context
 from tqcheck.output.report import Report
 from tqcheck.core.result import DocumentResult
 
 if TYPE_CHECKING:
     from tqcheck.core.config import Settings
+    from tqcheck.core.context import RunContext
     from tqcheck.engine.pipeline import Pipeline
 
 
@@ -142,10 +143,12 @@ class Runner:
         raise NotImplementedError
 
     def run(self, documents: Sequence[Document], settings: "Settings", advance: Advance = lambda n: None,
-            part_segments: int | None = None) -> Report:
-        """Check ``documents`` and merge their results into the ranked Report."""
+            part_segments: int | None = None, context: "RunContext | None" = None) -> Report:
+        """Check ``documents`` and merge their results into the ranked Report (``context``: the run's)."""
+        context = context if context is not None else run_context(settings)
         tasks = plan(documents, part_segments)
-        return Report.merge(self.results(tasks, settings, advance), flag_threshold=flag_threshold(settings))
+        return Report.merge(self.results(tasks, settings, advance), flag_threshold=context.flag_threshold,
+                            registry=context.registry)
 
     def close(self) -> None:
         """Release workers and connections; safe to call twice."""
@@ -162,20 +165,20 @@ class SequentialRunner(Runner):
 
     name = "sequential"
 
-    def __init__(self, pipeline: "Pipeline | None" = None) -> None:
+    def __init__(self, pipeline: "Pipeline | None" = None, context: "RunContext | None" = None) -> None:
         self.pipeline = pipeline
+        self.context = context
         self._own = pipeline is None
 
     def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
-        """Check each task in turn."""
+        """Check each task in turn (``pipeline.check_in_turn``: the one sequential path)."""
         if self.pipeline is None:
             from tqcheck.engine.pipeline import Pipeline
 
-            self.pipeline = Pipeline(settings)
-        for task in tasks:
-            stages = max(self.pipeline.stages_for(task.document), 1)
-            result = self.pipeline.check_document(task.document, lambda n, s=stages: advance(n / s))
-            yield result.with_order(*task.order)
+            context = self.context if self.context is not None and self.context.settings is settings else None
+            self.pipeline = Pipeline(settings, context=context)
+        yield from check_in_turn(self.pipeline, ((task.order, task.document) for task in tasks), advance,
+                                 per_segment=True)
 
     def close(self) -> None:
         """Close the pipeline when this runner made it."""
@@ -435,23 +438,25 @@ def early_runner(jobs: int | None, dask: str | None, settings: "Settings", input
 
 def run_documents(documents: Sequence[Document], settings: "Settings", *, jobs: int | None = None,
                   dask: str | None = None, advance: Advance = lambda n: None, cache: Any = None,
-                  runner: "ProcessRunner | None" = None) -> Report:
+                  runner: "ProcessRunner | None" = None, context: "RunContext | None" = None) -> Report:
     """Check ``documents`` with the runner ``jobs``/``dask`` ask for and return the Report.
 
     With a ``tqcheck.engine.cache.ResultCache``, parts whose entry is there are not checked again (and no model is
     loaded when every part is cached); the others are checked and stored. ``runner``: worker processes
     started early (``early_runner``), used when the run calls for worker processes and closed in any case.
+    ``context``: the run's (``pipeline.run_context``), built here when not given.
     """
     try:
-        return _run_documents(documents, settings, jobs, dask, advance, cache, runner)
+        return _run_documents(documents, settings, jobs, dask, advance, cache, runner, context)
     finally:
         if runner is not None:
             runner.close()
 
 
 def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: int | None, dask: str | None,
-                   advance: Advance, cache: Any, early: "ProcessRunner | None") -> Report:
-    threshold = flag_threshold(settings)  # before the work: the workers load their models meanwhile
+                   advance: Advance, cache: Any, early: "ProcessRunner | None",
+                   context: "RunContext | None") -> Report:
+    context = context if context is not None else run_context(settings)  # the workers load their models meanwhile
     tasks = plan(documents)
     cached: list[DocumentResult] = []
     keys: dict[tuple[int, ...], str] = {}
@@ -470,8 +475,10 @@ def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: in
                 advance(len(task.document.segments))
         tasks = todo
     if not tasks:
-        return Report.merge(cached, flag_threshold=threshold)
+        return Report.merge(cached, flag_threshold=context.flag_threshold, registry=context.registry)
     chosen = make_runner(jobs, dask, segments=segment_count(tasks), tasks=len(tasks))
+    if isinstance(chosen, SequentialRunner):
+        chosen.context = context
     if early is not None and isinstance(chosen, ProcessRunner):
         chosen = early
     with chosen as runner:
@@ -482,7 +489,7 @@ def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: in
         for result in fresh:
             cache.put(keys[result.order], result)
         cache.prune()
-    return Report.merge(cached + fresh, flag_threshold=threshold)
+    return Report.merge(cached + fresh, flag_threshold=context.flag_threshold, registry=context.registry)
 
 
 __all__ = ["PART_SEGMENTS", "WHOLE_SEGMENTS", "Task", "Runner", "SequentialRunner", "ProcessRunner", "DaskRunner", "plan",
