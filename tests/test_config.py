@@ -75,3 +75,20 @@ def test_override_with_unknown_key_fails(tmp_path):
     (tmp_path / ".tqcheck.toml").write_text('[[overrides]]\npaths = ["a/*"]\nfial_on = "minor"\n')
     with pytest.raises(ConfigError, match="overrides.fial_on"):
         load_settings([str(tmp_path)])
+
+
+def test_every_key_is_a_typed_property_of_settings() -> None:
+    """Settings are typed where they are used: each key of KEYS is a property whose return annotation is the key's
+    type (type checkers see ``settings.jobs`` as an int; a misspelt key is an error to them)."""
+    import typing
+
+    from tqcheck.core.config import KEYS, Settings
+
+    settings = Settings()
+    for key in KEYS:
+        prop = Settings.__dict__.get(key.name)
+        assert isinstance(prop, property), f"Settings has no typed property for {key.name}"
+        hint = typing.get_type_hints(prop.fget)["return"]
+        expected = list[key.list_of] if key.list_of is not None else key.type
+        assert hint == expected, (key.name, hint, expected)
+        assert getattr(settings, key.name) == key.default
