@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from tqcheck.core.errors import BackendError, OutputError, UsageError
 from tqcheck.output.report import SEGMENT_COLUMNS, Report, summary_of
+from tqcheck.readers.inputs import EXTENSIONS, FORMATS
 from tqcheck.core.result import Counts, DocumentResult, total
 
 if TYPE_CHECKING:
@@ -68,8 +69,8 @@ def iter_tasks(paths: Sequence[str], settings: "Settings", part_segments: int | 
 
 
 #: XML formats read a part at a time (extension -> module with ``iter_parts``).
-STREAMED_XML: dict[str, str] = {".tmx": "tqcheck.readers.tmx", ".xlf": "tqcheck.readers.xliff",
-                                 ".xliff": "tqcheck.readers.xliff"}
+STREAMED_XML: dict[str, str] = {ext: FORMATS[fmt].module for ext, fmt in EXTENSIONS.items()
+                                 if FORMATS[fmt].parts == "xml"}
 
 
 def _check_size(name: str, limit: int) -> None:
