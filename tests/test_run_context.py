@@ -71,7 +71,7 @@ def test_the_context_checks_the_selection_once_and_holds_the_registry() -> None:
     from tqcheck.core.errors import UsageError
 
     with pytest.raises(UsageError, match="mt.Stripteese"):
-        run_context(_settings(disable=["mt.Stripteese"]))
+        run_context(_settings(disable=["mt.Stripteese"])).registry
 
 
 def test_sarif_describes_the_runs_own_rules(folder: Path) -> None:
@@ -81,3 +81,17 @@ def test_sarif_describes_the_runs_own_rules(folder: Path) -> None:
     rules = json.loads((folder / "out.sarif").read_text(encoding="utf-8"))["runs"][0]["tool"]["driver"]["rules"]
     mine = next(r for r in rules if r["id"] == "mine.Filler")
     assert mine["fullDescription"]["text"].startswith("Flags the filler word basically")
+
+
+def test_a_run_whose_every_part_is_cached_reads_no_rule_pack_and_loads_no_detector(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TQCHECK_CACHE_DIR", str(folder / "cache"))
+    command = ["check", "notes.md", "--no-config", "--grammar", "none", "--jobs", "1", "-o", "out.csv", "--exit-zero"]
+    first = CliRunner().invoke(cli, command, catch_exceptions=False)
+    assert first.exit_code == 0, first.stderr
+    report = (folder / "out.csv").read_bytes()
+    monkeypatch.setattr(loader, "load_paths", lambda *a, **k: pytest.fail("a rule pack was read"))
+    monkeypatch.setattr(detector, "load_detector", lambda *a: pytest.fail("the detector was loaded"))
+    again = CliRunner().invoke(cli, command, catch_exceptions=False)
+    assert again.exit_code == 0, again.stderr
+    assert (folder / "out.csv").read_bytes() == report

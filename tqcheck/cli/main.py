@@ -201,7 +201,7 @@ def fix_files(report, settings, *, write: bool, quiet: bool, registry=None):
     if registry is None:
         from tqcheck.checks.catalog import registry as registry_of
 
-        registry = report.registry if report.registry is not None else registry_of(settings)
+        registry = report.context.registry if report.context is not None else registry_of(settings)
     fixes = plan_fixes(report, registry)
     if not write:
         with stdout_errors():
@@ -234,7 +234,7 @@ def _without(report, finding_ids: set[int]):
         return report
     return Report(report.documents, [f for f in report.findings if id(f) not in finding_ids], report.scores,
                   signature=report.signature, notices=report.notices, flag_threshold=report.flag_threshold,
-                  similarity=report.similarity, registry=report.registry)
+                  similarity=report.similarity, context=report.context)
 
 
 def _quoted(text: str) -> str:

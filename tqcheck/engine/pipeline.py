@@ -75,15 +75,19 @@ def _card_flag_threshold(path: str) -> float:
 
 
 def run_context(settings: Settings) -> RunContext:
-    """The run's context, built once: the rule packs read, the registry of every id they and the built-in checks
-    can emit, ``enable``/``disable`` checked against it, and the flag threshold."""
+    """The run's context, built once: the flag threshold now; on first use, the rule packs read, the registry of
+    every id they and the built-in checks can emit, and ``enable``/``disable`` checked against it."""
+    return RunContext(settings, flag_threshold(settings), lambda: _rules_and_registry(settings))
+
+
+def _rules_and_registry(settings: Settings) -> tuple:
     from tqcheck.checks.catalog import check_selection, registry_for
     from tqcheck.checks.rules.loader import load_all
 
     rules = load_all(settings)
     registry = registry_for(rules)
     check_selection(settings, rules, registry)
-    return RunContext(settings, registry, flag_threshold(settings), rules)
+    return registry, rules
 
 
 #: The settings each part of a pipeline is built from: a document whose per-path overrides change
@@ -243,7 +247,7 @@ class Pipeline:
         parts = (((position, number), part) for position, document in enumerate(documents)
                  for number, part in enumerate(cut(document)))
         return Report.merge(check_in_turn(self, parts, progress), flag_threshold=self.context.flag_threshold,
-                            registry=self.context.registry)
+                            context=self.context)
 
     def _all_parts(self) -> list:
         loaded = [c for part in self._parts.values() for c in (part if isinstance(part, list) else [part])]

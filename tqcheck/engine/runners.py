@@ -148,7 +148,7 @@ class Runner:
         context = context if context is not None else run_context(settings)
         tasks = plan(documents, part_segments)
         return Report.merge(self.results(tasks, settings, advance), flag_threshold=context.flag_threshold,
-                            registry=context.registry)
+                            context=context)
 
     def close(self) -> None:
         """Release workers and connections; safe to call twice."""
@@ -475,7 +475,7 @@ def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: in
                 advance(len(task.document.segments))
         tasks = todo
     if not tasks:
-        return Report.merge(cached, flag_threshold=context.flag_threshold, registry=context.registry)
+        return Report.merge(cached, flag_threshold=context.flag_threshold, context=context)
     chosen = make_runner(jobs, dask, segments=segment_count(tasks), tasks=len(tasks))
     if isinstance(chosen, SequentialRunner):
         chosen.context = context
@@ -489,7 +489,7 @@ def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: in
         for result in fresh:
             cache.put(keys[result.order], result)
         cache.prune()
-    return Report.merge(cached + fresh, flag_threshold=context.flag_threshold, registry=context.registry)
+    return Report.merge(cached + fresh, flag_threshold=context.flag_threshold, context=context)
 
 
 __all__ = ["PART_SEGMENTS", "WHOLE_SEGMENTS", "Task", "Runner", "SequentialRunner", "ProcessRunner", "DaskRunner", "plan",

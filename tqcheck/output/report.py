@@ -21,7 +21,7 @@ from tqcheck.core.result import Counts, DocumentResult, total
 if TYPE_CHECKING:  # pandas is imported lazily: `tqcheck --help` must start fast
     import pandas as pd
 
-    from tqcheck.core.registry import RuleRegistry
+    from tqcheck.core.context import RunContext
 
 #: Columns of the sentence table (`Report.to_frame()` and the CSV report), in order.
 SEGMENT_COLUMNS: tuple[str, ...] = (
@@ -61,8 +61,8 @@ class Report:
     flag_threshold: float = 0.5
     #: Cross-lingual source/target similarity by (file, segment index), when a model measured it.
     similarity: dict[tuple[str, int], float] = field(default_factory=dict)
-    #: The run's rule registry (writers describe rules from it; None: the shipped packs' registry).
-    registry: "RuleRegistry | None" = field(default=None, compare=False, repr=False)
+    #: The run's context: writers describe rules from its registry (None: the shipped packs' registry).
+    context: "RunContext | None" = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.findings = sorted(self.findings, key=lambda f: f.sort_key)
@@ -72,7 +72,7 @@ class Report:
 
     @classmethod
     def merge(cls, results: Iterable[DocumentResult], flag_threshold: float = 0.5,
-              registry: "RuleRegistry | None" = None) -> "Report":
+              context: "RunContext | None" = None) -> "Report":
         """One report from per-document results, in any order: they are sorted by their run order first.
 
         Parts of one file (a large file is checked in parts) become one document again.
@@ -104,7 +104,7 @@ class Report:
             documents.append(Document.joined(parts))
         signature.setdefault("tqcheck", tqcheck.__version__)
         return cls(documents, findings, scores, signature=dict(sorted(signature.items())),
-                   notices=sorted(notices), flag_threshold=flag_threshold, similarity=similarity, registry=registry)
+                   notices=sorted(notices), flag_threshold=flag_threshold, similarity=similarity, context=context)
 
     # -- lookups ---------------------------------------------------------
     @property

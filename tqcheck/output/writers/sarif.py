@@ -115,7 +115,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
         "version": tqcheck.__version__,
         "semanticVersion": tqcheck.__version__,
         "informationUri": "https://pypi.org/project/tqcheck/",
-        "rules": [rule_descriptor(r, by_rule[r], report.registry) for r in rule_ids],
+        "rules": [rule_descriptor(r, by_rule[r], report.context and report.context.registry) for r in rule_ids],
     }
     run = {
         "tool": {"driver": driver},
