@@ -169,7 +169,7 @@ def rule_info(rule: "Rule") -> RuleInfo:
     return RuleInfo(rule.id, rule.severity, rule.category, "rules",
                     rule.description or _message_summary(rule.message), "", example,
                     fixable=bool(getattr(rule, "fixable", False)), link=rule.link, where=rule.where,
-                    kind=rule.type_name)
+                    kind=rule.type_name, provenance=str(rule.provenance or ""))
 
 
 def _message_summary(message: str) -> str:

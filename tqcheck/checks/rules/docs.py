@@ -187,10 +187,12 @@ def render() -> str:
     for pack in sorted(ruleset.packs.values(), key=lambda p: p.name):
         count = sum(1 for r in ruleset if r.pack == pack.name)
         parts.append(f"- `{pack.name}` {pack.version} — {count} rules. {pack.description}")
-    parts.append("\n| id | type | severity | category | fixable |\n|---|---|---|---|---|")
+    parts.append("\n| id | type | severity | category | fixable | learned from |\n|---|---|---|---|---|---|")
     for rule in ruleset:
+        learned = rule.provenance.kind + (" " + ", ".join(rule.provenance.sets) if rule.provenance.sets else "") \
+            if rule.provenance else ""
         parts.append(f"| `{rule.id}` | {rule.type_name} | {rule.severity.value} | {rule.category} | "
-                     f"{'yes' if rule.fixable else ''} |")
+                     f"{'yes' if rule.fixable else ''} | {learned} |")
     parts.append(BUILTIN_INTRO)
     for entry in builtin_entries():
         name = f"{entry.id}.*" if entry.family else entry.id
