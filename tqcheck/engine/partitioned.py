@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 #: Formats of the part tables.
 PART_FORMATS = ("parquet", "csv", "jsonl")
-#: Sentences listed in the summary (worst first).
+#: Sentences listed in the summary (worst first). Origin: convention.
 WORST = 20
 ROW_COLUMNS: tuple[str, ...] = SEGMENT_COLUMNS[1:]
 

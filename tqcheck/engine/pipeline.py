@@ -52,12 +52,17 @@ def build_scorer(settings: Settings) -> Scorer | None:
     return DetectorScorer(settings.detector, flag_threshold(settings))
 
 
+#: Flag threshold of the fluency tier (``lm``) and of runs without a score. Origin: convention, the midpoint of a
+#: score calibrated as a probability (docs/fluency.md); the detector's own threshold is fitted (docs/detector.md).
+FLUENCY_FLAG_THRESHOLD = 0.5
+
+
 def flag_threshold(settings: Settings) -> float:
     """Scores below this are flagged: the setting, or the detector's calibrated threshold when it is negative."""
     if settings.flag_threshold >= 0:
         return float(settings.flag_threshold)
     if not settings.fluency or settings.lm:
-        return 0.5
+        return FLUENCY_FLAG_THRESHOLD
     return round(1.0 - _card_flag_threshold(settings.detector), 4)
 
 

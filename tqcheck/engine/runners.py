@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 
 
 #: Below this many segments the default runner stays in this process (loading models in
-#: workers would cost more than it saves); an explicit ``--jobs N`` always uses N workers.
+#: workers would cost more than it saves); an explicit ``--jobs N`` always uses N workers. Origin: convention
+#: (508a039); docs/benchmarks.md measures the default runner against one process at 4,876 segments only
+#: (python bench/speed.py), not where the two meet.
 MIN_PARALLEL_SEGMENTS = 2000
 
 #: Called with a number of segments just checked.
@@ -418,7 +420,8 @@ def make_runner(jobs: int | None = None, dask: str | None = None, *, segments: i
 
 
 #: Inputs of at least this many bytes (about 2,000 sentences of a bilingual table) start their worker
-#: processes before they are read, so the workers load their models while this process reads.
+#: processes before they are read, so the workers load their models while this process reads. Origin: convention
+#: (f6b84c9), the size of MIN_PARALLEL_SEGMENTS sentences of a bilingual table.
 EARLY_START_BYTES = 256 * 1024
 
 

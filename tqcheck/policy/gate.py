@@ -159,7 +159,7 @@ def decide(report: Report, settings: Settings, diff: "BaselineDiff | None" = Non
                        notes=baseline_notes(diff, settings.baseline) if diff is not None else [])
 
 
-#: Fixed baseline entries listed one by one before the rest are counted.
+#: Fixed baseline entries listed one by one before the rest are counted. Origin: convention.
 MAX_FIXED_NOTES = 20
 
 
