@@ -1,6 +1,6 @@
 """Accuracy benchmark of the fluency score on human-annotated data; writes docs/accuracy-fluency.md.
 
-    python bench/accuracy_fluency.py [--data ../shared/data] [--fit] [--lm smollm2]
+    python -m bench.accuracy_fluency [--data ../shared/data] [--fit] [--lm smollm2]
 
 --fit refits the combiner on the MQM newstest2020 dev set and writes tqcheck/scoring/fluency/model-v1.json
 (or the 'deep' variant with --lm) before evaluating. Everything else is evaluated on sets not used for fitting.
@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from tqcheck.core.config import Settings  # noqa: E402
 from tqcheck.training.data import tag_spans  # noqa: E402
@@ -561,7 +560,7 @@ def _header(args, checks_note: str, scorer: FluencyScorer) -> list[str]:
         "Regenerate with (from the repository root; `--fit` also refits the shipped coefficients):",
         "",
         "```",
-        f"python bench/accuracy_fluency.py --data {args.data}" + (" --fit" if args.fit else "")
+        f"python -m bench.accuracy_fluency --data {args.data}" + (" --fit" if args.fit else "")
         + (f" --lm {args.lm}" if args.lm else "") + (f" --sets {args.sets}" if args.sets != DEFAULT_SETS else "")
         + (f" --max-segments {args.max_segments}" if args.max_segments else "")
         + (f" --out {args.out}" if Path(args.out) != ROOT / "docs" / "accuracy-fluency.md" else ""),

@@ -9,7 +9,7 @@ to paste into tqcheck/checks/source/length.py (LENGTH_RATIOS) and, with --evalua
 check's rule (|z| > Z) flags segments that MQM raters marked with a major omission
 or addition versus error-free ones.
 
-    python bench/length_ratios.py --data ../shared/data [--evaluate]
+    python -m bench.length_ratios --data ../shared/data [--evaluate]
 """
 
 from __future__ import annotations

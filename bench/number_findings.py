@@ -1,6 +1,6 @@
 """Major number, date and unit findings of the source check on the MQM zh-en dev sentences, by label.
 
-    python bench/number_findings.py [--data ../shared/data] [--code PATH] [--list clean|faulted]
+    python -m bench.number_findings [--data ../shared/data] [--code PATH] [--list clean|faulted]
 
 Counts the distinct (set, translation, source) sentences with a label (bench/accuracy.py's: most raters, or the
 only one, marked a major error = faulted; none did = clean) on which ``tqcheck.checks.source.check_segment`` reports a

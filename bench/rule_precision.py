@@ -1,6 +1,6 @@
 """Per-rule precision on the MQM zh-en dev sets: does a reviewer agree when a rule fires? Writes docs/rule-precision.md.
 
-    python bench/rule_precision.py [--data ../shared/data] [--max-rows N] [--cache FILE] [--out FILE]
+    python -m bench.rule_precision [--data ../shared/data] [--max-rows N] [--cache FILE] [--out FILE]
 
 Every translated sentence of the four MQM dev sets (MT output and human references, all rated by MQM raters)
 is checked with every shipped YAML rule, Harper (the default grammar engine, spelling filter included), the
@@ -25,9 +25,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mqm import MQM_SETS, ROOT, Span, documents, grouped, has_major, is_clean, overlaps, read_rows, target_spans  # noqa: E402
+from tqcheck.core.rule_defaults import MAJOR_PRECISION, MIN_SOURCES, verdict
+from bench.mqm import MQM_SETS, ROOT, Span, documents, grouped, has_major, is_clean, overlaps, read_rows, target_spans  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "rule-precision.md"
 #: Sets the verdicts are decided on; the others are held out and only reported.
@@ -35,12 +35,6 @@ FIT_SETS = ("mqm_zhen_newstest2020", "mqm_zhen_newstest2021")
 HELD_OUT = tuple(s for s in MQM_SETS if s not in FIT_SETS)
 SHORT = {"mqm_zhen_newstest2020": "news 2020", "mqm_zhen_newstest2021": "news 2021",
          "mqm_zhen_ted2021": "TED 2021", "mqm_zhen_generalmt2023": "general 2023"}
-#: Fired on the translations of fewer source sentences than this in the fit sets, a rule is kept as it is: too
-#: little evidence to judge.
-MIN_SOURCES = 5
-#: A rule keeps major findings only when they are right (the sentence has a major error) at least this often on the
-#: fit sets: issue 11's target for major findings. Added after the first full run (see docs/rule-precision.md).
-MAJOR_PRECISION = 0.70
 SEED = 0
 
 
@@ -245,28 +239,54 @@ def tally(sentences: list[Sentence]) -> tuple[Totals, dict[str, Tally]]:
 
 # ---------------------------------------------------------------- the verdict
 
-def verdict(sources: int, major_rate: float, clean_rate: float, error_rate: float, major_sources: int,
-            major_precision: float) -> str:
-    """keep / demote / off for one rule id from its fit-set figures (rates per 1,000 sentences of each class;
-    ``sources`` and ``major_sources``: distinct source sentences it fired on, with any finding and with a major one).
+def learned_from() -> dict[str, str]:
+    """Rule id -> its provenance as the page shows it (``dev set NAME``, ``seed``, ...), for the shipped YAML rules."""
+    from tqcheck.checks.rules import builtin_rules_dir, load_paths
 
-    Fired on translations of fewer than MIN_SOURCES source sentences: too little evidence, kept (the systems'
-    translations of one source sentence are not independent: one false alarm on a name repeats in all of them).
-    A rule that fires at least as often on sentences with no error as on sentences with a major error does not
-    earn a major flag: demoted to minor when it still fires more often on sentences with some error (minor ones
-    included) than on clean ones and has major findings (kept when it is minor already), otherwise off by default.
-    A rule that passes that floor but whose major findings (on at least MIN_SOURCES source sentences) are right less
-    than MAJOR_PRECISION of the time is demoted to minor.
-    """
-    if sources < MIN_SOURCES:
-        return "keep"
-    if major_rate <= clean_rate:
-        if error_rate > clean_rate:
-            return "demote" if major_sources else "keep"
-        return "off"
-    if major_sources >= MIN_SOURCES and major_precision < MAJOR_PRECISION:
-        return "demote"
-    return "keep"
+    return {r.id: (r.provenance.kind + (" " + ", ".join(r.provenance.sets) if r.provenance.sets else ""))
+            for r in load_paths([builtin_rules_dir()]) if r.provenance is not None}
+
+
+def authored_sets() -> dict[str, tuple[str, ...]]:
+    """Rule id -> the data sets it was written from (its ``provenance``): it is not scored on them."""
+    from tqcheck.checks.rules import builtin_rules_dir, load_paths
+
+    return {r.id: r.provenance.sets for r in load_paths([builtin_rules_dir()])
+            if r.provenance is not None and r.provenance.sets}
+
+
+def without_authored(results: dict[str, list[Sentence]], authored: dict[str, tuple[str, ...]]
+                     ) -> dict[str, list[Sentence]]:
+    """The measured sentences without the findings of a rule on a set it was written from (those figures would
+    be optimistic: the rule was written after reading those sentences' marked errors)."""
+    out = {}
+    for name, sentences in results.items():
+        drop = {rule for rule, sets in authored.items() if name in sets}
+        out[name] = [s if not any(f.rule in drop for f in s.fires) else
+                     Sentence(s.major, s.clean, s.strict, s.spans, [f for f in s.fires if f.rule not in drop], s.source)
+                     for s in sentences]
+    return out
+
+
+class FitTallies:
+    """Each id's tally on the fit sets it was not written from, and the class totals of those sets."""
+
+    def __init__(self, results: dict[str, list[Sentence]], authored: dict[str, tuple[str, ...]]) -> None:
+        self.results, self.authored = results, authored
+        self.groups: dict[tuple[str, ...], tuple[Totals, dict[str, Tally]]] = {}
+
+    def of(self, rule: str) -> tuple[Totals, Tally]:
+        """(totals, tally) of ``rule`` on the fit sets minus the ones it was written from."""
+        excluded = self.authored.get(rule, ())
+        if excluded not in self.groups:
+            self.groups[excluded] = tally([s for name in FIT_SETS if name not in excluded
+                                           for s in self.results.get(name, [])])
+        totals, tallies = self.groups[excluded]
+        return totals, tallies.get(rule, Tally())
+
+    def verdict(self, rule: str) -> str:
+        """The verdict of ``rule`` from its fit figures."""
+        return fit_verdict(*reversed(self.of(rule)))
 
 
 def fit_verdict(t: "Tally", totals: "Totals") -> str:
@@ -326,7 +346,7 @@ def pct(value: float) -> str:
 
 
 #: Columns of the main table; the sync test reads the page back through them.
-MAIN_COLUMNS = ["id", "origin", "severity", "fires (fit)", "source sentences", "per 1,000 major", "per 1,000 clean",
+MAIN_COLUMNS = ["id", "origin", "learned from", "severity", "fires (fit)", "source sentences", "per 1,000 major", "per 1,000 clean",
                 "per 1,000 any error", "precision", "major fires", "their source sentences", "precision of major fires",
                 "span overlap (any)", "span overlap (major)", "verdict", "default"]
 
@@ -342,11 +362,15 @@ def page(results: dict[str, list[Sentence]], command: str, signature: str, secon
     """The Markdown page."""
     from tqcheck.core import rule_defaults
 
+    authored = authored_sets()
+    results = without_authored(results, authored)
+    learned = learned_from()
     fit = [s for name in FIT_SETS for s in results.get(name, [])]
-    fit_totals, fit_tallies = tally(fit)
+    fit_totals, every_tally = tally(fit)
+    fits = FitTallies(results, authored)
     per_set = {name: tally(sentences) for name, sentences in results.items()}
-    ids = sorted(set(fit_tallies) | {r for _, t in per_set.values() for r in t},
-                 key=lambda r: (-(fit_tallies[r].sentences if r in fit_tallies else 0), r))
+    ids = sorted(set(every_tally) | {r for _, t in per_set.values() for r in t},
+                 key=lambda r: (-fits.of(r)[1].sentences, r))
     lines = [
         "# Rule precision on MQM-annotated data: does a reviewer agree when a rule fires?",
         "",
@@ -392,22 +416,24 @@ def page(results: dict[str, list[Sentence]], command: str, signature: str, secon
     lines += [f"## Rules and lint kinds: newstest2020 + newstest2021 dev (fit: {fit_totals.sentences:,} sentences, "
               f"{fit_totals.major:,} major, {fit_totals.clean:,} clean; base rate of major "
               f"{pct(fit_totals.major / max(fit_totals.sentences, 1))})", "",
-              "| " + " | ".join(MAIN_COLUMNS) + " |", "|---|---|---|" + "---:|" * 11 + "---|---|"]
+              "A rule written from one of these sets (*learned from* `dev set ...`) is measured on the other alone.",
+              "",
+              "| " + " | ".join(MAIN_COLUMNS) + " |", "|---|---|---|---|" + "---:|" * 11 + "---|---|"]
     for rule in ids:
-        t = fit_tallies.get(rule, Tally())
-        major, clean, error = fit_totals.rates(t)
+        totals, t = fits.of(rule)
+        major, clean, error = totals.rates(t)
         severities = t.severities or {s for _, tt in per_set.values() for s in tt.get(rule, Tally()).severities}
         lines.append("| " + " | ".join([
-            f"`{rule}`", origin_of(rule), "/".join(sorted(severities, key=_rank)), str(t.sentences),
+            f"`{rule}`", origin_of(rule), learned.get(rule, ""), "/".join(sorted(severities, key=_rank)),
+            str(t.sentences),
             str(len(t.sources)), fmt(major), fmt(clean), fmt(error), pct(t.precision), str(t.major_sentences),
             str(len(t.major_sources)), pct(t.major_precision),
             pct(t.overlap_any / t.findings if t.findings else float("nan")),
-            pct(t.overlap_major / t.findings if t.findings else float("nan")), fit_verdict(t, fit_totals),
+            pct(t.overlap_major / t.findings if t.findings else float("nan")), fit_verdict(t, totals),
             rule_defaults.describe(rule),
         ]) + " |")
-    lines += ["", *_held_out_summary(ids, per_set, fit_tallies, fit_totals),
-              *_inside_kinds(ids, fit, fit_tallies, fit_totals),
-              *_held_out_section(ids, per_set, fit_tallies, fit_totals), *_notes()]
+    lines += ["", *_held_out_summary(ids, per_set, fits), *_inside_kinds(ids, fit, fits, fit_totals),
+              *_held_out_section(ids, per_set, fits), *_notes(authored, per_set)]
     return "\n".join(lines) + "\n"
 
 
@@ -498,18 +524,18 @@ def _verdict_rules(fit_totals: Totals) -> list[str]:
     ]
 
 
-def _held_out_summary(ids: list[str], per_set: dict, fit_tallies: dict, fit_totals: Totals) -> list[str]:
+def _held_out_summary(ids: list[str], per_set: dict, fits: FitTallies) -> list[str]:
     """How each off or demote verdict looks on the held-out sets."""
     lines = ["## Do the verdicts hold on the held-out sets?", "",
              "Each off or demote verdict beside the same figures on TED 2021 and generalMT 2023, and the verdict the "
              f"same rule gives on that set alone (*keep* there can mean fewer than {MIN_SOURCES} source sentences).", ""]
     for rule in ids:
-        v = fit_verdict(fit_tallies.get(rule, Tally()), fit_totals)
+        v = fits.verdict(rule)
         if v == "keep":
             continue
         parts = []
         for name in HELD_OUT:
-            if name not in per_set:
+            if name not in per_set or name in fits.authored.get(rule, ()):
                 continue
             totals, tallies = per_set[name]
             t = tallies.get(rule, Tally())
@@ -525,9 +551,9 @@ def _held_out_summary(ids: list[str], per_set: dict, fit_tallies: dict, fit_tota
     return lines + [""] if len(lines) > 4 else []
 
 
-def _inside_kinds(ids: list[str], fit: list[Sentence], fit_tallies: dict, fit_totals: Totals) -> list[str]:
+def _inside_kinds(ids: list[str], fit: list[Sentence], fits: FitTallies, fit_totals: Totals) -> list[str]:
     """Harper's rules inside the lint kinds that are off or demoted (the verdict is per kind)."""
-    kinds = [r for r in ids if r.startswith("harper.") and fit_verdict(fit_tallies.get(r, Tally()), fit_totals) != "keep"]
+    kinds = [r for r in ids if r.startswith("harper.") and fits.verdict(r) != "keep"]
     if not kinds:
         return []
     counts: dict[str, Tally] = defaultdict(Tally)
@@ -546,14 +572,17 @@ def _inside_kinds(ids: list[str], fit: list[Sentence], fit_tallies: dict, fit_to
     return lines + [""]
 
 
-def _held_out_section(ids: list[str], per_set: dict, fit_tallies: dict, fit_totals: Totals) -> list[str]:
+def _held_out_section(ids: list[str], per_set: dict, fits: FitTallies) -> list[str]:
     names = [n for n in MQM_SETS if n in per_set]
     header = ["id", "verdict (fit)"] + [f"{SHORT[n]}: fires, per 1,000 major / clean, precision (base)" for n in names]
     lines = ["## Every set on its own (the verdict holds where major > clean on held-out sets)", "",
              "| " + " | ".join(header) + " |", "|---|---|" + "---:|" * len(names)]
     for rule in ids:
-        cells = [f"`{rule}`", fit_verdict(fit_tallies.get(rule, Tally()), fit_totals)]
+        cells = [f"`{rule}`", fits.verdict(rule)]
         for name in names:
+            if name in fits.authored.get(rule, ()):
+                cells.append("written from it")
+                continue
             totals, tallies = per_set[name]
             tt = tallies.get(rule, Tally())
             m, c, _ = totals.rates(tt)
@@ -563,7 +592,9 @@ def _held_out_section(ids: list[str], per_set: dict, fit_tallies: dict, fit_tota
     return lines + [""]
 
 
-def _notes() -> list[str]:
+def _notes(authored: dict[str, tuple[str, ...]], per_set: dict) -> list[str]:
+    elsewhere = {rule: sum(per_set[n][1].get(rule, Tally()).sentences for n in per_set if n not in sets)
+                 for rule, sets in authored.items()}
     return [
         "## Reading the figures",
         "",
@@ -572,32 +603,17 @@ def _notes() -> list[str]:
         "fires at random per word already fires more often on them; *keep* is a floor, not praise.",
         "- Raters mark one error per span and often skip minor issues next to a major one, so span overlap is a lower "
         "bound on how often a finding points at something a rater saw.",
-        "- The rules in `rules/mt/ChineseNews.yml` were written after reading errors marked in newstest2020 dev, so "
-        "their figures on that set are optimistic (docs/rules-fire-rates.md).",
+        "- A rule is scored only on data it was not written from: the rules whose `provenance` names a dev set (*learned "
+        "from* above; " + ", ".join(f"`{r}`" for r in sorted(authored)) + ") were written after reading the errors "
+        "raters marked there, so their findings on those sets are left out of every figure on this page, and their "
+        "fit figures and verdicts come from the fit sets they were not written from. *seed* rules were written from "
+        "the seed article's errors, *linguistic resource* rules from grammars, style guides and handbooks; neither "
+        "read these sets. On the sets they were not written from, the dev-set rules fire on "
+        + (", ".join(f"`{r}` {n}" for r, n in sorted(elsewhere.items())) or "nothing") + " sentences"
+        + (": what they learned did not carry over to other news, TED or general text." if not any(elsewhere.values())
+           else "."),
         "",
     ]
-
-
-# ---------------------------------------------------------------- reading the page back (for the sync test)
-
-def read_verdicts(text: str) -> dict[str, dict[str, str]]:
-    """The main table of a generated page: id -> {column: cell} (the sync test's view of the page)."""
-    out: dict[str, dict[str, str]] = {}
-    header = "| " + " | ".join(MAIN_COLUMNS) + " |"
-    inside = False
-    for line in text.splitlines():
-        if line == header:
-            inside = True
-            continue
-        if inside and line.startswith("|---"):
-            continue
-        if inside and line.startswith("| "):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            row = dict(zip(MAIN_COLUMNS, cells))
-            out[row["id"].strip("`")] = row
-        elif inside:
-            break
-    return out
 
 
 # ---------------------------------------------------------------- main
@@ -639,7 +655,7 @@ def main(argv: list[str] | None = None) -> int:
         if cache is not None:
             cache.write_text(json.dumps({"results": _to_json(results), "signature": signature, "seconds": seconds,
                                          "fluency": not args.no_fluency}), encoding="utf-8")
-    command = "python bench/rule_precision.py" + (f" --data {args.data}" if args.data != "../shared/data" else "") \
+    command = "python -m bench.rule_precision" + (f" --data {args.data}" if args.data != "../shared/data" else "") \
         + (f" --max-rows {args.max_rows}" if args.max_rows else "") + (" --no-fluency" if args.no_fluency else "")
     text = page(results, command, signature, seconds)
     Path(args.out).write_text(text, encoding="utf-8")

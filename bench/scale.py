@@ -1,8 +1,8 @@
 """Corpus scale: throughput with one process, --jobs 2 and a two-worker Dask LocalCluster, and peak memory
 at 10k, 50k and 100k segments; writes docs/benchmarks-scale.md.
 
-    python bench/scale.py                          # everything (about an hour on a busy 2-core machine)
-    python bench/scale.py --sentences 2000 --sizes 1000,2000 --no-write   # a quick look
+    python -m bench.scale                          # everything (about an hour on a busy 2-core machine)
+    python -m bench.scale --sentences 2000 --sizes 1000,2000 --no-write   # a quick look
 
 The corpus is a bilingual TSV built in a temporary folder from the shared data (read by path,
 never copied into the repository): the English MT outputs and their sources of MLQE-PE dev
@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("TQCHECK_DATA", ROOT.parent / "shared" / "data"))
 OUT = ROOT / "docs" / "benchmarks-scale.md"
-COMMAND = "python bench/scale.py"
+COMMAND = "python -m bench.scale"
 MQM = ("mqm_zhen_newstest2020", "mqm_zhen_newstest2021", "mqm_zhen_ted2021", "mqm_zhen_generalmt2023")
 
 
@@ -201,7 +201,6 @@ def stage_split(pairs: list[tuple[str, str]], sentences: int = 1000) -> dict:
     """Seconds per stage over ``sentences`` real pairs in this process, from the results' own metrics."""
     from collections import Counter
 
-    sys.path.insert(0, str(ROOT))
     from tqcheck.core.config import load_settings
     from tqcheck.readers.inputs import load_documents
     from tqcheck.engine.runners import SequentialRunner, plan
@@ -308,7 +307,6 @@ def render(results: dict) -> str:
 
 def estimate(results: dict) -> str:
     """Ten million segments on N workers, on paper from the measured rates."""
-    sys.path.insert(0, str(ROOT))
     from tqcheck.core.document import PART_SEGMENTS
 
     t, s = results["throughput"], results["startup"]

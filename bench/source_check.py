@@ -10,7 +10,7 @@ each other, so they are measured on the MQM zh-en dev sets as tqcheck would see 
 one file ("file"), and all documents of one system in one set as one run ("run"); a row counts when the rule
 fires on it, by label (good: no error; bad: a major accuracy error; marked: a rater marked an inconsistency).
 
-    python bench/source_check.py --data ../shared/data
+    python -m bench.source_check --data ../shared/data
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mqm import MQM_SETS, documents, read_rows  # noqa: E402
+from bench.mqm import MQM_SETS, documents, read_rows  # noqa: E402
 
 from tqcheck.core.config import Settings  # noqa: E402
 from tqcheck.core.document import Document, whitespace_edges  # noqa: E402

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # measure this checkout, not whichever tqcheck is installed
 
-from docsection import split_sections  # noqa: E402
+from bench.docsection import split_sections  # noqa: E402
 
 SEED = ROOT / "seeds" / "000_d711ba56f4b847ad.txt"
 STAGES = ("rules", "grammar", "fluency", "pipeline")

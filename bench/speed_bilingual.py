@@ -1,6 +1,6 @@
 """What scoring with the source costs: the default pipeline on real zh-en pairs, with and without the source.
 
-    python bench/speed_bilingual.py --data ../shared/data [--sentences 1000] [--no-write]
+    python -m bench.speed_bilingual --data ../shared/data [--sentences 1000] [--no-write]
 
 The same English sentences (the first distinct MT outputs of the MQM newstest2021 dev set) are checked three
 ways, each in its own process, after a warm-up: as English text (no source: the monolingual path, the source
@@ -23,9 +23,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 SECTION = "## Scoring with the source (bilingual detector)"
-COMMAND = "python bench/speed_bilingual.py --data ../shared/data"
+COMMAND = "python -m bench.speed_bilingual --data ../shared/data"
 
 
 def pairs(data: Path, n: int) -> list[tuple[str, str]]:
@@ -115,13 +114,14 @@ def main(argv: list[str] | None = None) -> int:
         monolingual_card(monolingual)
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
         for mode, detector in (("target only", ""), ("source checks", str(monolingual)), ("with source", "")):
-            out = subprocess.run([sys.executable, __file__, "--data", str(args.data), "--_mode", mode, "--_folder",
-                                  str(folder), "--_detector", detector], check=True, capture_output=True, text=True,
-                                 env=env)
+            out = subprocess.run([sys.executable, "-m", "bench.speed_bilingual", "--data", str(args.data), "--_mode", mode,
+                                  "--_folder", str(folder), "--_detector", detector], check=True, capture_output=True,
+                                 text=True, env=env, cwd=ROOT)
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(results[-1], file=sys.stderr)
-        out = subprocess.run([sys.executable, __file__, "--data", str(args.data), "--sentences", str(args.sentences),
-                              "--_mode", "encoder"], check=True, capture_output=True, text=True, env=env)
+        out = subprocess.run([sys.executable, "-m", "bench.speed_bilingual", "--data", str(args.data), "--sentences",
+                              str(args.sentences), "--_mode", "encoder"], check=True, capture_output=True, text=True,
+                             env=env, cwd=ROOT)
         encoder = json.loads(out.stdout.strip().splitlines()[-1])
         print(encoder, file=sys.stderr)
     if not args.no_write:
@@ -143,7 +143,7 @@ def monolingual_card(folder: Path) -> None:
 
 def write(results: list[dict], encoder: dict, n: int) -> None:
     """The section of docs/benchmarks.md."""
-    from docsection import replace_section
+    from bench.docsection import replace_section
 
     lines = [SECTION, "",
              f"Produced by `{COMMAND}` (one BLAS thread, each row in its own process, after a warm-up; the machine "
@@ -164,5 +164,4 @@ def write(results: list[dict], encoder: dict, n: int) -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     raise SystemExit(main())

@@ -1,6 +1,6 @@
 """Start-up time of the command line; writes the "Start-up" section of docs/benchmarks.md.
 
-    python bench/startup.py [--runs 5]
+    python -m bench.startup [--runs 5] [--code PATH]
 
 Each figure is the median wall time of ``--runs`` fresh processes started as from the shell
 (``python -m tqcheck ...``, reports to a temporary folder, result cache off unless said), after one
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from docsection import replace_section
+from bench.docsection import replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_d711ba56f4b847ad.txt"
@@ -37,10 +37,11 @@ this machine while Harper is the default grammar engine; what reaches it is the 
 unchanged file: median 0.27 s here). Wall times are 2–3x the CPU times because other work shared the two cores."""
 
 
-def environment() -> dict[str, str]:
-    """The environment of the timed processes: this tree first, byte-code files allowed."""
+def environment(code: Path = ROOT) -> dict[str, str]:
+    """The environment of the timed processes: the measured tree first (``--code``: another checkout, to measure
+    a change before and after with the same script), byte-code files allowed."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = str(code)
     return env
 
 
@@ -121,8 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose tqcheck is measured")
     args = parser.parse_args(argv)
-    env = environment()
+    env = environment(args.code.resolve())
     rows = []
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
@@ -140,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
             ("seed", f"`tqcheck check seed.txt --no-cache` (the seed article, {len(seed.read_text().split())} words)",
              ["check", str(seed), "--no-cache", *report]),
             ("rules list", "`tqcheck rules list`", ["rules", "list"]),
+            ("seed statistics", "`tqcheck check seed.txt --no-cache --statistics -f sarif=out.sarif` (the rule "
+             "registry serves the run, the statistics and SARIF)",
+             ["check", str(seed), "--no-cache", "--statistics", "-f", f"sarif={work / 'out.sarif'}", *report]),
             ("seed cached", "`tqcheck check seed.txt` again (result cache hit)", ["check", str(seed), *report]),
             ("help", "`tqcheck --help`", ["--help"]),
         ]
@@ -159,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     cpu_total = sum(c for _, _, c in breakdown)
     lines = [
         SECTION, "",
-        f"Produced by `python bench/startup.py{'' if args.runs == 5 else f' --runs {args.runs}'}` on this 2-core "
+        f"Produced by `python -m bench.startup{'' if args.runs == 5 else f' --runs {args.runs}'}"
+        f"{'' if args.code.resolve() == ROOT else f' --code {args.code}'}` on this 2-core "
         f"machine, shared with other work (load average {load_before:.1f} before, {load_after:.1f} after). "
         f"Wall time from starting `python -m tqcheck` to its exit, median of {args.runs} runs after a warm-up; "
         "CPU = user+system time of the process (what the machine would take with a core to itself, roughly).", "",

@@ -49,7 +49,7 @@ class LengthScorer(Scorer):
 
 @pytest.fixture
 def runner(monkeypatch):
-    monkeypatch.setattr(pipeline, "build_checks", lambda settings: [WordCheck()])
+    monkeypatch.setattr(pipeline, "build_checks", lambda settings, context=None: [WordCheck()])
     monkeypatch.setattr(pipeline, "build_scorer", lambda settings: LengthScorer() if settings.fluency else None)
     from tqcheck.cli.main import cli
 

@@ -152,3 +152,18 @@ def test_an_unknown_key_says_did_you_mean_and_lists_every_key_uncut(tmp_path):
                                              'gramar = "none"\n')
     with pytest.raises(ConfigError, match="overrides.gramar: unknown key; did you mean 'grammar'"):
         load_settings([str(doc)])
+def test_every_key_is_a_typed_property_of_settings() -> None:
+    """Settings are typed where they are used: each key of KEYS is a property whose return annotation is the key's
+    type (type checkers see ``settings.jobs`` as an int; a misspelt key is an error to them)."""
+    import typing
+
+    from tqcheck.core.config import KEYS, Settings
+
+    settings = Settings()
+    for key in KEYS:
+        prop = Settings.__dict__.get(key.name)
+        assert isinstance(prop, property), f"Settings has no typed property for {key.name}"
+        hint = typing.get_type_hints(prop.fget)["return"]
+        expected = list[key.list_of] if key.list_of is not None else key.type
+        assert hint == expected, (key.name, hint, expected)
+        assert getattr(settings, key.name) == key.default

@@ -5,7 +5,7 @@ so a regression fails instead of exhausting the machine) and a time limit, and c
 status (2 for input and usage errors, never 1 for a crash), one line on stderr naming the file or
 place, no traceback, no temporary file left and the previous report intact (the ``work`` fixture
 checks the last two after every case). Test names carry the issue's item number. The slow cases
-(inputs of several MB, the linear-time curve) are in bench/fuzz.py.
+(inputs of several MB, the linear-time curve) are in bench/fuzz.py (removed; git show 3fab348:bench/fuzz.py).
 """
 
 from __future__ import annotations

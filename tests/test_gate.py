@@ -461,8 +461,9 @@ def test_sarif_help_uri_of_a_shipped_rule_without_a_link(in_tmp: Path) -> None:
     ({"critical": 1, "major": 3, "minor": 0}, "1 critical and 3 major findings at --fail-on major"),
     ({"critical": 2, "major": 0, "minor": 0}, "2 critical findings at --fail-on major"),
 ])
-def test_the_partitioned_gate_agrees_its_noun_with_the_last_count(counts, reason) -> None:
-    from tqcheck.engine.partitioned import summary_gate
+def test_the_gate_agrees_its_noun_with_the_last_count(counts, reason) -> None:
+    from tqcheck.core.result import Counts
+    from tqcheck.policy.gate import gate_reasons
 
-    summary = {**counts, "fluency_min": None, "fluency_mean": None, "findings": sum(counts.values())}
-    assert summary_gate({"summary": summary, "parts": []}, load_settings([], discover=False))[:1] == [reason]
+    file_counts = {"a.txt": Counts(findings=sum(counts.values()), **counts)}  # a report's or a partitioned run's
+    assert gate_reasons(file_counts, load_settings([], discover=False))[:1] == [reason]

@@ -22,7 +22,7 @@ BAD = "People left the surrounded striptease.\n\nThe exports grew.\n"
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project folder with a [tool.tqcheck] gate, stand-in checks instead of the real ones."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(tqcheck.engine.pipeline, "build_checks", lambda settings: [WordCheck()])
+    monkeypatch.setattr(tqcheck.engine.pipeline, "build_checks", lambda settings, context=None: [WordCheck()])
     monkeypatch.setattr(tqcheck.engine.pipeline, "build_scorer", lambda settings: LengthScorer())
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "demo"\n\n[tool.tqcheck]\nfail_on = "major"\nformat = ["csv"]\n'
@@ -152,3 +152,16 @@ def test_pre_commit_hook_runs_check_on_text_and_markdown() -> None:
     assert all(pattern.search(name) for name in ("a.md", "docs/b.txt", "c.markdown"))
     assert not any(pattern.search(name) for name in ("a.py", "b.mdx", "notes.txt.bak"))
     assert invoke(*hook["entry"].split()[1:], "--help").exit_code == 0
+
+
+def test_partitioned_run_gates_with_the_per_path_overrides(project: Path) -> None:
+    """One gate: the partitioned run reads each file's counts with its own settings, as a report's gate does
+    (it used to apply only the run-wide settings, so press/**'s fail_on = "minor" was ignored)."""
+    (project / "press").mkdir()
+    (project / "press" / "minor.txt").write_text("The exports grew.\n", encoding="utf-8")
+    result = invoke("check", "press/minor.txt", "clean.txt", "--partitioned", "parts", "--partition-format", "csv",
+                    "--jobs", "1")
+    assert result.exit_code == 1, result.stderr
+    assert "tqcheck: gate: 1 minor finding at --fail-on minor in press/minor.txt" in result.stderr
+    whole = invoke("check", "press/minor.txt", "clean.txt", "--jobs", "1")
+    assert "tqcheck: gate: 1 minor finding at --fail-on minor in press/minor.txt" in whole.stderr

@@ -47,4 +47,4 @@ def test_the_default_install_lists_no_heavy_dependency():
     assert {"onnxruntime", "tokenizers"} <= names
     extras = project["optional-dependencies"]
     assert any(d.startswith("torch") for d in extras["train"]) and any(d.startswith("torch") for d in extras["deep"])
-    # what the fresh-venv install actually pulled is measured by bench/install_footprint.py (docs/benchmarks.md)
+    # what a fresh-venv install pulled was measured by bench/install_footprint.py (git show 3fab348:bench/install_footprint.py)

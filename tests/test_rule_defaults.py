@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,15 +17,29 @@ from tqcheck.checks.catalog import load_rules
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "rule-precision.md"
 DATA = ROOT.parent / "shared" / "data"
-sys.path.insert(0, str(ROOT / "bench"))
 
-import rule_precision  # noqa: E402
+
+def read_verdicts(text: str) -> dict[str, dict[str, str]]:
+    """The main table of a generated page (the one whose header starts with ``| id | origin |``): id -> {column: cell}."""
+    out: dict[str, dict[str, str]] = {}
+    columns: list[str] = []
+    for line in text.splitlines():
+        if not columns and line.startswith("| id | origin |"):
+            columns = [c.strip() for c in line.strip().strip("|").split("|")]
+        elif columns and line.startswith("|---"):
+            continue
+        elif columns and line.startswith("| "):
+            row = dict(zip(columns, (c.strip() for c in line.strip().strip("|").split("|"))))
+            out[row["id"].strip("`")] = row
+        elif columns:
+            break
+    return out
 
 
 @pytest.fixture(scope="module")
 def page_rows() -> dict[str, dict[str, str]]:
-    rows = rule_precision.read_verdicts(PAGE.read_text(encoding="utf-8"))
-    assert rows, "docs/rule-precision.md has no rule table: run python bench/rule_precision.py"
+    rows = read_verdicts(PAGE.read_text(encoding="utf-8"))
+    assert rows, "docs/rule-precision.md has no rule table: run python -m bench.rule_precision"
     return rows
 
 
@@ -49,13 +64,13 @@ def test_each_verdict_follows_from_the_figures_beside_it(page_rows) -> None:
     for rule, row in page_rows.items():
         rates = [_number(row[c]) for c in ("per 1,000 major", "per 1,000 clean", "per 1,000 any error")]
         precision = _number(row["precision of major fires"]) / 100
-        got = rule_precision.verdict(int(row["source sentences"]), *rates, int(row["their source sentences"]),
+        got = rule_defaults.verdict(int(row["source sentences"]), *rates, int(row["their source sentences"]),
                                      precision)
         assert got == row["verdict"], rule
 
 
 def test_verdict_rule() -> None:
-    verdict, enough = rule_precision.verdict, rule_precision.MIN_SOURCES
+    verdict, enough = rule_defaults.verdict, rule_defaults.MIN_SOURCES
     assert verdict(100, 20.0, 10.0, 18.0, 50, 0.9) == "keep"
     assert verdict(100, 20.0, 10.0, 18.0, 50, 0.5) == "demote"  # major findings wrong too often
     assert verdict(100, 20.0, 10.0, 18.0, enough - 1, 0.0) == "keep"  # too few major findings to judge
@@ -142,7 +157,9 @@ def test_pipeline_drops_off_grammar_kinds_and_demotes(table) -> None:
                     reason="../shared/data not present")
 def test_bench_runs_on_a_small_sample(tmp_path: Path) -> None:
     out = tmp_path / "page.md"
-    assert rule_precision.main(["--data", str(DATA), "--max-rows", "20", "--no-fluency", "--out", str(out)]) == 0
-    rows = rule_precision.read_verdicts(out.read_text(encoding="utf-8"))
+    command = [sys.executable, "-m", "bench.rule_precision", "--data", str(DATA), "--max-rows", "20", "--no-fluency",
+               "--out", str(out)]
+    assert subprocess.run(command, cwd=ROOT, capture_output=True).returncode == 0
+    rows = read_verdicts(out.read_text(encoding="utf-8"))
     assert rows and all(row["verdict"] in ("keep", "demote", "off") for row in rows.values())
     assert "| news 2021 |" in out.read_text(encoding="utf-8")

@@ -141,3 +141,27 @@ def test_pack_file_with_unknown_key(tmp_path: Path) -> None:
     with pytest.raises(RuleError) as info:
         load_paths([tmp_path / "house"])
     assert str(info.value).startswith(f"{meta}:2:")
+
+
+@pytest.mark.parametrize("value, words", [
+    ("'the seed article'", "must read 'KIND: what it was learned from'"),
+    ("'folklore: my uncle'", "unknown kind 'folklore'"),
+    ("'dev set: marked errors'", "'dev set' must name the data sets"),
+])
+def test_bad_provenance_names_its_line(tmp_path: Path, value: str, words: str) -> None:
+    path = write(tmp_path / "house", "Strip.yml", GOOD.replace("level: major", f"level: major\nprovenance: {value}"))
+    error = str(load_error(path))
+    assert error.startswith(f"{path}:4:") and words in error
+
+
+def test_provenance_is_read_from_a_rule_or_its_file_defaults(tmp_path: Path) -> None:
+    write(tmp_path / "house", "Strip.yml", GOOD + "provenance: 'dev set mqm_zhen_ted2021, mqm_zhen_newstest2021: "
+                                                  "errors raters marked'\n")
+    text = ("defaults:\n  provenance: 'linguistic resource: a style guide'\nrules:\n  One:\n    extends: existence\n"
+            "    message: bad\n    tokens: [x]\n  Two:\n    extends: existence\n    message: bad\n    tokens: [y]\n"
+            "    provenance: 'seed: the seed article'\n")
+    write(tmp_path / "house", "Group.yml", text)
+    rules = {r.id: r.provenance for r in load_paths([tmp_path / "house"])}
+    assert rules["house.Strip"].sets == ("mqm_zhen_ted2021", "mqm_zhen_newstest2021")
+    assert (rules["house.One"].kind, rules["house.Two"].kind) == ("linguistic resource", "seed")
+    assert str(rules["house.Strip"]) == "dev set mqm_zhen_ted2021, mqm_zhen_newstest2021: errors raters marked"

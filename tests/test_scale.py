@@ -4,7 +4,6 @@ processes, a real Dask scheduler and worker on the loopback address)."""
 
 from __future__ import annotations
 
-import json
 import random
 import shutil
 import socket
@@ -398,29 +397,3 @@ def test_workers_started_before_reading_are_used_then_released():
     report = run_documents(documents, settings, jobs=2, advance=ticks.append, runner=early)
     assert render(report) == expected and sum(ticks) == pytest.approx(sum(len(d.segments) for d in documents))
     assert early._pool is None  # closed by run_documents
-
-
-def test_scale_benchmark_document_is_built_from_the_printed_records(tmp_path):
-    sys.path.insert(0, str(ROOT / "bench"))
-    import scale as bench
-
-    records = [
-        {"seconds": 100.0, "peak_mb": 900, "load_before": "1", "load_after": "1", "label": "1 process (--jobs 1)",
-         "sentences": 20000, "per_second": 200.0},
-        {"seconds": 60.0, "peak_mb": 900, "load_before": "1", "load_after": "1", "label": "--jobs 2",
-         "sentences": 20000, "per_second": 333.3},
-        {"seconds": 5.0, "peak_mb": 800, "load_before": "1", "load_after": "1", "label": "1 process"},
-        {"seconds": 10.0, "peak_mb": 300, "load_before": "1", "load_after": "1", "segments": 10000,
-         "mode": "--partitioned (Parquet)", "per_second": 1000.0},
-        {"seconds": 90.0, "peak_mb": 330, "load_before": "1", "load_after": "1", "segments": 100000,
-         "mode": "--partitioned (Parquet)", "per_second": 1111.1},
-    ]
-    log = tmp_path / "run.log"
-    log.write_text("28250 real sentence pairs\n" + "\n".join(json.dumps(r) for r in records) + "\n")
-    results = bench.results_from_logs([str(log)], None)
-    assert [len(results[k]) for k in ("throughput", "startup", "memory")] == [2, 1, 2]
-    results["estimate"] = bench.estimate(results)
-    text = bench.render(results)
-    assert "| --jobs 2 | 60.0 | n/a | 333.3 | 1.67x | not compared |" in text
-    assert "peak at 100,000 is 1.10x the peak at 10,000 (within the 1.3x target)" in text
-    assert "| 8 | 13.9 |" in text  # 10M / 200 per second = 13.9 compute hours

@@ -239,7 +239,7 @@ def rule_info(rule: "Rule") -> RuleInfo:
     return RuleInfo(rule.id, rule.severity, rule.category, "rules",
                     rule.description or _message_summary(rule.message), "", example,
                     fixable=bool(getattr(rule, "fixable", False)), link=rule.link, where=rule.where,
-                    kind=rule.type_name)
+                    kind=rule.type_name, provenance=str(rule.provenance or ""))
 
 
 def _message_summary(message: str) -> str:
@@ -276,12 +276,13 @@ def registry(settings: Any = None) -> RuleRegistry:
     return registry_for(load_all(settings))
 
 
-def load_rules(settings: Any = None) -> RuleSet:
-    """The rules of ``load_all`` selected by ``enable``/``disable``, with the measured defaults applied
-    (tqcheck/core/rule_defaults.py: off-by-default rules left out unless enabled, demoted ones minor); an unknown
-    id in either is an error (UsageError from the command line, ConfigError naming the file from a config file)."""
-    ruleset = load_all(settings)
-    check_selection(settings, ruleset)
+def load_rules(settings: Any = None, rules: RuleSet | None = None, registry: RuleRegistry | None = None) -> RuleSet:
+    """The rules of ``load_all`` (or ``rules``, loaded already) selected by ``enable``/``disable``, with the measured
+    defaults applied (tqcheck/core/rule_defaults.py: off-by-default rules left out unless enabled, demoted ones
+    minor); an unknown id in either is an error (UsageError from the command line, ConfigError naming the file from
+    a config file). ``registry``: the run's registry of ``rules``, when it is built already."""
+    ruleset = load_all(settings) if rules is None else rules
+    check_selection(settings, ruleset, registry)
     ruleset = ruleset.select(_setting(settings, "enable", []) or [], _setting(settings, "disable", []) or [],
                              selected=rule_defaults.selected)
     for rule in ruleset:
@@ -289,8 +290,9 @@ def load_rules(settings: Any = None) -> RuleSet:
     return ruleset
 
 
-def check_selection(settings: Any, ruleset: RuleSet) -> None:
-    """Raise when an ``enable``/``disable`` entry (or a per-path override's) names no registered id."""
+def check_selection(settings: Any, ruleset: RuleSet, registry: RuleRegistry | None = None) -> None:
+    """Raise when an ``enable``/``disable`` entry (or a per-path override's) names no registered id (``registry``:
+    the registry of ``ruleset``, built from it when not given)."""
     if settings is None:
         return
     checks: list[tuple[str, list[str], str]] = []
@@ -304,7 +306,7 @@ def check_selection(settings: Any, ruleset: RuleSet) -> None:
                 checks.append((f"overrides.{key}", list(item["values"][key]), item["origin"]))
     if not any(selectors for _, selectors, _ in checks):
         return
-    registry = registry_for(ruleset)
+    registry = registry_for(ruleset) if registry is None else registry
     for key, selectors, origin in checks:
         for selector in registry.unknown(selectors):
             message = registry.unknown_message(selector)

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from tqcheck.core.config import Settings
 
 #: Source/target cosine similarity below which a segment gets a finding (major below MAJOR_SIMILARITY).
+#: Origin: convention, round cut-offs set when the check was written (dfa3a6f); no page measures them (the
+#: multilingual model is optional and not shipped), so treat them as a starting point for your model.
 MIN_SIMILARITY = 0.5
 MAJOR_SIMILARITY = 0.3
 

@@ -292,8 +292,9 @@ class RunResult:
 
 def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_name: str = "<stdin>",
                  jobs: int | None = None, dask: str | None = None, use_cache: bool = False,
-                 keep_going: bool = False) -> RunResult:
-    """Load documents (all of them first: bad input stops before any work), check them, rank.
+                 keep_going: bool = False, context: Any = None) -> RunResult:
+    """Load documents (all of them first: bad input stops before any work), check them, rank (``context``: the
+    run's ``RunContext``, built once by the command).
 
     ``keep_going``: an input that cannot be read is left out and its error kept in ``RunResult.errors``
     (the other inputs are checked; the command reports the errors and exits 2 at the end); when no input
@@ -325,7 +326,7 @@ def run_pipeline(paths: Sequence[str], settings, *, show_progress: bool, stdin_n
     total = sum(len(d.segments) for d in documents)
     with progress_bar(show_progress, total) as advance:
         report = run_documents(documents, settings, jobs=jobs, dask=dask, advance=advance, cache=cache,
-                               runner=runner)
+                               runner=runner, context=context)
     for notice in cache.notices if cache is not None else ():  # a cache problem never costs the report
         say(f"tqcheck: notice: {notice}")
     return RunResult(report, settings, time.perf_counter() - started, errors or [])
@@ -437,8 +438,9 @@ def progress_count(enabled: bool, label: str = "Checking") -> Iterator[Callable[
 
 def run_partitioned(paths: Sequence[str], settings, options: dict[str, Any], show_progress: bool,
                     quiet: bool) -> int:
-    """``check --partitioned DIR``: part tables and a summary; the gate reads the summary (run-wide settings)."""
-    from tqcheck.engine.partitioned import check_partitioned, summary_gate
+    """``check --partitioned DIR``: part tables and a summary; the gate reads the summary's per-file counts."""
+    from tqcheck.engine.partitioned import check_partitioned, file_counts
+    from tqcheck.policy.gate import gate_reasons
 
     refuse_with_partitioned(options, settings)
     if settings.baseline and not quiet:  # from a config file: said, not silently ignored
@@ -453,7 +455,7 @@ def run_partitioned(paths: Sequence[str], settings, options: dict[str, Any], sho
     if not quiet:
         say(f"tqcheck: wrote {len(data['parts'])} parts and _summary.json to {folder}: {counts['segments']} "
             f"segments, {counts['findings']} findings, {counts['flagged']} flagged")
-    reasons = summary_gate(data, settings)
+    reasons = gate_reasons(file_counts(data), settings)  # the report's gate, per-path overrides included
     for reason in reasons:
         say(f"tqcheck: gate: {reason}")
     return 1 if reasons and not settings.exit_zero else EXIT_OK

@@ -164,10 +164,13 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
             from tqcheck.policy.baseline import load_baseline
 
             accepted = load_baseline(settings.baseline)
+        from tqcheck.engine.pipeline import run_context
+
+        context = run_context(settings)  # the registry and flag threshold, once for the run, its fix and statistics
         result = run_pipeline(targets, settings, show_progress=show_progress,
                               stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
                               dask=options.get("dask_address"), use_cache=options.get("use_cache", True),
-                              keep_going=True)
+                              keep_going=True, context=context)
         input_errors = result.errors  # inputs that could not be read: reported after the others, exit 2
         report, diff, failed = result.report, None, []
         if accepted is not None:
@@ -183,13 +186,14 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
             stdin_names = {options.get("stdin_name", "<stdin>")} if "-" in targets else set()
             report, changed, failed = fix_files(report, settings, write=fix and not show_diff, quiet=quiet,
                                                 unsafe=bool(options.get("unsafe_fixes")),
-                                                keep_state=bool(options.get("keep_state")), stdin_names=stdin_names)
+                                                keep_state=bool(options.get("keep_state")), stdin_names=stdin_names,
+                                                registry=context.registry)
             if changed:  # check again only the files written: the report describes the files as they now are
                 from tqcheck.policy.fix import replace_files
 
                 fresh = run_pipeline(changed, settings, show_progress=show_progress, jobs=options.get("jobs"),
                                      dask=options.get("dask_address"), use_cache=options.get("use_cache", True),
-                                     keep_going=True)
+                                     keep_going=True, context=context)
                 full = replace_files(result.report, fresh.report)
                 report = full
                 if accepted is not None:
@@ -198,11 +202,10 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
                     report, diff = apply_baseline(full, accepted)
         write_outputs(report, outputs, settings, name, quiet)
         if statistics:
-            from tqcheck.checks.catalog import registry
             from tqcheck.output.statistics import render_statistics
 
             with stdout_errors():
-                sys.stdout.write(render_statistics(report.findings, registry(settings), by_file=statistics == "files"))
+                sys.stdout.write(render_statistics(report.findings, context.registry, by_file=statistics == "files"))
         from tqcheck.policy.gate import decide
 
         outcome = decide(report, settings, diff)
@@ -219,14 +222,18 @@ def check(paths: tuple[str, ...], formats: tuple[str, ...], output: str | None, 
 
 
 def fix_files(report, settings, *, write: bool, quiet: bool, unsafe: bool = False, keep_state: bool = False,
-              stdin_names=()):
+              stdin_names=(), registry=None):
     """--fix: apply the fixes that apply; returns the report without the fixed findings, the files written and
     the files that could not be written (each named in a one-line error). --diff: print the unified diff of
-    those changes (standard input too: of what was piped) and write nothing."""
+    those changes (standard input too: of what was piped) and write nothing. ``registry``: the run's
+    (``RunContext.registry``), else the report's or the one ``settings`` load."""
     from tqcheck.policy.fix import plan_fixes, write_fixes
-    from tqcheck.checks.catalog import registry
 
-    fixes = plan_fixes(report, registry(settings), unsafe=unsafe, keep_state=keep_state, settings=settings,
+    if registry is None:
+        from tqcheck.checks.catalog import registry as registry_of
+
+        registry = report.context.registry if report.context is not None else registry_of(settings)
+    fixes = plan_fixes(report, registry, unsafe=unsafe, keep_state=keep_state, settings=settings,
                        stdin_names=stdin_names)
     if not write:
         with stdout_errors():
@@ -263,7 +270,7 @@ def _without(report, finding_ids: set[int]):
         return report
     return Report(report.documents, [f for f in report.findings if id(f) not in finding_ids], report.scores,
                   signature=report.signature, notices=report.notices, flag_threshold=report.flag_threshold,
-                  similarity=report.similarity)
+                  similarity=report.similarity, context=report.context)
 
 
 def _shown(path) -> str:

@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 import os
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -121,11 +121,12 @@ class Settings:
     #: when discovery is off), which each input's nearest config replaces (``settings_for_path``).
     discovered: str | None = None
 
-    def __getattr__(self, name: str) -> Any:
-        values = self.__dict__.get("values")
-        if values is not None and name in values:
-            return values[name]
-        raise AttributeError(name)
+    if not TYPE_CHECKING:  # a key declared in KEYS without its typed property below still reads at run time
+        def __getattr__(self, name: str) -> Any:
+            values = self.__dict__.get("values")
+            if values is not None and name in values:
+                return values[name]
+            raise AttributeError(name)
 
     def get(self, name: str) -> Any:
         """The value of a key."""
@@ -162,6 +163,218 @@ def unknown_key(name: str, origin: str, prefix: str = "") -> ConfigError:
     error = ConfigError(f"unknown key; {hint}{listed}", path=origin, key=prefix + one_line(str(name), 80))
     error.trusted_chars = len(listed)  # type: ignore[attr-defined]
     return error
+
+    # -- every key, typed (generated from KEYS; tests/test_config.py keeps the two in step) ----------------
+
+    @property
+    def max_input_mb(self) -> float:
+        """Largest input file (or standard input) checked, in MB; a larger one is an error."""
+        return self.values["max_input_mb"]
+
+    @property
+    def include(self) -> list[str]:
+        """Globs of files checked inside folders (TSV/CSV only when included explicitly)."""
+        return self.values["include"]
+
+    @property
+    def exclude(self) -> list[str]:
+        """Globs of files or folders skipped inside folders."""
+        return self.values["exclude"]
+
+    @property
+    def rules(self) -> list[str]:
+        """Extra rule files or folders (YAML) loaded after the built-in packs."""
+        return self.values["rules"]
+
+    @property
+    def builtin_rules(self) -> bool:
+        """Load the rule packs shipped with tqcheck."""
+        return self.values["builtin_rules"]
+
+    @property
+    def enable(self) -> list[str]:
+        """Only rules whose id starts with one of these prefixes run (empty: all that are on by default); ..."""
+        return self.values["enable"]
+
+    @property
+    def disable(self) -> list[str]:
+        """Rules whose id starts with one of these prefixes do not run."""
+        return self.values["disable"]
+
+    @property
+    def glossary(self) -> list[str]:
+        """Glossary files (CSV or YAML) of required or forbidden terms."""
+        return self.values["glossary"]
+
+    @property
+    def source_column(self) -> str:
+        """Column of the source text in bilingual TSV/CSV files."""
+        return self.values["source_column"]
+
+    @property
+    def target_column(self) -> str:
+        """Column of the translation (checked text) in bilingual TSV/CSV files."""
+        return self.values["target_column"]
+
+    @property
+    def id_column(self) -> str:
+        """Column of the unit id in bilingual TSV/CSV files (optional column)."""
+        return self.values["id_column"]
+
+    @property
+    def source_language(self) -> str:
+        """Language code of the source text (e.g. de) when a file does not say."""
+        return self.values["source_language"]
+
+    @property
+    def crosslingual_model(self) -> str:
+        """Multilingual sentence-embedding model (local path or cached name) for source/target similarity."""
+        return self.values["crosslingual_model"]
+
+    @property
+    def grammar(self) -> str:
+        """Grammar engine: harper (offline), languagetool, auto, or none."""
+        return self.values["grammar"]
+
+    @property
+    def dialect(self) -> str:
+        """English variant for grammar and spelling."""
+        return self.values["dialect"]
+
+    @property
+    def accept(self) -> list[str]:
+        """Word-list files: one accepted word or name per line."""
+        return self.values["accept"]
+
+    @property
+    def languagetool_url(self) -> str:
+        """URL of a LanguageTool server (e.g. http://localhost:8081)."""
+        return self.values["languagetool_url"]
+
+    @property
+    def languagetool_path(self) -> str:
+        """Folder of a local LanguageTool install (needs Java)."""
+        return self.values["languagetool_path"]
+
+    @property
+    def languagetool_enabled_rules(self) -> list[str]:
+        """LanguageTool rule ids to enable."""
+        return self.values["languagetool_enabled_rules"]
+
+    @property
+    def languagetool_disabled_rules(self) -> list[str]:
+        """LanguageTool rule ids to disable."""
+        return self.values["languagetool_disabled_rules"]
+
+    @property
+    def languagetool_enabled_categories(self) -> list[str]:
+        """LanguageTool category ids to enable."""
+        return self.values["languagetool_enabled_categories"]
+
+    @property
+    def languagetool_disabled_categories(self) -> list[str]:
+        """LanguageTool category ids to disable."""
+        return self.values["languagetool_disabled_categories"]
+
+    @property
+    def languagetool_max_chars(self) -> int:
+        """Largest text sent to LanguageTool in one request."""
+        return self.values["languagetool_max_chars"]
+
+    @property
+    def languagetool_timeout(self) -> float:
+        """Seconds to wait for one LanguageTool request."""
+        return self.values["languagetool_timeout"]
+
+    @property
+    def fluency(self) -> bool:
+        """Score every sentence for fluency (language model and semantic fit)."""
+        return self.values["fluency"]
+
+    @property
+    def semantic(self) -> bool:
+        """Use the sentence-embedding model in the fluency score."""
+        return self.values["semantic"]
+
+    @property
+    def lm(self) -> str:
+        """Deeper tier: a causal language model (name or local path; 'smollm2' for the packaged one)."""
+        return self.values["lm"]
+
+    @property
+    def detector(self) -> str:
+        """Detector folder (made by 'tqcheck train'); empty: the shipped detector."""
+        return self.values["detector"]
+
+    @property
+    def flag_threshold(self) -> float:
+        """Sentences whose score is below this are flagged (negative: the detector's calibrated threshold)."""
+        return self.values["flag_threshold"]
+
+    @property
+    def output(self) -> str:
+        """Report file (default: <output_dir>/<input name>.csv)."""
+        return self.values["output"]
+
+    @property
+    def output_dir(self) -> str:
+        """Folder for reports when --output is not given."""
+        return self.values["output_dir"]
+
+    @property
+    def format(self) -> list[str]:
+        """Writers to run (terminal, csv, json, jsonl, sarif, github, junit, html)."""
+        return self.values["format"]
+
+    @property
+    def top(self) -> int:
+        """Sentences shown in the terminal view."""
+        return self.values["top"]
+
+    @property
+    def fail_on(self) -> str:
+        """Fail (exit 1) when a finding has at least this severity (minor, major, critical; none: never)."""
+        return self.values["fail_on"]
+
+    @property
+    def min_fluency(self) -> float:
+        """Fail when any sentence scores below this (negative: off)."""
+        return self.values["min_fluency"]
+
+    @property
+    def min_fluency_mean(self) -> float:
+        """Fail when the document average scores below this (negative: off)."""
+        return self.values["min_fluency_mean"]
+
+    @property
+    def max_findings(self) -> int:
+        """Fail when there are more findings than this (negative: off)."""
+        return self.values["max_findings"]
+
+    @property
+    def max_penalty(self) -> float:
+        """Fail when the MQM penalty per 1,000 words exceeds this (negative: off)."""
+        return self.values["max_penalty"]
+
+    @property
+    def exit_zero(self) -> bool:
+        """Always exit 0 when the check ran (report-only)."""
+        return self.values["exit_zero"]
+
+    @property
+    def baseline(self) -> str:
+        """Baseline file: only findings not in it count for the gate."""
+        return self.values["baseline"]
+
+    @property
+    def jobs(self) -> int:
+        """Worker processes (0: the available cores, used for runs of 2,000+ segments)."""
+        return self.values["jobs"]
+
+    @property
+    def dask(self) -> str:
+        """Check on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' (empty: no Dask)."""
+        return self.values["dask"]
 
 
 #: Keys whose values are file paths, resolved relative to the config file that sets them.

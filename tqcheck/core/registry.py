@@ -42,6 +42,8 @@ class RuleInfo:
     where: str = ""
     kind: str = ""
     default: str = "on"  # on, off or demoted by measured precision (tqcheck/core/rule_defaults.py)
+    #: Where a YAML rule was learned (its ``provenance`` key), empty for tqcheck's own checks.
+    provenance: str = ""
 
     @property
     def description(self) -> str:
@@ -58,7 +60,7 @@ class RuleInfo:
         return {"id": self.id, "severity": self.severity.value, "category": self.category,
                 "origin": self.origin, "kind": self.kind, "fixable": self.fixable, "family": self.family,
                 "summary": self.summary, "why": self.why, "example": self.example, "link": self.link,
-                "where": self.where, "default": self.default}
+                "where": self.where, "default": self.default, "provenance": self.provenance}
 
 
 class RuleRegistry:

@@ -1,6 +1,6 @@
 """Rule ids that are off or demoted by default because reviewers do not agree with them often enough.
 
-Every flag earns its place: ``python bench/rule_precision.py`` measures how often each rule, grammar lint kind
+Every flag earns its place: ``python -m bench.rule_precision`` measures how often each rule, grammar lint kind
 and source check fires on sentences MQM raters marked with a major error and on sentences they found no error
 in, and writes docs/rule-precision.md with a verdict per id. The verdicts are applied here (a test keeps this
 table and the page in step):
@@ -22,6 +22,38 @@ from typing import Iterable, Iterator
 
 from tqcheck.core.document import rule_matches
 from tqcheck.core.finding import Finding, Severity
+
+#: Fired on the translations of fewer source sentences than this in the fit sets, a rule is kept as it is: too
+#: little evidence to judge.
+MIN_SOURCES = 5
+#: A rule keeps major findings only when they are right (the sentence has a major error) at least this often on the
+#: fit sets: issue 11's target for major findings (convention), added after the first full run (docs/rule-precision.md).
+MAJOR_PRECISION = 0.70
+
+
+def verdict(sources: int, major_rate: float, clean_rate: float, error_rate: float, major_sources: int,
+            major_precision: float) -> str:
+    """keep / demote / off for one rule id from its fit-set figures (rates per 1,000 sentences of each class;
+    ``sources`` and ``major_sources``: distinct source sentences it fired on, with any finding and with a major one).
+
+    Fired on translations of fewer than MIN_SOURCES source sentences: too little evidence, kept (the systems'
+    translations of one source sentence are not independent: one false alarm on a name repeats in all of them).
+    A rule that fires at least as often on sentences with no error as on sentences with a major error does not
+    earn a major flag: demoted to minor when it still fires more often on sentences with some error (minor ones
+    included) than on clean ones and has major findings (kept when it is minor already), otherwise off by default.
+    A rule that passes that floor but whose major findings (on at least MIN_SOURCES source sentences) are right less
+    than MAJOR_PRECISION of the time is demoted to minor.
+    """
+    if sources < MIN_SOURCES:
+        return "keep"
+    if major_rate <= clean_rate:
+        if error_rate > clean_rate:
+            return "demote" if major_sources else "keep"
+        return "off"
+    if major_sources >= MIN_SOURCES and major_precision < MAJOR_PRECISION:
+        return "demote"
+    return "keep"
+
 
 #: Off by default: id prefix -> why (figures on newstest2020 + newstest2021 dev, docs/rule-precision.md).
 OFF: dict[str, str] = {

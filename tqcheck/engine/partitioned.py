@@ -27,14 +27,14 @@ import os
 import re
 import shutil
 import tempfile
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from tqcheck.core.errors import BackendError, OutputError, TqcheckError, UsageError
-from tqcheck.output.report import SEGMENT_COLUMNS, Report, score_format
-from tqcheck.core.result import DocumentResult
+from tqcheck.output.report import SEGMENT_COLUMNS, Report, summary_of
+from tqcheck.readers.inputs import EXTENSIONS, FORMATS
+from tqcheck.core.result import Counts, DocumentResult, total
 
 if TYPE_CHECKING:
     from tqcheck.core.config import Settings
@@ -42,10 +42,8 @@ if TYPE_CHECKING:
 
 #: Formats of the part tables.
 PART_FORMATS = ("parquet", "csv", "jsonl")
-#: Sentences listed in the summary (worst first).
+#: Sentences listed in the summary (worst first). Origin: convention.
 WORST = 20
-#: Fluency sums are kept in integer units of 1e-9 so the summary does not depend on the order of parts.
-_UNITS = 10 ** 9
 ROW_COLUMNS: tuple[str, ...] = SEGMENT_COLUMNS[1:]
 
 
@@ -79,8 +77,8 @@ def iter_tasks(paths: Sequence[str], settings: "Settings", part_segments: int | 
 
 
 #: XML formats read a part at a time (extension -> module with ``iter_parts``).
-STREAMED_XML: dict[str, str] = {".tmx": "tqcheck.readers.tmx", ".xlf": "tqcheck.readers.xliff",
-                                 ".xliff": "tqcheck.readers.xliff"}
+STREAMED_XML: dict[str, str] = {ext: FORMATS[fmt].module for ext, fmt in EXTENSIONS.items()
+                                 if FORMATS[fmt].parts == "xml"}
 
 
 def _check_size(name: str, limit: int) -> None:
@@ -101,14 +99,14 @@ def part_rows(result: DocumentResult, flag_threshold: float) -> list[dict[str, A
 
 @dataclass
 class Summary:
-    """Counts over every part, independent of the order the parts arrive in."""
+    """Counts over every part, independent of the order the parts arrive in: each result's ``Counts`` added to its
+    file's (the gate reads them per file, as it reads a report's)."""
 
     flag_threshold: float = 0.5
-    files: set[str] = field(default_factory=set)
-    counts: Counter = field(default_factory=Counter)
-    fluency_units: int = 0
-    fluency_count: int = 0
-    fluency_min: float | None = None
+    #: The gate's ``min_fluency`` of a file (per-path overrides), for ``Counts.below_min_fluency``.
+    min_fluency: Callable[[str], float] | None = None
+    #: file -> (input position, the file's Counts so far)
+    by_file: dict[str, tuple[int, Counts]] = field(default_factory=dict)
     notices: set[str] = field(default_factory=set)
     signature: dict[str, str] = field(default_factory=dict)
     parts: list[dict[str, Any]] = field(default_factory=list)
@@ -116,16 +114,10 @@ class Summary:
 
     def add(self, result: DocumentResult, rows: list[dict[str, Any]], name: str) -> None:
         """Count one part."""
-        self.files.add(result.path)
-        severities = Counter(f.severity.value for f in result.findings)
-        self.counts.update({"segments": len(rows), "findings": len(result.findings),
-                            "words": sum(len(s.text.split()) for s in result.document.segments),
-                            "penalty": sum(f.severity.penalty for f in result.findings),
-                            "flagged": sum(1 for row in rows if row["flagged"]), **severities})
-        for _, score in result.scores:
-            self.fluency_units += round(score.score * _UNITS)
-            self.fluency_count += 1
-            self.fluency_min = score.score if self.fluency_min is None else min(self.fluency_min, score.score)
+        threshold = self.min_fluency(result.path) if self.min_fluency is not None else -1.0
+        position, counts = self.by_file.get(result.path, (result.order[0], Counts()))
+        self.by_file[result.path] = (min(position, result.order[0]),
+                                     counts + result.counts(self.flag_threshold, threshold))
         self.notices.update(result.notices)
         self.signature.update(result.signature)
         self.parts.append({"part": name, "file": result.path, "segments": len(rows),
@@ -139,23 +131,19 @@ class Summary:
             elif item[0] > self.worst[0][0]:
                 heapq.heapreplace(self.worst, item)
 
+    def counts(self) -> dict[str, Counts]:
+        """The counts of every file, in input order."""
+        return {path: counts for path, (_, counts) in sorted(self.by_file.items(), key=lambda i: (i[1][0], i[0]))}
+
     def to_dict(self) -> dict[str, Any]:
         """The summary as written to _summary.json."""
-        words, penalty = self.counts["words"], self.counts["penalty"]
         worst = [row for _, row in sorted(self.worst, key=lambda item: item[0], reverse=True)]
+        files = self.counts()
         return {
             "tool": "tqcheck",
             "signature": dict(sorted(self.signature.items())),
-            "summary": {
-                "files": len(self.files), "segments": self.counts["segments"], "words": words,
-                "findings": self.counts["findings"], "critical": self.counts["critical"],
-                "major": self.counts["major"], "minor": self.counts["minor"], "flagged": self.counts["flagged"],
-                "fluency_mean": (float(score_format(self.fluency_units / _UNITS / self.fluency_count))
-                                 if self.fluency_count else None),
-                "fluency_min": None if self.fluency_min is None else float(score_format(self.fluency_min)),
-                "penalty": penalty,
-                "penalty_per_1000_words": round(1000 * penalty / words, 2) if words else 0.0,
-            },
+            "summary": summary_of(total(files.values()), len(files)),
+            "files": [{"file": path, **counts.to_dict()} for path, counts in files.items()],
             "notices": sorted(self.notices),
             "parts": sorted(self.parts, key=lambda p: p["part"]),
             "worst": worst,
@@ -230,10 +218,11 @@ def check_partitioned(paths: Sequence[str], settings: "Settings", folder: str | 
     except OSError as exc:
         _abandon(folder, created)
         raise OutputError(f"cannot write in the report folder: {exc.strerror or exc}", path=str(folder)) from None
+    from tqcheck.core.config import settings_for_path
     from tqcheck.engine.pipeline import flag_threshold
 
     threshold = flag_threshold(settings)
-    summary = Summary(flag_threshold=threshold)
+    summary = Summary(flag_threshold=threshold, min_fluency=lambda path: settings_for_path(settings, path).min_fluency)
     tasks = iter_tasks(paths, settings, part_segments, stdin_name)
     try:
         # runs of unknown size: worker processes when more than one core (or --jobs N) is asked for
@@ -367,33 +356,10 @@ def _move_into(temporary: Path, folder: Path) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
-def summary_gate(data: dict[str, Any], settings: "Settings") -> list[str]:
-    """Why a partitioned run fails its gate, from the summary and the run-wide settings (per-path
-    gate overrides and baselines need the whole report and are not applied here)."""
-    from tqcheck.core.finding import Severity
-
-    summary, reasons = data["summary"], []
-    if settings.fail_on and settings.fail_on != "none":
-        level = Severity.parse(settings.fail_on)
-        failing = {s.value: summary[s.value] for s in Severity if s.rank >= level.rank and summary[s.value]}
-        if failing:
-            parts = [f"{n} {s}" for s, n in sorted(failing.items(), key=lambda i: -Severity(i[0]).rank)]
-            listed = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)  # as the gate
-            last = min(failing, key=lambda s: Severity(s).rank)  # the noun agrees with the last count
-            reasons.append(f"{listed} finding{'' if failing[last] == 1 else 's'} at --fail-on {level.value}")
-    if 0 <= settings.min_fluency and summary["fluency_min"] is not None \
-            and summary["fluency_min"] < settings.min_fluency:
-        reasons.append(f"lowest fluency {summary['fluency_min']:.4f} is below --min-fluency {settings.min_fluency:g}")
-    if 0 <= settings.min_fluency_mean and summary["fluency_mean"] is not None \
-            and summary["fluency_mean"] < settings.min_fluency_mean:
-        reasons.append(f"mean fluency {summary['fluency_mean']:.4f} is below --min-fluency-mean "
-                       f"{settings.min_fluency_mean:g}")
-    if 0 <= settings.max_findings < summary["findings"]:
-        reasons.append(f"{summary['findings']} findings exceed --max-findings {settings.max_findings}")
-    if 0 <= settings.max_penalty < summary["penalty_per_1000_words"]:
-        reasons.append(f"MQM penalty {summary['penalty_per_1000_words']:.2f} per 1,000 words exceeds "
-                       f"--max-penalty {settings.max_penalty:g}")
-    return reasons
+def file_counts(data: dict[str, Any]) -> dict[str, Counts]:
+    """The per-file ``Counts`` of a partitioned run's summary (``_summary.json``), for the gate."""
+    return {item["file"]: Counts.from_dict(item) for item in data.get("files", [])}
 
 
-__all__ = ["check_partitioned", "prepare_folder", "MARKER", "summary_gate", "iter_tasks", "part_rows", "Summary", "PART_FORMATS"]
+__all__ = ["check_partitioned", "prepare_folder", "MARKER", "file_counts", "iter_tasks", "part_rows", "Summary",
+           "PART_FORMATS"]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import time
-from typing import Iterable, Sequence
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
 
 import tqcheck
 from tqcheck.core import rule_defaults
 from tqcheck.core.interfaces import Check, Progress, Scorer, no_progress
 from tqcheck.core.config import Settings, settings_for_path
+from tqcheck.core.context import RunContext
 from tqcheck.core.document import Document, cut, rule_matches
 from tqcheck.core.finding import Finding, SegmentScore
 from tqcheck.output.report import Report
@@ -17,8 +20,9 @@ from tqcheck.checks.grammar.merge import merge_findings
 from tqcheck.checks.grammar.placeholders import without_code_findings
 
 
-def build_checks(settings: Settings) -> list[Check]:
-    """The checks a run needs (rules, grammar), each loaded once."""
+def build_checks(settings: Settings, context: RunContext | None = None) -> list[Check]:
+    """The checks a run needs (rules, grammar), each loaded once; ``context``: the run's, whose rules and registry
+    are those of ``settings`` (the packs are not read again)."""
     checks: list[Check] = []
     grammar = None
     if settings.grammar != "none":  # first: Harper builds its linter in a thread while the rules load
@@ -28,7 +32,10 @@ def build_checks(settings: Settings) -> list[Check]:
     from tqcheck.checks.catalog import load_rules
     from tqcheck.checks.rules import RuleCheck
 
-    checks.append(RuleCheck(load_rules(settings)))
+    if context is not None:
+        checks.append(RuleCheck(load_rules(settings, context.rules, context.registry)))
+    else:
+        checks.append(RuleCheck(load_rules(settings)))
     if grammar is not None:
         checks.append(grammar)
     return checks
@@ -47,15 +54,47 @@ def build_scorer(settings: Settings) -> Scorer | None:
     return DetectorScorer(settings.detector, flag_threshold(settings))
 
 
+#: Flag threshold of the fluency tier (``lm``) and of runs without a score. Origin: convention, the midpoint of a
+#: score calibrated as a probability (docs/fluency.md); the detector's own threshold is fitted (docs/detector.md).
+FLUENCY_FLAG_THRESHOLD = 0.5
+
+
 def flag_threshold(settings: Settings) -> float:
     """Scores below this are flagged: the setting, or the detector's calibrated threshold when it is negative."""
     if settings.flag_threshold >= 0:
         return float(settings.flag_threshold)
     if not settings.fluency or settings.lm:
-        return 0.5
-    from tqcheck.scoring.detector import load_detector
+        return FLUENCY_FLAG_THRESHOLD
+    return round(1.0 - _card_flag_threshold(settings.detector), 4)
 
-    return round(1.0 - load_detector(settings.detector).flag_threshold, 4)
+
+def _card_flag_threshold(path: str) -> float:
+    """The detector's calibrated threshold from its card (``model.json``), without loading or hashing its weights
+    (a run whose every part is cached scores nothing); a folder whose card cannot be read is loaded, which raises
+    the detector's own error."""
+    from tqcheck.scoring.detector import MODEL_FILE, SHIPPED, load_detector
+
+    card = (Path(path) if path else SHIPPED) / MODEL_FILE
+    try:
+        return float(json.loads(card.read_text(encoding="utf-8"))["flag_threshold"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return load_detector(path).flag_threshold
+
+
+def run_context(settings: Settings) -> RunContext:
+    """The run's context, built once: the flag threshold now; on first use, the rule packs read, the registry of
+    every id they and the built-in checks can emit, and ``enable``/``disable`` checked against it."""
+    return RunContext(settings, flag_threshold(settings), lambda: _rules_and_registry(settings))
+
+
+def _rules_and_registry(settings: Settings) -> tuple:
+    from tqcheck.checks.catalog import check_selection, registry_for
+    from tqcheck.checks.rules.loader import load_all
+
+    rules = load_all(settings)
+    registry = registry_for(rules)
+    check_selection(settings, rules, registry)
+    return registry, rules
 
 
 #: The settings each part of a pipeline is built from: a document whose per-path overrides change
@@ -88,8 +127,9 @@ class Pipeline:
     """
 
     def __init__(self, settings: Settings, checks: Sequence[Check] | None = None,
-                 scorer: Scorer | None | bool = True) -> None:
+                 scorer: Scorer | None | bool = True, context: RunContext | None = None) -> None:
         self.settings = settings
+        self._context = context
         self.checks: list[Check] = list(checks) if checks is not None else []
         self.scorer: Scorer | None = None
         self._fixed = checks is not None
@@ -106,6 +146,17 @@ class Pipeline:
             raise
 
     @property
+    def context(self) -> RunContext:
+        """The run's context (``run_context``: built on first use when none was given)."""
+        if self._context is None:
+            self._context = run_context(self.settings)
+        return self._context
+
+    def _is_run_part(self, settings: Settings, name: str) -> bool:
+        """Whether ``settings`` build the same part ``name`` as the run's own settings (no override changes it)."""
+        return settings is self.settings or part_key(settings, name) == part_key(self.settings, name)
+
+    @property
     def stages(self) -> int:
         """How many passes over the segments a run makes (for progress totals)."""
         return len(self.checks) + (1 if self.scorer is not None else 0)
@@ -119,7 +170,8 @@ class Pipeline:
         """The part ``name`` for ``settings``, loaded on first use."""
         key = part_key(settings, name)
         if key not in self._parts:
-            self._parts[key] = _build_part(settings, name)
+            context = self.context if name == "checks" and self._is_run_part(settings, name) else None
+            self._parts[key] = _build_part(settings, name, context)
         return self._parts[key]
 
     def settings_for(self, document: Document) -> Settings:
@@ -193,17 +245,22 @@ class Pipeline:
         from tqcheck.checks.catalog import registry
         from tqcheck.checks.suppression import bad_suppressions
 
-        key = part_key(settings, "checks")
-        if key not in self._registries:
-            self._registries[key] = registry(settings)
-        return [f for f in bad_suppressions(document, raw, self._registries[key]) if _selected(settings, f)]
+        if self._is_run_part(settings, "checks"):
+            known = self.context.registry
+        else:  # a per-path override loads other rules: their registry, once
+            key = part_key(settings, "checks")
+            if key not in self._registries:
+                self._registries[key] = registry(settings)
+            known = self._registries[key]
+        return [f for f in bad_suppressions(document, raw, known) if _selected(settings, f)]
 
     def run(self, documents: Sequence[Document], progress: Progress = no_progress) -> Report:
         """Check every document and return the ranked Report (the sequential runner)."""
-        results = [self.check_document(part, progress).with_order(position, number)
-                   for position, document in enumerate(documents)
-                   for number, part in enumerate(cut(document))]
-        return with_run_findings(Report.merge(results, flag_threshold=flag_threshold(self.settings)), self.settings)
+        parts = (((position, number), part) for position, document in enumerate(documents)
+                 for number, part in enumerate(cut(document)))
+        return with_run_findings(Report.merge(check_in_turn(self, parts, progress),
+                                              flag_threshold=self.context.flag_threshold, context=self.context),
+                                 self.settings)
 
     def _all_parts(self) -> list:
         loaded = [c for part in self._parts.values() for c in (part if isinstance(part, list) else [part])]
@@ -245,14 +302,27 @@ def with_file_dialect(settings: Settings, document: Document) -> Settings:
     return result
 
 
-def _build_part(settings: Settings, name: str):
+def _build_part(settings: Settings, name: str, context: RunContext | None = None):
     if name == "checks":
-        return build_checks(settings)
+        return build_checks(settings, context)
     if name == "source":
         from tqcheck.checks.source import make_source_check
 
         return make_source_check(settings)
     return build_scorer(settings)
+
+
+def check_in_turn(pipeline: Pipeline, parts: Iterable[tuple[tuple[int, ...], Document]], progress: Progress,
+                  *, per_segment: bool = False) -> Iterator[DocumentResult]:
+    """The sequential path (``Pipeline.run`` and the sequential runner): each (run order, part) checked in this
+    process, in turn. ``per_segment``: ``progress`` counts segments (each stage's ticks divided by the part's
+    number of stages), else it counts each stage's ticks."""
+    for order, document in parts:
+        tick = progress
+        if per_segment:
+            stages = max(pipeline.stages_for(document), 1)
+            tick = lambda n, s=stages: progress(n / s)  # noqa: E731
+        yield pipeline.check_document(document, tick).with_order(*order)
 
 
 def _signature(parts: Sequence[Check | Scorer | None]) -> dict[str, str]:
@@ -281,7 +351,8 @@ def with_run_findings(report: Report, settings: Settings) -> Report:
     if not added:
         return report
     return Report(report.documents, [*report.findings, *added], report.scores, signature=report.signature,
-                  notices=report.notices, flag_threshold=report.flag_threshold, similarity=report.similarity)
+                  notices=report.notices, flag_threshold=report.flag_threshold, similarity=report.similarity,
+                  context=report.context)
 
 
 def reported(settings: Settings, document: Document, raw: Iterable[Finding]) -> list[Finding]:

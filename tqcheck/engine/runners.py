@@ -26,17 +26,20 @@ from tqcheck.core.document import Document
 from tqcheck.core.errors import BackendError, TqcheckError, UsageError
 from tqcheck.core.limits import one_line
 from tqcheck.core.document import PART_SEGMENTS, WHOLE_SEGMENTS, cut
-from tqcheck.engine.pipeline import flag_threshold, with_run_findings
+from tqcheck.engine.pipeline import check_in_turn, run_context, with_run_findings
 from tqcheck.output.report import Report
 from tqcheck.core.result import DocumentResult
 
 if TYPE_CHECKING:
     from tqcheck.core.config import Settings
+    from tqcheck.core.context import RunContext
     from tqcheck.engine.pipeline import Pipeline
 
 
 #: Below this many segments the default runner stays in this process (loading models in
-#: workers would cost more than it saves); an explicit ``--jobs N`` always uses N workers.
+#: workers would cost more than it saves); an explicit ``--jobs N`` always uses N workers. Origin: convention
+#: (508a039); docs/benchmarks.md measures the default runner against one process at 4,876 segments only
+#: (python bench/speed.py), not where the two meet.
 MIN_PARALLEL_SEGMENTS = 2000
 
 #: Called with a number of segments just checked.
@@ -194,11 +197,12 @@ class Runner:
         raise NotImplementedError
 
     def run(self, documents: Sequence[Document], settings: "Settings", advance: Advance = lambda n: None,
-            part_segments: int | None = None) -> Report:
-        """Check ``documents`` and merge their results into the ranked Report."""
+            part_segments: int | None = None, context: "RunContext | None" = None) -> Report:
+        """Check ``documents`` and merge their results into the ranked Report (``context``: the run's)."""
+        context = context if context is not None else run_context(settings)
         tasks = plan(documents, part_segments)
         return with_run_findings(Report.merge(self.results(tasks, settings, advance),
-                                              flag_threshold=flag_threshold(settings)), settings)
+                                              flag_threshold=context.flag_threshold, context=context), settings)
 
     def close(self) -> None:
         """Release workers and connections; safe to call twice."""
@@ -215,20 +219,20 @@ class SequentialRunner(Runner):
 
     name = "sequential"
 
-    def __init__(self, pipeline: "Pipeline | None" = None) -> None:
+    def __init__(self, pipeline: "Pipeline | None" = None, context: "RunContext | None" = None) -> None:
         self.pipeline = pipeline
+        self.context = context
         self._own = pipeline is None
 
     def results(self, tasks: Iterable[Task], settings: "Settings", advance: Advance) -> Iterator[DocumentResult]:
-        """Check each task in turn."""
+        """Check each task in turn (``pipeline.check_in_turn``: the one sequential path)."""
         if self.pipeline is None:
             from tqcheck.engine.pipeline import Pipeline
 
-            self.pipeline = Pipeline(settings)
-        for task in tasks:
-            stages = max(self.pipeline.stages_for(task.document), 1)
-            result = self.pipeline.check_document(task.document, lambda n, s=stages: advance(n / s))
-            yield result.with_order(*task.order)
+            context = self.context if self.context is not None and self.context.settings is settings else None
+            self.pipeline = Pipeline(settings, context=context)
+        yield from check_in_turn(self.pipeline, ((task.order, task.document) for task in tasks), advance,
+                                 per_segment=True)
 
     def close(self) -> None:
         """Close the pipeline when this runner made it."""
@@ -622,7 +626,8 @@ def make_runner(jobs: int | None = None, dask: str | None = None, *, segments: i
 
 
 #: Inputs of at least this many bytes (about 2,000 sentences of a bilingual table) start their worker
-#: processes before they are read, so the workers load their models while this process reads.
+#: processes before they are read, so the workers load their models while this process reads. Origin: convention
+#: (f6b84c9), the size of MIN_PARALLEL_SEGMENTS sentences of a bilingual table.
 EARLY_START_BYTES = 256 * 1024
 
 
@@ -644,16 +649,17 @@ def early_runner(jobs: int | None, dask: str | None, settings: "Settings", input
 
 def run_documents(documents: Sequence[Document], settings: "Settings", *, jobs: int | None = None,
                   dask: str | None = None, advance: Advance = lambda n: None, cache: Any = None,
-                  runner: "ProcessRunner | None" = None) -> Report:
+                  runner: "ProcessRunner | None" = None, context: "RunContext | None" = None) -> Report:
     """Check ``documents`` with the runner ``jobs``/``dask`` ask for and return the Report.
 
     With a ``tqcheck.engine.cache.ResultCache``, parts whose entry is there are not checked again (and no model is
     loaded when every part is cached); the others are checked and stored. ``runner``: worker processes
     started early (``early_runner``), used when the run calls for worker processes and closed in any case.
+    ``context``: the run's (``pipeline.run_context``), built here when not given.
     """
     notices: list[str] = []  # how the run was carried out (fewer workers than asked)
     try:
-        report = _run_documents(documents, settings, jobs, dask, advance, cache, runner, notices)
+        report = _run_documents(documents, settings, jobs, dask, advance, cache, runner, notices, context)
     finally:
         if runner is not None:
             runner.close()
@@ -663,8 +669,9 @@ def run_documents(documents: Sequence[Document], settings: "Settings", *, jobs: 
 
 
 def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: int | None, dask: str | None,
-                   advance: Advance, cache: Any, early: "ProcessRunner | None", notices: list[str]) -> Report:
-    threshold = flag_threshold(settings)  # before the work: the workers load their models meanwhile
+                   advance: Advance, cache: Any, early: "ProcessRunner | None", notices: list[str],
+                   context: "RunContext | None") -> Report:
+    context = context if context is not None else run_context(settings)  # the workers load their models meanwhile
     tasks = plan(documents)
     cached: list[DocumentResult] = []
     keys: dict[tuple[int, ...], str] = {}
@@ -683,8 +690,10 @@ def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: in
                 advance(len(task.document.segments))
         tasks = todo
     if not tasks:
-        return with_run_findings(Report.merge(cached, flag_threshold=threshold), settings)
+        return with_run_findings(Report.merge(cached, flag_threshold=context.flag_threshold, context=context), settings)
     chosen = make_runner(jobs, dask, segments=segment_count(tasks), tasks=len(tasks))
+    if isinstance(chosen, SequentialRunner):
+        chosen.context = context
     if early is not None and isinstance(chosen, ProcessRunner):
         chosen = early
     notices.extend(chosen.notices or (early.notices if early is not None else []))
@@ -696,7 +705,8 @@ def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: in
         for result in fresh:
             cache.put(keys[result.order], result)
         cache.prune()
-    return with_run_findings(Report.merge(cached + fresh, flag_threshold=threshold), settings)
+    return with_run_findings(Report.merge(cached + fresh, flag_threshold=context.flag_threshold, context=context),
+                             settings)
 
 
 __all__ = ["PART_SEGMENTS", "WHOLE_SEGMENTS", "Task", "Runner", "SequentialRunner", "ProcessRunner", "DaskRunner", "plan",

@@ -11,15 +11,17 @@ from __future__ import annotations
 import importlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import tqcheck
 from tqcheck.core.document import Document, Segment
 from tqcheck.core.finding import Finding, SegmentScore, Severity
-from tqcheck.core.result import DocumentResult
+from tqcheck.core.result import Counts, DocumentResult, total
 
 if TYPE_CHECKING:  # pandas is imported lazily: `tqcheck --help` must start fast
     import pandas as pd
+
+    from tqcheck.core.context import RunContext
 
 #: Columns of the sentence table (`Report.to_frame()` and the CSV report), in order.
 SEGMENT_COLUMNS: tuple[str, ...] = (
@@ -59,6 +61,8 @@ class Report:
     flag_threshold: float = 0.5
     #: Cross-lingual source/target similarity by (file, segment index), when a model measured it.
     similarity: dict[tuple[str, int], float] = field(default_factory=dict)
+    #: The run's context: writers describe rules from its registry (None: the shipped packs' registry).
+    context: "RunContext | None" = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.findings = sorted(self.findings, key=lambda f: f.sort_key)
@@ -67,7 +71,8 @@ class Report:
             self._by_segment[(finding.file, finding.segment)].append(finding)
 
     @classmethod
-    def merge(cls, results: Iterable[DocumentResult], flag_threshold: float = 0.5) -> "Report":
+    def merge(cls, results: Iterable[DocumentResult], flag_threshold: float = 0.5,
+              context: "RunContext | None" = None) -> "Report":
         """One report from per-document results, in any order: they are sorted by their run order first.
 
         Parts of one file (a large file is checked in parts) become one document again.
@@ -99,7 +104,7 @@ class Report:
             documents.append(Document.joined(parts))
         signature.setdefault("tqcheck", tqcheck.__version__)
         return cls(documents, findings, scores, signature=dict(sorted(signature.items())),
-                   notices=sorted(notices), flag_threshold=flag_threshold, similarity=similarity)
+                   notices=sorted(notices), flag_threshold=flag_threshold, similarity=similarity, context=context)
 
     # -- lookups ---------------------------------------------------------
     @property
@@ -199,26 +204,20 @@ class Report:
         """The ``n`` worst sentences."""
         return self.to_frame().head(n)
 
+    def counts(self, min_fluency: Callable[[str], float] | None = None) -> dict[str, Counts]:
+        """The statistics of every document by file (``Counts``; ``min_fluency(file)``: the gate's threshold of
+        that file, for ``Counts.below_min_fluency``). Read from ``findings`` as they are now (a caller may
+        have replaced the list)."""
+        by_segment: dict[tuple[str, int], list[Finding]] = defaultdict(list)
+        for finding in self.findings:
+            by_segment[(finding.file, finding.segment)].append(finding)
+        return {d.path: Counts.of(d.segments, lambda s: by_segment.get((s.file, s.index), []), self.score_of,
+                                  self.flag_threshold, min_fluency(d.path) if min_fluency is not None else -1.0)
+                for d in self.documents}
+
     def summary(self) -> dict[str, Any]:
-        """Counts and averages for a one-line summary."""
-        counts = Counter(f.severity.value for f in self.findings)
-        scored = [s.score for s in self.scores.values()]
-        flagged = sum(1 for row in self.rows() if row["flagged"])
-        words = self.word_count
-        return {
-            "files": len(self.documents),
-            "segments": len(self.segments),
-            "words": words,
-            "findings": len(self.findings),
-            "critical": counts.get("critical", 0),
-            "major": counts.get("major", 0),
-            "minor": counts.get("minor", 0),
-            "flagged": flagged,
-            "fluency_mean": round(sum(scored) / len(scored), 4) if scored else None,
-            "fluency_min": round(min(scored), 4) if scored else None,
-            "penalty": self.penalty(),
-            "penalty_per_1000_words": round(1000 * self.penalty() / words, 2) if words else 0.0,
-        }
+        """Counts and averages for a one-line summary: the documents' ``Counts`` added up."""
+        return summary_of(total(self.counts().values()), len(self.documents))
 
     # -- notebooks ---------------------------------------------------------
     def __repr__(self) -> str:
@@ -255,3 +254,22 @@ class Report:
         if not self.findings:
             return None
         return max((f.severity for f in self.findings), key=lambda s: s.rank)
+
+
+def summary_of(counts: Counts, files: int) -> dict[str, Any]:
+    """The summary a report and a partitioned run write, from the run's ``Counts``."""
+    mean, lowest = counts.fluency_mean, counts.fluency_min
+    return {
+        "files": files,
+        "segments": counts.segments,
+        "words": counts.words,
+        "findings": counts.findings,
+        "critical": counts.critical,
+        "major": counts.major,
+        "minor": counts.minor,
+        "flagged": counts.flagged,
+        "fluency_mean": None if mean is None else float(score_format(mean)),
+        "fluency_min": None if lowest is None else float(score_format(lowest)),
+        "penalty": counts.penalty,
+        "penalty_per_1000_words": round(1000 * counts.penalty / counts.words, 2) if counts.words else 0.0,
+    }

@@ -189,7 +189,7 @@ def apply_baseline(report: Report, baseline: Baseline) -> tuple[Report, Baseline
             fixed.append({**shown, "file": checked[entry["file"]]})  # named as on the command line
     filtered = Report(list(report.documents), new_findings, dict(report.scores), signature=dict(report.signature),
                       notices=list(report.notices), flag_threshold=report.flag_threshold,
-                      similarity=dict(report.similarity))
+                      similarity=dict(report.similarity), context=report.context)
     return filtered, BaselineDiff(new=len(new_findings), known=known, fixed=fixed)
 
 

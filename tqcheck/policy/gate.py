@@ -16,13 +16,13 @@ Criteria (each off unless set, but ``fail_on``; per-path overrides apply to each
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tqcheck.core.config import Settings, settings_for_path
-from tqcheck.core.document import Document
 from tqcheck.core.finding import Finding, Severity
+from tqcheck.core.result import Counts
 from tqcheck.output.report import Report, score_format
 
 if TYPE_CHECKING:
@@ -71,117 +71,96 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def _fail_on_reasons(report: Report, groups: dict[Any, list[Document]], new: str) -> list[str]:
+def _fail_on_reasons(counts: dict[str, Counts], groups: dict[Any, list[str]], new: str) -> list[str]:
     reasons = []
-    for threshold, documents in groups.items():
+    for threshold, files in groups.items():
         if not threshold or threshold == "none":
             continue
         level = Severity.parse(threshold)
-        files = {d.path for d in documents}
-        failing = [f for f in report.findings if f.file in files and f.severity.rank >= level.rank]
-        if not failing:
+        worse = [s for s in sorted(Severity, key=lambda s: -s.rank) if s.rank >= level.rank]
+        found = {s: sum(counts[f].severity_count(s.value) for f in files) for s in worse}
+        parts = [f"{n} {s.value}" for s, n in found.items() if n]
+        if not parts:
             continue
-        counts = Counter(f.severity for f in failing)
-        parts = [f"{counts[s]} {s.value}" for s in sorted(counts, key=lambda s: -s.rank)]
         listed = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
-        noun = "finding" if counts[min(counts, key=lambda s: s.rank)] == 1 else "findings"  # "1 major and 1 minor finding"
-        where = _where(sorted({f.file for f in failing}), _all(report, files))
-        reasons.append(f"{listed} {new}{noun} at --fail-on {level.value}{where}")
+        last = min((s for s in found if found[s]), key=lambda s: s.rank)
+        noun = "finding" if found[last] == 1 else "findings"  # agrees with the last count: "1 critical and 1 major finding"
+        failing = sorted(f for f in files if any(counts[f].severity_count(s.value) for s in worse))
+        reasons.append(f"{listed} {new}{noun} at --fail-on {level.value}{_where(failing, len(files) == len(counts))}")
     return reasons
 
 
-def _all(report: Report, files: set[str]) -> bool:
-    return files >= {d.path for d in report.documents}
-
-
-def _min_fluency_reasons(report: Report, settings_of: dict[str, Settings]) -> list[str]:
-    low: list[tuple[float, str, int, float]] = []
-    for document in report.documents:
-        threshold = settings_of[document.path].min_fluency
-        if threshold < 0:
-            continue
-        for segment in document.segments:
-            score = report.score_of(segment)
-            if score is not None and score < threshold:
-                low.append((score, segment.file, segment.line, threshold))
+def _min_fluency_reasons(counts: dict[str, Counts], settings_of: dict[str, Settings]) -> list[str]:
+    low = [(c.lowest, settings_of[f].min_fluency, c.below_min_fluency) for f, c in counts.items()
+           if settings_of[f].min_fluency >= 0 and c.below_min_fluency and c.lowest is not None]
     if not low:
         return []
-    low.sort()
-    score, file, line, _ = low[0]
-    thresholds = sorted({t for *_, t in low})
-    limit = " / ".join(_number(t) for t in thresholds)
-    return [f"{_plural(len(low), 'sentence')} below --min-fluency {limit} "
+    score, file, line = min(lowest for lowest, _, _ in low)
+    limit = " / ".join(_number(t) for t in sorted({t for _, t, _ in low}))
+    return [f"{_plural(sum(n for *_, n in low), 'sentence')} below --min-fluency {limit} "
             f"(lowest {score_format(score)} at {file}:{line})"]
 
 
-def _min_fluency_mean_reasons(report: Report, settings_of: dict[str, Settings]) -> list[str]:
+def _min_fluency_mean_reasons(counts: dict[str, Counts], settings_of: dict[str, Settings]) -> list[str]:
     reasons = []
-    for document in report.documents:
-        threshold = settings_of[document.path].min_fluency_mean
-        if threshold < 0:
-            continue
-        scores = [s for s in (report.score_of(seg) for seg in document.segments) if s is not None]
-        if not scores:
-            continue
-        mean = sum(scores) / len(scores)
-        if mean < threshold:
-            reasons.append(f"mean fluency {score_format(mean)} of {document.path} "
+    for file, count in counts.items():
+        threshold, mean = settings_of[file].min_fluency_mean, count.fluency_mean
+        if threshold >= 0 and mean is not None and mean < threshold:
+            reasons.append(f"mean fluency {score_format(mean)} of {file} "
                            f"is below --min-fluency-mean {_number(threshold)}")
     return reasons
 
 
-def _max_findings_reasons(report: Report, groups: dict[Any, list[Document]], new: str) -> list[str]:
+def _max_findings_reasons(counts: dict[str, Counts], groups: dict[Any, list[str]], new: str) -> list[str]:
     reasons = []
-    for limit, documents in groups.items():
+    for limit, files in groups.items():
         if limit < 0:
             continue
-        files = {d.path for d in documents}
-        count = sum(1 for f in report.findings if f.file in files)
+        count = sum(counts[f].findings for f in files)
         if count > limit:
             reasons.append(f"{count} {new}{'finding exceeds' if count == 1 else 'findings exceed'} "
-                           f"--max-findings {limit}{_where(sorted(files), _all(report, files))}")
+                           f"--max-findings {limit}{_where(sorted(files), len(files) == len(counts))}")
     return reasons
 
 
-def _max_penalty_reasons(report: Report, settings_of: dict[str, Settings]) -> list[str]:
-    by_file: dict[str, list[Finding]] = defaultdict(list)
-    for finding in report.findings:
-        by_file[finding.file].append(finding)
+def _max_penalty_reasons(counts: dict[str, Counts], settings_of: dict[str, Settings]) -> list[str]:
     reasons = []
-    for document in report.documents:
-        limit = settings_of[document.path].max_penalty
-        if limit < 0:
-            continue
-        penalty = penalty_per_1000_words(by_file.get(document.path, []), document.word_count)
-        if penalty > limit:
-            reasons.append(f"MQM penalty {penalty:.2f} per 1,000 words in {document.path} "
+    for file, count in counts.items():
+        limit = settings_of[file].max_penalty
+        if 0 <= limit < count.penalty_per_1000_words:
+            reasons.append(f"MQM penalty {count.penalty_per_1000_words:.2f} per 1,000 words in {file} "
                            f"exceeds --max-penalty {_number(limit)}")
     return reasons
 
 
-def _group(report: Report, settings_of: dict[str, Settings], key: str) -> dict[Any, list[Document]]:
-    groups: dict[Any, list[Document]] = defaultdict(list)
-    for document in report.documents:
-        groups[settings_of[document.path].get(key)].append(document)
+def _group(settings_of: dict[str, Settings], key: str) -> dict[Any, list[str]]:
+    groups: dict[Any, list[str]] = defaultdict(list)
+    for file, settings in settings_of.items():
+        groups[settings.get(key)].append(file)
     return dict(sorted(groups.items(), key=lambda item: str(item[0])))
+
+
+def gate_reasons(counts: dict[str, Counts], settings: Settings, new: str = "") -> list[str]:
+    """Why a run fails its gate, from the ``Counts`` of each file (taken with that file's ``min_fluency``) and the
+    settings with their per-path overrides: the one gate of a report and of a partitioned run."""
+    settings_of = {file: settings_for_path(settings, file) for file in counts}
+    return [*_fail_on_reasons(counts, _group(settings_of, "fail_on"), new),
+            *_min_fluency_reasons(counts, settings_of),
+            *_min_fluency_mean_reasons(counts, settings_of),
+            *_max_findings_reasons(counts, _group(settings_of, "max_findings"), new),
+            *_max_penalty_reasons(counts, settings_of)]
 
 
 def decide(report: Report, settings: Settings, diff: "BaselineDiff | None" = None) -> GateOutcome:
     """Evaluate every gate criterion; exit code 1 on failure unless ``exit_zero``."""
-    settings_of = {d.path: settings_for_path(settings, d.path) for d in report.documents}
-    new = "new " if diff is not None else ""
-    reasons: list[str] = []
-    reasons += _fail_on_reasons(report, _group(report, settings_of, "fail_on"), new)
-    reasons += _min_fluency_reasons(report, settings_of)
-    reasons += _min_fluency_mean_reasons(report, settings_of)
-    reasons += _max_findings_reasons(report, _group(report, settings_of, "max_findings"), new)
-    reasons += _max_penalty_reasons(report, settings_of)
+    counts = report.counts(lambda file: settings_for_path(settings, file).min_fluency)
+    reasons = gate_reasons(counts, settings, "new " if diff is not None else "")
     passed = not reasons
     return GateOutcome(passed=passed, exit_code=0 if passed or settings.exit_zero else 1, reasons=reasons,
                        notes=baseline_notes(diff, settings.baseline) if diff is not None else [])
 
 
-#: Fixed baseline entries listed one by one before the rest are counted.
+#: Fixed baseline entries listed one by one before the rest are counted. Origin: convention.
 MAX_FIXED_NOTES = 20
 
 
@@ -196,4 +175,4 @@ def baseline_notes(diff: "BaselineDiff", path: str = "") -> list[str]:
     return notes
 
 
-__all__ = ["GateOutcome", "decide", "penalty_per_1000_words", "baseline_notes", "GATE_KEYS"]
+__all__ = ["GateOutcome", "decide", "gate_reasons", "penalty_per_1000_words", "baseline_notes", "GATE_KEYS"]

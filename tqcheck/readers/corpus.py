@@ -15,7 +15,6 @@ columns and offsets are those of the whole file. ``read_jsonl`` and
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import json
@@ -25,18 +24,25 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from tqcheck.core.document import Document, whitespace_edges
 from tqcheck.core.errors import BackendError, InputError
+from tqcheck.readers.inputs import EXTENSIONS, FORMATS
 
 if TYPE_CHECKING:
     from tqcheck.core.config import Settings
 
-#: Corpus file extensions and their formats.
-CORPUS_EXTENSIONS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet",
-                                     ".tsv": "tsv", ".tab": "tsv", ".csv": "csv"}
-
-
 def corpus_format(path: str) -> str | None:
-    """The corpus format of a file by its extension, or None for other files."""
-    return CORPUS_EXTENSIONS.get(Path(path).suffix.lower())
+    """The corpus format of a file by its extension (jsonl, parquet, tsv, csv: the tables of one unit per row in
+    ``tqcheck.readers.inputs.FORMATS``), or None for other files."""
+    suffix = Path(path).suffix.lower()
+    fmt = EXTENSIONS.get(suffix)
+    if fmt is None or FORMATS[fmt].parts != "rows":
+        return None
+    if fmt == "table":
+        return "tsv" if suffix in (".tsv", ".tab") else "csv"
+    return fmt
+
+
+#: Corpus file extensions and their formats (from the one extension table).
+CORPUS_EXTENSIONS: dict[str, str] = {ext: fmt for ext in EXTENSIONS if (fmt := corpus_format("x" + ext)) is not None}
 
 
 def _setting(settings: "Settings | None", name: str, default: str) -> str:
@@ -286,31 +292,21 @@ def _parquet_rows(path: str, source_col: str, target_col: str, id_col: str, sour
 
 
 def _table_rows(path: str, source_col: str, target_col: str, id_col: str, source: str | bytes = ""):
-    from tqcheck.readers.table import _column, field_offsets
+    from tqcheck.readers.table import _column, field_offsets, table_rows
 
     delimiter = "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
     with _open(source if isinstance(source, bytes) else path) as binary:
-        lines = _Lines(_TextLines(binary, path))
-        reader = csv.reader(lines, delimiter=delimiter, strict=True)  # a stray quote is an error with its line
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise InputError("empty file: no header row", path=path, line=1) from None
-        except csv.Error as exc:
-            raise InputError(f"malformed header row: {exc}", path=path, line=1) from None
+        rows = table_rows(iter(_TextLines(binary, path).readline, ""), delimiter, path)
+        first = next(rows, None)
+        if first is None:
+            raise InputError("empty file: no header row", path=path, line=1)
+        header = [h.strip() for h in first[2]]
         source_index = _column(header, source_col, "source", path, "source_column")
         target_index = _column(header, target_col, "target", path, "target_column")
         id_index = _column(header, id_col, "id", path, "id_column", required=False)
-        yield 1, lines.take(), "", None, ""  # the header row: text of the file, no unit
-        while True:
-            line = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                raise InputError(f"malformed row: {exc}", path=path, line=line) from None
-            raw = lines.take()
+        yield 1, _line_ended(first[1]), "", None, ""  # the header row: text of the file, no unit
+        for line, raw, row in rows:
+            raw = _line_ended(raw)
             if not any(cell.strip() for cell in row):
                 yield line, raw, str(line), None, ""
                 continue
@@ -319,6 +315,10 @@ def _table_rows(path: str, source_col: str, target_col: str, id_col: str, source
             unit_id = row[id_index].strip() if id_index is not None else str(line)
             offsets = field_offsets(raw, delimiter, target_index)
             yield line, raw, unit_id, row[source_index], row[target_index], offsets[0] if offsets else 0
+
+
+def _line_ended(text: str) -> str:
+    return text if text.endswith("\n") else text + "\n"
 
 
 class _TextLines:
@@ -349,30 +349,6 @@ class _TextLines:
         except UnicodeDecodeError as exc:
             raise InputError(f"not UTF-8 text (invalid byte 0x{raw[exc.start]:02x}); save it as UTF-8",
                              path=self.path, line=self.number) from None
-
-
-class _Lines:
-    """Lines of a file handed to csv.reader, remembering the raw text of the current row."""
-
-    def __init__(self, handle: "_TextLines") -> None:
-        self.handle = handle
-        self.buffer: list[str] = []
-
-    def __iter__(self) -> "_Lines":
-        return self
-
-    def __next__(self) -> str:
-        line = self.handle.readline()
-        if not line:
-            raise StopIteration
-        self.buffer.append(line)
-        return line
-
-    def take(self) -> str:
-        """The raw text read since the last call (one row, quoted newlines included)."""
-        text = "".join(self.buffer)
-        self.buffer = []
-        return text if text.endswith("\n") else text + "\n"
 
 
 __all__ = ["iter_parts", "read_jsonl", "read_parquet", "read_whole", "corpus_format", "CORPUS_EXTENSIONS"]

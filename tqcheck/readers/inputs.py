@@ -22,20 +22,35 @@ from tqcheck.core.errors import InputError
 #: A reader turns a file's path and raw bytes into a Document.
 Reader = Callable[[str, bytes], Document]
 
-#: Input format -> module defining ``read(path, raw) -> Document`` (imported when used).
-READER_MODULES: dict[str, str] = {
-    "text": "tqcheck.readers.inputs",
-    "markdown": "tqcheck.readers.inputs",
-    "xliff": "tqcheck.readers.xliff",
-    "po": "tqcheck.readers.po",
-    "tmx": "tqcheck.readers.tmx",
-    "table": "tqcheck.readers.table",
-    "srt": "tqcheck.readers.srt",
-    "jsonl": "tqcheck.readers.jsonl",
-    "parquet": "tqcheck.readers.parquet",
+@dataclass(frozen=True)
+class InputFormat:
+    """One input format: the module whose ``read(path, raw[, settings])`` reads a file of it whole, and how a
+    corpus run reads a large one a part at a time."""
+
+    module: str
+    #: "rows": a table of one unit per row (tqcheck.readers.corpus reads it a part at a time); "xml": parsed
+    #: incrementally by the module's ``iter_parts``; "": read whole, then cut into parts.
+    parts: str = ""
+
+
+#: Input format -> how it is read (modules imported when used).
+FORMATS: dict[str, InputFormat] = {
+    "text": InputFormat("tqcheck.readers.inputs"),
+    "markdown": InputFormat("tqcheck.readers.inputs"),
+    "xliff": InputFormat("tqcheck.readers.xliff", "xml"),
+    "po": InputFormat("tqcheck.readers.po"),
+    "tmx": InputFormat("tqcheck.readers.tmx", "xml"),
+    "table": InputFormat("tqcheck.readers.table", "rows"),
+    "srt": InputFormat("tqcheck.readers.srt"),
+    "jsonl": InputFormat("tqcheck.readers.jsonl", "rows"),
+    "parquet": InputFormat("tqcheck.readers.parquet", "rows"),
 }
 
-#: File extension (lower case, with dot) -> input format.
+#: Input format -> module defining ``read(path, raw) -> Document`` (``FORMATS``' modules).
+READER_MODULES: dict[str, str] = {name: fmt.module for name, fmt in FORMATS.items()}
+
+#: File extension (lower case, with dot) -> input format: the one extension table, for files read whole, corpus
+#: files read in parts and XML parsed incrementally alike.
 EXTENSIONS: dict[str, str] = {
     ".txt": "text",
     ".text": "text",
@@ -48,12 +63,25 @@ EXTENSIONS: dict[str, str] = {
     ".pot": "po",
     ".tmx": "tmx",
     ".tsv": "table",
+    ".tab": "table",
     ".csv": "table",
     ".srt": "srt",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".parquet": "parquet",
 }
+
+
+def input_format(path: str) -> str:
+    """The input format of a file by its extension (plain text when unknown)."""
+    return EXTENSIONS.get(Path(path).suffix.lower(), "text")
+
+
+def streamed_module(path: str) -> str | None:
+    """The module that parses ``path`` a part at a time (XML formats), or None."""
+    fmt = FORMATS[input_format(path)]
+    return fmt.module if fmt.parts == "xml" else None
+
 
 SUPPRESS_RE = re.compile(
     r"<!--\s*tqcheck-(disable-next-line|disable-line|disable|enable)\b([^>]*?)-->", re.IGNORECASE)
@@ -374,8 +402,7 @@ def suppressions(text: str) -> list[tuple[int, int, frozenset[str]]]:
 
 def reader_for(path: str) -> Reader:
     """The reader for a file, by its extension (plain text when unknown)."""
-    fmt = EXTENSIONS.get(Path(path).suffix.lower(), "text")
-    module = importlib.import_module(READER_MODULES[fmt])
+    module = importlib.import_module(FORMATS[input_format(path)].module)
     return getattr(module, "read")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from tqcheck.core.document import Document
 from tqcheck.core.errors import InputError
@@ -23,32 +23,62 @@ ALIASES = {
 }
 
 
-def csv_rows(text: str, delimiter: str, path: str, error: type = InputError) -> list[tuple[int, list[str]]]:
-    """(first line, cells) of every row of a CSV/TSV text, parsed strictly.
+class _Recorded:
+    """Lines handed to csv.reader, remembering the raw text of the current row (quoted line breaks included)."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self.lines = iter(lines)
+        self.buffer: list[str] = []
+
+    def __iter__(self) -> "_Recorded":
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.buffer.append(line)
+        return line
+
+    def take(self) -> str:
+        """The raw text read since the last call."""
+        text = "".join(self.buffer)
+        self.buffer = []
+        return text
+
+
+def table_rows(lines: Iterable[str], delimiter: str, path: str,
+               error: type = InputError) -> Iterator[tuple[int, str, list[str]]]:
+    """(first line, raw text, cells) of every row of a CSV/TSV table, the header first, read a line at a time
+    (``lines`` keep their line ends), parsed strictly: the one TSV/CSV reader of whole tables (``read``) and of
+    tables read in parts (``tqcheck.readers.corpus``).
 
     A stray quote, or a quote never closed, is an ``error`` naming the line where its row starts; so is a
     quoted cell that swallowed whole rows (a line inside it with as many separators as the header has).
     """
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[tuple[int, list[str]]] = []
-    line = 1
+    recorded = _Recorded(lines)
+    reader = csv.reader(recorded, delimiter=delimiter, strict=True)
+    line, columns = 1, 0
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            return rows
+            return
         except csv.Error as exc:
             reason = "a quoted cell is never closed" if "end of data" in str(exc) else str(exc)
             raise error(f"malformed row: {reason}", path=path, line=line) from None
-        if rows and reader.line_num > line and len(rows[0][1]) > 1:
-            columns = len(rows[0][1])
+        if columns > 1 and reader.line_num > line:
             for cell in row:
                 for inner in cell.split("\n")[1:]:
                     if inner.count(delimiter) >= columns - 1:
                         raise error("malformed row: a quoted cell holds whole rows (an unterminated quote?)",
                                     path=path, line=line)
-        rows.append((line, row))
+        columns = columns or len(row)
+        yield line, recorded.take(), row
         line = reader.line_num + 1
+
+
+def csv_rows(text: str, delimiter: str, path: str, error: type = InputError) -> list[tuple[int, list[str]]]:
+    """(first line, cells) of every row of a CSV/TSV text, parsed strictly (``table_rows``)."""
+    return [(line, row) for line, _, row in table_rows(io.StringIO(text, newline=""), delimiter, path, error)]
 
 
 def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:

@@ -66,7 +66,42 @@ COMMON_KEYS: tuple[KeySpec, ...] = (
             "sentence is not reported."),
     KeySpec("examples", (dict,), "`bad`: sentences the rule must flag; `good`: sentences it must not flag. "
             "For document-level rules each line of an example is one sentence."),
+    KeySpec("provenance", (str,), "Where the rule was learned, as `KIND: what`; KIND is `seed` (the seed "
+            "article's errors), `dev set NAME[, NAME]` (annotated sentences of those data sets: docs/rule-precision.md "
+            "scores the rule on the other sets only), `published list` or `linguistic resource`. Every shipped rule "
+            "has one."),
 )
+
+#: The kinds of ``provenance`` (``dev set`` is followed by the data sets' names).
+PROVENANCE_KINDS = ("seed", "dev set", "published list", "linguistic resource")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a rule was learned: its kind, the data sets it was written from (``dev set``) and what."""
+
+    kind: str
+    what: str
+    sets: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> "Provenance":
+        """``KIND: what`` (``dev set NAME[, NAME]: what``); ValueError naming the problem."""
+        head, colon, what = text.partition(":")
+        head, what = " ".join(head.split()), " ".join(what.split())
+        if not colon or not what:
+            raise ValueError("must read 'KIND: what it was learned from'")
+        if head.startswith("dev set"):
+            sets = tuple(s.strip() for s in head[len("dev set"):].split(",") if s.strip())
+            if not sets or not all(re.fullmatch(r"[A-Za-z0-9_.-]+", s) for s in sets):
+                raise ValueError("'dev set' must name the data sets (dev set NAME[, NAME]: what)")
+            return cls("dev set", what, sets)
+        if head not in PROVENANCE_KINDS:
+            raise ValueError(f"unknown kind {head!r} (valid: {', '.join(PROVENANCE_KINDS)})")
+        return cls(head, what)
+
+    def __str__(self) -> str:
+        return f"{self.kind}{' ' + ', '.join(self.sets) if self.sets else ''}: {self.what}"
 
 
 @dataclass
@@ -128,6 +163,7 @@ class Rule:
         self.flags = regex.IGNORECASE if self.ignorecase else 0
         self.exceptions = self._exceptions(data)
         self.examples = self._examples(data)
+        self.provenance = self._provenance(data)
         self.configure(data)
 
     # ----------------------------------------------------------------- loading
@@ -158,6 +194,14 @@ class Rule:
                 raise self.error(f"missing required key {spec.name!r}", data)
         if "level" in data and "severity" in data:
             raise self.error("give either 'level' or 'severity', not both", data, "severity")
+
+    def _provenance(self, data: Mapping) -> Provenance | None:
+        if "provenance" not in data:
+            return None
+        try:
+            return Provenance.parse(data["provenance"])
+        except ValueError as exc:
+            raise self.error(f"key 'provenance' {exc}", data, "provenance") from None
 
     def configure(self, data: Mapping) -> None:
         """Read the type-specific keys (validated for type already)."""

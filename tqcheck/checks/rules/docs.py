@@ -108,7 +108,7 @@ region, and `<!-- tqcheck-disable-line mt -->` for one line.
 ### On, demoted or off by default: measured, not opinion
 
 A rule, grammar lint kind or source check is on at its own severity only while MQM raters agree with it
-often enough: `python bench/rule_precision.py` measures how often each id fires on sentences with a major
+often enough: `python -m bench.rule_precision` measures how often each id fires on sentences with a major
 error and on sentences with no error in four annotated zh→en dev sets and writes
 [docs/rule-precision.md](rule-precision.md) with a verdict per id; `tqcheck/core/rule_defaults.py` applies them.
 An id that fires at least as often on error-free sentences as on major-error ones is **demoted** to
@@ -209,10 +209,12 @@ def render() -> str:
     for pack in sorted(ruleset.packs.values(), key=lambda p: p.name):
         count = sum(1 for r in ruleset if r.pack == pack.name)
         parts.append(f"- `{pack.name}` {pack.version} — {count} rules. {pack.description}")
-    parts.append("\n| id | type | severity | category | fixable |\n|---|---|---|---|---|")
+    parts.append("\n| id | type | severity | category | fixable | learned from |\n|---|---|---|---|---|---|")
     for rule in ruleset:
+        learned = rule.provenance.kind + (" " + ", ".join(rule.provenance.sets) if rule.provenance.sets else "") \
+            if rule.provenance else ""
         parts.append(f"| `{rule.id}` | {rule.type_name} | {rule.severity.value} | {rule.category} | "
-                     f"{'yes' if rule.fixable else ''} |")
+                     f"{'yes' if rule.fixable else ''} | {learned} |")
     parts.append(BUILTIN_INTRO)
     for entry in builtin_entries():
         name = f"{entry.id}.*" if entry.family else entry.id

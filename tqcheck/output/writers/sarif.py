@@ -42,8 +42,9 @@ def artifact_uri(file: str) -> str:
     return quote(shown, safe="/-._~")
 
 
-def rule_descriptor(rule_id: str, findings: list[Finding]) -> dict[str, Any]:
-    """Metadata of one rule from its findings: name, description, link, default level, tags."""
+def rule_descriptor(rule_id: str, findings: list[Finding], registry: Any = None) -> dict[str, Any]:
+    """Metadata of one rule from its findings: name, description, link, default level, tags (``registry``: the
+    run's rule registry, which knows its own rules; else the shipped packs')."""
     first = findings[0]
     worst = max(findings, key=lambda f: f.severity.rank)
     categories = sorted({f.category for f in findings})
@@ -54,9 +55,11 @@ def rule_descriptor(rule_id: str, findings: list[Finding]) -> dict[str, Any]:
         "defaultConfiguration": {"level": LEVELS[worst.severity.value]},
         "properties": {"tags": ["translation-quality", *categories], "origin": first.origin},
     }
-    from tqcheck.checks.catalog import shipped_registry
+    if registry is None:
+        from tqcheck.checks.catalog import shipped_registry
 
-    entry = shipped_registry().lookup(rule_id)
+        registry = shipped_registry()
+    entry = registry.lookup(rule_id)
     if entry is not None:  # what it flags, why it matters, an example (tqcheck rules list --long)
         descriptor["fullDescription"] = {"text": entry.description}
     links = sorted({f.link for f in findings if f.link.startswith(("https://", "http://"))})
@@ -129,7 +132,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
         "version": tqcheck.__version__,
         "semanticVersion": tqcheck.__version__,
         "informationUri": "https://pypi.org/project/tqcheck/",
-        "rules": [rule_descriptor(r, by_rule[r]) for r in rule_ids],
+        "rules": [rule_descriptor(r, by_rule[r], report.context and report.context.registry) for r in rule_ids],
     }
     run = {
         "tool": {"driver": driver},

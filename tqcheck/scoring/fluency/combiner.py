@@ -50,7 +50,7 @@ def load_combiner(path: Path = MODEL_FILE, variant: str = "default") -> Combiner
         data = json.loads(raw)
         if variant not in data.get("variants", {}):
             raise BackendError(f"{path} has no coefficients for the '{variant}' tier; fit them with "
-                               f"python bench/accuracy_fluency.py --fit{' --lm smollm2' if variant == 'deep' else ''}")
+                               f"python -m bench.accuracy_fluency --fit{' --lm smollm2' if variant == 'deep' else ''}")
         part = data["variants"][variant]
         return Combiner(
             version=str(data["version"]),
