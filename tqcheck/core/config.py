@@ -149,21 +149,6 @@ class Settings:
         return Settings({k: _copy(v) for k, v in self.values.items()}, dict(self.origins),
                         list(self.config_files), self.discovered)
 
-
-def unknown_key(name: str, origin: str, prefix: str = "") -> ConfigError:
-    """The error for a key tqcheck does not know: the closest known keys first, then every key (not cut when
-    printed: ``ConfigError.trusted_chars``)."""
-    import difflib
-
-    from tqcheck.core.limits import one_line
-
-    close = difflib.get_close_matches(name.replace("-", "_").lower(), list(KEYS_BY_NAME), n=2, cutoff=0.75)
-    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-    listed = f"valid keys: {', '.join(sorted(KEYS_BY_NAME))}"
-    error = ConfigError(f"unknown key; {hint}{listed}", path=origin, key=prefix + one_line(str(name), 80))
-    error.trusted_chars = len(listed)  # type: ignore[attr-defined]
-    return error
-
     # -- every key, typed (generated from KEYS; tests/test_config.py keeps the two in step) ----------------
 
     @property
@@ -225,6 +210,11 @@ def unknown_key(name: str, origin: str, prefix: str = "") -> ConfigError:
     def source_language(self) -> str:
         """Language code of the source text (e.g. de) when a file does not say."""
         return self.values["source_language"]
+
+    @property
+    def dnt(self) -> list[str]:
+        """Do-not-translate lists: a term of the source must appear unchanged in the target."""
+        return self.values["dnt"]
 
     @property
     def crosslingual_model(self) -> str:
@@ -378,6 +368,21 @@ def unknown_key(name: str, origin: str, prefix: str = "") -> ConfigError:
 
 
 #: Keys whose values are file paths, resolved relative to the config file that sets them.
+def unknown_key(name: str, origin: str, prefix: str = "") -> ConfigError:
+    """The error for a key tqcheck does not know: the closest known keys first, then every key (not cut when
+    printed: ``ConfigError.trusted_chars``)."""
+    import difflib
+
+    from tqcheck.core.limits import one_line
+
+    close = difflib.get_close_matches(name.replace("-", "_").lower(), list(KEYS_BY_NAME), n=2, cutoff=0.75)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    listed = f"valid keys: {', '.join(sorted(KEYS_BY_NAME))}"
+    error = ConfigError(f"unknown key; {hint}{listed}", path=origin, key=prefix + one_line(str(name), 80))
+    error.trusted_chars = len(listed)  # type: ignore[attr-defined]
+    return error
+
+
 PATH_KEYS = frozenset({"rules", "glossary", "accept", "languagetool_path", "baseline", "output", "output_dir", "dnt"})
 
 
