@@ -30,7 +30,7 @@ from tqcheck.scoring.detector.bilingual import SIGNATURE as SOURCE_SIGNATURE, ha
 from tqcheck.training.build import (auc, combine_counts, evidence_counts, example_findings,  # noqa: E402
                                     fit_evidence, fit_tuned_detector)
 from tqcheck.training.data import MQM_SETS, Example, mqm_examples, postedit_examples  # noqa: E402
-from tqcheck.training.splits import CHOICE_FOLDS, choice_fold, is_untouched  # noqa: E402
+from tqcheck.training.splits import CHOICE_FOLDS, choose_part, split_test_units, untouched_part  # noqa: E402
 from tqcheck.training.synthetic import corrupt  # noqa: E402
 from tqcheck.training.train import (Encoded, TrainingSet, fit_detector,  # noqa: E402
                                     sentence_rows, tuned_rows)
@@ -401,22 +401,6 @@ def train_part(train: list[Example], enc: list[Encoded], found: list, folds: int
     weights, part, _ = fit_evidence(fitted, all_examples, [found[i] for i in fitted.oof_index],
                                     source_encoder=SOURCE, say=say)
     return fitted, weights, part
-
-
-def choose_part(sets: dict[str, list[Example]]) -> dict[str, list[Example]]:
-    """Every set without its untouched third (tqcheck.training.splits): what every choice is made on."""
-    return {n: [e for e in sets[n] if not is_untouched(n, e.unit)] for n in sets}
-
-
-def untouched_part(sets: dict[str, list[Example]]) -> dict[str, list[Example]]:
-    """The untouched third of every set: read once, at the end (``--only untouched``), never for a choice."""
-    return {n: [e for e in sets[n] if is_untouched(n, e.unit)] for n in sets}
-
-
-def split_test_units(sets: dict[str, list[Example]], fold: int = 0) -> set[str]:
-    """The units of the in-set document fold ``fold`` of the choose part of every set (as set|unit keys)."""
-    return {f"{n}|{e.unit}" for n in sets for e in sets[n]
-            if not is_untouched(n, e.unit) and choice_fold(n, e.unit) == fold}
 
 
 def fmt(v) -> str:

@@ -24,11 +24,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 # the benchmark's seed, its recipe options and its document split
-from accuracy import SEED, add_recipe_arguments, choose_part, split_test_units  # noqa: E402
+from accuracy import SEED, add_recipe_arguments  # noqa: E402
 
 from tqcheck.training.build import gather  # noqa: E402
 from tqcheck.training.data import MQM_SETS, mqm_examples, postedit_examples  # noqa: E402
 from tqcheck.training.synthetic import corrupt  # noqa: E402
+from tqcheck.training.splits import choose_part, split_test_units  # noqa: E402
 from tqcheck.training.train import fold_numbers  # noqa: E402
 from tqcheck.training.tune import TuneSettings, job_key, trained  # noqa: E402
 

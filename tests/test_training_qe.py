@@ -100,3 +100,13 @@ def test_the_alignment_model_fits_and_scores(tmp_path):
     model = AlignmentModel(StateCache(tmp_path)).fit(rows)
     out = model.predict(rows)
     assert len(out) == 4 and all(np.isfinite(p["major"]) for p in out)
+
+
+def test_the_figures_of_the_protocol():
+    from tqcheck.training.qe_eval import auc, span_f1, within_auc
+
+    assert auc([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4]) == 1.0
+    assert auc([0, 1, 0, 1], [1, 1, 1, 1]) == 0.5
+    assert np.isnan(auc([1, 1], [0.1, 0.2]))
+    assert within_auc([0, 1, 0, 1], [0.1, 0.9, 0.8, 0.2], ["a", "a", "b", "b"]) == 0.5
+    assert span_f1([[(0, 4)], [(5, 9)]], [[(2, 3)], [(0, 2)]]) == 0.5

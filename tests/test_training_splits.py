@@ -60,3 +60,16 @@ def test_every_mqm_set_keeps_about_a_third_untouched():
         share = sum(unit_of(r["doc"], data_set=name, position=int(r["doc_seg_idx"])) in untouched
                     for r in rows) / len(rows)
         assert 0.2 < share < 0.45, (name, share)
+
+
+def test_parts_of_example_sets():
+    from types import SimpleNamespace
+
+    from tqcheck.training.splits import choose_part, split_test_units, untouched_part
+
+    rows = [SimpleNamespace(unit=f"doc:d{i}") for i in range(60)]
+    sets = {"some_set": rows}
+    choose, untouched = choose_part(sets)["some_set"], untouched_part(sets)["some_set"]
+    assert len(choose) + len(untouched) == 60 and not set(map(id, choose)) & set(map(id, untouched))
+    units = split_test_units(sets, 1)
+    assert units and all(choice_fold("some_set", u.split("|", 1)[1]) == 1 for u in units)

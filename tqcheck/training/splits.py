@@ -75,5 +75,21 @@ def part_of(data_set: str, unit: str) -> str:
     return "untouched" if is_untouched(data_set, unit) else "choose"
 
 
-__all__ = ["PROTOCOL", "UNTOUCHED_SHARE", "CHOICE_FOLDS", "SECTION_SETS", "family_of", "unit_of", "is_untouched", "choice_fold",
-           "part_of"]
+def choose_part(sets: dict[str, list]) -> dict[str, list]:
+    """Examples (with ``.unit``) of every set without its untouched third: what every choice is made on."""
+    return {n: [e for e in sets[n] if not is_untouched(n, e.unit)] for n in sets}
+
+
+def untouched_part(sets: dict[str, list]) -> dict[str, list]:
+    """The untouched third of every set: read once, at the end (``--only untouched``), never for a choice."""
+    return {n: [e for e in sets[n] if is_untouched(n, e.unit)] for n in sets}
+
+
+def split_test_units(sets: dict[str, list], fold: int = 0) -> set[str]:
+    """The units of the in-set document fold ``fold`` of the choose part of every set (as set|unit keys)."""
+    return {f"{n}|{e.unit}" for n in sets for e in sets[n]
+            if not is_untouched(n, e.unit) and choice_fold(n, e.unit) == fold}
+
+
+__all__ = ["PROTOCOL", "UNTOUCHED_SHARE", "CHOICE_FOLDS", "SECTION_SETS", "family_of", "unit_of", "is_untouched",
+           "choice_fold", "part_of", "choose_part", "untouched_part", "split_test_units"]
