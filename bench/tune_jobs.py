@@ -24,12 +24,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 # the benchmark's seed, its recipe options and its document split
-from accuracy import SEED, add_recipe_arguments, split_test_documents  # noqa: E402
+from accuracy import SEED, add_recipe_arguments  # noqa: E402
 
 from tqcheck.training.build import gather  # noqa: E402
 from tqcheck.training.data import MQM_SETS, mqm_examples, postedit_examples  # noqa: E402
 from tqcheck.training.synthetic import corrupt  # noqa: E402
-from tqcheck.training.train import document_of, fold_numbers  # noqa: E402
+from tqcheck.training.splits import choose_part, split_test_units  # noqa: E402
+from tqcheck.training.train import fold_numbers  # noqa: E402
 from tqcheck.training.tune import TuneSettings, job_key, trained  # noqa: E402
 
 CACHE = Path.home() / ".cache" / "tqcheck-bench"
@@ -38,9 +39,8 @@ CACHE = Path.home() / ".cache" / "tqcheck-bench"
 def jobs(data: Path, folds: int = 2, synthetic: float = 0.5, seed: int = SEED, folds_by: str = "document",
          postedit: bool = False):
     """(name, examples) of every fine-tune, in the order they are wanted."""
-    sets = {n: mqm_examples(data / n) for n in MQM_SETS}
+    sets = choose_part({n: mqm_examples(data / n) for n in MQM_SETS})  # never the untouched third
     extra = postedit_examples(data / "mlqe_pe_xen_postedits") if postedit else []  # as bench/accuracy.py --postedit
-    every = [e for n in MQM_SETS for e in sets[n]]
 
     def three(name, train):
         all_examples = train + corrupt(train, per_example=synthetic, seed=seed) + extra
@@ -53,8 +53,8 @@ def jobs(data: Path, folds: int = 2, synthetic: float = 0.5, seed: int = SEED, f
         out += three(f"leave out {held}", [e for n in MQM_SETS if n != held for e in sets[n]])
     shipped, _ = gather([], data)
     out += three("shipped", shipped)
-    test_docs = split_test_documents(sets)
-    out += three("document split", [e for e in every if document_of(e) not in test_docs])
+    test_units = split_test_units(sets)
+    out += three("document split", [e for n in MQM_SETS for e in sets[n] if f"{n}|{e.unit}" not in test_units])
     return out
 
 

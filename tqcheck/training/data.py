@@ -12,6 +12,7 @@ from typing import Iterable, Iterator
 
 from tqcheck.core.errors import InputError
 from tqcheck.scoring.detector.rows import Example  # noqa: F401 (re-exported: the training data's type)
+from tqcheck.training.splits import unit_of
 
 #: The MQM folders of the shared data, in a fixed order (leave-one-set-out folds follow it).
 MQM_SETS: tuple[str, ...] = (
@@ -72,7 +73,9 @@ def mqm_examples(folder: Path) -> list[Example]:
                 known = False
         out.append(Example(text=row["target"], label=mqm_label(n_raters, int(row["n_raters_with_major"])),
                            spans=tuple(spans), spans_known=known, group=f"{folder.name}|{row['doc']}|{row['system']}",
-                           kind="mqm", source=row["source"]))
+                           kind="mqm", source=row["source"],
+                           unit=unit_of(row["doc"], row["source"], data_set=folder.name,
+                                        position=int(row["doc_seg_idx"] or 0))))
     return out
 
 
@@ -110,7 +113,8 @@ def postedit_examples(folder: Path) -> list[Example]:
         spans = tag_spans(row["target"], row["mt_tokens"], row["word_tags"])
         out.append(Example(text=row["target"], label=None, spans=tuple((a, b, 1.0) for a, b in spans),
                            spans_known=True, group=f"{folder.name}|{row['lp']}|{row['doc_id']}", kind="postedit",
-                           source=row["source"]))
+                           source=row["source"],
+                           unit=unit_of(f"{row['lp']}|{row['doc_id']}" if row["doc_id"] else "", row["source"])))
     return out
 
 

@@ -42,6 +42,7 @@ class Example:
     kind: str = ""
     source: str = ""
     original: str = ""  # for synthetic damage: the clean sentence it was made from
+    unit: str = ""  # the split unit of the selection protocol (tqcheck.training.splits): document, section, source
 
 
 @dataclass

