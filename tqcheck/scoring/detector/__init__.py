@@ -142,6 +142,12 @@ class Detector:
         return any(n.startswith("findings.") for n in self.sentence_model.names)
 
     @property
+    def lm_columns(self) -> list[str]:
+        """The causal-LM features (tqcheck.scoring.detector.lm) the monolingual sentence model uses, in its order:
+        they come last, after the 3-gram columns; none for a detector trained without them."""
+        return [n.split(".", 1)[1] for n in self.sentence_model.names if n.startswith("lm.")]
+
+    @property
     def ngram_columns(self) -> list[str]:
         """The 3-gram features the sentence model uses, in its order."""
         return [n.split(".", 1)[1] for n in self.sentence_model.names if n.startswith("ngram.")]
@@ -165,8 +171,11 @@ class Detector:
             encoded = self.encoder.encode(list(texts))
             rows, probs = sentence_rows(self.token_head, self.projection, TrainingSet(
                 [Example(text=t, label=None) for t in texts], list(encoded), ngram=ngram))
+        lm = self.lm_rows(texts)
         out = []
         for i, (text, enc, p, row) in enumerate(zip(texts, encoded, probs, rows)):
+            if lm is not None:  # the lm.* columns come after the 3-gram ones (and before the source's), as trained
+                row = np.concatenate([row, lm[i]])
             try:
                 if i in source_rows:
                     row = np.concatenate([row, source_rows[i]])
@@ -181,6 +190,16 @@ class Detector:
                                   reported_spans(text, enc.offsets, p, self.span_threshold),
                                   tuple(float(v) for v in p), np.asarray(enc.offsets), i in source_rows))
         return out
+
+    def lm_rows(self, texts: Sequence[str]) -> np.ndarray | None:
+        """The lm.* columns of the texts, or None when the sentence model has no such columns (the LM is then
+        never loaded)."""
+        columns = self.lm_columns
+        if not columns:
+            return None
+        from tqcheck.scoring.detector.lm import lm_rows
+
+        return lm_rows(texts, columns)
 
     def source_rows(self, texts: Sequence[str], sources: Sequence[str | None] | None) -> dict[int, np.ndarray]:
         """The source features of the texts the bilingual model scores, by index (none without a bilingual
