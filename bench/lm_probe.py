@@ -84,7 +84,7 @@ def table(examples: list, cache: Path) -> dict:
             "length": np.array([count_words(e.text) for e in labelled], float),
             "group": np.array([e.group for e in labelled]),
             "source": np.array([e.group.split("|")[0] + "|" + e.source for e in labelled]),
-            "missing": len(nll) - len(keep)}
+            "missing": len(nll) - len(keep), "examples": labelled}
 
 
 def matrix(t: dict, names: tuple[str, ...]) -> np.ndarray:
@@ -92,23 +92,56 @@ def matrix(t: dict, names: tuple[str, ...]) -> np.ndarray:
 
 
 def concat(tables: list[dict]) -> dict:
-    return {"y": np.concatenate([t["y"] for t in tables]),
+    return {"y": np.concatenate([t["y"] for t in tables]), "examples": [e for t in tables for e in t["examples"]],
             "columns": {k: np.concatenate([t["columns"][k] for t in tables]) for k in tables[0]["columns"]}}
 
 
-def measure(train: dict, test: dict) -> dict:
-    """Pooled, per-translation and within-source AUC of every model fitted on ``train``, length beside."""
+def measure(train: dict, test: dict, detector_cache: Path | None = None) -> dict:
+    """Pooled, per-translation and within-source AUC of every model fitted on ``train``, length beside; with
+    ``detector_cache``, also the detector's own frozen-encoder route with and without the lm.* columns."""
     out = {"sentences": len(test["y"]), "bad share": float(test["y"].mean()), "missing LM": test["missing"],
            "translations": len(np.unique(test["group"]))}
     scores = {"length": test["length"]}
     for name, names in MODELS.items():
         model = SentenceModel.fit(matrix(train, names), train["y"], names)
         scores[name] = model.predict(matrix(test, names))
+    if detector_cache is not None:
+        scores.update(detector_scores(train, test, detector_cache))
     for name, s in scores.items():
         out[f"{name}: AUC"] = auc(test["y"], s)
         out[f"{name}: per-translation AUC"] = within(test["group"], test["y"], s)
         out[f"{name}: within-source AUC"] = within(test["source"], test["y"], s)
     return out
+
+
+ENCODED: dict = {}
+DATA: list = []
+
+
+def detector_scores(train: dict, test: dict, cache: Path) -> dict[str, np.ndarray]:
+    """The detector's own monolingual route (frozen MiniLM, token head, out-of-fold sentence model: fit_detector)
+    trained on ``train`` with the lm.* columns, and its sentence model refitted on the same out-of-fold rows
+    without them; both score ``test``."""
+    from tqcheck.language.encoder import load_encoder
+    from tqcheck.scoring.detector.model import INCREASING
+    from tqcheck.training.train import TrainingSet, encode, fit_detector, sentence_rows
+
+    extra = [f"ngram.{c}" for c in NGRAM_FEATURES] + [f"lm.{c}" for c in LM_FEATURES]
+    if not ENCODED:  # every sampled sentence encoded once (one cache file, whatever the LM cache holds)
+        everything = [e for parts in sampled_parts(DATA[0], DATA[1]).values() for p in parts.values() for e in p]
+        ENCODED.update(zip((e.text for e in everything),
+                           encode(everything, load_encoder(2), say, cache=cache / "encodings")))
+
+    def part(t: dict) -> TrainingSet:
+        return TrainingSet(t["examples"], [ENCODED[e.text] for e in t["examples"]], {"mqm": 1.0},
+                           matrix(t, tuple(extra)))
+
+    fitted = fit_detector(part(train), folds=2, ngram_columns=NGRAM_FEATURES, lm_columns=LM_FEATURES, say=say)
+    k = len(LM_FEATURES)
+    plain = SentenceModel.fit(fitted.oof_rows[:, :-k], fitted.oof_labels, fitted.sentence_model.names[:-k],
+                              increasing=INCREASING)
+    rows, _ = sentence_rows(fitted.token_head, fitted.projection, part(test))
+    return {"detector": plain.predict(rows[:, :-k]), "detector + lm": fitted.sentence_model.predict(rows)}
 
 
 def report(results: dict[str, dict], part: str) -> list[str]:
@@ -130,6 +163,18 @@ def report(results: dict[str, dict], part: str) -> list[str]:
         "length: AUC", "3-gram: AUC", "3-gram + lm: AUC", "length + lm: AUC", "length: per-translation AUC",
         "3-gram: per-translation AUC", "3-gram + lm: per-translation AUC", "length + lm: per-translation AUC",
         "length: within-source AUC", "3-gram + lm: within-source AUC")) + " |")
+    return lines
+
+
+def detector_report(results: dict[str, dict], part: str) -> list[str]:
+    lines = [f"| {part}: held-out set | length AUC | detector | detector + lm | per-translation: length | detector | "
+             "detector + lm |", "|" + "---|" * 7]
+    keys = ("length: AUC", "detector: AUC", "detector + lm: AUC", "length: per-translation AUC",
+            "detector: per-translation AUC", "detector + lm: per-translation AUC")
+    for name, r in results.items():
+        lines.append(f"| {NAMES.get(name, name)} | " + " | ".join(f"{r[k]:.3f}" for k in keys) + " |")
+    lines.append("| **mean** | " + " | ".join(f"{np.nanmean([r[k] for r in results.values()]):.3f}" for k in keys)
+                 + " |")
     return lines
 
 
@@ -158,24 +203,31 @@ def main() -> int:
     ap.add_argument("--per-set", type=int, default=450)
     ap.add_argument("--only", choices=("loso", "untouched"), default="loso",
                     help="loso: leave-one-set-out on the choosable documents; untouched: the untouched third, once")
+    ap.add_argument("--detector", action="store_true",
+                    help="also train the detector's frozen-encoder route (token head + sentence model) per fold")
     ap.add_argument("--speed", type=int, default=0, help="measure the LM columns' speed on this many sentences")
     args = ap.parse_args()
     if args.speed:
         speed(args.speed, args.data)
         return 0
     parts = sampled_parts(args.data, args.per_set)
+    DATA[:] = [args.data, args.per_set]
     choose = {name: table(p["choose"], args.cache) for name, p in parts.items()}
     results = {}
     if args.only == "loso":
         for held in choose:
             train = concat([t for name, t in choose.items() if name != held])
-            results[held] = measure(train, choose[held])
+            results[held] = measure(train, choose[held], args.cache if args.detector else None)
     else:
         train = concat(list(choose.values()))
         for name, p in parts.items():
-            results[name] = measure(train, table(p["untouched"], args.cache))
+            results[name] = measure(train, table(p["untouched"], args.cache), args.cache if args.detector else None)
     for line in report(results, args.only):
         print(line)
+    if args.detector:
+        print()
+        for line in detector_report(results, args.only):
+            print(line)
     missing = sum(r["missing LM"] for r in results.values())
     if missing:
         print(f"\n{missing} labelled test sentences had no cached LM values and were left out")

@@ -146,6 +146,13 @@ def test_train_with_lm_writes_lm_columns_and_checks_with_them(tmp_path: Path, mo
     detector = Detector(out)
     predictions = detector.predict(["The bridge was closed for repairs until the end of the mouth."])
     assert len(predictions[0].features) == len(card["sentence_model"]["names"])
+    text = tmp_path / "article.txt"
+    text.write_text("The museum will reopen to the after visitors renovation is finished. Prices rose by two "
+                    "percent.\n", encoding="utf-8")
+    fake.calls.clear()
+    checked = CliRunner().invoke(cli, ["check", str(text), "--detector", str(out), "--no-cache"])
+    assert checked.exit_code in (0, 1), checked.output
+    assert fake.calls  # the check read the lm.* columns through the LM
 
 
 def test_train_with_an_unknown_lm_is_a_clear_error(tmp_path: Path) -> None:
