@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 #: Modules of bench/ that serve the scripts rather than regenerate a page themselves.
-HELPERS = {"__init__", "docsection", "mqm", "signals_probe"}
+HELPERS = {"__init__", "docsection", "mqm"}
 
 
 def _imports(path: Path) -> set[str]:
