@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 #: Below this many segments the default runner stays in this process (loading models in
 #: workers would cost more than it saves); an explicit ``--jobs N`` always uses N workers. Origin: convention
 #: (508a039); docs/benchmarks.md measures the default runner against one process at 4,876 segments only
-#: (python bench/speed.py), not where the two meet.
+#: (python -m bench.speed), not where the two meet.
 MIN_PARALLEL_SEGMENTS = 2000
 
 #: Called with a number of segments just checked.

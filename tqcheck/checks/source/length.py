@@ -12,7 +12,7 @@ from tqcheck.checks.source.untranslated import script_of
 
 #: Mean and standard deviation of log((target chars + 1) / (source chars + 1)) (whitespace not
 #: counted) of good X->English translations, by source language; "*" for unknown pairs.
-#: Produced by `python bench/length_ratios.py --data ../shared/data` (see docs/bilingual.md).
+#: Produced by `python -m bench.length_ratios --data ../shared/data` (see docs/bilingual.md).
 LENGTH_RATIOS: dict[str, tuple[float, float]] = {
     "et": (0.029, 0.134),  # et-en, 1026 segments (MLQE-PE dev, DA >= 70)
     "ne": (0.018, 0.167),  # ne-en, 177 segments
@@ -24,7 +24,7 @@ LENGTH_RATIOS: dict[str, tuple[float, float]] = {
 }
 #: |z| of the log length ratio above which a segment is flagged: convention (three standard deviations), set when
 #: the check was written (dfa3a6f); its fire rates on good and bad rows are measured by
-#: `python bench/length_ratios.py --data ../shared/data --evaluate` (zh-en: 0.3 % of good rows, docs/bilingual.md).
+#: `python -m bench.length_ratios --data ../shared/data --evaluate` (zh-en: 0.3 % of good rows, docs/bilingual.md).
 LENGTH_Z = 3.0
 #: |z| above which the finding is major: convention (1.5 times LENGTH_Z), set with it (dfa3a6f); not measured.
 LENGTH_Z_MAJOR = 4.5

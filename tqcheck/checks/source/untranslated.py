@@ -23,7 +23,7 @@ SAME_MIN_WORDS = 2
 #: A target "reads as" the source language when at least READS_AS_SHARE of its words of READS_AS_MIN_LETTERS
 #: letters or more (READS_AS_MIN_WORDS of them at least) are more frequent in the source language than in English by
 #: READS_AS_ZIPF_MARGIN on wordfreq's Zipf scale (a factor of 10): convention, set with the check (dfa3a6f); its
-#: fire rates are `python bench/source_check.py --data ../shared/data` (source.Untranslated, docs/bilingual.md).
+#: fire rates are `python -m bench.source_check --data ../shared/data` (source.Untranslated, docs/bilingual.md).
 READS_AS_SHARE = 0.6
 READS_AS_MIN_LETTERS = 3
 READS_AS_MIN_WORDS = 3
