@@ -36,6 +36,7 @@ from tqcheck.scoring.detector import NGRAM_FEATURES, count_words, ngram_rows  # 
 from tqcheck.scoring.detector.lm import LM_FEATURES, statistics_matrix  # noqa: E402
 from tqcheck.scoring.detector.model import SentenceModel  # noqa: E402
 from tqcheck.training.build import auc  # noqa: E402
+from bench.accuracy import within  # noqa: E402
 from tqcheck.training.lm_features import cached_surprisals, sampled_parts  # noqa: E402
 
 NAMES = {
@@ -54,17 +55,6 @@ MODELS = {
 
 def say(line: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
-
-
-def within(groups: np.ndarray, y: np.ndarray, s: np.ndarray) -> float:
-    """Size-weighted mean AUC inside groups that have both kinds of sentence (as bench/accuracy.py)."""
-    aucs, weights = [], []
-    for g in np.unique(groups):
-        m = groups == g
-        if 0 < y[m].sum() < m.sum():
-            aucs.append(auc(y[m], s[m]))
-            weights.append(m.sum())
-    return float(np.average(aucs, weights=weights)) if aucs else float("nan")
 
 
 def table(examples: list, cache: Path) -> dict:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tqcheck.readers.units import end_of_tag
 from tqcheck.core.document import Document, Segment
 
 if TYPE_CHECKING:
@@ -467,21 +468,6 @@ XML_ESCAPES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 def local_name(tag: str) -> str:
     """``target`` of ``xliff:target`` or ``{ns}target``."""
     return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
-
-
-def end_of_tag(text: str, start: int) -> int:
-    """Offset of the ``>`` closing the tag at ``start`` (quotes respected), or -1."""
-    quote = ""
-    for i in range(start + 1, len(text)):
-        ch = text[i]
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch == ">":
-            return i
-    return -1
 
 
 @dataclass

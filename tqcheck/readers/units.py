@@ -132,12 +132,12 @@ def xml_content_chars(text: str, start: int) -> list[tuple[str, int]]:
     Tags, comments and processing instructions are skipped; entities become one
     character at the offset of their ``&``; CDATA content is kept.
     """
-    end_of_tag = _end_of_tag(text, start)
-    if end_of_tag < 0 or text[end_of_tag - 1] == "/":
+    tag_close = end_of_tag(text, start)
+    if tag_close < 0 or text[tag_close - 1] == "/":
         return []
     chars: list[tuple[str, int]] = []
     depth = 0
-    i = end_of_tag + 1
+    i = tag_close + 1
     n = len(text)
     while i < n:
         ch = text[i]
@@ -156,7 +156,7 @@ def xml_content_chars(text: str, start: int) -> list[tuple[str, int]]:
                 close = text.find("?>", i)
                 i = n if close < 0 else close + 2
                 continue
-            tag_end = _end_of_tag(text, i)
+            tag_end = end_of_tag(text, i)
             if tag_end < 0:
                 break
             if text[i + 1] == "/":
@@ -185,7 +185,7 @@ def xml_content_chars(text: str, start: int) -> list[tuple[str, int]]:
     return chars
 
 
-def _end_of_tag(text: str, start: int) -> int:
+def end_of_tag(text: str, start: int) -> int:
     """Offset of the ``>`` closing the tag that starts at ``start`` (quotes respected), or -1."""
     quote = ""
     for i in range(start + 1, len(text)):
