@@ -22,10 +22,10 @@ class _Thing:
     pass
 
 
-def _swallowed_interrupt(guard: _CtrlC) -> None:
-    """Deliver SIGINT to the guard's handler inside a weakref callback, where its KeyboardInterrupt is dropped."""
+def _swallowed_interrupt(guard: _CtrlC, signum: int = signal.SIGINT) -> None:
+    """Deliver ``signum`` to the guard's handler inside a weakref callback, where its exception is dropped."""
     thing = _Thing()
-    ref = weakref.ref(thing, lambda _: guard._on_sigint(signal.SIGINT, None))
+    ref = weakref.ref(thing, lambda _: guard._on_signal(signum, None))
     del thing  # the callback runs now; its KeyboardInterrupt is "Exception ignored"
     assert ref() is None
 
@@ -50,7 +50,7 @@ def test_a_dropped_interrupt_ends_a_request_that_finishes_anyway():
 
 def test_no_interrupt_no_change():
     with _CtrlC() as guard:
-        assert signal.getsignal(signal.SIGINT) == guard._on_sigint
+        assert signal.getsignal(signal.SIGINT) == guard._on_signal
     assert not guard.interrupted
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
@@ -79,3 +79,33 @@ def test_a_handler_of_the_caller_is_left_alone():
             assert signal.getsignal(signal.SIGINT) is mine
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+class _Terminated(KeyboardInterrupt):
+    """Stands for tqcheck.cli.common.Terminated (what its SIGTERM handler raises)."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
+def test_a_dropped_sigterm_still_ends_a_blocked_wait_with_the_callers_exception():
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        started = time.monotonic()
+        with pytest.raises(_Terminated):
+            with _CtrlC() as guard:
+                assert signal.getsignal(signal.SIGTERM) == guard._on_signal
+                _swallowed_interrupt(guard, signal.SIGTERM)
+                assert guard.interrupted
+                time.sleep(30)  # stands for a read the server never answers
+        assert time.monotonic() - started < 10
+        assert signal.getsignal(signal.SIGTERM) is _on_sigterm
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_sigterm_with_its_default_action_is_left_alone():
+    assert signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)
+    with _CtrlC():
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL

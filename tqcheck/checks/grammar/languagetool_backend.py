@@ -175,58 +175,73 @@ class LanguageToolClient:
 
 
 class _CtrlC:
-    """One Ctrl-C always ends a request, even when CPython drops its KeyboardInterrupt.
+    """One Ctrl-C (or SIGTERM) always ends a request, even when CPython drops its KeyboardInterrupt.
 
     CPython raises the KeyboardInterrupt of a SIGINT in whatever Python code the main thread runs next. When that is
     a weakref callback (``WeakSet._remove`` during a request, seen in about 1 run in 4 of a test), the exception is
     unraisable: it is printed as "Exception ignored" and dropped, and the main thread goes back to waiting for the
     server, up to the whole time-out. While a request runs in the main thread (and SIGINT has Python's default
     handler), this guard's handler remembers the interrupt; if the request is still running a second later it sends
-    SIGINT to the main thread again, which interrupts the blocked read; and if the request ends normally after an
-    interrupt, the guard raises the KeyboardInterrupt itself on the way out.
+    the signal to the main thread again, which interrupts the blocked read; and if the request ends normally after
+    an interrupt, the guard raises it itself on the way out. SIGTERM, when a Python handler turns it into an
+    exception (``tqcheck.cli.common.handle_sigterm``), is guarded the same way: the same drop hung a SIGTERM'd run
+    until the time-out (tests/test_fuzz.py, the LanguageTool process-tree case, about 1 run in 3 under load).
     """
 
     RESEND_AFTER = 1.0  # seconds
 
     def __init__(self) -> None:
         self.interrupted = False
+        self._signal: int | None = None  # the first signal that interrupted the request
         self._done = threading.Event()
         self._lock = threading.Lock()
         self._resender: threading.Thread | None = None
-        self._previous: Any = None
+        self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> "_CtrlC":
-        if threading.current_thread() is threading.main_thread() and \
-                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._on_signal)
+        term = signal.getsignal(signal.SIGTERM)
+        if callable(term) and term not in (signal.SIG_DFL, signal.SIG_IGN):
+            self._previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, self._on_signal)
         return self
 
-    def _on_sigint(self, signum, frame) -> None:  # noqa: ARG002
+    def _on_signal(self, signum, frame) -> None:
         if self._done.is_set():  # a resent signal arriving as the request ends: the first one is on its way
             return
         if not self.interrupted:
             self.interrupted = True
+            self._signal = signum
             self._resender = threading.Thread(target=self._resend, name="tqcheck-ctrl-c", daemon=True)
             self._resender.start()
+        self._raise(signum, frame)
+
+    def _raise(self, signum: int, frame: Any = None) -> None:
+        """The exception the signal stands for: KeyboardInterrupt, or what the SIGTERM handler raises."""
+        if signum == signal.SIGTERM:
+            self._previous[signal.SIGTERM](signum, frame)
         raise KeyboardInterrupt
 
     def _resend(self) -> None:
         if self._done.wait(self.RESEND_AFTER):
             return
         with self._lock:
-            if not self._done.is_set():
-                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+            if not self._done.is_set() and self._signal is not None:
+                signal.pthread_kill(threading.main_thread().ident, self._signal)
 
     def __exit__(self, kind, value, traceback) -> bool:
         with self._lock:
             self._done.set()
-        if self._previous is not None:
+        if self._previous:
             if self._resender is not None:
                 self._resender.join()
                 time.sleep(0.01)  # a signal resent just before the request ended is handled (ignored) here
-            signal.signal(signal.SIGINT, self._previous)
-        if self.interrupted and kind is None:
-            raise KeyboardInterrupt
+            for signum, handler in self._previous.items():
+                signal.signal(signum, handler)
+        if self.interrupted and kind is None and self._signal is not None:
+            self._raise(self._signal)
         return False
 
 
