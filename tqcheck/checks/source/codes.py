@@ -19,7 +19,7 @@ from tqcheck.core.document import Segment
 from tqcheck.core.finding import Finding
 from tqcheck.checks.source.lexicon import MULTIPLIERS, UNITS
 from tqcheck.checks.source.links import addresses
-from tqcheck.checks.source.rule import RULE_PREFIX
+from tqcheck.checks.source.rule import changed_or_missing
 
 #: A run of Latin letters and digits, with single inner hyphens, dots or slashes.
 TOKEN_RE = regex.compile(r"(?<![\p{L}\p{N}\\])[A-Za-z0-9]+(?:[-‐‑./][A-Za-z0-9]+)*(?![\p{L}\p{N}])")
@@ -129,16 +129,7 @@ def codes(segment: Segment, source: str) -> Iterable[Finding]:
         if number and number.group(1) not in text:
             continue  # ISO 9001 -> ISO 9000: the number check reports it
         changed = unmatched.pop(0) if unmatched else None
-        if changed is not None:
-            yield segment.finding(
-                changed[1], changed[2], rule_id=f"{RULE_PREFIX}.Code",
-                message=f"code differs from the source: the source has {code!r}", severity="major",
-                category="accuracy/mistranslation", origin="source", suggestions=(code,), engine="tqcheck.source")
-        else:
-            yield segment.finding(
-                0, len(text), rule_id=f"{RULE_PREFIX}.Code",
-                message=f"code {code!r} of the source is missing from the translation", severity="major",
-                category="accuracy/omission", origin="source", engine="tqcheck.source")
+        yield changed_or_missing(segment, "Code", "code", code, changed[1:] if changed is not None else None)
 
 
 #: Examples that run as tests (tests/test_source_qa.py): (source, translation) pairs the rule flags, and does not.

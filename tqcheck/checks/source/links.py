@@ -14,7 +14,7 @@ import regex
 
 from tqcheck.core.document import Segment
 from tqcheck.core.finding import Finding
-from tqcheck.checks.source.rule import RULE_PREFIX
+from tqcheck.checks.source.rule import changed_or_missing
 
 #: http(s), ftp and www. addresses; the last character is not sentence punctuation or a closing bracket or quote.
 URL_RE = regex.compile(r"(?<![A-Za-z0-9_@/.])(?:(?:https?|ftp)://|www\.)[^\s<>\"'“”‘’«»【】（）()\[\]{}，。；]*"
@@ -67,15 +67,7 @@ def links(segment: Segment, source: str) -> Iterable[Finding]:
         changed = next((t for t in unmatched if t[0] == kind), None)
         if changed is not None:
             unmatched.remove(changed)
-            yield segment.finding(
-                changed[2], changed[3], rule_id=f"{RULE_PREFIX}.{rule}",
-                message=f"{name} differs from the source: the source has {shown!r}", severity="major",
-                category="accuracy/mistranslation", origin="source", suggestions=(shown,), engine="tqcheck.source")
-        else:
-            yield segment.finding(
-                0, len(segment.text), rule_id=f"{RULE_PREFIX}.{rule}",
-                message=f"{name} {shown!r} of the source is missing from the translation", severity="major",
-                category="accuracy/omission", origin="source", engine="tqcheck.source")
+        yield changed_or_missing(segment, rule, name, shown, changed[2:] if changed is not None else None)
 
 
 #: Examples that run as tests (tests/test_source_qa.py): (source, translation) pairs the rule flags, and does not.
