@@ -17,10 +17,10 @@ does (``tqcheck.training.qe_model.StateCache``):
 - the embeddings (word + position + type, then their layer norm) are computed in NumPy, dequantising only the
   rows of the pieces in the batch from the q4_0 table;
 - layers 0-5 run in ONNX Runtime from ``tqcheck/models/e5-small-l6-int8.onnx`` (exported from the same
-  dequantised weights by ``python -m tqcheck.training.export_e5``: int8 dynamic quantisation of the attention and
-  FFN input matrices, the FFN output matrices kept fp32; SHA-256 pinned and checked on load; see
-  tqcheck/models/README.md). Against the training path's fp32 states the token cosine is 0.997 on average
-  (docs/benchmarks.md, "E5-small token states at check time").
+  dequantised weights by ``python -m tqcheck.training.export_e5``: int8 weights, activations quantised at run time,
+  per tensor for the attention and FFN input matrices and per token for the FFN output matrices; SHA-256 pinned and
+  checked on load; see tqcheck/models/README.md). Against the training path's fp32 states the token cosine is 0.997
+  on average (docs/benchmarks.md, "E5-small token states at check time").
 
 Determinism: the int8 layers quantise activations per batch, so a text's states move slightly with its batch
 neighbours; for the same input list the output is always the same.
@@ -55,7 +55,7 @@ FROZEN_LAYERS = 6
 MAX_TOKENS = 160
 #: The exported layers 0-5 (int8) and its SHA-256 (tqcheck/models/README.md says how it was made).
 ONNX_FILE = "e5-small-l6-int8.onnx"
-ONNX_SHA256 = "370158652fbecbd078558d3ba7ce8ccdb55e7f8675c7f417dd844af5b21a5161"
+ONNX_SHA256 = "baabd0fbd09baaf2343f45fd7aa48c6b2c53e41fb28b0a4976d36cd7b355a4c6"
 _QK = 32
 _BLOCK = 18
 _SPACES = re.compile(" {2,}")
