@@ -13,13 +13,15 @@ from tqcheck.language.e5 import (PACKAGE_VERSION, SIGNATURE, WEIGHT_SHA256, E5Co
                                  weight_path)
 
 
-def load_weights(file: E5File, layers: int | None = None) -> dict:
-    """Dequantised float32 weights of the embeddings and the first ``layers`` layers (all by default)."""
+def load_weights(file: E5File, layers: int | None = None, word: bool = True) -> dict:
+    """Dequantised float32 weights of the embeddings and the first ``layers`` layers (all by default); without the
+    word table (250,037 x 384) when not ``word``."""
     c = file.config
     h = c.hidden
-    out = {"word": file.tensor("emb.word").reshape(c.vocab, h), "pos": file.tensor("emb.pos").reshape(-1, h),
-           "type": file.tensor("emb.type")[:h], "ln": (file.tensor("emb.ln.w"), file.tensor("emb.ln.b")),
-           "layers": []}
+    out = {"pos": file.tensor("emb.pos").reshape(-1, h), "type": file.tensor("emb.type")[:h],
+           "ln": (file.tensor("emb.ln.w"), file.tensor("emb.ln.b")), "layers": []}
+    if word:
+        out["word"] = file.tensor("emb.word").reshape(c.vocab, h)
     for k in range(c.layers if layers is None else layers):
         t = lambda name: file.tensor(f"l{k}.{name}")  # noqa: E731
         out["layers"].append({
