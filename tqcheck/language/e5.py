@@ -68,7 +68,8 @@ def weight_path(check: bool = True) -> Path:
     except metadata.PackageNotFoundError:
         raise BackendError(f"the cross-lingual quality model needs {PACKAGE}: {INSTALL_HINT}") from None
     if installed != PACKAGE_VERSION:
-        raise BackendError(f"{PACKAGE} {installed} is installed, tqcheck is pinned to {PACKAGE_VERSION}: {INSTALL_HINT}")
+        raise BackendError(f"{PACKAGE} {installed} is installed, tqcheck is pinned to {PACKAGE_VERSION}: "
+                           f"{INSTALL_HINT}")
     path = Path(str(metadata.distribution(PACKAGE).locate_file(f"{PACKAGE}/{WEIGHT_FILE}")))
     if not path.is_file():
         raise BackendError(f"{path} is missing: {INSTALL_HINT}")
@@ -77,7 +78,8 @@ def weight_path(check: bool = True) -> Path:
 
         digest = file_sha256(path)
         if digest != WEIGHT_SHA256:
-            raise BackendError(f"{path}: SHA-256 {digest[:16]}… is not the pinned {WEIGHT_SHA256[:16]}…: {INSTALL_HINT}")
+            raise BackendError(f"{path}: SHA-256 {digest[:16]}… is not the pinned {WEIGHT_SHA256[:16]}…: "
+                               f"{INSTALL_HINT}")
     return path
 
 

@@ -97,7 +97,7 @@ def ffn_outputs(model: Path) -> list[str]:
         n.input[1], (0, 0))[1]]
 
 
-def quantise(source: Path, target: Path) -> None:
+def quantise(source: Path, target: Path, per_tensor: bool = False) -> None:
     """Int8 weights for every weight MatMul: dynamic quantisation by ONNX Runtime for the attention and FFN input
     matrices, the token-wise scheme of ``token_wise_ffn_outputs`` for the FFN output matrices.
 
@@ -105,14 +105,15 @@ def quantise(source: Path, target: Path) -> None:
     by int8 weights with VPMADDUBSW, whose int16 pair sums saturate on full-range weights); their activations are
     quantised per tensor at run time. That is fine for layer-normed inputs, not for the FFN output matrices, whose
     inputs (GELU outputs) span ranges that differ much from token to token: quantised per tensor, they bring the
-    token states' mean cosine to the fp32 ones down from 0.997 to 0.975 (docs/benchmarks.md)."""
+    token states' mean cosine to the fp32 ones down from 0.997 to 0.975 (docs/benchmarks.md; ``per_tensor``
+    quantises them so, for that comparison)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with tempfile.TemporaryDirectory() as tmp:
         partial = Path(tmp) / "partial.onnx"
         quantize_dynamic(str(source), str(partial), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True,
-                         op_types_to_quantize=["MatMul"], nodes_to_exclude=ffn_outputs(source))
+                         op_types_to_quantize=["MatMul"], nodes_to_exclude=[] if per_tensor else ffn_outputs(source))
         model = onnx.load(str(partial))
     token_wise_ffn_outputs(model.graph)
     onnx.checker.check_model(model)
@@ -166,13 +167,15 @@ def main(argv: list[str] | None = None) -> int:
     """Export and quantise into ``--out`` (default: tqcheck/models); print the hash."""
     parser = argparse.ArgumentParser(prog="python -m tqcheck.training.export_e5", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=MODELS, help=f"folder for {ONNX_FILE}")
+    parser.add_argument("--per-tensor", action="store_true",
+                        help="quantise the FFN output inputs per tensor too (a worse variant, for benchmarks)")
     parser.add_argument("--fp32", type=Path, default=None, help="also keep the fp32 ONNX file here (benchmarks)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         fp32, int8 = Path(tmp) / "e5-small-l6-fp32.onnx", Path(tmp) / ONNX_FILE
         export_fp32(fp32)
-        quantise(fp32, int8)
+        quantise(fp32, int8, args.per_tensor)
         path = args.out / ONNX_FILE
         handle, partial = tempfile.mkstemp(prefix=f".{ONNX_FILE}.", dir=args.out)  # O_EXCL, then renamed over
         os.chmod(partial, 0o644)
