@@ -1,6 +1,7 @@
 """What scoring with the source costs: the default pipeline on real zh-en pairs, with and without the source.
 
     python -m bench.speed_bilingual --data ../shared/data [--sentences 1000] [--no-write]
+    python -m bench.speed_bilingual --data ../shared/data --e5 [--sentences 500] [--no-write]
 
 The same English sentences (the first distinct MT outputs of the MQM newstest2021 dev set) are checked three
 ways, each in its own process, after a warm-up: as English text (no source: the monolingual path, the source
@@ -8,6 +9,11 @@ encoder never loads), as a bilingual TSV with the bilingual model switched off (
 source checks only), and as a bilingual TSV scored by the bilingual model (the shipped detector). Also the source
 encoder alone (sentences per second, one thread) and its load time. Writes the "Scoring with the source" section
 of docs/benchmarks.md.
+
+``--e5``: the E5-small layer-6 token states at check time (tqcheck.language.e5) instead: pairs per second (source
+and translation states, 1 and 2 ONNX Runtime threads, each in its own process after loading), load time, and
+faithfulness to the training path (tqcheck.training.qe_model.StateCache, torch fp32: needs the train extra): per-token
+cosine and the correlation of every tqcheck.training.qe_align feature. Writes "E5-small token states at check time".
 """
 
 from __future__ import annotations
@@ -78,12 +84,103 @@ def encoder_speed(texts: list[str]) -> dict:
     return {"load_seconds": round(loaded - started, 2), "sentences_per_second": round(len(texts) / (done - loaded), 1)}
 
 
+E5_SECTION = "## E5-small token states at check time"
+
+
+def e5_states(model: str, threads: int | None = None):
+    """The shipped E5States, or one running another export (``model``, hashed here: a benchmark of variants)."""
+    from tqcheck.language.e5 import E5States
+    from tqcheck.language.encoder import file_sha256
+
+    if not model:
+        return E5States(threads=threads)
+    return E5States(Path(model), sha256=file_sha256(Path(model)), threads=threads)
+
+
+def e5_speed(found: list[tuple[str, str]], threads: int, model: str) -> dict:
+    """Load time and pairs per second (source and translation states) of tqcheck.language.e5."""
+    states = e5_states(model, threads)
+    started = time.perf_counter()
+    states.states(["warm up", "预热"])
+    loaded = time.perf_counter()
+    out = states.states([t for pair in found for t in pair])
+    done = time.perf_counter()
+    return {"threads": threads, "load_seconds": round(loaded - started, 2), "tokens_per_pair":
+            round(sum(len(x) for x, _ in out) / len(found), 1),
+            "pairs_per_second": round(len(found) / (done - loaded), 1)}
+
+
+def e5_faithfulness(every: list[tuple[str, str]], n: int, model: str) -> dict:
+    """Check-time states against the training path's (torch fp32), token by token and through qe_align.features,
+    over ``n`` pairs: one per distinct source of the dev set, then the first others."""
+    import numpy as np
+
+    from tqcheck.training.qe_align import FEATURES, features
+    from tqcheck.training.qe_model import StateCache
+
+    first = list({s: (s, t) for s, t in reversed(every)}.values())[::-1]
+    found = (first + [p for p in every if p not in set(first)])[:n]
+    texts = sorted({t for pair in found for t in pair})
+    cache = StateCache()
+    cache.ensure(texts)
+    fast = dict(zip(texts, e5_states(model).states(texts)))
+    a = [cache[t][0].astype(np.float32) for t in texts]
+    cos = np.concatenate([(x * fast[t][0]).sum(1) / np.linalg.norm(x, axis=1) / np.linalg.norm(fast[t][0], axis=1)
+                          for x, t in zip(a, texts)])
+    mean = np.concatenate([x[1:-1] for x in a]).mean(0)
+    fa = np.stack([features(cache[s][0], cache[t][0], t, mean) for s, t in found])
+    fb = np.stack([features(fast[s][0], fast[t][0], t, mean) for s, t in found])
+    return {"sources": len(first), "texts": len(texts), "tokens": len(cos), "cos_mean": round(float(cos.mean()), 4),
+            "cos_p1": round(float(np.percentile(cos, 1)), 4), "cos_min": round(float(cos.min()), 4),
+            "offsets_equal": all(cache[t][1] == fast[t][1] for t in texts),
+            "features": {f: round(float(np.corrcoef(fa[:, j], fb[:, j])[0, 1]), 4) for j, f in enumerate(FEATURES)
+                         if fa[:, j].std() > 0 and not f.startswith("log.")}}
+
+
+def e5_main(args) -> int:
+    """Each measure in its own process; write the section."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    results = []
+    for mode in ("e5:1", "e5:2", "e5:faithfulness"):
+        out = subprocess.run([sys.executable, "-m", "bench.speed_bilingual", "--data", str(args.data), "--sentences",
+                              str(args.sentences), "--_mode", mode, "--e5-model", args.e5_model], check=True,
+                             capture_output=True, text=True, env=env, cwd=ROOT)
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(results[-1], file=sys.stderr)
+    if args.no_write or args.e5_model:
+        return 0
+    from bench.docsection import replace_section
+
+    speed, faithful = results[:2], results[2]
+    lines = [E5_SECTION, "", f"Produced by `{COMMAND} --e5 --sentences {args.sentences}` (each row in its own process, "
+             "after loading and a warm-up; the machine was shared with other work). The first "
+             f"{args.sentences} distinct MT outputs of the MQM newstest2021 dev set with their Chinese sources; "
+             "`tqcheck.language.e5.E5States.states` on the sources and translations (tokenise, NumPy embeddings, "
+             "layers 0-5 in ONNX Runtime, offsets).", "",
+             "| ONNX Runtime threads | pairs/s (source + translation states) | word pieces per pair | load s (hash "
+             "checks included) |", "|---|---|---|---|"]
+    lines += [f"| {r['threads']} | {r['pairs_per_second']} | {r['tokens_per_pair']} | {r['load_seconds']} |"
+              for r in speed]
+    lines += ["", f"Faithfulness to the training path (`StateCache`, torch fp32 with the dequantised weights) over "
+              f"{args.sentences} pairs of the same set (one for each of its {faithful['sources']} distinct sources, "
+              f"then the first others): {faithful['texts']} distinct texts, {faithful['tokens']:,} tokens; per-token "
+              f"cosine mean {faithful['cos_mean']}, 1st percentile {faithful['cos_p1']}, minimum "
+              f"{faithful['cos_min']}; offsets identical: {faithful['offsets_equal']}. Pearson correlation of "
+              "each `qe_align.features` value computed from both paths (the common mean of the training path; "
+              "the length features are identical):", "", "| feature | correlation |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in faithful["features"].items()]
+    replace_section(ROOT / "docs" / "benchmarks.md", E5_SECTION, "\n".join(lines) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Prepare the inputs, run each mode in its own process, write the section."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--sentences", type=int, default=1000)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--e5", action="store_true", help="measure the E5-small token states instead")
+    ap.add_argument("--e5-model", default="", help="with --e5 --no-write: another export of layers 0-5 (a variant)")
     ap.add_argument("--_mode", default="", help=argparse.SUPPRESS)
     ap.add_argument("--_folder", default="", help=argparse.SUPPRESS)
     ap.add_argument("--_detector", default="", help=argparse.SUPPRESS)
@@ -92,12 +189,20 @@ def main(argv: list[str] | None = None) -> int:
         found = pairs(args.data, args.sentences)
         print(json.dumps(encoder_speed([s for s, _ in found] + [t for _, t in found])))
         return 0
+    if args._mode.startswith("e5:"):
+        what = args._mode[3:]
+        found = pairs(args.data, 10 ** 6 if what == "faithfulness" else args.sentences)
+        print(json.dumps(e5_faithfulness(found, args.sentences, args.e5_model) if what == "faithfulness"
+                         else e5_speed(found, int(what), args.e5_model)))
+        return 0
     if args._mode:
         print(json.dumps(run_mode(args._mode, Path(args._folder), args._detector)))
         return 0
     if not (args.data / "mqm_zhen_newstest2021" / "dev.segments.tsv").is_file():
         print(f"needs {args.data}/mqm_zhen_newstest2021", file=sys.stderr)
         return 2
+    if args.e5:
+        return e5_main(args)
     found = pairs(args.data, args.sentences)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
