@@ -87,6 +87,8 @@ def test_states_shape_order_and_offsets(states, file):
     assert words[:2] == ["Hello", "world"] and offsets[0] == (0, 0)
     assert out[4][1][1][0] == 0 and "".join(texts[4][a:b] for a, b in out[4][1]) == "Привет,мир!"
     assert states.states([]) == []
+    again = states.states(["Привет, мир!", "Hello world, this is a test.", "Привет, мир!"])
+    assert again[0] is again[2] and len(again) == 3 and again[1][1] == out[0][1]
 
 
 def test_states_follow_the_training_path(states, file):

@@ -349,9 +349,11 @@ class E5States:
     def states(self, texts: Sequence[str], max_tokens: int = MAX_TOKENS,
                batch_tokens: int = 4096) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
         """Per text, in order: its states after layer 6 (pieces incl. <s> and </s>, cut to ``max_tokens``, x 384,
-        float32) and the character (start, end) of every piece in the text (``E5File.offsets``)."""
+        float32) and the character (start, end) of every piece in the text (``E5File.offsets``). A text given
+        more than once is encoded once: its entries are the same objects."""
         file, _, session = self._load()
-        texts = list(texts)
+        given = list(texts)
+        texts = list(dict.fromkeys(given))
         ids = file.encode_batch(texts, max_tokens)
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
         out: list = [None] * len(texts)
@@ -365,7 +367,10 @@ class E5States:
             (y,) = session.run(None, {"embeddings": x, "attention_mask": mask})
             for j, k in enumerate(chunk):
                 out[k] = (np.ascontiguousarray(y[j, :len(ids[k])], dtype=np.float32), file.offsets(texts[k], ids[k]))
-        return out
+        if len(texts) == len(given):
+            return out
+        done = dict(zip(texts, out))
+        return [done[t] for t in given]
 
 
 _LOCK = threading.Lock()
