@@ -21,10 +21,12 @@ from tqcheck.language import e5  # noqa: E402
 
 FIXED = ["", " ", "   ", "\t\n", "a", "Hello world, this is a test.", "  two  spaces\tand a tab\nand a newline  ",
          "欧盟执委会经济事务执委莫斯可维西周五表示", "请在提交之前检查所有字段是否填写完整。", "Шесть человек пострадали в аварии.",
-         "😀👍🏽 emoji 🇫🇷 flags", "ﬁ ligature ①② full-width ＡＢＣ１２３，。", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 maths letters",
+         "😀👍🏽 emoji 🇫🇷 flags", "ﬁ ligature ①② full-width ＡＢＣ１２３，。",
+         "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 maths letters",
          "e\u0301 combining, \u00a0no-break\u00a0space, zero\u200bwidth", "\x00\x01\x7f controls", "<s> <unk> </s> <pad>",
          "𓀀𓀁𓀂 hieroglyphs and \ue000\ue001 private use", "x" * 400, "🙂" * 30, "$3.5bn (€2,9 Mrd.) — 12.5 % ±0.1",
-         "C'est l'été ; « guillemets » !", "東京の気温は25度まで上がりました。", "정부는 계획이라고 밝혔다."]
+         "C'est l'été ; « guillemets » !", "lone \ud800 surrogate", "\udcff\udcfe escaped bytes",
+         "東京の気温は25度まで上がりました。", "정부는 계획이라고 밝혔다."]
 POOL = ["the", "Translation", "quality", "don't", "U.S.", "2021", "3.14", "—", "“quoted”", "(", ")", ",", ".", "!",
         "中国", "经济", "增长", "了", "，", "。", "《人民日报》", "２０２１年", "Москва", "привет", "ёжик", "😀", "👩‍💻",
         "🇯🇵", "ß", "Ǆ", "İstanbul", "naïve", "ﬀ", "Ⅻ", "㎞", "𓀀", "\ue000", "\u200d", "\u0301", "\x03", "<s>", "▁",

@@ -59,6 +59,7 @@ ONNX_SHA256 = "baabd0fbd09baaf2343f45fd7aa48c6b2c53e41fb28b0a4976d36cd7b355a4c6"
 _QK = 32
 _BLOCK = 18
 _SPACES = re.compile(" {2,}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def weight_path(check: bool = True) -> Path:
@@ -230,13 +231,19 @@ class E5File:
                 vocab = [(piece if self.piece_id.get(piece) == i else f"{dead}{i}", float(self.scores[i]))
                          for i, piece in enumerate(self.piece_text)]
                 self._fast = Tokenizer(models.Unigram(vocab, self.unk, False))
+                # tokenizers takes only valid Unicode: a lone surrogate (text decoded with surrogateescape) becomes
+                # a character no piece contains either, so that it is one <unk> there too
+                self._stand_in = next(c for c in map(chr, range(0x10FFFD, 0xF0000, -1))
+                                      if c not in self.normalisation and not any(c in p for p in self.piece_id))
             return self._fast
 
     def pieces_batch(self, texts: Sequence[str]) -> list[list[int]]:
         """Piece ids of each text (no <s> or </s>), as ``viterbi_pieces`` gives them, in Rust."""
-        unk = self.unk
+        unk, model = self.unk, self._unigram()
+        normalised = [self.normalise(t) for t in texts]
+        normalised = [_SURROGATE.sub(self._stand_in, t) if _SURROGATE.search(t) else t for t in normalised]
         out = []
-        for encoding in self._unigram().encode_batch([self.normalise(t) for t in texts], add_special_tokens=False):
+        for encoding in model.encode_batch(normalised, add_special_tokens=False):
             ids = encoding.ids
             if unk in ids:  # the Unigram model fuses a run of unknown characters; the reference gives one each
                 wide: list[int] = []
