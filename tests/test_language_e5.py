@@ -68,6 +68,23 @@ def test_fast_tokeniser_gives_the_reference_viterbi_ids(file):
     assert file.encode_batch(texts[:40], 160) == [file.encode_ids(t, 160) for t in texts[:40]]
 
 
+def test_fast_tokeniser_on_real_sources_and_translations(file, shared_data):
+    """Sources in eight languages (MLQE-PE: ru, ro, ne, si, et, km, ps; MQM TED: zh) and their English translations."""
+    import csv
+
+    texts: list[str] = []
+    for name, per in (("mlqe_pe_da_xen/dev.tsv", 40), ("mqm_zhen_ted2021/dev.segments.tsv", 150)):
+        seen: dict[str, int] = {}
+        with open(shared_data / name, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+                group = row.get("lp", "zh-en")
+                if seen.get(group, 0) < per:
+                    seen[group] = seen.get(group, 0) + 1
+                    texts += [row["source"], row["target"]]
+    assert len(texts) >= 400
+    assert file.pieces_batch(texts) == [file.viterbi_pieces(t) for t in texts]
+
+
 def test_training_reader_is_the_language_reader():
     from tqcheck.training import e5 as training_e5
 
