@@ -134,6 +134,17 @@ def test_a_text_does_not_depend_much_on_its_batch(states):
     assert cos.min() > 0.97
 
 
+def test_threads_share_one_lazily_loaded_instance():
+    from concurrent.futures import ThreadPoolExecutor
+
+    fresh = e5.E5States()
+    texts = ["A first sentence.", "第二句话。", "Третье предложение."]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: fresh.states(texts), range(4)))
+    for other in results[1:]:
+        assert all(np.array_equal(a[0], b[0]) and a[1] == b[1] for a, b in zip(results[0], other))
+
+
 def test_a_changed_onnx_file_is_refused(tmp_path: Path):
     changed = tmp_path / e5.ONNX_FILE
     shutil.copyfile(MODELS / e5.ONNX_FILE, changed)
