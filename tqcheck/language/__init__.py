@@ -1,2 +1,2 @@
-"""Layer 3, language resources: the sentence encoder, sentence-embedding helpers and word frequencies that
-checks and scorers share. Imports only the core."""
+"""Layer 3, language resources: the sentence encoder, multilingual E5-small token states (e5), sentence-embedding
+helpers and word frequencies that checks and scorers share. Imports only the core."""
