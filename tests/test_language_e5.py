@@ -59,7 +59,7 @@ def test_fast_tokeniser_gives_the_reference_viterbi_ids(file):
     fast = file.pieces_batch(texts)
     reference = [file.viterbi_pieces(t) for t in texts]
     assert [i for i, (a, b) in enumerate(zip(fast, reference)) if a != b] == []
-    # the run of unknown characters that the Unigram model fuses is split back into one <unk> each
+    # runs of unknown characters (one <unk> each) are among them
     assert any(r.count(file.unk) >= 2 and [r[i] for i in range(len(r) - 1) if r[i] == r[i + 1] == file.unk]
                for r in reference)
     for text in texts[:40]:
@@ -101,6 +101,7 @@ def test_states_shape_order_and_offsets(states, file):
         assert x.shape == (len(ids), 384) and x.dtype == np.float32 and np.isfinite(x).all()
         assert offsets == file.offsets(text, ids)
     assert len(out[3][0]) == e5.MAX_TOKENS  # cut to 160 pieces, <s> and </s> included
+    assert e5.ONNX_SHA256[:16] in states.signature and e5.WEIGHT_SHA256[:16] in states.signature
     x, offsets = out[0]
     words = [texts[0][a:b] for a, b in offsets if b > a]
     assert words[:2] == ["Hello", "world"] and offsets[0] == (0, 0)
