@@ -107,6 +107,8 @@ def test_states_shape_order_and_offsets(states, file):
     assert words[:2] == ["Hello", "world"] and offsets[0] == (0, 0)
     assert out[4][1][1][0] == 0 and "".join(texts[4][a:b] for a, b in out[4][1]) == "Привет,мир!"
     assert states.states([]) == []
+    with pytest.raises(ValueError, match="max_tokens"):
+        states.states(["a"], max_tokens=600)
     again = states.states(["Привет, мир!", "Hello world, this is a test.", "Привет, мир!"])
     assert again[0] is again[2] and len(again) == 3 and again[1][1] == out[0][1]
 
@@ -151,8 +153,10 @@ def test_a_changed_onnx_file_is_refused(tmp_path: Path):
     shutil.copyfile(MODELS / e5.ONNX_FILE, changed)
     with changed.open("ab") as handle:
         handle.write(b"\0")
-    with pytest.raises(BackendError, match=f"{e5.ONNX_FILE} has SHA-256"):
+    with pytest.raises(BackendError, match=f"{e5.ONNX_FILE} has SHA-256 .*python -m tqcheck.training.export_e5"):
         e5.E5States(changed).states(["a test"])
+    with pytest.raises(BackendError, match="missing"):
+        e5.E5States(tmp_path / "absent.onnx").states(["a test"])
 
 
 def test_a_changed_weight_file_is_refused(monkeypatch):

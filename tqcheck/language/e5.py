@@ -328,9 +328,15 @@ class E5States:
     def _load(self):
         with self._lock:
             if self._loaded is None:
-                from tqcheck.language.encoder import onnx_session, verify
+                from tqcheck.language.encoder import file_sha256, onnx_session
 
-                verify(self.model_path, self.sha256)
+                if not self.model_path.is_file():
+                    raise BackendError(f"{self.model_path} is missing: reinstall tqcheck")
+                actual = file_sha256(self.model_path)
+                if actual != self.sha256:
+                    raise BackendError(f"{self.model_path} has SHA-256 {actual}, expected {self.sha256}; refusing to "
+                                       "load it (rebuild with: python -m tqcheck.training.export_e5, or reinstall "
+                                       "tqcheck)")
                 file = load_file()
                 threads = self.threads
                 if threads is None:
@@ -374,6 +380,8 @@ class E5States:
         float32) and the character (start, end) of every piece in the text (``E5File.offsets``). A text given
         more than once is encoded once: its entries are the same objects."""
         file, _, session = self._load()
+        if not 3 <= max_tokens <= file.config.max_positions:
+            raise ValueError(f"max_tokens must be between 3 and {file.config.max_positions}, not {max_tokens}")
         given = list(texts)
         texts = list(dict.fromkeys(given))
         ids = file.encode_batch(texts, max_tokens)
