@@ -115,6 +115,7 @@ def test_states_shape_order_and_offsets(states, file):
 
 def test_states_follow_the_training_path(states, file):
     """Layer-6 states against the NumPy fp32 encoder of tqcheck.training.e5 (the training path's numbers)."""
+    pytest.importorskip("scipy")  # its GELU
     from tqcheck.training.e5 import load_weights, token_states
 
     weights = load_weights(file, e5.FROZEN_LAYERS, word=False)
