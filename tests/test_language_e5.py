@@ -149,6 +149,12 @@ def test_threads_share_one_lazily_loaded_instance():
         assert all(np.array_equal(a[0], b[0]) and a[1] == b[1] for a, b in zip(results[0], other))
 
 
+def test_batches_at_once_give_the_same_states(states):
+    texts = [f"Sentence number {i} is {'rather ' * (i % 9)}long." for i in range(200)] + ["短句。"] * 3
+    one, two = states.states(texts, batch_tokens=512), e5.E5States(threads=2).states(texts, batch_tokens=512)
+    assert all(np.array_equal(a[0], b[0]) and a[1] == b[1] for a, b in zip(one, two))
+
+
 def test_a_changed_onnx_file_is_refused(tmp_path: Path):
     changed = tmp_path / e5.ONNX_FILE
     shutil.copyfile(MODELS / e5.ONNX_FILE, changed)
