@@ -160,6 +160,11 @@ BUILTIN: tuple[RuleInfo, ...] = (
           "A span a model trained on reviewer annotations predicts a reviewer would mark",
           "It catches errors no hand-written rule names; its category is not predicted (MQM 'other')",
           "'the exit sign again' in a sentence about a border crossing", kind="span"),
+    _info("detector.Omission", MAJOR, "accuracy/omission", "detector",
+          "Quotes the source words that have no counterpart in the translation, when the alignment evidence of a "
+          "segment with a source says content was left out",
+          "A dropped clause, name or modifier reads well and passes every English check; only the source shows it",
+          "'大约' (about) and '在北京' (in Beijing) left out of 'Sales rose 5 percent'", kind="span"),
     # -- spelling filter (tqcheck/checks/grammar/spelling.py)
     _info("spelling.NameVariant", MINOR, "fluency/spelling", "grammar",
           "Flags a spelling that looks like a variant of a name used elsewhere in the document",

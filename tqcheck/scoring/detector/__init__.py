@@ -26,6 +26,9 @@ from tqcheck.core.limits import MB, one_line, read_file, size_text
 from tqcheck.core.paths import MODELS
 from tqcheck.scoring.detector.model import count_words
 
+if False:  # typing only
+    from tqcheck.scoring.detector.align import Omission  # noqa: F401
+
 #: The shipped detector folder.
 SHIPPED = MODELS / "detector"
 #: Files of a detector folder.
@@ -46,6 +49,8 @@ class Prediction:
     offsets: np.ndarray | None = None
     #: Whether the bilingual sentence model scored it (a source in a script the detector was trained on).
     bilingual: bool = False
+    #: With a source and a detector with alignment evidence: what the translation seems to leave out.
+    omission: "Omission | None" = None
 
 
 class Detector:
@@ -97,6 +102,11 @@ class Detector:
             from tqcheck.scoring.detector.bilingual import BilingualPart
 
             self.bilingual = BilingualPart.from_dict(self.card["bilingual"])
+        self.alignment = None
+        if self.card.get("bilingual") and self.card["bilingual"].get("alignment"):
+            from tqcheck.scoring.detector.align import AlignmentPart
+
+            self.alignment = AlignmentPart.from_dict(self.card["bilingual"]["alignment"])
         self.flag_threshold = float(self.card["flag_threshold"])
         self.span_threshold = float(self.card["span_threshold"])
         self.major_span_threshold = float(self.card.get("major_span_threshold", 1.1))
@@ -152,11 +162,13 @@ class Detector:
         """The 3-gram features the sentence model uses, in its order."""
         return [n.split(".", 1)[1] for n in self.sentence_model.names if n.startswith("ngram.")]
 
-    def predict(self, texts: Sequence[str], sources: Sequence[str | None] | None = None) -> list[Prediction]:
+    def predict(self, texts: Sequence[str], sources: Sequence[str | None] | None = None,
+                alignment: bool = True) -> list[Prediction]:
         """Predictions for ``texts`` (sentences of one document, in order).
 
         With ``sources`` (one per text, None or "" where there is none), texts whose source is in a script the
-        bilingual model was trained on are scored by it (the source encoder loads on the first such text).
+        bilingual model was trained on are scored by it (the source encoder loads on the first such text), blended
+        with the alignment evidence when the card has it and ``alignment`` is on (the E5 encoder then loads too).
         """
         from tqcheck.scoring.detector.rows import Example, TrainingSet, sentence_rows, tuned_rows
 
@@ -172,14 +184,18 @@ class Detector:
             rows, probs = sentence_rows(self.token_head, self.projection, TrainingSet(
                 [Example(text=t, label=None) for t in texts], list(encoded), ngram=ngram))
         lm = self.lm_rows(texts)
+        aligned = self.alignment_rows(texts, sources, source_rows) if alignment else {}
         out = []
         for i, (text, enc, p, row) in enumerate(zip(texts, encoded, probs, rows)):
             if lm is not None:  # the lm.* columns come after the 3-gram ones (and before the source's), as trained
                 row = np.concatenate([row, lm[i]])
+            omission = None
             try:
                 if i in source_rows:
                     row = np.concatenate([row, source_rows[i]])
                     probability = float(self.bilingual.sentence_model.predict(row)[0])
+                    if i in aligned:
+                        probability, omission = self._blend(probability, str(sources[i]), *aligned[i])
                 else:
                     probability = float(self.sentence_model.predict(row)[0])
             except ValueError as exc:  # a hand-edited card: weights that do not fit the features
@@ -188,8 +204,38 @@ class Detector:
                                   key="sentence_model") from None
             out.append(Prediction(probability, tuple(float(v) for v in row),
                                   reported_spans(text, enc.offsets, p, self.span_threshold),
-                                  tuple(float(v) for v in p), np.asarray(enc.offsets), i in source_rows))
+                                  tuple(float(v) for v in p), np.asarray(enc.offsets), i in source_rows,
+                                  omission))
         return out
+
+    def alignment_rows(self, texts: Sequence[str], sources, source_rows: dict) -> dict[int, tuple]:
+        """(alignment features, source coverage, source piece offsets) of the texts the bilingual model scores,
+        by index; none without alignment evidence in the card."""
+        if self.alignment is None or not source_rows:
+            return {}
+        from tqcheck.language.e5 import e5_states
+        from tqcheck.scoring.detector.align import pair_rows
+
+        keep = sorted(source_rows)
+        x, cover = pair_rows(self.alignment, [texts[i] for i in keep], [str(sources[i]) for i in keep],
+                             e5_states().states)
+        return {i: (x[k], *cover[k]) for k, i in enumerate(keep)}
+
+    def _blend(self, p_bilingual: float, source: str, x: np.ndarray, coverage: np.ndarray,
+               offsets) -> tuple[float, "Omission"]:
+        """The blended P(major error) and the omission evidence of one segment."""
+        from tqcheck.scoring.detector.align import Omission, uncovered_runs
+
+        part = self.alignment
+        probability = float(part.blended(np.array([p_bilingual]), x[None])[0])
+        p_omission = float(part.omission(x[None])[0])
+        flagged = p_omission >= part.omission_threshold
+        spans = uncovered_runs(source, offsets, coverage, part.piece_threshold)
+        if flagged and not spans:  # the evidence says something is missing: show the least covered words
+            live = [c for c, (a, b) in zip(coverage, offsets) if b > a and any(ch.isalnum() for ch in source[a:b])]
+            if live:
+                spans = uncovered_runs(source, offsets, coverage, float(min(live)) + 1e-6, limit=1)
+        return probability, Omission(p_omission, tuple(spans), flagged)
 
     def lm_rows(self, texts: Sequence[str]) -> np.ndarray | None:
         """The lm.* columns of the texts, or None when the sentence model has no such columns (the LM is then
@@ -286,6 +332,10 @@ def validate_card(card: object, path: str) -> None:
             raise fail("bilingual.length_ratios", "expected an object of [low, high] number pairs")
         if "major_span_threshold" in bilingual:
             _number(bilingual["major_span_threshold"], "bilingual.major_span_threshold", fail, 0.0, 1.1)
+        if bilingual.get("alignment") is not None:
+            from tqcheck.scoring.detector.align import validate
+
+            validate(bilingual["alignment"], "bilingual.alignment", fail)
 
 
 def _is_number(value: object) -> bool:

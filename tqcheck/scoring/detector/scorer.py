@@ -8,8 +8,11 @@ from tqcheck.core.interfaces import FluencyResult, Progress, Scorer, no_progress
 from tqcheck.core.document import Document
 from tqcheck.core.finding import Finding, SegmentScore
 
-#: The rule id of a detector span (registered in tqcheck.checks.catalog).
+#: The rule id of a detector span, and of its omission finding (registered in tqcheck.checks.catalog).
 SPAN_RULE = "detector.ErrorSpan"
+OMISSION_RULE = "detector.Omission"
+#: The detector's own findings: already in its probability, never counted again as evidence.
+DETECTOR_RULES = (SPAN_RULE, OMISSION_RULE)
 
 
 from tqcheck.scoring.detector import span_severity  # noqa: E402
@@ -50,6 +53,8 @@ class DetectorScorer(Scorer):
             features["detector"] = round(prediction.probability, 4)
             score = round(1.0 - p_major, 4)
             scores.append(SegmentScore(score, features))
+            if prediction.omission is not None and prediction.omission.flagged and prediction.omission.spans:
+                spans.append(self.omission_finding(segment, prediction, score < self.flag_threshold))
             others = any(f.rule_id != SPAN_RULE for f in by_segment.get(k, ()))
             # the report's flag test, so a flagged sentence always shows a finding or a span
             severity = span_severity(score < self.flag_threshold, prediction.probability, others,
@@ -71,12 +76,26 @@ class DetectorScorer(Scorer):
                 confidence=round(p, 3), engine="tqcheck.detector"))
         return out
 
+    def omission_finding(self, segment, prediction, flagged: bool) -> Finding:
+        """The finding quoting the source words a segment's translation seems to leave out (over the whole
+        translation: what is missing has no place in it); major in a flagged segment, else minor."""
+        source = segment.source or ""
+        quoted = ", ".join(f"'{_quote(source[a:b])}'" for a, b, _ in prediction.omission.spans)
+        return segment.finding(
+            0, len(segment.text), rule_id=OMISSION_RULE,
+            message=f"the translation may leave out source words: {quoted} have no counterpart in it "
+                    f"({prediction.omission.probability:.0%} likely that source content was left out)",
+            severity="major" if flagged else "minor", category="accuracy/omission", origin="detector",
+            confidence=round(prediction.omission.probability, 3), engine="tqcheck.detector")
+
     def signature(self) -> dict[str, str]:
         """The detector's and the encoders' names, versions and hashes (the source encoder's when the detector
         has a bilingual model)."""
         signature = {"model": self.detector.signature, "encoder": str(self.detector.card.get("encoder", ""))}
         if self.detector.bilingual is not None:
             signature["source_encoder"] = str(self.detector.card["bilingual"].get("encoder", ""))
+        if self.detector.alignment is not None:
+            signature["alignment_encoder"] = self.detector.alignment.encoder
         return signature
 
 
@@ -90,10 +109,16 @@ def combine(p_detector: float, findings: Sequence[Finding], weights: dict[str, f
 
     keep = 1.0 - p_detector
     for f in findings:
-        if f.rule_id == SPAN_RULE:
+        if f.rule_id in DETECTOR_RULES:
             continue
         keep *= 1.0 - weights.get(evidence_key(f), 0.0)
     return 1.0 - keep
 
 
-__all__ = ["DetectorScorer", "combine", "SPAN_RULE"]
+def _quote(text: str, limit: int = 40) -> str:
+    """A source excerpt for a message: one line, at most ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+__all__ = ["DetectorScorer", "combine", "SPAN_RULE", "OMISSION_RULE", "DETECTOR_RULES"]
