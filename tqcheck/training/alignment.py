@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -117,7 +118,7 @@ def part_from_rows(rows, states: Callable[[Sequence[str]], list], p_bilingual: C
     x = np.stack([row(r.source, r.target) for r in annotated])
     y = np.array([r.label for r in annotated], float)
     x_damaged = np.stack([row(r.source, r.target) for r in damaged]) if damaged else np.zeros((0, len(FEATURES)))
-    drops = [r for r in damaged if r.kind[4:] in DROPS]
+    drops = [r for r in damaged if r.kind[4:] in DROPS and r.original]
     omitted = [r for r in annotated if r.src_spans]
     clean = [r for r in annotated if r.label == 0 and not r.src_spans]
     omission_x = np.stack([row(r.source, r.target) for r in drops + omitted]
@@ -128,6 +129,32 @@ def part_from_rows(rows, states: Callable[[Sequence[str]], list], p_bilingual: C
         f"{len(omitted)} annotated omissions")
     return fit_alignment(x, y, p_bilingual(annotated), x_damaged, omission_x, omission_y, coverage, encoder=encoder,
                          mean=mean, flag_threshold=flag_threshold)
+
+
+@dataclass
+class PairRow:
+    """What ``part_from_rows`` reads of a training pair (a QERow, or a ``tqcheck train`` example)."""
+
+    source: str
+    target: str
+    label: float | None
+    kind: str
+    original: str = ""
+    src_spans: tuple = ()
+    part: str = "choose"
+
+
+def rows_from_examples(labelled, examples) -> list[PairRow]:
+    """PairRows of ``tqcheck train``: the labelled examples the bilingual model scores (``labelled``) and the
+    synthetic damage of ``examples`` that has a source (tqcheck.training.synthetic: a dropped phrase or conjunction
+    counts as dropped content)."""
+    rows = [PairRow(e.source, e.text, e.label, "mqm") for e in labelled]
+    for e in examples:
+        if e.kind.startswith("synthetic.") and e.source.strip() and e.original:
+            kind = e.kind.split(".", 1)[1]
+            rows.append(PairRow(e.source, e.text, 1.0, "syn:" + ("drop_clause" if kind.startswith("drop") else kind),
+                                e.original))
+    return rows
 
 
 def _content(states: np.ndarray) -> np.ndarray:
@@ -183,4 +210,4 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["fit_alignment", "part_from_rows", "SYNTHETIC_WEIGHT", "OMISSION_CLEAN_RATE", "PIECE_QUANTILE", "DROPS", "FLAG_CLEAN_RATE"]
+__all__ = ["fit_alignment", "part_from_rows", "SYNTHETIC_WEIGHT", "OMISSION_CLEAN_RATE", "PIECE_QUANTILE", "DROPS", "FLAG_CLEAN_RATE", "PairRow", "rows_from_examples"]

