@@ -118,7 +118,7 @@ def test_rules_list_json_and_long() -> None:
     import json
 
     result = CliRunner().invoke(cli, ["rules", "list", "--format", "json", "--enable", "detector"])
-    assert [e["id"] for e in json.loads(result.output)] == ["detector.ErrorSpan"]
+    assert [e["id"] for e in json.loads(result.output)] == ["detector.ErrorSpan", "detector.Omission"]
     result = CliRunner().invoke(cli, ["rules", "list", "--long", "--enable", "source.Number"])
     assert "Why it matters" not in result.output and "A changed figure" in result.output
     assert CliRunner().invoke(cli, ["rules", "list", "--enable", "mt.Nosuch"]).exit_code == 2

