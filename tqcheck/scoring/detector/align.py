@@ -109,7 +109,8 @@ class AlignmentPart:
     encoder: str
     mean: np.ndarray
     sentence_model: SentenceModel
-    #: p = sigmoid(detector * logit(p_bilingual) + alignment * alignment_logit + intercept)
+    #: p = sigmoid(detector * logit(p_bilingual) + alignment * alignment_logit + omission * logit(p_omission)
+    #: + intercept)
     blend: dict[str, float]
     omission_model: SentenceModel
     omission_threshold: float
@@ -125,6 +126,8 @@ class AlignmentPart:
         b = self.blend
         z = (b["detector"] * logit(np.clip(np.asarray(p_bilingual, float), 1e-6, 1 - 1e-6))
              + b["alignment"] * self.alignment_logit(x) + b["intercept"])
+        if b.get("omission"):
+            z = z + b["omission"] * logit(np.clip(self.omission(x), 1e-6, 1 - 1e-6))
         return sigmoid(z)
 
     def omission(self, x: np.ndarray) -> np.ndarray:
@@ -144,7 +147,7 @@ class AlignmentPart:
         """The part written by ``to_dict``."""
         return cls(str(data["encoder"]), np.asarray(data["mean"], np.float32),
                    SentenceModel.from_dict(data["sentence_model"]),
-                   {k: float(data["blend"][k]) for k in ("detector", "alignment", "intercept")},
+                   {k: float(data["blend"].get(k, 0.0)) for k in ("detector", "alignment", "omission", "intercept")},
                    SentenceModel.from_dict(data["omission_model"]), float(data["omission_threshold"]),
                    float(data["piece_threshold"]), dict(data.get("metrics", {})))
 
@@ -160,8 +163,8 @@ def validate(part: object, key: str, fail) -> None:
     blend = part.get("blend")
     if not isinstance(blend, dict) or not all(
             isinstance(blend.get(k), (int, float)) and not isinstance(blend.get(k), bool)
-            for k in ("detector", "alignment", "intercept")):
-        raise fail(f"{key}.blend", "expected numbers 'detector', 'alignment' and 'intercept'")
+            for k in ("detector", "alignment", "intercept")) or not isinstance(blend.get("omission", 0.0), (int, float)):
+        raise fail(f"{key}.blend", "expected numbers 'detector', 'alignment', 'intercept' (and 'omission')")
     for name in ("omission_threshold", "piece_threshold"):
         value = part.get(name)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not -1.0 <= value <= 1.1:
