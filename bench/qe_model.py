@@ -100,6 +100,49 @@ class DetectorScores:
                 "card_clean_flagged": float(flags[~bad].mean())}
 
 
+def pipeline_flags(rows, folder: str, alignment: bool, say) -> dict:
+    """Report flags of the default pipeline on the annotated MQM rows, one document x system at a time (as a
+    bilingual file of it would be checked), with a detector folder (a copy without its alignment part when
+    ``alignment`` is off)."""
+    import shutil
+    import tempfile
+
+    import pandas as pd
+
+    from tqcheck.api import Checker
+    from tqcheck.scoring.detector import SHIPPED
+
+    mq = [r for r in rows if r.kind in ("mqm", "wmtqe") and r.label is not None]
+    if not mq:
+        return {}
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(folder or SHIPPED)
+        if not alignment:
+            path = Path(shutil.copytree(path, Path(scratch) / "detector"))
+            card = json.loads((path / "model.json").read_text(encoding="utf-8"))
+            card.get("bilingual", {}).pop("alignment", None)
+            (path / "model.json").write_text(json.dumps(card), encoding="utf-8")
+        groups: dict[str, list] = {}
+        for r in mq:
+            groups.setdefault(r.group, []).append(r)
+        flagged = {}
+        with Checker(detector=str(path)) as checker:
+            for k, (group, members) in enumerate(sorted(groups.items())):
+                frame = pd.DataFrame({"source": [r.source for r in members], "target": [r.target for r in members],
+                                      "id": [str(i) for i in range(len(members))]})
+                table = checker.check_frame(frame, id="id").to_frame()
+                by_unit = table.groupby("unit_id")["flagged"].max()
+                for i, r in enumerate(members):
+                    flagged[id(r)] = bool(by_unit.get(str(i), False))
+                if k % 20 == 0:
+                    say(f"pipeline: {k + 1}/{len(groups)} documents")
+    flags = np.array([flagged[id(r)] for r in mq])
+    bad = np.array([r.label for r in mq]) == 1
+    return {"pipeline_flag_recall": float(flags[bad].mean()),
+            "pipeline_flag_precision": float(bad[flags].mean()) if flags.any() else float("nan"),
+            "pipeline_clean_flagged": float(flags[~bad].mean())}
+
+
 def main(argv=None) -> int:
     """Run one protocol part and print (and write) its figures."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -111,6 +154,9 @@ def main(argv=None) -> int:
                          "detector: a detector folder as it is (--detector; nothing is trained)")
     ap.add_argument("--detector", default="", help="with --model detector: its folder (default: the shipped one)")
     ap.add_argument("--no-alignment", action="store_true", help="with --model detector: without its alignment part")
+    ap.add_argument("--pipeline", action="store_true",
+                    help="with --model detector: also flags of the whole default pipeline (rules, grammar and source "
+                         "checks' findings as evidence), as reports show them, per document x system")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--d", type=int, default=64)
     ap.add_argument("--layers", type=int, default=1)
@@ -153,6 +199,8 @@ def main(argv=None) -> int:
             results.append(evaluate(model, train, test, test_name))
             if args.model in ("detector", "alignment"):
                 results[-1].update(model.card_flags(test))
+            if args.model == "detector" and args.pipeline:
+                results[-1].update(pipeline_flags(test, args.detector, not args.no_alignment, say))
             print(json.dumps(results[-1]), flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n")
