@@ -97,67 +97,85 @@ def ffn_outputs(model: Path) -> list[str]:
     return [n.name for n in graph.node if n.op_type == "MatMul" and n.input[1] in tall]
 
 
-def quantise(source: Path, target: Path, per_tensor: bool = False) -> None:
-    """Int8 weights for every weight MatMul: dynamic quantisation by ONNX Runtime for the attention and FFN input
-    matrices, the token-wise scheme of ``token_wise_ffn_outputs`` for the FFN output matrices.
+#: How the activations entering the weight products are quantised (``--activations``): ``mixed`` (the shipped
+#: export) per tensor (ONNX Runtime dynamic quantisation) except the FFN outputs' inputs, per token; ``token`` per
+#: token everywhere; ``tensor`` per tensor everywhere. docs/benchmarks.md compares them.
+SCHEMES = ("mixed", "token", "tensor")
 
-    ONNX Runtime's weights are per channel in 7 bits (``reduce_range``: without VNNI it multiplies uint8 activations
-    by int8 weights with VPMADDUBSW, whose int16 pair sums saturate on full-range weights); their activations are
-    quantised per tensor at run time. That is fine for layer-normed inputs, not for the FFN output matrices, whose
-    inputs (GELU outputs) span ranges that differ much from token to token: quantised per tensor, they bring the
-    token states' mean cosine to the fp32 ones down from 0.997 to 0.975 (docs/benchmarks.md; ``per_tensor``
-    quantises them so, for that comparison)."""
+
+def quantise(source: Path, target: Path, scheme: str = "mixed") -> None:
+    """Int8 weights (per output channel, 7 bits) for every weight MatMul, activations quantised at run time as
+    ``scheme`` says (``SCHEMES``).
+
+    Per tensor is ONNX Runtime's dynamic quantisation (``reduce_range``: without VNNI it multiplies uint8 activations
+    by int8 weights with VPMADDUBSW, whose int16 pair sums saturate on full-range weights). It is the fastest, and
+    the least faithful: the GELU outputs entering the FFN output matrices span ranges that differ much from token to
+    token, and one scale for a whole batch crushes most of them. Per token (``token_wise``) costs a few passes over
+    the activations and follows the fp32 states closest; ``mixed`` spends it only where it matters most."""
     import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    with tempfile.TemporaryDirectory() as tmp:
-        partial = Path(tmp) / "partial.onnx"
-        quantize_dynamic(str(source), str(partial), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True,
-                         op_types_to_quantize=["MatMul"], nodes_to_exclude=[] if per_tensor else ffn_outputs(source))
-        model = onnx.load(str(partial))
-    token_wise_ffn_outputs(model.graph)
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {SCHEMES}, not {scheme!r}")
+    if scheme == "token":
+        model = onnx.load(str(source))
+        token_wise(model.graph)
+    else:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        with tempfile.TemporaryDirectory() as tmp:
+            partial = Path(tmp) / "partial.onnx"
+            quantize_dynamic(str(source), str(partial), weight_type=QuantType.QInt8, per_channel=True,
+                             reduce_range=True, op_types_to_quantize=["MatMul"],
+                             nodes_to_exclude=ffn_outputs(source) if scheme == "mixed" else [])
+            model = onnx.load(str(partial))
+        token_wise(model.graph, only_ffn_outputs=True)
     onnx.checker.check_model(model)
     onnx.save(model, str(target))
 
 
-def token_wise_ffn_outputs(graph) -> None:
-    """Replace each fp32 FFN output MatMul ``x @ W`` of ``graph`` by an int8 one quantising ``x`` per token.
+def token_wise(graph, only_ffn_outputs: bool = False) -> None:
+    """Replace each fp32 weight MatMul ``x @ W`` of ``graph`` (only the FFN outputs', 1536 x 384, when
+    ``only_ffn_outputs``) by an int8 one quantising ``x`` per token.
 
-    ``W`` (1536 x 384) becomes int8 per output column in 7 bits (scale ``max|W_:j| / 63``); at run time every row of
-    ``x`` gets its own scale ``s = max(max|x_i|, 1e-8) / 127`` and is stored as uint8 ``round(x / s) + 128`` (one
-    zero point for the tensor, as MatMulInteger needs); the int32 product times ``s`` times the column scales is
-    ``x @ W`` to within the rounding of both."""
+    ``W`` becomes int8 per output column in 7 bits (scale ``max|W_:j| / 63``); at run time every row of ``x`` gets its
+    own scale ``s = max(max|x_i|, 1e-8) / 127`` and is stored as uint8 ``round(x / s) + 128`` (one zero point for the
+    tensor, as MatMulInteger needs; once for the products sharing ``x``, as the queries, keys and values do); the
+    int32 product times ``s`` times the column scales is ``x @ W`` to within the rounding of both."""
     from onnx import TensorProto, helper, numpy_helper
 
     weights = {i.name: i for i in graph.initializer}
+    quantised: dict[str, str] = {}
     nodes = []
     for k, node in enumerate(graph.node):
         w = weights.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
-        if w is None or w.dims[0] <= w.dims[1]:
+        if w is None or len(w.dims) != 2 or (only_ffn_outputs and w.dims[0] <= w.dims[1]):
             nodes.append(node)
             continue
         array = numpy_helper.to_array(w)
         column = np.maximum(np.abs(array).max(0), 1e-12) / 63.0
-        p, x = f"ffn_out{k}_", node.input[0]
+        x, p = node.input[0], f"ffn_out{k}_" if only_ffn_outputs else f"tw{k}_"
         graph.initializer.remove(w)
         graph.initializer.extend([
             numpy_helper.from_array(np.clip(np.round(array / column), -63, 63).astype(np.int8), p + "w"),
-            numpy_helper.from_array(column.astype(np.float32), p + "w_scale"),
-            numpy_helper.from_array(np.array(1e-8, np.float32), p + "eps"),
-            numpy_helper.from_array(np.array(127.0, np.float32), p + "levels"),
-            numpy_helper.from_array(np.array(128.0, np.float32), p + "zero_f"),
-            numpy_helper.from_array(np.array(128, np.uint8), p + "zero")])
-        nodes += [helper.make_node("Abs", [x], [p + "abs"]),
-                  helper.make_node("ReduceMax", [p + "abs"], [p + "max"], axes=[-1], keepdims=1),
-                  helper.make_node("Max", [p + "max", p + "eps"], [p + "peak"]),
-                  helper.make_node("Div", [p + "peak", p + "levels"], [p + "scale"]),
-                  helper.make_node("Div", [x, p + "scale"], [p + "scaled"]),
-                  helper.make_node("Round", [p + "scaled"], [p + "rounded"]),
-                  helper.make_node("Add", [p + "rounded", p + "zero_f"], [p + "shifted"]),
-                  helper.make_node("Cast", [p + "shifted"], [p + "x_q"], to=TensorProto.UINT8),
-                  helper.make_node("MatMulInteger", [p + "x_q", p + "w", p + "zero"], [p + "int32"]),
+            numpy_helper.from_array(column.astype(np.float32), p + "w_scale")])
+        if x not in quantised:
+            q = quantised[x] = p
+            graph.initializer.extend([numpy_helper.from_array(np.array(1e-8, np.float32), q + "eps"),
+                                      numpy_helper.from_array(np.array(127.0, np.float32), q + "levels"),
+                                      numpy_helper.from_array(np.array(128.0, np.float32), q + "zero_f"),
+                                      numpy_helper.from_array(np.array(128, np.uint8), q + "zero")])
+            nodes += [helper.make_node("Abs", [x], [q + "abs"]),
+                      helper.make_node("ReduceMax", [q + "abs"], [q + "max"], axes=[-1], keepdims=1),
+                      helper.make_node("Max", [q + "max", q + "eps"], [q + "peak"]),
+                      helper.make_node("Div", [q + "peak", q + "levels"], [q + "scale"]),
+                      helper.make_node("Div", [x, q + "scale"], [q + "scaled"]),
+                      helper.make_node("Round", [q + "scaled"], [q + "rounded"]),
+                      helper.make_node("Add", [q + "rounded", q + "zero_f"], [q + "shifted"]),
+                      helper.make_node("Cast", [q + "shifted"], [q + "x_q"], to=TensorProto.UINT8)]
+        q = quantised[x]
+        nodes += [helper.make_node("MatMulInteger", [q + "x_q", p + "w", q + "zero"], [p + "int32"]),
                   helper.make_node("Cast", [p + "int32"], [p + "float"], to=TensorProto.FLOAT),
-                  helper.make_node("Mul", [p + "float", p + "scale"], [p + "rows"]),
+                  helper.make_node("Mul", [p + "float", q + "scale"], [p + "rows"]),
                   helper.make_node("Mul", [p + "rows", p + "w_scale"], [node.output[0]])]
     del graph.node[:]
     graph.node.extend(nodes)
@@ -167,15 +185,15 @@ def main(argv: list[str] | None = None) -> int:
     """Export and quantise into ``--out`` (default: tqcheck/models); print the hash."""
     parser = argparse.ArgumentParser(prog="python -m tqcheck.training.export_e5", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=MODELS, help=f"folder for {ONNX_FILE}")
-    parser.add_argument("--per-tensor", action="store_true",
-                        help="quantise the FFN output inputs per tensor too (a worse variant, for benchmarks)")
+    parser.add_argument("--activations", choices=SCHEMES, default="mixed",
+                        help="how activations are quantised (default mixed: the shipped export; others for benchmarks)")
     parser.add_argument("--fp32", type=Path, default=None, help="also keep the fp32 ONNX file here (benchmarks)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         fp32, int8 = Path(tmp) / "e5-small-l6-fp32.onnx", Path(tmp) / ONNX_FILE
         export_fp32(fp32)
-        quantise(fp32, int8, args.per_tensor)
+        quantise(fp32, int8, args.activations)
         path = args.out / ONNX_FILE
         handle, partial = tempfile.mkstemp(prefix=f".{ONNX_FILE}.", dir=args.out)  # O_EXCL, then renamed over
         os.chmod(partial, 0o644)
