@@ -276,7 +276,8 @@ def write(results: list[dict], encoder: dict, n: int) -> None:
              "their Chinese sources (as English text the sentence splitter cuts some outputs in two, hence more "
              "sentences). *target only*: no source, the source encoder never loads; *source checks*: the shipped "
              "detector without its bilingual model (the source checks' findings only, as before it); *with source*: "
-             "the shipped detector's bilingual model.", "",
+             "the shipped detector's bilingual model with its alignment evidence (E5-small token states of the source "
+             "and the translation, one thread; docs/detector.md).", "",
              "| scored on | sentences | sentences/s | load and warm-up s | flagged |", "|---|---|---|---|---|"]
     for r in results:
         lines.append(f"| {r['mode']} | {r['sentences']} | {r['sentences_per_second']} | {r['load_seconds']} | "
