@@ -175,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from tqcheck.language.e5 import SIGNATURE, e5_states
     from tqcheck.scoring.detector import Detector
-    from tqcheck.training.qe_eval import load_rows
+    from tqcheck.training.qe_data import load_rows
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True, help="the shared data folder (../shared/data)")

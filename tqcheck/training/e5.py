@@ -66,5 +66,24 @@ def token_states(weights: dict, ids: list[int], config: E5Config, upto: int | No
     return out
 
 
-__all__ = ["E5File", "E5Config", "load_weights", "token_states", "weight_path", "dequantise_q4_0", "SIGNATURE",
+def torch_block(x, p: dict, bias, config: E5Config, b: int, n: int):
+    """One E5 layer in torch over a padded batch ``x`` (b x n x hidden; ``bias``: the additive attention mask). The
+    frozen encoder of training (tqcheck.training.qe_model) and the traced ONNX export (tqcheck.training.export_e5)
+    both run it, so they are the same network."""
+    import torch
+
+    h, heads = config.hidden, config.heads
+    d = h // heads
+    ln = torch.nn.functional.layer_norm
+    q = (x @ p["q"].T + p["qb"]).view(b, n, heads, d).transpose(1, 2)
+    k = (x @ p["k"].T + p["kb"]).view(b, n, heads, d).transpose(1, 2)
+    v = (x @ p["v"].T + p["vb"]).view(b, n, heads, d).transpose(1, 2)
+    a = torch.softmax(q @ k.transpose(-1, -2) / d ** 0.5 + bias, -1)
+    ctx = (a @ v).transpose(1, 2).reshape(b, n, h)
+    x = ln(x + ctx @ p["o"].T + p["ob"], (h,), *p["ln1"], eps=config.eps)
+    f = torch.nn.functional.gelu(x @ p["fi"].T + p["fib"])
+    return ln(x + f @ p["fo"].T + p["fob"], (h,), *p["ln2"], eps=config.eps)
+
+
+__all__ = ["torch_block", "E5File", "E5Config", "load_weights", "token_states", "weight_path", "dequantise_q4_0", "SIGNATURE",
            "WEIGHT_SHA256", "PACKAGE_VERSION"]

@@ -29,7 +29,7 @@ import numpy as np
 from tqcheck.core.paths import MODELS
 from tqcheck.language.e5 import FROZEN_LAYERS, ONNX_FILE, load_file
 from tqcheck.language.encoder import file_sha256
-from tqcheck.training.e5 import load_weights
+from tqcheck.training.e5 import load_weights, torch_block
 
 OPSET = 17
 
@@ -61,20 +61,10 @@ def export_fp32(target: Path, layers: int = FROZEN_LAYERS) -> None:
                 self.blocks.append(block)
 
         def forward(self, x, mask):  # noqa: D102 - traced
-            b, n, h = x.shape
-            heads = cfg.heads
-            d = cfg.hidden // heads
-            ln = torch.nn.functional.layer_norm
+            b, n, _ = x.shape
             bias = (1.0 - mask[:, None, None, :].float()) * -1e9
             for p in self.blocks:
-                q = (x @ p["q"].T + p["qb"]).view(b, n, heads, d).transpose(1, 2)
-                k = (x @ p["k"].T + p["kb"]).view(b, n, heads, d).transpose(1, 2)
-                v = (x @ p["v"].T + p["vb"]).view(b, n, heads, d).transpose(1, 2)
-                a = torch.softmax(q @ k.transpose(-1, -2) / d ** 0.5 + bias, -1)
-                ctx = (a @ v).transpose(1, 2).reshape(b, n, cfg.hidden)
-                x = ln(x + ctx @ p["o"].T + p["ob"], (cfg.hidden,), *p["ln1"], eps=cfg.eps)
-                f = torch.nn.functional.gelu(x @ p["fi"].T + p["fib"])
-                x = ln(x + f @ p["fo"].T + p["fob"], (cfg.hidden,), *p["ln2"], eps=cfg.eps)
+                x = torch_block(x, p, bias, cfg, b, n)
             return x
 
     x = torch.zeros((2, 8, cfg.hidden))

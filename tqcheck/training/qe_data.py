@@ -24,6 +24,8 @@ from pathlib import Path
 from tqcheck.training.splits import choice_fold, part_of, unit_of
 
 MQM_SETS = ("mqm_zhen_newstest2020", "mqm_zhen_newstest2021", "mqm_zhen_ted2021", "mqm_zhen_generalmt2023")
+#: The MQM sets and wmtqe2022 (the annotated zh-en sets of the protocol).
+ALL_SETS = MQM_SETS + ("mqm_zhen_wmtqe2022",)
 MAJOR = ("major", "critical")
 
 
@@ -285,3 +287,35 @@ def damage(pairs, *, per_pair: float = 1.0, seed: int = 0, kinds=KINDS):
                 out.append((source, got[0], kind, got[1], target))
                 n -= 1
     return out
+
+
+def load_rows(data: Path, mlqe: int, seed: int = 0) -> list[QERow]:
+    """Every annotated row and the synthetic damage of the clean MQM sentences, of both parts."""
+    rows: list[QERow] = []
+    for n in MQM_SETS:
+        rows += mqm_rows(data, n)
+    rows += wmtqe_rows(data)
+    ml = mlqe_rows(data)
+    rng = random.Random(seed)
+    choose = [r for r in ml if r.part == "choose" and r.tgt_known]
+    rng.shuffle(choose)
+    untouched = [r for r in ml if r.part == "untouched"]
+    rng.shuffle(untouched)
+    rows += choose[:mlqe] + untouched[:2000]
+    annotated = [r for r in rows if r.kind in ("mqm", "wmtqe")]
+    for part, part_seed in (("choose", 0), ("untouched", 1)):
+        for n in ALL_SETS:
+            clean = sorted({(r.source, r.target, r.unit) for r in annotated
+                            if r.data_set == n and r.label == 0 and r.part == part})
+            units = {(s, t): u for s, t, u in clean}
+            pairs = [(s, t) for s, t, _ in clean]
+            for s, t, kind, spans, orig in damage(pairs, per_pair=1.0, seed=part_seed):
+                rows.append(QERow(n, units[(s, orig)], s, t, 1.0, tgt_spans=spans,
+                                  tgt_known=kind != "unrelated" and not kind.startswith("drop"),
+                                  group=f"{n}|synthetic", kind="syn:" + kind, original=orig))
+            if part == "untouched":  # every drop kind of every clean pair: the omission-pair report
+                for kind in ("drop_modifier", "drop_entity", "drop_clause"):
+                    for s, t, _, _, orig in damage(pairs, per_pair=1.0, seed=2, kinds=(kind,)):
+                        rows.append(QERow(n, units[(s, orig)], s, t, 1.0, group=f"{n}|pairs", kind="pair:" + kind,
+                                          original=orig))
+    return rows

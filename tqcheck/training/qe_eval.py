@@ -8,16 +8,15 @@ the threshold), span F1, the omitted-source-word AUC and damaged/original pairs.
 
 from __future__ import annotations
 
+import json
 import math
-import random
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
-from tqcheck.training.qe_data import MQM_SETS, QERow, damage, mlqe_rows, mqm_rows, wmtqe_rows
+from tqcheck.training.qe_data import ALL_SETS, MQM_SETS, QERow, load_rows  # noqa: F401 (load_rows: part of this API)
 
-ALL_SETS = MQM_SETS + ("mqm_zhen_wmtqe2022",)
 
 
 def auc(y, s) -> float:
@@ -90,38 +89,6 @@ def runs(probs, offsets, threshold):
     return spans
 
 
-def load_rows(data: Path, mlqe: int, seed: int = 0) -> list[QERow]:
-    """Every annotated row and the synthetic damage of the clean MQM sentences, of both parts."""
-    rows: list[QERow] = []
-    for n in MQM_SETS:
-        rows += mqm_rows(data, n)
-    rows += wmtqe_rows(data)
-    ml = mlqe_rows(data)
-    rng = random.Random(seed)
-    choose = [r for r in ml if r.part == "choose" and r.tgt_known]
-    rng.shuffle(choose)
-    untouched = [r for r in ml if r.part == "untouched"]
-    rng.shuffle(untouched)
-    rows += choose[:mlqe] + untouched[:2000]
-    annotated = [r for r in rows if r.kind in ("mqm", "wmtqe")]
-    for part, part_seed in (("choose", 0), ("untouched", 1)):
-        for n in ALL_SETS:
-            clean = sorted({(r.source, r.target, r.unit) for r in annotated
-                            if r.data_set == n and r.label == 0 and r.part == part})
-            units = {(s, t): u for s, t, u in clean}
-            pairs = [(s, t) for s, t, _ in clean]
-            for s, t, kind, spans, orig in damage(pairs, per_pair=1.0, seed=part_seed):
-                rows.append(QERow(n, units[(s, orig)], s, t, 1.0, tgt_spans=spans,
-                                  tgt_known=kind != "unrelated" and not kind.startswith("drop"),
-                                  group=f"{n}|synthetic", kind="syn:" + kind, original=orig))
-            if part == "untouched":  # every drop kind of every clean pair: the omission-pair report
-                for kind in ("drop_modifier", "drop_entity", "drop_clause"):
-                    for s, t, _, _, orig in damage(pairs, per_pair=1.0, seed=2, kinds=(kind,)):
-                        rows.append(QERow(n, units[(s, orig)], s, t, 1.0, group=f"{n}|pairs", kind="pair:" + kind,
-                                          original=orig))
-    return rows
-
-
 def evaluate(trainer, train_rows: list[QERow], test_rows: list[QERow], name: str) -> dict:
     """Every figure on ``test_rows`` with length beside it; the flag threshold comes from the training rows."""
     ann = [r for r in test_rows if r.kind in ("mqm", "wmtqe", "mlqe")]
@@ -174,4 +141,117 @@ def evaluate(trainer, train_rows: list[QERow], test_rows: list[QERow], name: str
     return fig
 
 
-__all__ = ["ALL_SETS", "auc", "within_auc", "spearman", "span_f1", "load_rows", "evaluate"]
+class DetectorScores:
+    """A detector folder as ``tqcheck check`` runs it (with the source), seen as a trainer by ``evaluate``
+    (bench/qe_model.py ``--model detector`` and ``--model alignment``)."""
+
+    def __init__(self, folder: str, alignment: bool) -> None:
+        from tqcheck.scoring.detector import load_detector
+
+        self.detector, self.alignment, self.memo = load_detector(folder), alignment, {}
+        self.part, self.encoded = None, {}
+
+    def fit_alignment(self, train, say) -> "DetectorScores":
+        """Fit an alignment part on ``train`` (check-time E5 states; the detector's bilingual probability without
+        alignment) and blend it into this scorer's probabilities from now on."""
+        from tqcheck.training.alignment import part_from_rows
+
+        self.part = None
+        self.part = part_from_rows(train, self.states, lambda rows: np.array(self.probability(rows)),
+                                   encoder="bench", flag_threshold=self.detector.flag_threshold, say=say)
+        return self
+
+    def states(self, texts):
+        """E5 token states, kept for the next job."""
+        from tqcheck.language.e5 import e5_states
+
+        todo = list(dict.fromkeys(t for t in texts if t not in self.encoded))
+        self.encoded.update(zip(todo, e5_states().states(todo)))
+        return [self.encoded[t] for t in texts]
+
+    def probability(self, rows) -> list[float]:
+        todo = sorted({(r.source, r.target) for r in rows} - set(self.memo))
+        for k in range(0, len(todo), 256):
+            chunk = todo[k:k + 256]
+            for pair, p in zip(chunk, self.detector.predict([t for _, t in chunk], [s for s, _ in chunk],
+                                                            alignment=self.alignment)):
+                self.memo[pair] = p.probability
+        plain = [self.memo[(r.source, r.target)] for r in rows]
+        if self.part is None or not rows:
+            return plain
+        from tqcheck.scoring.detector.align import features
+
+        encoded = dict(zip([t for r in rows for t in (r.source, r.target)],
+                           self.states([t for r in rows for t in (r.source, r.target)])))
+        x = np.stack([features(encoded[r.source][0], encoded[r.target][0], r.target, self.part.mean) for r in rows])
+        return self.part.blended(np.array(plain), x).tolist()
+
+    def predict(self, rows) -> list[dict]:
+        import math
+
+        out = []
+        for p in self.probability(rows):
+            p = min(max(p, 1e-9), 1 - 1e-9)
+            out.append({"major": math.log(p / (1 - p)), "mqm": math.nan, "da": math.nan, "tgt": np.zeros(0),
+                        "src": np.zeros(0), "toff": [], "soff": []})
+        return out
+
+    def card_flags(self, rows) -> dict:
+        """Flags at the card's threshold (the detector alone, without the checks' findings)."""
+        mq = [r for r in rows if r.kind in ("mqm", "wmtqe") and r.label is not None]
+        if not mq:
+            return {}
+        flags = np.array(self.probability(mq)) >= self.detector.flag_threshold
+        bad = np.array([r.label for r in mq]) == 1
+        return {"card_flag_recall": float(flags[bad].mean()),
+                "card_flag_precision": float(bad[flags].mean()) if flags.any() else float("nan"),
+                "card_clean_flagged": float(flags[~bad].mean())}
+
+
+def pipeline_flags(rows, folder: str, alignment: bool, say) -> dict:
+    """Report flags of the default pipeline on the annotated MQM rows, one document x system at a time (as a
+    bilingual file of it would be checked), with a detector folder (a copy without its alignment part when
+    ``alignment`` is off)."""
+    import shutil
+    import tempfile
+
+    import pandas as pd
+
+    from tqcheck.core.config import make_settings
+    from tqcheck.engine.pipeline import Pipeline
+    from tqcheck.readers.frame import document_from_frame
+    from tqcheck.scoring.detector import SHIPPED
+
+    mq = [r for r in rows if r.kind in ("mqm", "wmtqe") and r.label is not None]
+    if not mq:
+        return {}
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(folder or SHIPPED)
+        if not alignment:
+            path = Path(shutil.copytree(path, Path(scratch) / "detector"))
+            card = json.loads((path / "model.json").read_text(encoding="utf-8"))
+            card.get("bilingual", {}).pop("alignment", None)
+            (path / "model.json").write_text(json.dumps(card), encoding="utf-8")
+        groups: dict[str, list] = {}
+        for r in mq:
+            groups.setdefault(r.group, []).append(r)
+        flagged = {}
+        with Pipeline(make_settings((), None, {"detector": str(path)})) as pipeline:
+            for k, (group, members) in enumerate(sorted(groups.items())):
+                frame = pd.DataFrame({"source": [r.source for r in members], "target": [r.target for r in members],
+                                      "id": [str(i) for i in range(len(members))]})
+                table = pipeline.run([document_from_frame(frame, source="source", target="target", id="id",
+                                                          name=group)], lambda n: None).to_frame()
+                by_unit = table.groupby("unit_id")["flagged"].max()
+                for i, r in enumerate(members):
+                    flagged[id(r)] = bool(by_unit.get(str(i), False))
+                if k % 20 == 0:
+                    say(f"pipeline: {k + 1}/{len(groups)} documents")
+    flags = np.array([flagged[id(r)] for r in mq])
+    bad = np.array([r.label for r in mq]) == 1
+    return {"pipeline_flag_recall": float(flags[bad].mean()),
+            "pipeline_flag_precision": float(bad[flags].mean()) if flags.any() else float("nan"),
+            "pipeline_clean_flagged": float(flags[~bad].mean())}
+
+
+__all__ = ["DetectorScores", "pipeline_flags", "ALL_SETS", "auc", "within_auc", "spearman", "span_f1", "load_rows", "evaluate"]

@@ -32,7 +32,7 @@ def frozen_encoder(layers: int = FROZEN_LAYERS):
     import torch
     from torch import nn
 
-    from tqcheck.training.e5 import E5File, load_weights, weight_path
+    from tqcheck.training.e5 import E5File, load_weights, torch_block, weight_path
 
     file = E5File(weight_path())
     w = load_weights(file, layers)
@@ -49,20 +49,12 @@ def frozen_encoder(layers: int = FROZEN_LAYERS):
 
         def forward(self, ids, mask):
             b, n = ids.shape
-            h, heads = cfg.hidden, cfg.heads
-            d = h // heads
+            h = cfg.hidden
             ln = torch.nn.functional.layer_norm
             x = ln(self.word[ids] + self.pos[:n][None] + self.type, (h,), *self.ln, eps=cfg.eps)
             bias = (1.0 - mask[:, None, None, :].float()) * -1e9
             for p in self.blocks:
-                q = (x @ p["q"].T + p["qb"]).view(b, n, heads, d).transpose(1, 2)
-                k = (x @ p["k"].T + p["kb"]).view(b, n, heads, d).transpose(1, 2)
-                v = (x @ p["v"].T + p["vb"]).view(b, n, heads, d).transpose(1, 2)
-                a = torch.softmax(q @ k.transpose(-1, -2) / d ** 0.5 + bias, -1)
-                ctx = (a @ v).transpose(1, 2).reshape(b, n, h)
-                x = ln(x + ctx @ p["o"].T + p["ob"], (h,), *p["ln1"], eps=cfg.eps)
-                f = torch.nn.functional.gelu(x @ p["fi"].T + p["fib"])
-                x = ln(x + f @ p["fo"].T + p["fob"], (h,), *p["ln2"], eps=cfg.eps)
+                x = torch_block(x, p, bias, cfg, b, n)
             return x
 
     return file, Frozen()
