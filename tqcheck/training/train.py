@@ -178,12 +178,12 @@ class Fitted:
     oof_index: np.ndarray | None = None
     #: Out-of-fold sentence rows of every example of the training set (synthetic damage included).
     oof_all: np.ndarray | None = None
-    #: Which labelled rows the bilingual model scores, and its probabilities before findings (set by
-    #: tqcheck.training.build.fit_evidence; the alignment blend is fitted on them).
-    bilingual_raw: tuple | None = None
     #: The fine-tuned int8 encoder (tqcheck.training.tune) that replaces the frozen encoder and token head.
     tuned_path: Path | None = None
     tuned_max_length: int = 0
+    #: Which labelled rows the bilingual model scores, and its probabilities before findings (set by
+    #: tqcheck.training.build.fit_evidence; the alignment blend is fitted on them).
+    bilingual_raw: tuple | None = None
 
 
 def fit_detector(data: TrainingSet, *, folds: int = 2, hidden: int = HIDDEN, epochs: int = EPOCHS, seed: int = SEED,
