@@ -37,8 +37,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from tqcheck.scoring.detector.align import FEATURES, AlignmentPart, features, source_coverage
-from tqcheck.scoring.detector.model import SentenceModel, logit
+from tqcheck.scoring.detector.align import FEATURES, AlignmentPart, content_states, features, source_coverage
+from tqcheck.scoring.detector.model import SentenceModel, _newton, logit
 
 #: Weight of a synthetic damaged pair against 1 for an annotated one (alignment model of a major error).
 SYNTHETIC_WEIGHT = 0.5
@@ -54,21 +54,6 @@ PIECE_QUANTILE = 0.03
 FLAG_CLEAN_RATE = 0.025
 #: Kinds of synthetic damage that leave source content out.
 DROPS = ("drop_clause", "drop_entity", "drop_modifier", "drop_number")
-
-
-def _platt(z: np.ndarray, y: np.ndarray, iters: int = 50) -> tuple[float, float]:
-    """Slope and intercept of a one-feature logistic regression (Newton, a tiny ridge)."""
-    a, b = 1.0, 0.0
-    for _ in range(iters):
-        p = 1 / (1 + np.exp(-(a * z + b)))
-        w = p * (1 - p) + 1e-9
-        g = np.array([((p - y) * z).sum() + 1e-3 * a, (p - y).sum()])
-        h = np.array([[(w * z * z).sum() + 1e-3, (w * z).sum()], [(w * z).sum(), w.sum()]])
-        step = np.linalg.solve(h, g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-8:
-            break
-    return float(a), float(b)
 
 
 def fit_alignment(x: np.ndarray, y: np.ndarray, p_bilingual: np.ndarray, x_damaged: np.ndarray,
@@ -95,7 +80,9 @@ def fit_alignment(x: np.ndarray, y: np.ndarray, p_bilingual: np.ndarray, x_damag
              logit(np.clip(omission.predict(x), 1e-6, 1 - 1e-6))]
     scaled = [w / (float(np.std(t)) or 1.0) for w, t in zip(BLEND_WEIGHTS, terms)]
     z = sum(w * t for w, t in zip(scaled, terms))
-    slope, intercept = _platt(z, y.astype(float))
+    # one slope and intercept (Platt): a logistic regression on z, the slope under a tiny ridge
+    slope, intercept = (float(v) for v in _newton(np.column_stack([z, np.ones(len(z))]), y.astype(float),
+                                                  np.ones(len(z)), 1e-3))
     if flag_threshold is not None and (y == 0).any():
         intercept = float(logit(flag_threshold) - np.quantile(slope * z[y == 0], 1 - FLAG_CLEAN_RATE))
     blend = {"detector": slope * scaled[0], "alignment": slope * scaled[1], "omission": slope * scaled[2],
@@ -118,7 +105,7 @@ def part_from_rows(rows, states: Callable[[Sequence[str]], list], p_bilingual: C
     started = time.time()
     encoded = dict(zip(texts, states(texts)))
     say(f"alignment: encoded in {time.time() - started:.0f} s")
-    mean = np.concatenate([_content(encoded[t][0]) for t in texts[:3000]]).mean(axis=0)
+    mean = np.concatenate([content_states(encoded[t][0]) for t in texts[:3000]]).mean(axis=0)
 
     def row(source: str, target: str) -> np.ndarray:
         return features(encoded[source][0], encoded[target][0], target, mean)
@@ -163,10 +150,6 @@ def rows_from_examples(labelled, examples) -> list[PairRow]:
             rows.append(PairRow(e.source, e.text, 1.0, "syn:" + ("drop_clause" if kind.startswith("drop") else kind),
                                 e.original))
     return rows
-
-
-def _content(states: np.ndarray) -> np.ndarray:
-    return np.asarray(states[1:-1] if len(states) > 2 else states, np.float32)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

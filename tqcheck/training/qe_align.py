@@ -17,41 +17,14 @@ from typing import Sequence
 
 import numpy as np
 
+from tqcheck.scoring.detector.align import FEATURES, content_states, features
 from tqcheck.scoring.detector.model import SentenceModel
 from tqcheck.training.qe_data import QERow
 from tqcheck.training.qe_model import StateCache
 
-FEATURES = ("translation.mean", "translation.min", "translation.p10", "translation.low3", "source.mean",
-            "source.min", "source.p10", "source.low3", "cosine", "log.pieces", "log.source_pieces",
-            "log.ratio", "log.words")
-
-
-def _content(states: np.ndarray) -> np.ndarray:
-    x = states[1:-1] if len(states) > 2 else states
-    return x.astype(np.float32)
-
-
 def common_mean(cache: StateCache, texts: Sequence[str], sample: int = 3000) -> np.ndarray:
     """The mean token state of up to ``sample`` texts (removed before cosines, which it would otherwise inflate)."""
-    return np.concatenate([_content(cache[t][0]) for t in list(texts)[:sample]]).mean(axis=0)
-
-
-def features(source_states: np.ndarray, target_states: np.ndarray, target: str, mean: np.ndarray) -> np.ndarray:
-    """The FEATURES of one pair from its frozen token states."""
-    t0, s0 = _content(target_states), _content(source_states)
-    mt, ms = t0.mean(0) - mean, s0.mean(0) - mean
-    cosine = float(mt @ ms / (np.linalg.norm(mt) * np.linalg.norm(ms) + 1e-9))
-    t, s = t0 - mean, s0 - mean
-    t /= np.linalg.norm(t, axis=1, keepdims=True) + 1e-9
-    s /= np.linalg.norm(s, axis=1, keepdims=True) + 1e-9
-    sim = t @ s.T
-    cover_t, cover_s = sim.max(1), sim.max(0)
-    out = []
-    for cover in (cover_t, cover_s):
-        out += [cover.mean(), cover.min(), np.percentile(cover, 10), np.sort(cover)[:3].mean()]
-    out += [cosine, math.log(len(t0) + 1), math.log(len(s0) + 1), math.log((len(t0) + 1) / (len(s0) + 1)),
-            math.log(len(target.split()) + 1)]
-    return np.array(out, np.float64)
+    return np.concatenate([content_states(cache[t][0]) for t in list(texts)[:sample]]).mean(axis=0)
 
 
 @dataclass

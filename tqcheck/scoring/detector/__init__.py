@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from tqcheck.core.limits import MB, one_line, read_file, size_text
 from tqcheck.core.paths import MODELS
 from tqcheck.scoring.detector.model import count_words
 
-if False:  # typing only
+if TYPE_CHECKING:
     from tqcheck.scoring.detector.align import Omission  # noqa: F401
 
 #: The shipped detector folder.
@@ -224,18 +224,14 @@ class Detector:
     def _blend(self, p_bilingual: float, source: str, x: np.ndarray, coverage: np.ndarray,
                offsets) -> tuple[float, "Omission"]:
         """The blended P(major error) and the omission evidence of one segment."""
-        from tqcheck.scoring.detector.align import Omission, uncovered_runs
+        from tqcheck.scoring.detector.align import Omission, quoted_spans
 
         part = self.alignment
-        probability = float(part.blended(np.array([p_bilingual]), x[None])[0])
-        p_omission = float(part.omission(x[None])[0])
-        flagged = p_omission >= part.omission_threshold
-        spans = uncovered_runs(source, offsets, coverage, part.piece_threshold)
-        if flagged and not spans:  # the evidence says something is missing: show the least covered words
-            live = [c for c, (a, b) in zip(coverage, offsets) if b > a and any(ch.isalnum() for ch in source[a:b])]
-            if live:
-                spans = uncovered_runs(source, offsets, coverage, float(min(live)) + 1e-6, limit=1)
-        return probability, Omission(p_omission, tuple(spans), flagged)
+        p_omission = part.omission(x[None])
+        probability = float(part.blended(np.array([p_bilingual]), x[None], p_omission)[0])
+        flagged = float(p_omission[0]) >= part.omission_threshold
+        spans = quoted_spans(source, offsets, coverage, part.piece_threshold, flagged)
+        return probability, Omission(float(p_omission[0]), tuple(spans), flagged)
 
     def lm_rows(self, texts: Sequence[str]) -> np.ndarray | None:
         """The lm.* columns of the texts, or None when the sentence model has no such columns (the LM is then
@@ -341,9 +337,28 @@ def validate_card(card: object, path: str) -> None:
         if "major_span_threshold" in bilingual:
             _number(bilingual["major_span_threshold"], "bilingual.major_span_threshold", fail, 0.0, 1.1)
         if bilingual.get("alignment") is not None:
-            from tqcheck.scoring.detector.align import validate
+            _alignment(bilingual["alignment"], "bilingual.alignment", fail)
 
-            validate(bilingual["alignment"], "bilingual.alignment", fail)
+
+def _alignment(part: object, key: str, fail) -> None:
+    """Refuse a ``bilingual.alignment`` card entry tqcheck cannot use (tqcheck.scoring.detector.align)."""
+    from tqcheck.scoring.detector.align import FEATURES
+
+    if not isinstance(part, dict):
+        raise fail(key, "expected an object (the alignment evidence models)")
+    mean = part.get("mean")
+    if not isinstance(mean, list) or not mean or not all(_is_number(v) for v in mean):
+        raise fail(f"{key}.mean", "expected a list of numbers (the common mean of the token states)")
+    blend = part.get("blend")
+    if not isinstance(blend, dict) or not all(_is_number(blend.get(k)) for k in ("detector", "alignment", "intercept")) \
+            or not _is_number(blend.get("omission", 0.0)):
+        raise fail(f"{key}.blend", "expected numbers 'detector', 'alignment', 'intercept' (and 'omission')")
+    for name in ("omission_threshold", "piece_threshold"):
+        _number(part.get(name), f"{key}.{name}", fail, -1.0, 1.1)
+    for name in ("sentence_model", "omission_model"):
+        _sentence_model(part.get(name), f"{key}.{name}", fail)
+        if part[name]["names"] != list(FEATURES):
+            raise fail(f"{key}.{name}.names", f"expected the {len(FEATURES)} alignment features")
 
 
 def _is_number(value: object) -> bool:

@@ -30,7 +30,7 @@ FEATURES: tuple[str, ...] = (
 MAX_QUOTED_RUNS = 2
 
 
-def _content(states: np.ndarray) -> np.ndarray:
+def content_states(states: np.ndarray) -> np.ndarray:
     """The states of the pieces between <s> and </s>, as float32."""
     x = states[1:-1] if len(states) > 2 else states
     return np.asarray(x, np.float32)
@@ -43,12 +43,14 @@ def _unit(x: np.ndarray, mean: np.ndarray) -> np.ndarray:
 
 def similarity(source_states: np.ndarray, target_states: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Cosine of every translation piece (rows) with every source piece (columns), <s> and </s> left out."""
-    return _unit(_content(target_states), mean) @ _unit(_content(source_states), mean).T
+    return _unit(content_states(target_states), mean) @ _unit(content_states(source_states), mean).T
 
 
-def features(source_states: np.ndarray, target_states: np.ndarray, target: str, mean: np.ndarray) -> np.ndarray:
-    """The FEATURES of one pair from its frozen token states (pieces x dimensions, <s> and </s> included)."""
-    t0, s0 = _content(target_states), _content(source_states)
+def pair_evidence(source_states: np.ndarray, target_states: np.ndarray, target: str,
+                  mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The FEATURES of one pair and every source piece's coverage (the cosine of its best counterpart in the
+    translation), from one similarity matrix of their frozen token states (<s> and </s> included)."""
+    t0, s0 = content_states(target_states), content_states(source_states)
     mt, ms = t0.mean(0) - mean, s0.mean(0) - mean
     cosine = float(mt @ ms / (np.linalg.norm(mt) * np.linalg.norm(ms) + 1e-9))
     sim = similarity(source_states, target_states, mean)
@@ -58,12 +60,22 @@ def features(source_states: np.ndarray, target_states: np.ndarray, target: str, 
                 float(np.sort(cover)[:3].mean())]
     out += [cosine, math.log(len(t0) + 1), math.log(len(s0) + 1), math.log((len(t0) + 1) / (len(s0) + 1)),
             math.log(len(target.split()) + 1)]
-    return np.array(out, np.float64)
+    return np.array(out, np.float64), sim.max(0)
+
+
+def features(source_states: np.ndarray, target_states: np.ndarray, target: str, mean: np.ndarray) -> np.ndarray:
+    """The FEATURES of one pair from its frozen token states (pieces x dimensions, <s> and </s> included)."""
+    return pair_evidence(source_states, target_states, target, mean)[0]
 
 
 def source_coverage(source_states: np.ndarray, target_states: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Per source piece between <s> and </s>: the cosine of its best counterpart in the translation."""
     return similarity(source_states, target_states, mean).max(0)
+
+
+def _quotable(source: str, a: int, b: int) -> bool:
+    """Whether a piece at ``source[a:b]`` is content a reader would miss (has a place and a letter or digit)."""
+    return b > a and any(c.isalnum() for c in source[a:b])
 
 
 def uncovered_runs(source: str, offsets: Sequence[tuple[int, int]], coverage: np.ndarray, threshold: float,
@@ -73,7 +85,7 @@ def uncovered_runs(source: str, offsets: Sequence[tuple[int, int]], coverage: np
     content pieces' (start, end) in ``source``; pieces without a place in the text are skipped."""
     runs: list[list[int]] = []
     for k, (value, (a, b)) in enumerate(zip(coverage, offsets)):
-        if b <= a or not source[a:b].strip() or not any(c.isalnum() for c in source[a:b]):
+        if not _quotable(source, a, b):
             continue  # punctuation alone is not content a reader misses
         if value >= threshold:
             continue
@@ -91,6 +103,18 @@ def uncovered_runs(source: str, offsets: Sequence[tuple[int, int]], coverage: np
         spans.append((start, end, float(min(coverage[k] for k in run))))
     spans.sort(key=lambda s: s[2])
     return spans[:limit]
+
+
+def quoted_spans(source: str, offsets: Sequence[tuple[int, int]], coverage: np.ndarray, threshold: float,
+                 flagged: bool) -> list[tuple[int, int, float]]:
+    """The source spans an omission finding quotes: the uncovered runs, or, when the evidence says something is
+    missing (``flagged``) and no piece is below ``threshold``, the least covered word."""
+    spans = uncovered_runs(source, offsets, coverage, threshold)
+    if flagged and not spans:
+        live = [c for c, (a, b) in zip(coverage, offsets) if _quotable(source, a, b)]
+        if live:
+            spans = uncovered_runs(source, offsets, coverage, float(min(live)) + 1e-6, limit=1)
+    return spans
 
 
 @dataclass
@@ -121,13 +145,15 @@ class AlignmentPart:
         """The alignment model's logit of a major error for feature rows ``x``."""
         return logit(np.clip(self.sentence_model.predict(x), 1e-6, 1 - 1e-6))
 
-    def blended(self, p_bilingual: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """P(major error) from the bilingual sentence model's probability and the alignment features."""
+    def blended(self, p_bilingual: np.ndarray, x: np.ndarray, p_omission: np.ndarray | None = None) -> np.ndarray:
+        """P(major error) from the bilingual sentence model's probability and the alignment features
+        (``p_omission``: ``omission(x)`` when the caller has it already)."""
         b = self.blend
         z = (b["detector"] * logit(np.clip(np.asarray(p_bilingual, float), 1e-6, 1 - 1e-6))
              + b["alignment"] * self.alignment_logit(x) + b["intercept"])
         if b.get("omission"):
-            z = z + b["omission"] * logit(np.clip(self.omission(x), 1e-6, 1 - 1e-6))
+            p = self.omission(x) if p_omission is None else p_omission
+            z = z + b["omission"] * logit(np.clip(p, 1e-6, 1 - 1e-6))
         return sigmoid(z)
 
     def omission(self, x: np.ndarray) -> np.ndarray:
@@ -152,29 +178,6 @@ class AlignmentPart:
                    float(data["piece_threshold"]), dict(data.get("metrics", {})))
 
 
-def validate(part: object, key: str, fail) -> None:
-    """Raise ``fail(key, message)`` when ``part`` is not a usable ``bilingual.alignment`` card entry."""
-    if not isinstance(part, dict):
-        raise fail(key, "expected an object (the alignment evidence models)")
-    mean = part.get("mean")
-    if not isinstance(mean, list) or not mean or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                          for v in mean):
-        raise fail(f"{key}.mean", "expected a list of numbers (the common mean of the token states)")
-    blend = part.get("blend")
-    if not isinstance(blend, dict) or not all(
-            isinstance(blend.get(k), (int, float)) and not isinstance(blend.get(k), bool)
-            for k in ("detector", "alignment", "intercept")) or not isinstance(blend.get("omission", 0.0), (int, float)):
-        raise fail(f"{key}.blend", "expected numbers 'detector', 'alignment', 'intercept' (and 'omission')")
-    for name in ("omission_threshold", "piece_threshold"):
-        value = part.get(name)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not -1.0 <= value <= 1.1:
-            raise fail(f"{key}.{name}", f"expected a number between -1 and 1.1, got {value!r}")
-    for name in ("sentence_model", "omission_model"):
-        model = part.get(name)
-        if not isinstance(model, dict) or model.get("names") != list(FEATURES):
-            raise fail(f"{key}.{name}", f"expected a sentence model over the {len(FEATURES)} alignment features")
-
-
 def pair_rows(part: AlignmentPart, texts: Sequence[str], sources: Sequence[str], states) -> tuple[np.ndarray, list]:
     """The FEATURES of every (translation, source) pair and, per pair, (source coverage, source piece offsets);
     ``states(texts)`` gives (states, offsets) per text (``tqcheck.language.e5``)."""
@@ -183,11 +186,12 @@ def pair_rows(part: AlignmentPart, texts: Sequence[str], sources: Sequence[str],
     rows, cover = [], []
     for text, source in zip(texts, sources):
         (t_states, _), (s_states, s_offsets) = encoded[text], encoded[source]
-        rows.append(features(s_states, t_states, text, part.mean))
+        row, coverage = pair_evidence(s_states, t_states, text, part.mean)
+        rows.append(row)
         content = list(s_offsets[1:-1]) if len(s_offsets) > 2 else list(s_offsets)
-        cover.append((source_coverage(s_states, t_states, part.mean), content))
+        cover.append((coverage, content))
     return (np.stack(rows) if rows else np.zeros((0, len(FEATURES)))), cover
 
 
-__all__ = ["FEATURES", "AlignmentPart", "Omission", "features", "source_coverage", "uncovered_runs", "pair_rows",
-           "similarity", "validate", "MAX_QUOTED_RUNS"]
+__all__ = ["FEATURES", "AlignmentPart", "Omission", "features", "pair_evidence", "source_coverage", "uncovered_runs",
+           "quoted_spans", "pair_rows", "similarity", "content_states", "MAX_QUOTED_RUNS"]
