@@ -189,3 +189,23 @@ def test_without_the_e5_weights_the_score_keeps_working_and_says_so(tmp_path: Pa
         assert "alignment_encoder" not in scorer.signature()
     finally:
         detector_module.load_detector.cache_clear()
+
+
+def test_the_fitting_command_writes_the_part_into_a_card_atomically(tmp_path: Path, monkeypatch) -> None:
+    import tqcheck.training.alignment as alignment
+    import tqcheck.training.qe_data as qe_data
+
+    folder = tmp_path / "det"
+    shutil.copytree(SHIPPED, folder)
+    card = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    card["bilingual"].pop("alignment", None)
+    (folder / "model.json").write_text(json.dumps(card), encoding="utf-8")
+    data = tmp_path / "data"
+    (data / "mqm_zhen_ted2021").mkdir(parents=True)
+    (data / "mqm_zhen_ted2021" / "dev.segments.tsv").write_text("", encoding="utf-8")
+    monkeypatch.setattr(qe_data, "load_rows", lambda data, mlqe: [])
+    monkeypatch.setattr(alignment, "part_from_rows", lambda *a, **k: _random_part())
+    assert alignment.main(["--data", str(data), "--detector", str(folder)]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in SHIPPED.iterdir())  # no leftovers
+    assert Detector(folder).alignment.encoder == "test-encoder"
+    assert alignment.main(["--data", str(tmp_path / "none"), "--detector", str(folder)]) == 2

@@ -156,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Fit the alignment part on the choose part of the shared data and write it into a detector card."""
     import json
 
+    from tqcheck.core.errors import TqcheckError
+    from tqcheck.core.files import write_atomic
     from tqcheck.language.e5 import SIGNATURE, e5_states
     from tqcheck.scoring.detector import Detector
     from tqcheck.training.qe_data import load_rows
@@ -168,7 +170,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     def say(line: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
 
-    detector = Detector(args.detector)
+    if not (args.data / "mqm_zhen_ted2021" / "dev.segments.tsv").is_file():
+        print(f"{args.data}: not the shared data folder (no mqm_zhen_ted2021/dev.segments.tsv)", file=sys.stderr)
+        return 2
+    try:
+        detector = Detector(args.detector)
+    except TqcheckError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if detector.bilingual is None:
         print(f"{args.detector}: the detector has no bilingual sentence model", file=sys.stderr)
         return 2
@@ -184,14 +193,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     part = part_from_rows(rows, e5_states().states, p_bilingual, encoder=SIGNATURE,
                           flag_threshold=detector.flag_threshold, say=say)
-    card_path = args.detector / "model.json"
-    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card_path, card = detector.card_path, detector.card  # the card as read and validated at load
     card["bilingual"]["alignment"] = part.to_dict()
     card.setdefault("command_alignment", "python -m tqcheck.training.alignment --data ../shared/data "
                                          f"--detector {args.detector}")
-    tmp = card_path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(card_path)
+    write_atomic(card_path, json.dumps(card, indent=1, ensure_ascii=False) + "\n", newline="\n")
     say(f"wrote {card_path}: blend {part.blend}, omission threshold {part.omission_threshold}, "
         f"piece threshold {part.piece_threshold}")
     return 0
