@@ -38,12 +38,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "tqcheck-bench" / "qe")
-    ap.add_argument("--mode", choices=("loso", "folds", "final"), default="loso")
+    ap.add_argument("--mode", choices=("loso", "folds", "unseen", "final"), default="loso",
+                    help="unseen: train on the four MQM sets' choose part, measure wmtqe2022's (the one annotated "
+                         "zh-en set the 2.1 detector never trained on)")
     ap.add_argument("--model", choices=("joint", "align", "detector", "alignment"), default="joint",
                     help="joint: the trained joint transformer; align: alignment evidence and a logistic model; "
                          "detector: a detector folder as it is (--detector; nothing is trained)")
     ap.add_argument("--detector", default="", help="with --model detector: its folder (default: the shipped one)")
     ap.add_argument("--no-alignment", action="store_true", help="with --model detector: without its alignment part")
+    ap.add_argument("--blend", type=lambda v: tuple(float(x) for x in v.split(",")), default=None,
+                    help="with --model alignment: blend weights of the bilingual, alignment and omission logits "
+                         "(default: tqcheck.training.alignment.BLEND_WEIGHTS, 0.4,0.4,0.2)")
     ap.add_argument("--pipeline", action="store_true",
                     help="with --model detector: also flags of the whole default pipeline (rules, grammar and source "
                          "checks' findings as evidence), as reports show them, per document x system")
@@ -69,6 +74,9 @@ def main(argv=None) -> int:
         jobs = [(f"in-set fold {k}", [r for r in choose if r.fold != k],
                  [(f"fold {k}: {n}", [r for r in choose if r.fold == k and r.data_set == n]) for n in sets])
                 for k in range(3)]
+    elif args.mode == "unseen":
+        jobs = [("the MQM sets' choose part", [r for r in choose if r.data_set in MQM_SETS],
+                 [("choose: mqm_zhen_wmtqe2022", [r for r in choose if r.data_set == "mqm_zhen_wmtqe2022"])])]
     else:
         jobs = [("the whole choose part", choose, [(f"untouched: {n}", [r for r in untouched if r.data_set == n])
                                                    for n in sets])]
@@ -80,7 +88,7 @@ def main(argv=None) -> int:
             model = DetectorScores(args.detector, not args.no_alignment)
         elif args.model == "alignment":
             model = shared_scores or DetectorScores(args.detector, False)
-            shared_scores = model.fit_alignment(train, say)
+            shared_scores = model.fit_alignment(train, say, args.blend)
         else:
             model = (AlignmentModel(cache, synthetic_weight=args.synthetic_weight) if args.model == "align" else
                      Trainer(cache, d=args.d, layers=args.layers, epochs=args.epochs,

@@ -58,7 +58,8 @@ DROPS = ("drop_clause", "drop_entity", "drop_modifier", "drop_number")
 
 def fit_alignment(x: np.ndarray, y: np.ndarray, p_bilingual: np.ndarray, x_damaged: np.ndarray,
                   omission_x: np.ndarray, omission_y: np.ndarray, clean_coverage: np.ndarray, *, encoder: str,
-                  mean: np.ndarray, flag_threshold: float | None = None) -> AlignmentPart:
+                  mean: np.ndarray, flag_threshold: float | None = None,
+                  weights: Sequence[float] = BLEND_WEIGHTS) -> AlignmentPart:
     """The alignment part from feature rows.
 
     ``x``, ``y``, ``p_bilingual``: annotated pairs, their labels (1 = a major error) and the bilingual sentence
@@ -78,7 +79,7 @@ def fit_alignment(x: np.ndarray, y: np.ndarray, p_bilingual: np.ndarray, x_damag
     piece = float(np.quantile(clean_coverage, PIECE_QUANTILE)) if len(clean_coverage) else 0.0
     terms = [logit(np.clip(p_bilingual, 1e-6, 1 - 1e-6)), logit(np.clip(model.predict(x), 1e-6, 1 - 1e-6)),
              logit(np.clip(omission.predict(x), 1e-6, 1 - 1e-6))]
-    scaled = [w / (float(np.std(t)) or 1.0) for w, t in zip(BLEND_WEIGHTS, terms)]
+    scaled = [w / (float(np.std(t)) or 1.0) for w, t in zip(weights, terms)]
     z = sum(w * t for w, t in zip(scaled, terms))
     # one slope and intercept (Platt): a logistic regression on z, the slope under a tiny ridge
     slope, intercept = (float(v) for v in _newton(np.column_stack([z, np.ones(len(z))]), y.astype(float),
@@ -92,7 +93,7 @@ def fit_alignment(x: np.ndarray, y: np.ndarray, p_bilingual: np.ndarray, x_damag
 
 
 def part_from_rows(rows, states: Callable[[Sequence[str]], list], p_bilingual: Callable[[list], np.ndarray], *,
-                   encoder: str, flag_threshold: float | None = None,
+                   encoder: str, flag_threshold: float | None = None, weights: Sequence[float] = BLEND_WEIGHTS,
                    say: Callable[[str], None] = lambda s: None) -> AlignmentPart:
     """Fit the alignment part on QE rows (tqcheck.training.qe_data.QERow; never the untouched third): annotated
     MQM/wmtqe rows with a label, and their synthetic damage."""
@@ -123,7 +124,7 @@ def part_from_rows(rows, states: Callable[[Sequence[str]], list], p_bilingual: C
     say(f"alignment: {len(annotated)} annotated pairs, {len(damaged)} damaged, {len(drops)} drops, "
         f"{len(omitted)} annotated omissions")
     return fit_alignment(x, y, p_bilingual(annotated), x_damaged, omission_x, omission_y, coverage, encoder=encoder,
-                         mean=mean, flag_threshold=flag_threshold)
+                         mean=mean, flag_threshold=flag_threshold, weights=weights)
 
 
 @dataclass

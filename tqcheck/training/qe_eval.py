@@ -151,14 +151,15 @@ class DetectorScores:
         self.detector, self.alignment, self.memo = load_detector(folder), alignment, {}
         self.part, self.encoded = None, {}
 
-    def fit_alignment(self, train, say) -> "DetectorScores":
+    def fit_alignment(self, train, say, weights=None) -> "DetectorScores":
         """Fit an alignment part on ``train`` (check-time E5 states; the detector's bilingual probability without
         alignment) and blend it into this scorer's probabilities from now on."""
-        from tqcheck.training.alignment import part_from_rows
+        from tqcheck.training.alignment import BLEND_WEIGHTS, part_from_rows
 
         self.part = None
         self.part = part_from_rows(train, self.states, lambda rows: np.array(self.probability(rows)),
-                                   encoder="bench", flag_threshold=self.detector.flag_threshold, say=say)
+                                   encoder="bench", flag_threshold=self.detector.flag_threshold,
+                                   weights=weights or BLEND_WEIGHTS, say=say)
         return self
 
     def states(self, texts):
