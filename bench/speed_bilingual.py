@@ -236,12 +236,17 @@ def main(argv: list[str] | None = None) -> int:
         (folder / "warm.txt").write_text("This is a sentence. Another one follows here.\n", encoding="utf-8")
         monolingual = folder / "monolingual-detector"
         monolingual_card(monolingual)
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        for mode, detector in (("target only", ""), ("source checks", str(monolingual)), ("with source", "")):
+        pins = dict(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", TQCHECK_ENCODER_THREADS="1")
+        env, defaults = dict(os.environ, **pins), {k: v for k, v in os.environ.items() if k not in pins}
+        for mode, detector, pinned in (("target only", "", env), ("source checks", str(monolingual), env),
+                                       ("with source", "", env), ("target only", "", defaults),
+                                       ("with source", "", defaults)):
+            load = os.getloadavg()[0]
             out = subprocess.run([sys.executable, "-m", "bench.speed_bilingual", "--data", str(args.data), "--_mode", mode,
                                   "--_folder", str(folder), "--_detector", detector], check=True, capture_output=True,
-                                 text=True, env=env, cwd=ROOT)
-            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+                                 text=True, env=pinned, cwd=ROOT)
+            results.append(dict(json.loads(out.stdout.strip().splitlines()[-1]), load=round(load, 2),
+                                threads="one" if pinned is env else "defaults"))
             print(results[-1], file=sys.stderr)
         out = subprocess.run([sys.executable, "-m", "bench.speed_bilingual", "--data", str(args.data), "--sentences",
                               str(args.sentences), "--_mode", "encoder"], check=True, capture_output=True, text=True,
@@ -270,18 +275,21 @@ def write(results: list[dict], encoder: dict, n: int) -> None:
     from bench.docsection import replace_section
 
     lines = [SECTION, "",
-             f"Produced by `{COMMAND}` (one BLAS thread, each row in its own process, after a warm-up; the machine "
-             f"was shared with other work, so compare the rows with each other). {n} distinct English MT outputs of "
+             f"Produced by `{COMMAND}` (each row in its own process, after a warm-up; *one thread*: one BLAS and one "
+             "model thread, `TQCHECK_ENCODER_THREADS=1`; *defaults*: nothing pinned, every usable core (two here), the "
+             "detector beside the checks; the machine was shared with other work, so compare the rows with each "
+             f"other). {n} distinct English MT outputs of "
              "the MQM newstest2021 dev set, checked by the default pipeline as English text and as a zh-en TSV with "
              "their Chinese sources (as English text the sentence splitter cuts some outputs in two, hence more "
              "sentences). *target only*: no source, the source encoder never loads; *source checks*: the shipped "
              "detector without its bilingual model (the source checks' findings only, as before it); *with source*: "
              "the shipped detector's bilingual model with its alignment evidence (E5-small token states of the source "
              "and the translation, one thread; docs/detector.md).", "",
-             "| scored on | sentences | sentences/s | load and warm-up s | flagged |", "|---|---|---|---|---|"]
+             "| scored on | threads | sentences | sentences/s | load and warm-up s | flagged | machine load before |",
+             "|---|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r['mode']} | {r['sentences']} | {r['sentences_per_second']} | {r['load_seconds']} | "
-                     f"{r['flagged']} |")
+        lines.append(f"| {r['mode']} | {r['threads']} | {r['sentences']} | {r['sentences_per_second']} | "
+                     f"{r['load_seconds']} | {r['flagged']} | {r['load']} |")
     lines += ["", f"The source encoder alone (multilingual USE v3, NumPy, one thread): {encoder['sentences_per_second']} "
                   f"sentences/s over the sources and targets, {encoder['load_seconds']} s to load (hash check "
                   "included). It loads only when a segment with a source is scored.", ""]

@@ -209,3 +209,56 @@ def test_the_fitting_command_writes_the_part_into_a_card_atomically(tmp_path: Pa
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in SHIPPED.iterdir())  # no leftovers
     assert Detector(folder).alignment.encoder == "test-encoder"
     assert alignment.main(["--data", str(tmp_path / "none"), "--detector", str(folder)]) == 2
+
+
+def test_threads_and_the_detector_beside_the_checks_give_the_same_report(tmp_path: Path, monkeypatch) -> None:
+    """Speed levers (issue 22): the tuned MiniLM's sentences and E5's batches on several threads, and the
+    detector's predictions started before the checks run (DetectorScorer.prepare), change no byte of the report;
+    a parallel runner's workers keep to one thread."""
+    _shipped_with_alignment()
+    from tqcheck.core.limits import check_threads
+    from tqcheck.engine.runners import WORKER_ENVIRONMENT
+
+    pairs = tmp_path / "pairs.zh-en.tsv"
+    rows = [(SOURCE, FULL), (SOURCE, DROPPED), ("他说：“我们明天见。”", "He said: 'See you tomorrow.'"),
+            ("这家公司去年的利润增长了百分之十二。", "The company's profits rose by 12 percent last year.")]
+    pairs.write_text("id\tsource\ttarget\n" + "".join(f"{k}\t{s}\t{t}\n" for k, (s, t) in enumerate(rows, 1)),
+                     encoding="utf-8")
+    reports = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv("TQCHECK_ENCODER_THREADS", threads)
+        assert check_threads() == int(threads)
+        result = CliRunner().invoke(cli, ["check", str(pairs), "--exit-zero", "-f", "json=-", "-q", "--no-cache"])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        report.pop("metrics", None)
+        reports[threads] = report
+    assert reports["1"] == reports["2"]
+    assert WORKER_ENVIRONMENT["TQCHECK_ENCODER_THREADS"] == "1"
+    monkeypatch.setenv("TQCHECK_ENCODER_THREADS", "0")
+    with pytest.raises(ConfigError, match="TQCHECK_ENCODER_THREADS"):
+        check_threads()
+
+
+def test_a_prediction_started_for_one_document_never_scores_another(monkeypatch) -> None:
+    _shipped_with_alignment()
+    from tqcheck.core.document import Document, Segment
+    from tqcheck.scoring.detector.scorer import DetectorScorer
+
+    monkeypatch.setenv("TQCHECK_ENCODER_THREADS", "2")
+
+    def document(target: str) -> Document:
+        return Document("x.tsv", target, [Segment(index=0, text=target, offset=0, line=1, column=1, file="x.tsv",
+                                                  source=SOURCE)], format="tsv")
+
+    scorer = DetectorScorer()
+    full, dropped = document(FULL), document(DROPPED)
+    alone = scorer.score(dropped, []).scores[0].score
+    scorer.prepare(full)  # its checks failed: never scored
+    assert scorer.score(dropped, []).scores[0].score == alone
+    scorer.prepare(dropped)
+    assert scorer.score(dropped, []).scores[0].score == alone
+    scorer.prepare(full)
+    scorer.close()  # waits for the thread and stops it
+    assert scorer._pending is None and scorer._pool is None
+    assert scorer.score(full, []).scores[0].score > alone

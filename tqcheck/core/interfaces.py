@@ -52,6 +52,10 @@ class Scorer(ABC):
               progress: Progress = no_progress) -> FluencyResult:
         """Scores for every segment; ``findings`` are those of the other checks."""
 
+    def prepare(self, document: Document) -> None:
+        """Called before the checks of ``document`` run: a scorer may start the work that does not depend on
+        their findings (on another thread); ``score`` of the same document then uses it."""
+
     def signature(self) -> dict[str, str]:
         """Names and versions that make these scores reproducible."""
         return {}

@@ -176,6 +176,27 @@ def env_number(name: str, default: float, *, minimum: float, maximum: float, who
     return int(value) if whole else value
 
 
+#: Most threads the check-time models use at once by default (more do not pay on one document's sentences).
+MAX_DEFAULT_THREADS = 4
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def check_threads() -> int:
+    """How many threads the check-time models (the tuned MiniLM, E5-small's layers, the detector beside the
+    checks) may keep busy in this process: $TQCHECK_ENCODER_THREADS, else every usable core up to
+    ``MAX_DEFAULT_THREADS``. A worker process of a parallel runner or a Dask cluster is one core's work: it sets
+    the variable to 1 (tqcheck.engine.runners.WORKER_ENVIRONMENT). Results never depend on it."""
+    return int(env_number("TQCHECK_ENCODER_THREADS", min(usable_cores(), MAX_DEFAULT_THREADS), minimum=1,
+                          maximum=256, whole=True))
+
+
 def _kind(mode: int) -> str:
     for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
                        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):

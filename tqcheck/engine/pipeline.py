@@ -200,6 +200,9 @@ class Pipeline:
         similarities: dict[int, float] = {}
         metrics: dict[str, float | str] = {"segments": len(document.segments)}
         checks = self._checks_for(document, settings)
+        scorer = self._scorer_for(settings)
+        if scorer is not None and document.segments:
+            scorer.prepare(document)  # the detector may run beside the checks (it does not read their findings)
         for check in checks:
             began = time.perf_counter()
             measure = getattr(check, "check_with_similarity", None)
@@ -212,7 +215,6 @@ class Pipeline:
             metrics[f"seconds.{check.name}"] = time.perf_counter() - began
         findings = merge_findings(without_code_findings(reported(settings, document, raw), document.segments))
         scores: list[tuple[int, SegmentScore]] = []
-        scorer = self._scorer_for(settings)
         if scorer is not None and document.segments:
             began = time.perf_counter()
             result = scorer.score(document, findings, progress)

@@ -104,10 +104,9 @@ def bounded_jobs(requested: int) -> tuple[int, str | None]:
 
 def available_cores() -> int:
     """CPU cores this process may run on (its affinity mask, not the machine's count)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # not Linux
-        return max(1, os.cpu_count() or 1)
+    from tqcheck.core.limits import usable_cores
+
+    return usable_cores()
 
 
 def plan(documents: Sequence[Document], part_segments: int | None = None) -> list[Task]:
@@ -248,7 +247,7 @@ _PROGRESS: Any = None
 #: (Dask's nanny does the same for its workers). The tokenizers library would otherwise tokenise each batch
 #: on a pool of one thread per core in every worker.
 WORKER_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-                      "TOKENIZERS_PARALLELISM": "false", "RAYON_NUM_THREADS": "1"}
+                      "TOKENIZERS_PARALLELISM": "false", "RAYON_NUM_THREADS": "1", "TQCHECK_ENCODER_THREADS": "1"}
 
 
 #: Seconds between two looks of a worker at its parent (the watch where no parent-death signal is set).

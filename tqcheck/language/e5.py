@@ -311,8 +311,8 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
 class E5States:
     """Token states of multilingual E5-small after ``FROZEN_LAYERS`` layers (ONNX Runtime), loaded on first use.
 
-    ``threads``: how many batches run at once, each on one ONNX Runtime thread (default $TQCHECK_ENCODER_THREADS or
-    1; on this project's 2-core machine, two batches at once beat two intra-op threads, markedly so when the other
+    ``threads``: how many batches run at once, each on one ONNX Runtime thread (default
+    ``tqcheck.core.limits.check_threads()``: $TQCHECK_ENCODER_THREADS, else the usable cores up to 4; on this project's 2-core machine, two batches at once beat two intra-op threads, markedly so when the other
     core is busy). A batch's states do not depend on the threads. ``model``/``sha256``: another export and its hash
     (benchmarks and tests)."""
 
@@ -338,9 +338,9 @@ class E5States:
                 file = load_file()
                 threads = self.threads
                 if threads is None:
-                    from tqcheck.core.limits import env_number
+                    from tqcheck.core.limits import check_threads
 
-                    threads = int(env_number("TQCHECK_ENCODER_THREADS", 1, minimum=1, maximum=256, whole=True))
+                    threads = check_threads()
                 h = file.config.hidden
                 embedding = (file.tensor("emb.pos").reshape(-1, h) + file.tensor("emb.type")[:h],
                              file.tensor("emb.ln.w"), file.tensor("emb.ln.b"))

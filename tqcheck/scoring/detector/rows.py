@@ -116,9 +116,11 @@ class TunedOutput:
 
 
 class TunedModel:
-    """A tuned int8 encoder on ONNX Runtime; every sentence runs alone (its output does not depend on others)."""
+    """A tuned int8 encoder on ONNX Runtime; every sentence runs alone (its output does not depend on others),
+    so ``threads`` sentences run at once (each on one ONNX Runtime thread; default
+    ``tqcheck.core.limits.check_threads()``) and give the same outputs as one at a time."""
 
-    def __init__(self, path: Path, *, max_length: int = MAX_LENGTH, threads: int = 1,
+    def __init__(self, path: Path, *, max_length: int = MAX_LENGTH, threads: int | None = None,
                  sha256: str | None = None) -> None:
         from tqcheck.language.encoder import verify
 
@@ -127,24 +129,38 @@ class TunedModel:
             verify(path, sha256)
         from tqcheck.language.encoder import onnx_session
 
-        self.session = onnx_session(path, threads)
+        if threads is None:
+            from tqcheck.core.limits import check_threads
+
+            threads = check_threads()
+        self.threads = max(1, int(threads))
+        self.session = onnx_session(path, 1)
         self.tokenizer = _tokenizer(max_length)
         self.path = path
 
+    def _one(self, text: str, enc) -> TunedOutput:
+        ids = np.asarray([enc.ids], np.int64)
+        token_logits, sentence_logit = self.session.run(None, {
+            "input_ids": ids, "attention_mask": np.ones_like(ids),
+            "log_words": np.asarray([_log_words(text)], np.float32)})
+        n = ids.shape[1]
+        offsets = np.asarray(enc.offsets[1:n - 1], np.int32).reshape(-1, 2)
+        z = np.asarray(token_logits[0, 1:n - 1], np.float64)
+        return TunedOutput(offsets, (0.5 * (1.0 + np.tanh(0.5 * z))).astype(np.float32), float(sentence_logit[0]))
+
     def predict(self, texts: Sequence[str]) -> list[TunedOutput]:
         """Token probabilities and sentence logit of every text, in order."""
-        out = []
-        for text, enc in zip(texts, self.tokenizer.encode_batch(list(texts)) if texts else []):
-            ids = np.asarray([enc.ids], np.int64)
-            token_logits, sentence_logit = self.session.run(None, {
-                "input_ids": ids, "attention_mask": np.ones_like(ids),
-                "log_words": np.asarray([_log_words(text)], np.float32)})
-            n = ids.shape[1]
-            offsets = np.asarray(enc.offsets[1:n - 1], np.int32).reshape(-1, 2)
-            z = np.asarray(token_logits[0, 1:n - 1], np.float64)
-            out.append(TunedOutput(offsets, (0.5 * (1.0 + np.tanh(0.5 * z))).astype(np.float32),
-                                   float(sentence_logit[0])))
-        return out
+        texts = list(texts)
+        if not texts:
+            return []
+        encoded = self.tokenizer.encode_batch(texts)
+        if self.threads < 2 or len(texts) < 2:
+            return [self._one(t, e) for t, e in zip(texts, encoded)]
+        from concurrent.futures import ThreadPoolExecutor
+
+        # ONNX Runtime lets go of the GIL while a sentence runs: the sentences share the cores
+        with ThreadPoolExecutor(min(self.threads, len(texts))) as pool:
+            return list(pool.map(self._one, texts, encoded))
 
 
 def evidence_key(finding) -> str:

