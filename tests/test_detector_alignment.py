@@ -262,3 +262,50 @@ def test_a_prediction_started_for_one_document_never_scores_another(monkeypatch)
     scorer.close()  # waits for the thread and stops it
     assert scorer._pending is None and scorer._pool is None
     assert scorer.score(full, []).scores[0].score > alone
+
+
+def test_flag_calibration_leaves_each_set_out_and_keeps_to_the_ceiling() -> None:
+    """tqcheck.training.alignment.calibration: per held-out set, more clean sentences are flagged as the rate
+    grows; chosen_rate takes the largest rate under the ceiling on every MQM set, wmtqe2022 reported beside."""
+    from types import SimpleNamespace
+
+    from tqcheck.training.alignment import calibration, chosen_rate
+
+    rng = np.random.default_rng(3)
+    words = "the of a police said man city river market year rose fell".split()
+    rows = []
+    for name in ("mqm_zhen_a", "mqm_zhen_b", "mqm_zhen_c"):
+        for k in range(60):
+            target = " ".join(rng.choice(words, size=6 + k % 5)) + f" {name} {k}"
+            row = SimpleNamespace(data_set=name, source=f"源{name}{k}", target=target, original="",
+                                  label=float(k % 3 == 0), kind="mqm", src_spans=(), part="choose")
+            rows.append(row)
+            if k % 4 == 1:
+                rows.append(SimpleNamespace(data_set=name, source=row.source, target=" ".join(target.split()[:3]),
+                                            original=target, label=1.0, kind="syn:drop_clause", src_spans=(),
+                                            part="choose"))
+    cache: dict = {}
+
+    def states(texts):
+        out = []
+        for t in texts:
+            if t not in cache:
+                r = np.random.default_rng(abs(hash(t)) % 2 ** 32)
+                n = len(t.split()) + 2
+                cache[t] = (r.normal(size=(n, 384)).astype(np.float32), [(0, 0)] * n)
+            out.append(cache[t])
+        return out
+
+    bad = {(r.source, r.target): r.label for r in rows}
+    table = calibration(rows, states, lambda chosen: np.array([0.3 + 0.4 * bad[(r.source, r.target)]
+                                                               for r in chosen]))
+    assert sorted(table) == ["mqm_zhen_a", "mqm_zhen_b", "mqm_zhen_c"]
+    for held in table.values():
+        shares = [held[rate][0] for rate in sorted(held)]
+        assert shares == sorted(shares) and all(0 <= v <= 1 for v in shares)
+    hand = {"mqm_zhen_x": {0.01: (0.01, 0.1, 0.9), 0.02: (0.03, 0.2, 0.9), 0.03: (0.05, 0.3, 0.9)},
+            "mqm_zhen_y": {0.01: (0.02, 0.1, 0.9), 0.02: (0.04, 0.2, 0.9), 0.03: (0.04, 0.3, 0.9)},
+            "mqm_zhen_wmtqe2022": {0.01: (0.2, 0.1, 0.1), 0.02: (0.3, 0.1, 0.1), 0.03: (0.4, 0.1, 0.1)}}
+    assert chosen_rate(hand) == 0.02 and chosen_rate(hand, ceiling=0.005) is None
+    with pytest.raises(ValueError, match="untouched"):
+        calibration([SimpleNamespace(**{**vars(rows[0]), "part": "untouched"})], states, lambda c: np.zeros(len(c)))
