@@ -528,6 +528,12 @@ def read_with(reader: Reader, path: str, raw: bytes, settings=None) -> Document:
 
 
 def document_from_text(text: str, path: str = "<text>", fmt: str = "text") -> Document:
-    """A Document from a string (notebooks, tests)."""
+    """A Document from a string (notebooks, tests); a lone surrogate is an InputError naming its line and column."""
+    from tqcheck.core.document import lone_surrogate, surrogate_problem
+
+    at = lone_surrogate(text)
+    if at >= 0:
+        line = text.count("\n", 0, at) + 1
+        raise InputError(surrogate_problem(text, at), path=path, line=line, column=at - (text.rfind("\n", 0, at) + 1) + 1)
     raw = text.encode("utf-8")
     return read_markdown(path, raw) if fmt == "markdown" else read_text(path, raw)
