@@ -481,25 +481,35 @@ class XmlChar:
     node: int
     editable: bool
     cdata: bool
+    #: Why the character must not change beyond being protected markup (a locked Trados segment), else ''.
+    locked: str = ""
 
 
-def xml_chars(text: str, start: int) -> tuple[list[XmlChar], int]:
-    """The characters of the element whose start tag is at ``start`` and the offset of its end tag."""
+def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = None) -> tuple[list[XmlChar], int]:
+    """The characters of the element whose start tag is at ``start`` and the offset of its end tag.
+
+    A character is not editable inside an inline code, a ``mtype="protected"`` marker, or a ``translate="no"``
+    element (``<mrk>``, ``<pc>``; an inner ``translate="yes"`` makes its content translatable again) or span
+    (XLIFF 2.0 ``<sm translate="no"/>`` up to its ``<em startRef=…/>``). ``locked_segments``: Trados segment
+    ids (``<mrk mtype="seg" mid=…>``) whose characters are locked, with the reason."""
+    locked_segments = locked_segments or {}
     tag_end = end_of_tag(text, start)
     if tag_end < 0 or text[tag_end - 1] == "/":
         return [], tag_end + 1
     chars: list[XmlChar] = []
-    stack: list[bool] = []  # per open inline element: is its content protected
+    stack: list[tuple[bool, str]] = []  # per open inline element: is its content protected, and why it is locked
+    spans: dict[str, bool] = {}  # open <sm> markers: id -> protects its span
     node = 0
     i = tag_end + 1
     while i < len(text):
         ch = text[i]
-        protected = any(stack)
+        protected = (stack[-1][0] if stack else False) or any(spans.values())
+        locked = stack[-1][1] if stack else ""
         if ch == "<":
             if text.startswith("<![CDATA[", i):
                 close = text.find("]]>", i)
                 close = len(text) if close < 0 else close
-                chars.extend(XmlChar(c, i + 9 + k, i + 10 + k, node, not protected, True)
+                chars.extend(XmlChar(c, i + 9 + k, i + 10 + k, node, not protected and not locked, True, locked)
                              for k, c in enumerate(text[i + 9:close]))
                 i = close + 3
                 continue
@@ -519,11 +529,27 @@ def xml_chars(text: str, start: int) -> tuple[list[XmlChar], int]:
                 if not stack:
                     return chars, i
                 stack.pop()
-            elif text[end - 1] != "/":
-                name = re.match(r"<([^\s/>]+)", text[i:end + 1])
-                attributes = {local_name(k): v[1:-1] for k, v in ATTRIBUTE_RE.findall(text[i:end])}
-                stack.append(local_name(name.group(1) if name else "") in XML_CODE_ELEMENTS
-                             or attributes.get("translate") == "no" or attributes.get("mtype") == "protected")
+                i = end + 1
+                continue
+            name = re.match(r"<([^\s/>]+)", text[i:end + 1])
+            element = local_name(name.group(1) if name else "")
+            attributes = {local_name(k): v[1:-1] for k, v in ATTRIBUTE_RE.findall(text[i:end])}
+            if text[end - 1] == "/":  # an empty element: a span marker may open or close
+                if element == "sm":
+                    spans[attributes.get("id", "")] = attributes.get("translate") == "no"
+                elif element == "em":
+                    spans.pop(attributes.get("startRef", ""), None)
+                i = end + 1
+                continue
+            inner = (stack[-1][0] if stack else False)
+            if element in XML_CODE_ELEMENTS or attributes.get("mtype") == "protected" \
+                    or attributes.get("translate") == "no":
+                inner = True
+            elif attributes.get("translate") == "yes":
+                inner = False
+            if element == "mrk" and attributes.get("mtype") == "seg":
+                locked = locked_segments.get(attributes.get("mid", ""), locked)
+            stack.append((inner, locked))
             i = end + 1
             continue
         if ch == "&":
@@ -536,10 +562,10 @@ def xml_chars(text: str, start: int) -> tuple[list[XmlChar], int]:
                 except ValueError:
                     value = ""
                 if value:
-                    chars.append(XmlChar(value, i, semi + 1, node, not protected, False))
+                    chars.append(XmlChar(value, i, semi + 1, node, not protected and not locked, False, locked))
                     i = semi + 1
                     continue
-        chars.append(XmlChar(ch, i, i + 1, node, not protected, False))
+        chars.append(XmlChar(ch, i, i + 1, node, not protected and not locked, False, locked))
         i += 1
     return chars, len(text)
 
@@ -563,6 +589,8 @@ class XmlUnit:
     #: (offset of the start tag whose state attribute marks the unit, attribute value, new value) or None.
     state_tag: int | None = None
     state_value: str = ""
+    #: Trados segments (``mrk mtype="seg"`` mid) locked or signed off inside an otherwise editable unit: mid -> why.
+    locked_segments: dict[str, str] = field(default_factory=dict)
 
 
 class XmlTargets(Targets):
@@ -619,14 +647,19 @@ class XmlTargets(Targets):
                 elif local_name(element.tag) == "segment" and element.get("state", "initial") != REVIEW_STATE_20:
                     found.state_tag, found.state_value = element_start(text, lines, element), REVIEW_STATE_20
             else:
+                trados = trados_locks(element, target)
                 if _inherited(element, "translate") == "no":
                     found.locked = 'the unit is locked (translate="no")'
+                elif trados is not None and trados[0]:
+                    found.locked = trados[0]
                 elif (target.get("state") or "") in FINAL_STATES_12:
                     found.locked = f'the unit is signed off (state="{target.get("state")}")'
                 elif element.get("approved") == "yes":
                     found.locked = 'the unit is signed off (approved="yes")'
                 elif target.get("state") != REVIEW_STATE_12:
                     found.state_tag, found.state_value = start, REVIEW_STATE_12
+                if trados is not None and not found.locked:
+                    found.locked_segments = trados[1]
             yield unit_name(unit), found
 
     def _tmx_units(self, text: str, lines: list[int], element_start):
@@ -652,7 +685,7 @@ class XmlTargets(Targets):
         first = segment.original_offset(0)
         for unit in self.units().get(segment.unit_id, []):
             if unit.chars is None:
-                unit.chars = xml_chars(self.document.text, unit.target_start)[0]
+                unit.chars = xml_chars(self.document.text, unit.target_start, unit.locked_segments)[0]
             if any(c.start == first for c in unit.chars):
                 return unit
         raise Refused(f"unit {segment.unit_id!r} not found again")
@@ -675,6 +708,9 @@ class XmlTargets(Targets):
         span = unit.chars[first:last + 1]
         if any(b <= a for a, b in zip(positions, positions[1:])) or len({c.node for c in span}) != 1:
             raise Refused("the span crosses inline markup of the target")
+        locked = next((c.locked for c in span if c.locked), "")
+        if locked:
+            raise Refused(locked)
         if not all(c.editable for c in span) or len({c.cdata for c in span}) != 1:
             raise Refused("the span is inside an inline code or a protected marker")
         written = "".join(c.char for c in span)
@@ -733,6 +769,34 @@ def _tmx_source_lock(tuvs: list, english: Any, source_language: str) -> str:
     if source_language == "*all*" and len(english_tuvs) >= 2:
         return why
     return ""
+
+
+#: The namespace of Trados Studio's SDLXLIFF extensions.
+SDL_NAMESPACE = "http://sdl.com/FileTypes/SdlXliff/1.0"
+#: Trados confirmation levels that mean signed off: never changed (as XLIFF ``state="final"``).
+SIGNED_OFF_TRADOS = frozenset({"ApprovedSignOff"})
+
+
+def trados_locks(unit: Any, target: Any) -> tuple[str, dict[str, str]] | None:
+    """A Trados ``trans-unit``'s locks, from its ``<sdl:seg-defs>``: (why the whole target is locked or '', the
+    locked segment ids -> why); None when the unit has no Trados segment definitions. A segment is locked by
+    ``locked="true"`` or signed off by ``conf="ApprovedSignOff"``; the target is locked whole when every
+    segment it holds (``<mrk mtype="seg" mid=…>``; all defined ones when it marks none) is."""
+    definitions = [seg for defs in unit if isinstance(defs.tag, str) and local_name(defs.tag) == "seg-defs"
+                   and defs.tag.startswith("{" + SDL_NAMESPACE + "}")
+                   for seg in defs if isinstance(seg.tag, str) and local_name(seg.tag) == "seg"]
+    if not definitions:
+        return None
+    locks: dict[str, str] = {}
+    for seg in definitions:
+        if (seg.get("locked") or "").lower() == "true":
+            locks[seg.get("id") or ""] = 'the segment is locked (sdl:seg locked="true")'
+        elif seg.get("conf") in SIGNED_OFF_TRADOS:
+            locks[seg.get("id") or ""] = f'the segment is signed off (sdl:seg conf="{seg.get("conf")}")'
+    held = [m.get("mid") or "" for m in target.iter("{*}mrk", "mrk") if m.get("mtype") == "seg"]
+    held = held or [seg.get("id") or "" for seg in definitions]
+    whole = locks.get(held[0], "") if held and all(mid in locks for mid in held) else ""
+    return whole, locks
 
 
 def _inherited(element: Any, name: str) -> str:

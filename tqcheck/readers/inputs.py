@@ -59,6 +59,7 @@ EXTENSIONS: dict[str, str] = {
     ".mdown": "markdown",
     ".xlf": "xliff",
     ".xliff": "xliff",
+    ".sdlxliff": "xliff",  # Trados Studio: XLIFF 1.2 with sdl: extensions (locked segments: policy.fix_targets)
     ".po": "po",
     ".pot": "po",
     ".tmx": "tmx",
