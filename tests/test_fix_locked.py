@@ -35,7 +35,7 @@ SDLXLIFF = """<?xml version="1.0" encoding="utf-8"?>
 <source>Zwei Sätze. Der zweite.</source>
 <seg-source><mrk mtype="seg" mid="3">Zwei Sätze.</mrk> <mrk mtype="seg" mid="4">Der zweite.</mrk></seg-source>
 <target><mrk mtype="seg" mid="3">They met at the border of the striptease.</mrk> <mrk mtype="seg" mid="4">They waited at the border of the striptease.</mrk></target>
-<sdl:seg-defs><sdl:seg id="3" conf="Translated" locked="true"/><sdl:seg id="4" conf="Draft"/></sdl:seg-defs>
+<sdl:seg-defs><sdl:seg id="3" conf="Translated" locked="true"/><sdl:seg id="4" conf="ApprovedTranslation"/></sdl:seg-defs>
 </trans-unit>
 <trans-unit id="u4">
 <source>Die Hilfe kam.</source>
@@ -71,16 +71,26 @@ def test_trados_locked_and_signed_off_segments_are_never_fixed(tmp_path: Path, n
     result = fix(path)
     assert result.exit_code == 0, result.output
     lines = changed_lines(SDLXLIFF, path.read_text(encoding="utf-8"))
-    assert [old for old, _ in lines] == [f'<target><mrk mtype="seg" mid="2">{AID}</mrk></target>',
-                                         '<target><mrk mtype="seg" mid="3">They met at the border of the striptease.</mrk> '
-                                         '<mrk mtype="seg" mid="4">They waited at the border of the striptease.</mrk>'
-                                         '</target>']
-    (_, aid), (_, pair) = lines
-    assert aid == f'<target state="needs-review-translation"><mrk mtype="seg" mid="2">{AID.replace("striptease", "strip")}</mrk></target>'
-    assert pair == ('<target state="needs-review-translation"><mrk mtype="seg" mid="3">They met at the border of the '
-                    'striptease.</mrk> <mrk mtype="seg" mid="4">They waited at the border of the strip.</mrk></target>')
+    fixed = AID.replace("striptease", "strip")
+    assert lines == [
+        (f'<target><mrk mtype="seg" mid="2">{AID}</mrk></target>',
+         f'<target><mrk mtype="seg" mid="2">{fixed}</mrk></target>'),
+        ('<sdl:seg-defs><sdl:seg id="2" conf="Translated"/></sdl:seg-defs>',
+         '<sdl:seg-defs><sdl:seg id="2" conf="Draft"/></sdl:seg-defs>'),  # as Studio marks an edited segment
+        ('<target><mrk mtype="seg" mid="3">They met at the border of the striptease.</mrk> '
+         '<mrk mtype="seg" mid="4">They waited at the border of the striptease.</mrk></target>',
+         '<target><mrk mtype="seg" mid="3">They met at the border of the striptease.</mrk> '
+         '<mrk mtype="seg" mid="4">They waited at the border of the strip.</mrk></target>'),
+        ('<sdl:seg-defs><sdl:seg id="3" conf="Translated" locked="true"/><sdl:seg id="4" conf="ApprovedTranslation"/>'
+         '</sdl:seg-defs>',
+         '<sdl:seg-defs><sdl:seg id="3" conf="Translated" locked="true"/><sdl:seg id="4" conf="Draft"/>'
+         '</sdl:seg-defs>'),
+    ]
     assert 'the segment is locked (sdl:seg locked="true")' in result.stderr
     assert 'the segment is signed off (sdl:seg conf="ApprovedSignOff")' in result.stderr
+    path.write_text(SDLXLIFF, encoding="utf-8")
+    assert CliRunner().invoke(cli, ["check", str(path), *FAST, "--fix", "--keep-state"]).exit_code == 0
+    assert [old for old, _ in changed_lines(SDLXLIFF, path.read_text(encoding="utf-8"))] == [lines[0][0], lines[2][0]]
 
 
 def test_an_sdlxliff_file_is_read_as_xliff_and_its_segment_markers_are_not_markup(tmp_path: Path) -> None:

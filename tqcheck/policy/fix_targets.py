@@ -483,6 +483,8 @@ class XmlChar:
     cdata: bool
     #: Why the character must not change beyond being protected markup (a locked Trados segment), else ''.
     locked: str = ""
+    #: The Trados segment (``<mrk mtype="seg" mid>``) holding the character, else ''.
+    segment: str = ""
 
 
 def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = None) -> tuple[list[XmlChar], int]:
@@ -497,19 +499,20 @@ def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = No
     if tag_end < 0 or text[tag_end - 1] == "/":
         return [], tag_end + 1
     chars: list[XmlChar] = []
-    stack: list[tuple[bool, str]] = []  # per open inline element: is its content protected, and why it is locked
+    stack: list[tuple[bool, str, str]] = []  # per open inline element: protected content, why locked, Trados mid
     spans: dict[str, bool] = {}  # open <sm> markers: id -> protects its span
     node = 0
     i = tag_end + 1
     while i < len(text):
         ch = text[i]
         protected = (stack[-1][0] if stack else False) or any(spans.values())
-        locked = stack[-1][1] if stack else ""
+        locked, segment = (stack[-1][1], stack[-1][2]) if stack else ("", "")
         if ch == "<":
             if text.startswith("<![CDATA[", i):
                 close = text.find("]]>", i)
                 close = len(text) if close < 0 else close
-                chars.extend(XmlChar(c, i + 9 + k, i + 10 + k, node, not protected and not locked, True, locked)
+                chars.extend(XmlChar(c, i + 9 + k, i + 10 + k, node, not protected and not locked, True, locked,
+                                     segment)
                              for k, c in enumerate(text[i + 9:close]))
                 i = close + 3
                 continue
@@ -548,8 +551,9 @@ def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = No
             elif attributes.get("translate") == "yes":
                 inner = False
             if element == "mrk" and attributes.get("mtype") == "seg":
-                locked = locked_segments.get(attributes.get("mid", ""), locked)
-            stack.append((inner, locked))
+                segment = attributes.get("mid", "")
+                locked = locked_segments.get(segment, locked)
+            stack.append((inner, locked, segment))
             i = end + 1
             continue
         if ch == "&":
@@ -562,10 +566,11 @@ def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = No
                 except ValueError:
                     value = ""
                 if value:
-                    chars.append(XmlChar(value, i, semi + 1, node, not protected and not locked, False, locked))
+                    chars.append(XmlChar(value, i, semi + 1, node, not protected and not locked, False, locked,
+                                         segment))
                     i = semi + 1
                     continue
-        chars.append(XmlChar(ch, i, i + 1, node, not protected and not locked, False, locked))
+        chars.append(XmlChar(ch, i, i + 1, node, not protected and not locked, False, locked, segment))
         i += 1
     return chars, len(text)
 
@@ -591,6 +596,10 @@ class XmlUnit:
     state_value: str = ""
     #: Trados segments (``mrk mtype="seg"`` mid) locked or signed off inside an otherwise editable unit: mid -> why.
     locked_segments: dict[str, str] = field(default_factory=dict)
+    #: Trados segments that may change: mid -> offset of its ``<sdl:seg>`` tag (whose ``conf`` marks a fix).
+    trados_tags: dict[str, int] = field(default_factory=dict)
+    #: Trados segments changed by the fixes made so far.
+    edited: set[str] = field(default_factory=set)
 
 
 class XmlTargets(Targets):
@@ -647,19 +656,22 @@ class XmlTargets(Targets):
                 elif local_name(element.tag) == "segment" and element.get("state", "initial") != REVIEW_STATE_20:
                     found.state_tag, found.state_value = element_start(text, lines, element), REVIEW_STATE_20
             else:
-                trados = trados_locks(element, target)
+                trados = trados_segments(element, target)
                 if _inherited(element, "translate") == "no":
                     found.locked = 'the unit is locked (translate="no")'
-                elif trados is not None and trados[0]:
-                    found.locked = trados[0]
+                elif trados is not None and trados.whole:
+                    found.locked = trados.whole
                 elif (target.get("state") or "") in FINAL_STATES_12:
                     found.locked = f'the unit is signed off (state="{target.get("state")}")'
                 elif element.get("approved") == "yes":
                     found.locked = 'the unit is signed off (approved="yes")'
                 elif target.get("state") != REVIEW_STATE_12:
                     found.state_tag, found.state_value = start, REVIEW_STATE_12
-                if trados is not None and not found.locked:
-                    found.locked_segments = trados[1]
+                if trados is not None and not found.locked:  # Trados marks a changed segment by its conf
+                    found.locked_segments = trados.locks
+                    found.state_tag = None
+                    found.trados_tags = {mid: element_start(text, lines, seg) for mid, seg in trados.segments.items()
+                                         if mid not in trados.locks}
             yield unit_name(unit), found
 
     def _tmx_units(self, text: str, lines: list[int], element_start):
@@ -717,20 +729,33 @@ class XmlTargets(Targets):
         if " ".join(written.split()) != " ".join(matched.split()) or (written.strip() != written) != (
                 matched.strip() != matched):
             raise Refused(CROSSES_MARKUP)
+        if unit.trados_tags:
+            mid = span[0].segment or (next(iter(unit.trados_tags)) if len(unit.trados_tags) == 1 else "")
+            if mid in unit.trados_tags:
+                unit.edited.add(mid)
         return [(span[0].start, span[-1].end, xml_escape(replacement, span[0].cdata))]
 
     def state_ops(self, segment: Segment) -> list[Op]:
         unit = self.unit(segment)
+        if unit.trados_tags:  # Trados: each changed segment's <sdl:seg conf> says Draft, as Studio does on an edit
+            return [op for mid in sorted(unit.edited) for op in _attribute_ops(
+                self.document.text, unit.trados_tags[mid], "conf", TRADOS_REVIEW_CONF)]
         if unit.state_tag is None:
             return []
-        text = self.document.text
-        tag_end = end_of_tag(text, unit.state_tag)
-        for match in ATTRIBUTE_RE.finditer(text, unit.state_tag, tag_end):
-            if match.group(1) == "state":
-                value_start = match.start(2) + 1
-                return [(value_start, match.end(2) - 1, unit.state_value)]
-        at = tag_end - 1 if text[tag_end - 1] == "/" else tag_end
-        return [(at, at, f' state="{unit.state_value}"')]
+        return _attribute_ops(self.document.text, unit.state_tag, "state", unit.state_value)
+
+
+def _attribute_ops(text: str, tag: int, name: str, value: str) -> list[Op]:
+    """The operation that sets attribute ``name`` of the start tag at ``tag`` to ``value`` (its value replaced where
+    it is, else the attribute added at the end of the tag); none when it already has that value."""
+    tag_end = end_of_tag(text, tag)
+    for match in ATTRIBUTE_RE.finditer(text, tag, tag_end):
+        if match.group(1) == name:
+            if match.group(2)[1:-1] == value:
+                return []
+            return [(match.start(2) + 1, match.end(2) - 1, value)]
+    at = tag_end - 1 if text[tag_end - 1] == "/" else tag_end
+    return [(at, at, f' {name}="{value}"')]
 
 
 def load_store(document: Document):
@@ -775,12 +800,25 @@ def _tmx_source_lock(tuvs: list, english: Any, source_language: str) -> str:
 SDL_NAMESPACE = "http://sdl.com/FileTypes/SdlXliff/1.0"
 #: Trados confirmation levels that mean signed off: never changed (as XLIFF ``state="final"``).
 SIGNED_OFF_TRADOS = frozenset({"ApprovedSignOff"})
+#: The confirmation level a fixed Trados segment gets (unless --keep-state): Studio sets it on any edit.
+TRADOS_REVIEW_CONF = "Draft"
 
 
-def trados_locks(unit: Any, target: Any) -> tuple[str, dict[str, str]] | None:
-    """A Trados ``trans-unit``'s locks, from its ``<sdl:seg-defs>``: (why the whole target is locked or '', the
-    locked segment ids -> why); None when the unit has no Trados segment definitions. A segment is locked by
-    ``locked="true"`` or signed off by ``conf="ApprovedSignOff"``; the target is locked whole when every
+@dataclass
+class TradosSegments:
+    """A Trados ``trans-unit``'s segment definitions (``<sdl:seg-defs>``)."""
+
+    #: Why the whole target is locked (every segment it holds is), else ''.
+    whole: str
+    #: Locked or signed-off segment ids -> why.
+    locks: dict[str, str]
+    #: Segment id -> its ``<sdl:seg>`` element.
+    segments: dict[str, Any]
+
+
+def trados_segments(unit: Any, target: Any) -> TradosSegments | None:
+    """A Trados ``trans-unit``'s segments and locks, from its ``<sdl:seg-defs>``; None when it has none. A segment is
+    locked by ``locked="true"`` or signed off by ``conf="ApprovedSignOff"``; the target is locked whole when every
     segment it holds (``<mrk mtype="seg" mid=…>``; all defined ones when it marks none) is."""
     definitions = [seg for defs in unit if isinstance(defs.tag, str) and local_name(defs.tag) == "seg-defs"
                    and defs.tag.startswith("{" + SDL_NAMESPACE + "}")
@@ -796,7 +834,7 @@ def trados_locks(unit: Any, target: Any) -> tuple[str, dict[str, str]] | None:
     held = [m.get("mid") or "" for m in target.iter("{*}mrk", "mrk") if m.get("mtype") == "seg"]
     held = held or [seg.get("id") or "" for seg in definitions]
     whole = locks.get(held[0], "") if held and all(mid in locks for mid in held) else ""
-    return whole, locks
+    return TradosSegments(whole, locks, {seg.get("id") or "": seg for seg in definitions})
 
 
 def _inherited(element: Any, name: str) -> str:
