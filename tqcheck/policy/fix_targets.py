@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tqcheck.readers.units import end_of_tag
+from tqcheck.readers.units import UNDECODED, end_of_tag, xml_reference
 from tqcheck.core.document import Document, Segment
 
 if TYPE_CHECKING:
@@ -462,7 +462,6 @@ class PoTargets(Targets):
 #: Inline elements whose content is native code, not text (XLIFF 1.2 and 2.0, TMX).
 XML_CODE_ELEMENTS = frozenset({"bpt", "ept", "ph", "it", "ut", "x", "bx", "ex", "sc", "ec", "cp"})
 ATTRIBUTE_RE = re.compile(r"([^\s=/>]+)\s*=\s*(\"[^\"]*\"|'[^']*')")
-XML_ESCAPES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
 def local_name(tag: str) -> str:
@@ -557,19 +556,13 @@ def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = No
             i = end + 1
             continue
         if ch == "&":
-            semi = text.find(";", i, i + 12)
-            if semi > 0:
-                name = text[i + 1:semi]
-                try:
-                    value = (chr(int(name[2:], 16)) if name.startswith("#x") else chr(int(name[1:]))
-                             if name.startswith("#") else XML_ESCAPES.get(name, ""))
-                except ValueError:
-                    value = ""
-                if value:
-                    chars.append(XmlChar(value, i, semi + 1, node, not protected and not locked, False, locked,
-                                         segment))
-                    i = semi + 1
-                    continue
+            reference = xml_reference(text, i)
+            if reference is not None:  # one character; one that is not decoded is never written over
+                value, after = reference
+                chars.append(XmlChar(UNDECODED if value is None else value, i, after, node,
+                                     value is not None and not protected and not locked, False, locked, segment))
+                i = after
+                continue
         chars.append(XmlChar(ch, i, i + 1, node, not protected and not locked, False, locked, segment))
         i += 1
     return chars, len(text)
