@@ -212,3 +212,14 @@ def test_baseline_create_writes_nothing_when_no_input_can_be_read(project: Path)
     result = invoke("baseline", "create", "broken.xlf", "missing.txt", "--output", "baseline.json")
     assert result.exit_code == 2 and "broken.xlf:2: malformed XML" in result.stderr
     assert not (project / "baseline.json").exists()
+
+
+def test_baseline_create_never_replaces_a_file_that_is_not_a_baseline(project: Path) -> None:
+    notes = project / "notes.json"
+    notes.write_text('{"my": "notes"}\n', encoding="utf-8")
+    result = invoke("baseline", "create", "bad.txt", "--output", "notes.json")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("tqcheck: error: notes.json: not replaced: not a tqcheck baseline (expected")
+    assert notes.read_text(encoding="utf-8") == '{"my": "notes"}\n'
+    assert invoke("baseline", "create", "bad.txt", "--output", "base.json").exit_code == 0
+    assert invoke("baseline", "create", "bad.txt", "clean.txt", "--output", "base.json").exit_code == 0  # its own

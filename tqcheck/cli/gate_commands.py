@@ -30,7 +30,8 @@ def create(paths: tuple[str, ...], output: str | None, **options: Any) -> None:
     An input that cannot be read does not stop the others: their findings are recorded, each bad input gets
     a one-line error naming the file and place, and the exit status is 2. The entries the previous baseline
     (at the same path) holds for the unread inputs are kept, so a file broken today keeps its accepted
-    findings. When no input can be read, nothing is written."""
+    findings. When no input can be read, nothing is written. A file at the output path that is not a tqcheck
+    baseline is never replaced (exit 2 before any work)."""
     from tqcheck.policy.baseline import write_baseline
 
     with user_errors():
@@ -44,6 +45,7 @@ def create(paths: tuple[str, ...], output: str | None, **options: Any) -> None:
         from tqcheck.cli.common import refuse_input_outputs
 
         refuse_input_outputs(paths, [target], settings)
+        refuse_foreign_file(target)
         result = run_pipeline(paths, settings, show_progress=progress_enabled(options.get("show_progress")),
                               stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
                               dask=options.get("dask_address"), keep_going=True)
@@ -69,6 +71,29 @@ def create(paths: tuple[str, ...], output: str | None, **options: Any) -> None:
             report_input_errors(result.errors)
     if result.errors:
         sys.exit(2)
+
+
+def refuse_foreign_file(target: str) -> None:
+    """OutputError (before any work) when a regular file at ``target`` is not a tqcheck baseline: a file tqcheck did
+    not write is never replaced."""
+    import os
+    import stat
+
+    from tqcheck.core.errors import ConfigError, OutputError
+    from tqcheck.policy.baseline import load_baseline
+
+    try:
+        info = os.lstat(target)
+    except OSError:
+        return
+    if not stat.S_ISREG(info.st_mode):
+        return  # a link is replaced, never followed; a FIFO or device is written into (core.files)
+    try:
+        load_baseline(target)
+    except ConfigError as error:
+        why = error.message if error.message.startswith("not a tqcheck baseline") else \
+            f"not a tqcheck baseline ({error.message})"
+        raise OutputError(f"not replaced: {why}; remove it or choose another --output", path=target) from None
 
 
 @click.group()
