@@ -57,3 +57,28 @@ def test_a_frame_without_surrogates_reaches_the_parquet_and_jsonl_writers(tmp_pa
 
     for name in ("jsonl", "json", "csv", "sarif"):
         get_writer(name).render(report).encode("utf-8")
+
+
+def test_a_file_name_that_is_not_utf8_is_named_and_the_other_files_are_reported(tmp_path: Path) -> None:
+    import json
+    import os
+
+    from click.testing import CliRunner
+
+    from tqcheck.cli.main import cli
+
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    try:
+        (folder / os.fsdecode(b"bad\xffname.txt")).write_text("The surrounded striptease.\n", encoding="utf-8")
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("the file system refuses names that are not UTF-8")
+    (folder / "good.txt").write_text("People left the surrounded striptease.\n", encoding="utf-8")
+    report = tmp_path / "report.json"
+    result = CliRunner().invoke(cli, ["check", str(folder), "--no-config", "--no-fluency", "--grammar", "none",
+                                      "-f", f"json={report}", "-q"])
+    assert result.exit_code == 2, result.output
+    assert "bad\\xffname.txt: the file name is not UTF-8" in result.stderr  # printable, one line
+    assert "internal error" not in result.stderr
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert {Path(f["file"]).name for f in data["findings"]} == {"good.txt"}
