@@ -132,6 +132,10 @@ XLIFF2 = """<?xml version="1.0" encoding="UTF-8"?>
     <unit id="u4" translate="no">
       <segment id="s1"><source>d</source><target>{gaza}</target></segment>
     </unit>
+    <unit id="u5">
+      <segment id="s1"><source>e</source><target>A striptease <sm id="m5" translate="no"/>opens here.</target></segment>
+      <segment id="s2"><source>f</source><target>The striptease<em startRef="m5"/> and the striptease.</target></segment>
+    </unit>
   </file>
 </xliff>
 """.replace("{gaza}", GAZA)
@@ -172,3 +176,22 @@ def test_xliff2_translate_no_spans_markers_and_units_are_never_fixed(tmp_path: P
     assert not left and b'<mrk id="m4" translate="yes">the strip</mrk>' in new
     new, left = _fixed(path, "u4", 1, "strip")  # the unit is locked
     assert new == original and left[0][1] == 'the unit is locked (translate="no")'
+    new, left = _fixed(path, "u5", 1, "strip")  # before the <sm/> in the first segment
+    assert not left and b"A strip <sm" in new
+
+
+def test_an_xliff2_span_opened_in_an_earlier_segment_protects_the_next_one(tmp_path: Path) -> None:
+    from tqcheck.policy.fix import Edit, apply_edits
+    from tqcheck.readers.inputs import read_with, reader_for
+
+    path = tmp_path / "a.xlf"
+    path.write_text(XLIFF2, encoding="utf-8")
+    document = read_with(reader_for(str(path)), str(path), path.read_bytes())
+    segment = next(s for s in document.segments if s.unit_id == "u5/s2")
+    edits = []
+    for start in (segment.text.index("striptease"), segment.text.rindex("striptease")):
+        edits.append(Edit(segment.finding(start, start + 10, rule_id="x.Test", message="m", severity="minor",
+                                          category="style", origin="rules", suggestions=("strip",)), "strip"))
+    result = apply_edits(document, edits)
+    assert [why for _, why in result.left] == ["the span is inside an inline code or a protected marker"]
+    assert b'The striptease<em startRef="m5"/> and the strip.' in result.new

@@ -486,20 +486,22 @@ class XmlChar:
     segment: str = ""
 
 
-def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = None) -> tuple[list[XmlChar], int]:
+def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = None,
+              open_spans: dict[str, bool] | None = None) -> tuple[list[XmlChar], int]:
     """The characters of the element whose start tag is at ``start`` and the offset of its end tag.
 
     A character is not editable inside an inline code, a ``mtype="protected"`` marker, or a ``translate="no"``
     element (``<mrk>``, ``<pc>``; an inner ``translate="yes"`` makes its content translatable again) or span
     (XLIFF 2.0 ``<sm translate="no"/>`` up to its ``<em startRef=…/>``). ``locked_segments``: Trados segment
-    ids (``<mrk mtype="seg" mid=…>``) whose characters are locked, with the reason."""
+    ids (``<mrk mtype="seg" mid=…>``) whose characters are locked, with the reason; ``open_spans``: the ``<sm>``
+    markers an earlier segment of the unit opened and did not close (id -> protects its span)."""
     locked_segments = locked_segments or {}
     tag_end = end_of_tag(text, start)
     if tag_end < 0 or text[tag_end - 1] == "/":
         return [], tag_end + 1
     chars: list[XmlChar] = []
     stack: list[tuple[bool, str, str]] = []  # per open inline element: protected content, why locked, Trados mid
-    spans: dict[str, bool] = {}  # open <sm> markers: id -> protects its span
+    spans: dict[str, bool] = dict(open_spans or {})  # open <sm> markers: id -> protects its span
     node = 0
     i = tag_end + 1
     while i < len(text):
@@ -593,6 +595,8 @@ class XmlUnit:
     trados_tags: dict[str, int] = field(default_factory=dict)
     #: Trados segments changed by the fixes made so far.
     edited: set[str] = field(default_factory=set)
+    #: XLIFF 2.0: ``<sm>`` markers opened in an earlier segment's target of the unit and not closed yet.
+    open_spans: dict[str, bool] = field(default_factory=dict)
 
 
 class XmlTargets(Targets):
@@ -642,6 +646,7 @@ class XmlTargets(Targets):
             found = XmlUnit(start, None, "")  # characters read when a fix needs them
             if version2:
                 unit_element = element.getparent() if local_name(element.tag) == "segment" else element
+                found.open_spans = _spans_open_before(unit_element, target)
                 if _inherited(unit_element, "translate") == "no":
                     found.locked = 'the unit is locked (translate="no")'
                 elif element.get("state") == "final":
@@ -690,7 +695,8 @@ class XmlTargets(Targets):
         first = segment.original_offset(0)
         for unit in self.units().get(segment.unit_id, []):
             if unit.chars is None:
-                unit.chars = xml_chars(self.document.text, unit.target_start, unit.locked_segments)[0]
+                unit.chars = xml_chars(self.document.text, unit.target_start, unit.locked_segments,
+                                       unit.open_spans)[0]
             if any(c.start == first for c in unit.chars):
                 return unit
         raise Refused(f"unit {segment.unit_id!r} not found again")
@@ -828,6 +834,24 @@ def trados_segments(unit: Any, target: Any) -> TradosSegments | None:
     held = held or [seg.get("id") or "" for seg in definitions]
     whole = locks.get(held[0], "") if held and all(mid in locks for mid in held) else ""
     return TradosSegments(whole, locks, {seg.get("id") or "": seg for seg in definitions})
+
+
+def _spans_open_before(unit: Any, target: Any) -> dict[str, bool]:
+    """XLIFF 2.0: the ``<sm>`` markers the targets of ``unit``'s earlier segments open and do not close before
+    ``target`` (an annotation may span segments): id -> whether it protects its span (``translate="no"``)."""
+    spans: dict[str, bool] = {}
+    for element in unit.iter():
+        if element is target:
+            break
+        if not isinstance(element.tag, str) or not any(local_name(a.tag) == "target" for a in element.iterancestors()
+                                                      if isinstance(a.tag, str)):
+            continue
+        name = local_name(element.tag)
+        if name == "sm":
+            spans[element.get("id") or ""] = element.get("translate") == "no"
+        elif name == "em":
+            spans.pop(element.get("startRef") or "", None)
+    return spans
 
 
 def _inherited(element: Any, name: str) -> str:
