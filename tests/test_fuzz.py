@@ -414,11 +414,12 @@ def test_item08_full_disk_writing_a_report(work: Path):
 
 
 def test_item08_full_disk_writing_a_baseline(work: Path):
-    (work / "base.json").write_text(PREVIOUS, encoding="utf-8")
+    previous = '{"tool": "tqcheck", "version": 2, "findings": []}\n'  # a baseline: only those are replaced
+    (work / "base.json").write_text(previous, encoding="utf-8")
     run = tqcheck(["baseline", "create", "good.txt", *FAST, "-o", "base.json"], work,
                   prelude=FULL_DISK.format(fail_from=1))
     assert_error(run, "base.json", "No space left on device")
-    assert (work / "base.json").read_text(encoding="utf-8") == PREVIOUS
+    assert (work / "base.json").read_text(encoding="utf-8") == previous
 
 
 def test_item08_full_disk_on_standard_output(work: Path):

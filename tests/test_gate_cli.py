@@ -165,3 +165,61 @@ def test_partitioned_run_gates_with_the_per_path_overrides(project: Path) -> Non
     assert "tqcheck: gate: 1 minor finding at --fail-on minor in press/minor.txt" in result.stderr
     whole = invoke("check", "press/minor.txt", "clean.txt", "--jobs", "1")
     assert "tqcheck: gate: 1 minor finding at --fail-on minor in press/minor.txt" in whole.stderr
+
+
+BROKEN_XLIFF = '<xliff version="1.2"><file><body><trans-unit id="1"><source>a</source><target>b</target>\n'
+
+
+def test_baseline_create_records_every_good_file_and_names_each_bad_one(project: Path) -> None:
+    (project / "bad2.txt").write_text(BAD.replace("People", "Others"), encoding="utf-8")
+    (project / "broken.xlf").write_text(BROKEN_XLIFF, encoding="utf-8")
+    result = invoke("baseline", "create", "bad.txt", "broken.xlf", "missing.txt", "bad2.txt",
+                    "--output", "baseline.json")
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("tqcheck: error:")]
+    assert len(errors) == 2
+    assert any(line.startswith("tqcheck: error: broken.xlf:2: malformed XML") for line in errors)
+    assert "tqcheck: error: missing.txt: no such file or folder" in errors
+    assert "4 findings recorded" in result.stderr and "2 inputs not checked (exit 2)" in result.stderr
+    recorded = json.loads((project / "baseline.json").read_text(encoding="utf-8"))["findings"]
+    assert sorted({e["file"] for e in recorded}) == ["bad.txt", "bad2.txt"]
+    assert invoke("check", "bad.txt", "bad2.txt", "--baseline", "baseline.json").exit_code == 0
+
+
+def test_baseline_create_keeps_the_entries_of_an_input_it_cannot_read_today(project: Path) -> None:
+    other = project / "texts" / "other.xlf"
+    other.parent.mkdir()
+    other.write_text('<xliff version="1.2"><file source-language="de" target-language="en"><body>'
+                     '<trans-unit id="1"><source>Sie gingen.</source><target>The exports grew.</target></trans-unit>'
+                     '<trans-unit id="2"><source>Sie gingen.</source><target>The striptease.</target></trans-unit>'
+                     '</body></file></xliff>\n', encoding="utf-8")
+    assert invoke("baseline", "create", "bad.txt", "texts", "--output", "baseline.json").exit_code == 0
+    before = json.loads((project / "baseline.json").read_text(encoding="utf-8"))["findings"]
+    kept = len([e for e in before if e["file"] == "texts/other.xlf"])
+    assert kept >= 2
+    other.write_text(BROKEN_XLIFF, encoding="utf-8")  # unreadable today
+    (project / "bad.txt").write_text("People left the surrounded striptease.\n", encoding="utf-8")
+    result = invoke("baseline", "create", "bad.txt", "texts", "--output", "baseline.json")
+    assert result.exit_code == 2 and "tqcheck: error: texts/other.xlf:2: malformed XML" in result.stderr
+    assert f"1 finding recorded, {kept} entries of the unread inputs kept" in result.stderr
+    after = json.loads((project / "baseline.json").read_text(encoding="utf-8"))["findings"]
+    assert [e for e in after if e["file"] != "bad.txt"] == [e for e in before if e["file"] != "bad.txt"]
+    assert [e["rule_id"] for e in after if e["file"] == "bad.txt"] == ["Demo.Striptease"]
+
+
+def test_baseline_create_writes_nothing_when_no_input_can_be_read(project: Path) -> None:
+    (project / "broken.xlf").write_text(BROKEN_XLIFF, encoding="utf-8")
+    result = invoke("baseline", "create", "broken.xlf", "missing.txt", "--output", "baseline.json")
+    assert result.exit_code == 2 and "broken.xlf:2: malformed XML" in result.stderr
+    assert not (project / "baseline.json").exists()
+
+
+def test_baseline_create_never_replaces_a_file_that_is_not_a_baseline(project: Path) -> None:
+    notes = project / "notes.json"
+    notes.write_text('{"my": "notes"}\n', encoding="utf-8")
+    result = invoke("baseline", "create", "bad.txt", "--output", "notes.json")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("tqcheck: error: notes.json: not replaced: not a tqcheck baseline (expected")
+    assert notes.read_text(encoding="utf-8") == '{"my": "notes"}\n'
+    assert invoke("baseline", "create", "bad.txt", "--output", "base.json").exit_code == 0
+    assert invoke("baseline", "create", "bad.txt", "clean.txt", "--output", "base.json").exit_code == 0  # its own

@@ -210,3 +210,30 @@ def test_a_baseline_is_discovered_up_to_the_project_folder(tmp_path: Path, monke
     assert default_baseline([file]) == project / "tqcheck-baseline.json"
     (project / "docs" / "tqcheck-baseline.json").write_text("{}", encoding="utf-8")
     assert discover_baseline([file]) == project / "docs" / "tqcheck-baseline.json"
+
+
+def test_review_of_several_files_is_not_stopped_by_a_bad_one(tmp_path: Path) -> None:
+    (tmp_path / "article.txt").write_text(TEXT.split("\n\n")[0] + "\n", encoding="utf-8")
+    (tmp_path / "broken.xlf").write_text('<xliff version="1.2"><file><body><trans-unit id="1">\n', encoding="utf-8")
+    later = TEXT.split("\n\n")[1]
+    (tmp_path / "later.txt").write_text(later, encoding="utf-8")
+    term = Terminal(["review", "article.txt", "broken.xlf", "missing.txt", "later.txt", *FAST], tmp_path)
+    term.expect("2 inputs could not be read (listed at the end); reviewing the others", timeout=300)
+    term.expect("[1/3]")
+    term.expect("? ")
+    term.type("s")
+    term.expect("[2/3]")
+    term.expect("? ")
+    term.type("s")
+    term.expect("[3/3]")
+    term.expect("later.txt")
+    term.expect("? ")
+    term.type("e")                      # the file after the bad one is reviewed and written
+    term.expect("replacement")
+    term.type("departures\n")
+    term.expect("1 replaced, 2 skipped")
+    term.expect("tqcheck: error: broken.xlf:2: malformed XML")
+    term.expect("2 inputs not checked (exit 2)")
+    assert term.finish() == 2, term.output
+    assert "tqcheck: error: missing.txt: no such file or folder" in term.output
+    assert (tmp_path / "later.txt").read_text(encoding="utf-8") == later.replace("exports", "departures")

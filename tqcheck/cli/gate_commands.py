@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import click
@@ -24,7 +25,13 @@ def baseline() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help=f"Baseline file (default: the configured baseline, else {DEFAULT_BASELINE}).")
 def create(paths: tuple[str, ...], output: str | None, **options: Any) -> None:
-    """Check PATHS with the same configuration as `check` and record every finding."""
+    """Check PATHS with the same configuration as `check` and record every finding.
+
+    An input that cannot be read does not stop the others: their findings are recorded, each bad input gets
+    a one-line error naming the file and place, and the exit status is 2. The entries the previous baseline
+    (at the same path) holds for the unread inputs are kept, so a file broken today keeps its accepted
+    findings. When no input can be read, nothing is written. A file at the output path that is not a tqcheck
+    baseline is never replaced (exit 2 before any work)."""
     from tqcheck.policy.baseline import write_baseline
 
     with user_errors():
@@ -38,11 +45,55 @@ def create(paths: tuple[str, ...], output: str | None, **options: Any) -> None:
         from tqcheck.cli.common import refuse_input_outputs
 
         refuse_input_outputs(paths, [target], settings)
+        refuse_foreign_file(target)
         result = run_pipeline(paths, settings, show_progress=progress_enabled(options.get("show_progress")),
                               stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
-                              dask=options.get("dask_address"))
-        count = write_baseline(result.report, target)
-        click.echo(f"tqcheck: baseline {target}: {count} finding{'s' if count != 1 else ''} recorded", err=True)
+                              dask=options.get("dask_address"), keep_going=True)
+        unread = [e.path for e in result.errors if e.path and e.path != "-" and not e.path.startswith("<")]
+        kept: list = []
+        if unread:
+            from tqcheck.core.errors import ConfigError
+            from tqcheck.policy.baseline import kept_entries
+
+            try:
+                kept = kept_entries(target, unread)
+            except ConfigError as error:  # the previous baseline is unreadable: nothing of it can be kept
+                from tqcheck.core.limits import one_line
+
+                click.echo(one_line(f"tqcheck: notice: no entries kept for the unread inputs: {error}"), err=True)
+        count = write_baseline(result.report, target, kept)
+        click.echo(f"tqcheck: baseline {target}: {count} finding{'s' if count != 1 else ''} recorded"
+                   + (f", {len(kept)} entr{'ies' if len(kept) != 1 else 'y'} of the unread inputs kept" if kept else ""),
+                   err=True)
+        if result.errors:
+            from tqcheck.cli.common import report_input_errors
+
+            report_input_errors(result.errors)
+    if result.errors:
+        sys.exit(2)
+
+
+def refuse_foreign_file(target: str) -> None:
+    """OutputError (before any work) when a regular file at ``target`` is not a tqcheck baseline: a file tqcheck did
+    not write is never replaced."""
+    import os
+    import stat
+
+    from tqcheck.core.errors import ConfigError, OutputError
+    from tqcheck.policy.baseline import load_baseline
+
+    try:
+        info = os.lstat(target)
+    except OSError:
+        return
+    if not stat.S_ISREG(info.st_mode):
+        return  # a link is replaced, never followed; a FIFO or device is written into (core.files)
+    try:
+        load_baseline(target)
+    except ConfigError as error:
+        why = error.message if error.message.startswith("not a tqcheck baseline") else \
+            f"not a tqcheck baseline ({error.message})"
+        raise OutputError(f"not replaced: {why}; remove it or choose another --output", path=target) from None
 
 
 @click.group()

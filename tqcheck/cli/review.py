@@ -216,15 +216,24 @@ def _interactive() -> bool:
               help="Leave the state of changed XLIFF units as it is (default: needs review).")
 def review(paths: tuple[str, ...], baseline_file: str | None, keep_state: bool, **options: Any) -> None:
     """Walk through the findings of PATHS one by one: accept a suggestion, type another, skip, or mark a
-    false alarm (recorded in the baseline file)."""
+    false alarm (recorded in the baseline file).
+
+    A file that cannot be read does not stop the review of the others: each one gets a one-line error
+    naming the file and place after the review, and the exit status is 2."""
     with user_errors():
         settings = settings_from_options(paths, options, {"baseline": baseline_file})
         if "-" in paths:
             raise UsageError("review works on files, not standard input")
+        if not _interactive():  # before the work
+            raise UsageError("the review needs a terminal: standard input and output must be one "
+                             "(use --fix or --diff)")
         result = run_pipeline(paths, settings, show_progress=progress_enabled(options.get("show_progress")),
                               stdin_name=options.get("stdin_name", "<stdin>"), jobs=options.get("jobs"),
-                              dask=options.get("dask_address"))
+                              dask=options.get("dask_address"), keep_going=True)
         report = result.report
+        if result.errors:
+            click.echo(f"tqcheck: {len(result.errors)} input{'s' if len(result.errors) != 1 else ''} could not be "
+                       "read (listed at the end); reviewing the others", err=True)
         if not settings.baseline:
             from tqcheck.policy.baseline import discover_baseline
 
@@ -236,3 +245,9 @@ def review(paths: tuple[str, ...], baseline_file: str | None, keep_state: bool, 
 
             report, _ = apply_baseline(report, load_baseline(settings.baseline))
         review_report(report, settings, paths, keep_state)
+        if result.errors:
+            from tqcheck.cli.common import report_input_errors
+
+            report_input_errors(result.errors)
+    if result.errors:
+        sys.exit(2)

@@ -45,7 +45,8 @@ KEYS: tuple[Key, ...] = (
     # inputs
     Key("max_input_mb", float, DEFAULT_MAX_INPUT_MB, "Largest input file (or standard input) checked, in MB; a larger one is an "
         "error.", minimum=0.001, maximum=1_048_576),
-    Key("include", list, ["*.txt", "*.md", "*.markdown", "*.xlf", "*.xliff", "*.po", "*.tmx", "*.srt"],
+    Key("include", list, ["*.txt", "*.md", "*.markdown", "*.xlf", "*.xliff", "*.po", "*.tmx", "*.srt",
+                         "*.sdlxliff"],
         "Globs of files checked inside folders (TSV/CSV only when included explicitly).", list_of=str),
     Key("exclude", list, [], "Globs of files or folders skipped inside folders.", list_of=str),
     # rules

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
@@ -234,6 +235,22 @@ def whitespace_edges(raw: str | None) -> tuple[str, str]:
     if not body:
         return raw, ""
     return raw[:len(raw) - len(body)], body[len(body.rstrip()):]
+
+
+#: A UTF-16 surrogate code point: in a Python string it stands alone (a pair is one character), so the text is not
+#: Unicode and cannot be encoded, tokenized or written (pyarrow, UTF-8 writers).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(text: str) -> int:
+    """The index of the first lone UTF-16 surrogate in ``text``, or -1 when it is Unicode text."""
+    found = _SURROGATE.search(text)
+    return -1 if found is None else found.start()
+
+
+def surrogate_problem(text: str, at: int) -> str:
+    """What is wrong at ``text[at]`` (a lone surrogate), in words that are themselves printable."""
+    return f"a lone UTF-16 surrogate (\\u{ord(text[at]):04x}): not Unicode text"
 
 
 def rule_matches(rule_id: str, prefix: str) -> bool:

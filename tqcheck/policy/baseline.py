@@ -112,12 +112,37 @@ def render_baseline(report: Report, base_dir: Path) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def write_baseline(report: Report, path: str | Path) -> int:
-    """Write the findings of ``report`` as a baseline file (atomically); returns how many."""
+def write_baseline(report: Report, path: str | Path, kept: list[dict[str, Any]] = ()) -> int:
+    """Write the findings of ``report`` as a baseline file (atomically); returns how many.
+
+    ``kept``: entries of the previous baseline written back as they are (``kept_entries``: those of inputs
+    that could not be read this time, so a file broken today keeps the findings accepted for it)."""
     path = Path(path)
     base_dir = Path(os.path.abspath(path)).parent
-    write_atomic(path, render_baseline(report, base_dir))
+    if not kept:
+        write_atomic(path, render_baseline(report, base_dir))
+        return len(report.findings)
+    entries = sorted(baseline_entries(report, base_dir) + list(kept), key=_entry_order)
+    data = {"tool": "tqcheck", "version": BASELINE_VERSION, "findings": entries}
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
     return len(report.findings)
+
+
+def kept_entries(path: str | Path, unread: list[str] | tuple[str, ...]) -> list[dict[str, Any]]:
+    """The entries of the baseline at ``path`` that belong to the inputs ``unread`` (a file, or any file
+    under a folder); [] when there is no baseline there. A baseline that cannot be read is a ConfigError
+    naming it (its entries for the unread inputs cannot be kept)."""
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return []
+    old = load_baseline(path)
+    keys = {baseline_path_key(name, old.base_dir) for name in unread}
+    return [entry for entry in old.entries
+            if entry["file"] in keys or any(entry["file"].startswith(key.rstrip("/") + "/") for key in keys)]
+
+
+def _entry_order(entry: dict[str, Any]) -> tuple:
+    return (entry["file"], entry.get("line", 0), entry.get("column", 0), entry["rule_id"], entry["fingerprint"])
 
 
 _REQUIRED = ("file", "fingerprint", "rule_id")
@@ -231,5 +256,5 @@ def default_baseline(inputs: list[str] | tuple[str, ...]) -> Path:
     return discover_baseline(inputs) or baseline_folders(inputs)[-1] / BASELINE_NAME
 
 
-__all__ = ["BASELINE_NAME", "discover_baseline", "default_baseline", "Baseline", "BaselineDiff", "fingerprint", "write_baseline", "load_baseline", "apply_baseline",
+__all__ = ["BASELINE_NAME", "discover_baseline", "default_baseline", "Baseline", "BaselineDiff", "fingerprint", "write_baseline", "kept_entries", "load_baseline", "apply_baseline",
            "render_baseline", "normalise", "fingerprints", "segment_texts"]

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tqcheck.readers.units import end_of_tag
+from tqcheck.readers.units import UNDECODED, end_of_tag, xml_reference
 from tqcheck.core.document import Document, Segment
 
 if TYPE_CHECKING:
@@ -462,7 +462,6 @@ class PoTargets(Targets):
 #: Inline elements whose content is native code, not text (XLIFF 1.2 and 2.0, TMX).
 XML_CODE_ELEMENTS = frozenset({"bpt", "ept", "ph", "it", "ut", "x", "bx", "ex", "sc", "ec", "cp"})
 ATTRIBUTE_RE = re.compile(r"([^\s=/>]+)\s*=\s*(\"[^\"]*\"|'[^']*')")
-XML_ESCAPES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
 def local_name(tag: str) -> str:
@@ -481,25 +480,40 @@ class XmlChar:
     node: int
     editable: bool
     cdata: bool
+    #: Why the character must not change beyond being protected markup (a locked Trados segment), else ''.
+    locked: str = ""
+    #: The Trados segment (``<mrk mtype="seg" mid>``) holding the character, else ''.
+    segment: str = ""
 
 
-def xml_chars(text: str, start: int) -> tuple[list[XmlChar], int]:
-    """The characters of the element whose start tag is at ``start`` and the offset of its end tag."""
+def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = None,
+              open_spans: dict[str, bool] | None = None) -> tuple[list[XmlChar], int]:
+    """The characters of the element whose start tag is at ``start`` and the offset of its end tag.
+
+    A character is not editable inside an inline code, a ``mtype="protected"`` marker, or a ``translate="no"``
+    element (``<mrk>``, ``<pc>``; an inner ``translate="yes"`` makes its content translatable again) or span
+    (XLIFF 2.0 ``<sm translate="no"/>`` up to its ``<em startRef=…/>``). ``locked_segments``: Trados segment
+    ids (``<mrk mtype="seg" mid=…>``) whose characters are locked, with the reason; ``open_spans``: the ``<sm>``
+    markers an earlier segment of the unit opened and did not close (id -> protects its span)."""
+    locked_segments = locked_segments or {}
     tag_end = end_of_tag(text, start)
     if tag_end < 0 or text[tag_end - 1] == "/":
         return [], tag_end + 1
     chars: list[XmlChar] = []
-    stack: list[bool] = []  # per open inline element: is its content protected
+    stack: list[tuple[bool, str, str]] = []  # per open inline element: protected content, why locked, Trados mid
+    spans: dict[str, bool] = dict(open_spans or {})  # open <sm> markers: id -> protects its span
     node = 0
     i = tag_end + 1
     while i < len(text):
         ch = text[i]
-        protected = any(stack)
+        protected = (stack[-1][0] if stack else False) or any(spans.values())
+        locked, segment = (stack[-1][1], stack[-1][2]) if stack else ("", "")
         if ch == "<":
             if text.startswith("<![CDATA[", i):
                 close = text.find("]]>", i)
                 close = len(text) if close < 0 else close
-                chars.extend(XmlChar(c, i + 9 + k, i + 10 + k, node, not protected, True)
+                chars.extend(XmlChar(c, i + 9 + k, i + 10 + k, node, not protected and not locked, True, locked,
+                                     segment)
                              for k, c in enumerate(text[i + 9:close]))
                 i = close + 3
                 continue
@@ -519,27 +533,39 @@ def xml_chars(text: str, start: int) -> tuple[list[XmlChar], int]:
                 if not stack:
                     return chars, i
                 stack.pop()
-            elif text[end - 1] != "/":
-                name = re.match(r"<([^\s/>]+)", text[i:end + 1])
-                attributes = {local_name(k): v[1:-1] for k, v in ATTRIBUTE_RE.findall(text[i:end])}
-                stack.append(local_name(name.group(1) if name else "") in XML_CODE_ELEMENTS
-                             or attributes.get("translate") == "no" or attributes.get("mtype") == "protected")
+                i = end + 1
+                continue
+            name = re.match(r"<([^\s/>]+)", text[i:end + 1])
+            element = local_name(name.group(1) if name else "")
+            attributes = {local_name(k): v[1:-1] for k, v in ATTRIBUTE_RE.findall(text[i:end])}
+            if text[end - 1] == "/":  # an empty element: a span marker may open or close
+                if element == "sm":
+                    spans[attributes.get("id", "")] = attributes.get("translate") == "no"
+                elif element == "em":
+                    spans.pop(attributes.get("startRef", ""), None)
+                i = end + 1
+                continue
+            inner = (stack[-1][0] if stack else False)
+            if element in XML_CODE_ELEMENTS or attributes.get("mtype") == "protected" \
+                    or attributes.get("translate") == "no":
+                inner = True
+            elif attributes.get("translate") == "yes":
+                inner = False
+            if element == "mrk" and attributes.get("mtype") == "seg":
+                segment = attributes.get("mid", "")
+                locked = locked_segments.get(segment, locked)
+            stack.append((inner, locked, segment))
             i = end + 1
             continue
         if ch == "&":
-            semi = text.find(";", i, i + 12)
-            if semi > 0:
-                name = text[i + 1:semi]
-                try:
-                    value = (chr(int(name[2:], 16)) if name.startswith("#x") else chr(int(name[1:]))
-                             if name.startswith("#") else XML_ESCAPES.get(name, ""))
-                except ValueError:
-                    value = ""
-                if value:
-                    chars.append(XmlChar(value, i, semi + 1, node, not protected, False))
-                    i = semi + 1
-                    continue
-        chars.append(XmlChar(ch, i, i + 1, node, not protected, False))
+            reference = xml_reference(text, i)
+            if reference is not None:  # one character; one that is not decoded is never written over
+                value, after = reference
+                chars.append(XmlChar(UNDECODED if value is None else value, i, after, node,
+                                     value is not None and not protected and not locked, False, locked, segment))
+                i = after
+                continue
+        chars.append(XmlChar(ch, i, i + 1, node, not protected and not locked, False, locked, segment))
         i += 1
     return chars, len(text)
 
@@ -563,6 +589,14 @@ class XmlUnit:
     #: (offset of the start tag whose state attribute marks the unit, attribute value, new value) or None.
     state_tag: int | None = None
     state_value: str = ""
+    #: Trados segments (``mrk mtype="seg"`` mid) locked or signed off inside an otherwise editable unit: mid -> why.
+    locked_segments: dict[str, str] = field(default_factory=dict)
+    #: Trados segments that may change: mid -> offset of its ``<sdl:seg>`` tag (whose ``conf`` marks a fix).
+    trados_tags: dict[str, int] = field(default_factory=dict)
+    #: Trados segments changed by the fixes made so far.
+    edited: set[str] = field(default_factory=set)
+    #: XLIFF 2.0: ``<sm>`` markers opened in an earlier segment's target of the unit and not closed yet.
+    open_spans: dict[str, bool] = field(default_factory=dict)
 
 
 class XmlTargets(Targets):
@@ -612,6 +646,7 @@ class XmlTargets(Targets):
             found = XmlUnit(start, None, "")  # characters read when a fix needs them
             if version2:
                 unit_element = element.getparent() if local_name(element.tag) == "segment" else element
+                found.open_spans = _spans_open_before(unit_element, target)
                 if _inherited(unit_element, "translate") == "no":
                     found.locked = 'the unit is locked (translate="no")'
                 elif element.get("state") == "final":
@@ -619,14 +654,22 @@ class XmlTargets(Targets):
                 elif local_name(element.tag) == "segment" and element.get("state", "initial") != REVIEW_STATE_20:
                     found.state_tag, found.state_value = element_start(text, lines, element), REVIEW_STATE_20
             else:
+                trados = trados_segments(element, target)
                 if _inherited(element, "translate") == "no":
                     found.locked = 'the unit is locked (translate="no")'
+                elif trados is not None and trados.whole:
+                    found.locked = trados.whole
                 elif (target.get("state") or "") in FINAL_STATES_12:
                     found.locked = f'the unit is signed off (state="{target.get("state")}")'
                 elif element.get("approved") == "yes":
                     found.locked = 'the unit is signed off (approved="yes")'
                 elif target.get("state") != REVIEW_STATE_12:
                     found.state_tag, found.state_value = start, REVIEW_STATE_12
+                if trados is not None and not found.locked:  # Trados marks a changed segment by its conf
+                    found.locked_segments = trados.locks
+                    found.state_tag = None
+                    found.trados_tags = {mid: element_start(text, lines, seg) for mid, seg in trados.segments.items()
+                                         if mid not in trados.locks}
             yield unit_name(unit), found
 
     def _tmx_units(self, text: str, lines: list[int], element_start):
@@ -652,7 +695,8 @@ class XmlTargets(Targets):
         first = segment.original_offset(0)
         for unit in self.units().get(segment.unit_id, []):
             if unit.chars is None:
-                unit.chars = xml_chars(self.document.text, unit.target_start)[0]
+                unit.chars = xml_chars(self.document.text, unit.target_start, unit.locked_segments,
+                                       unit.open_spans)[0]
             if any(c.start == first for c in unit.chars):
                 return unit
         raise Refused(f"unit {segment.unit_id!r} not found again")
@@ -675,26 +719,42 @@ class XmlTargets(Targets):
         span = unit.chars[first:last + 1]
         if any(b <= a for a, b in zip(positions, positions[1:])) or len({c.node for c in span}) != 1:
             raise Refused("the span crosses inline markup of the target")
+        locked = next((c.locked for c in span if c.locked), "")
+        if locked:
+            raise Refused(locked)
         if not all(c.editable for c in span) or len({c.cdata for c in span}) != 1:
             raise Refused("the span is inside an inline code or a protected marker")
         written = "".join(c.char for c in span)
         if " ".join(written.split()) != " ".join(matched.split()) or (written.strip() != written) != (
                 matched.strip() != matched):
             raise Refused(CROSSES_MARKUP)
+        if unit.trados_tags:
+            mid = span[0].segment or (next(iter(unit.trados_tags)) if len(unit.trados_tags) == 1 else "")
+            if mid in unit.trados_tags:
+                unit.edited.add(mid)
         return [(span[0].start, span[-1].end, xml_escape(replacement, span[0].cdata))]
 
     def state_ops(self, segment: Segment) -> list[Op]:
         unit = self.unit(segment)
+        if unit.trados_tags:  # Trados: each changed segment's <sdl:seg conf> says Draft, as Studio does on an edit
+            return [op for mid in sorted(unit.edited) for op in _attribute_ops(
+                self.document.text, unit.trados_tags[mid], "conf", TRADOS_REVIEW_CONF)]
         if unit.state_tag is None:
             return []
-        text = self.document.text
-        tag_end = end_of_tag(text, unit.state_tag)
-        for match in ATTRIBUTE_RE.finditer(text, unit.state_tag, tag_end):
-            if match.group(1) == "state":
-                value_start = match.start(2) + 1
-                return [(value_start, match.end(2) - 1, unit.state_value)]
-        at = tag_end - 1 if text[tag_end - 1] == "/" else tag_end
-        return [(at, at, f' state="{unit.state_value}"')]
+        return _attribute_ops(self.document.text, unit.state_tag, "state", unit.state_value)
+
+
+def _attribute_ops(text: str, tag: int, name: str, value: str) -> list[Op]:
+    """The operation that sets attribute ``name`` of the start tag at ``tag`` to ``value`` (its value replaced where
+    it is, else the attribute added at the end of the tag); none when it already has that value."""
+    tag_end = end_of_tag(text, tag)
+    for match in ATTRIBUTE_RE.finditer(text, tag, tag_end):
+        if match.group(1) == name:
+            if match.group(2)[1:-1] == value:
+                return []
+            return [(match.start(2) + 1, match.end(2) - 1, value)]
+    at = tag_end - 1 if text[tag_end - 1] == "/" else tag_end
+    return [(at, at, f' {name}="{value}"')]
 
 
 def load_store(document: Document):
@@ -733,6 +793,65 @@ def _tmx_source_lock(tuvs: list, english: Any, source_language: str) -> str:
     if source_language == "*all*" and len(english_tuvs) >= 2:
         return why
     return ""
+
+
+#: The namespace of Trados Studio's SDLXLIFF extensions.
+SDL_NAMESPACE = "http://sdl.com/FileTypes/SdlXliff/1.0"
+#: Trados confirmation levels that mean signed off: never changed (as XLIFF ``state="final"``).
+SIGNED_OFF_TRADOS = frozenset({"ApprovedSignOff"})
+#: The confirmation level a fixed Trados segment gets (unless --keep-state): Studio sets it on any edit.
+TRADOS_REVIEW_CONF = "Draft"
+
+
+@dataclass
+class TradosSegments:
+    """A Trados ``trans-unit``'s segment definitions (``<sdl:seg-defs>``)."""
+
+    #: Why the whole target is locked (every segment it holds is), else ''.
+    whole: str
+    #: Locked or signed-off segment ids -> why.
+    locks: dict[str, str]
+    #: Segment id -> its ``<sdl:seg>`` element.
+    segments: dict[str, Any]
+
+
+def trados_segments(unit: Any, target: Any) -> TradosSegments | None:
+    """A Trados ``trans-unit``'s segments and locks, from its ``<sdl:seg-defs>``; None when it has none. A segment is
+    locked by ``locked="true"`` or signed off by ``conf="ApprovedSignOff"``; the target is locked whole when every
+    segment it holds (``<mrk mtype="seg" mid=…>``; all defined ones when it marks none) is."""
+    definitions = [seg for defs in unit if isinstance(defs.tag, str) and local_name(defs.tag) == "seg-defs"
+                   and defs.tag.startswith("{" + SDL_NAMESPACE + "}")
+                   for seg in defs if isinstance(seg.tag, str) and local_name(seg.tag) == "seg"]
+    if not definitions:
+        return None
+    locks: dict[str, str] = {}
+    for seg in definitions:
+        if (seg.get("locked") or "").lower() == "true":
+            locks[seg.get("id") or ""] = 'the segment is locked (sdl:seg locked="true")'
+        elif seg.get("conf") in SIGNED_OFF_TRADOS:
+            locks[seg.get("id") or ""] = f'the segment is signed off (sdl:seg conf="{seg.get("conf")}")'
+    held = [m.get("mid") or "" for m in target.iter("{*}mrk", "mrk") if m.get("mtype") == "seg"]
+    held = held or [seg.get("id") or "" for seg in definitions]
+    whole = locks.get(held[0], "") if held and all(mid in locks for mid in held) else ""
+    return TradosSegments(whole, locks, {seg.get("id") or "": seg for seg in definitions})
+
+
+def _spans_open_before(unit: Any, target: Any) -> dict[str, bool]:
+    """XLIFF 2.0: the ``<sm>`` markers the targets of ``unit``'s earlier segments open and do not close before
+    ``target`` (an annotation may span segments): id -> whether it protects its span (``translate="no"``)."""
+    spans: dict[str, bool] = {}
+    for element in unit.iter():
+        if element is target:
+            break
+        if not isinstance(element.tag, str) or not any(local_name(a.tag) == "target" for a in element.iterancestors()
+                                                      if isinstance(a.tag, str)):
+            continue
+        name = local_name(element.tag)
+        if name == "sm":
+            spans[element.get("id") or ""] = element.get("translate") == "no"
+        elif name == "em":
+            spans.pop(element.get("startRef") or "", None)
+    return spans
 
 
 def _inherited(element: Any, name: str) -> str:

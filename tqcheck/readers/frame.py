@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tqcheck.core.document import Document, whitespace_edges
-from tqcheck.core.errors import UsageError
+from tqcheck.core.document import Document, lone_surrogate, surrogate_problem, whitespace_edges
+from tqcheck.core.errors import InputError, UsageError
+from tqcheck.core.limits import visible
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,7 +23,10 @@ def document_from_frame(frame: "pd.DataFrame", source: str | None = "source", ta
     targets = [" ".join(v.split()) for v in raw_targets]
     sources = ([None if _missing(v) else str(v) for v in frame[source].tolist()]
                if source is not None else [None] * len(targets))
-    ids = [str(v) for v in (frame[id].tolist() if id is not None else frame.index.tolist())]
+    labels = frame.index.tolist()
+    ids = [str(v) for v in (frame[id].tolist() if id is not None else labels)]
+    _refuse_surrogates(((target, raw_targets), (source, sources), (id if id is not None else "index", ids)),
+                       labels, name)
     document = Document(path=name, text="\n".join(targets), format="frame")
     offset = 0
     for text, raw, source_text, unit_id in zip(targets, raw_targets, sources, ids):
@@ -32,6 +36,27 @@ def document_from_frame(frame: "pd.DataFrame", source: str | None = "source", ta
                                  target_edges=whitespace_edges(raw))
         offset += len(text) + 1
     return document
+
+
+def _refuse_surrogates(columns, labels: list, name: str) -> None:
+    """An InputError naming the first cell holding a lone UTF-16 surrogate (row, column, index label, character)
+    and how many more do; such text cannot be tokenized or written (pyarrow, UTF-8 writers)."""
+    bad: list[tuple[int, str, int, str]] = []
+    for column, values in columns:
+        if column is None:
+            continue
+        for row, value in enumerate(values):
+            at = -1 if value is None else lone_surrogate(value)
+            if at >= 0:
+                bad.append((row, str(column), at, value))
+    if not bad:
+        return
+    row, column, at, value = min(bad, key=lambda b: (b[0], b[2]))
+    more = len(bad) - 1
+    raise InputError(f"column {column!r} (index {visible(repr(labels[row]))}), character {at + 1}: "
+                     f"{surrogate_problem(value, at)}"
+                     + (f" (and {more} more cell{'s' if more != 1 else ''})" if more else ""),
+                     path=name, line=row + 1)
 
 
 def _missing(value: Any) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from tqcheck.core.document import Document
+from tqcheck.core.document import Document, lone_surrogate
 from tqcheck.core.errors import InputError
 
 #: A reader turns a file's path and raw bytes into a Document.
@@ -59,6 +59,7 @@ EXTENSIONS: dict[str, str] = {
     ".mdown": "markdown",
     ".xlf": "xliff",
     ".xliff": "xliff",
+    ".sdlxliff": "xliff",  # Trados Studio: XLIFF 1.2 with sdl: extensions (locked segments: policy.fix_targets)
     ".po": "po",
     ".pot": "po",
     ".tmx": "tmx",
@@ -440,12 +441,27 @@ def collect_files(paths: Sequence[str], include: Sequence[str], exclude: Sequenc
             found.append("-")
             continue
         try:
-            found.extend(_files_of(name, include, exclude))
+            files = _files_of(name, include, exclude)
         except InputError as error:
             if errors is None:
                 raise
             errors.append(error)
+            continue
+        for file in files:
+            if lone_surrogate(file) < 0:
+                found.append(file)
+                continue
+            error = InputError("the file name is not UTF-8 (reports, baselines and fixes name files in UTF-8); "
+                               "rename it to check it", path=printable_name(file))
+            if errors is None:
+                raise error
+            errors.append(error)
     return list(dict.fromkeys(found))
+
+
+def printable_name(name: str) -> str:
+    """A file name as it can be printed: bytes that are not UTF-8 (kept by Python as lone surrogates) as ``\\xff``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _files_of(name: str, include: Sequence[str], exclude: Sequence[str]) -> list[str]:
@@ -528,6 +544,12 @@ def read_with(reader: Reader, path: str, raw: bytes, settings=None) -> Document:
 
 
 def document_from_text(text: str, path: str = "<text>", fmt: str = "text") -> Document:
-    """A Document from a string (notebooks, tests)."""
+    """A Document from a string (notebooks, tests); a lone surrogate is an InputError naming its line and column."""
+    from tqcheck.core.document import lone_surrogate, surrogate_problem
+
+    at = lone_surrogate(text)
+    if at >= 0:
+        line = text.count("\n", 0, at) + 1
+        raise InputError(surrogate_problem(text, at), path=path, line=line, column=at - (text.rfind("\n", 0, at) + 1) + 1)
     raw = text.encode("utf-8")
     return read_markdown(path, raw) if fmt == "markdown" else read_text(path, raw)

@@ -123,14 +123,44 @@ def align(plain: str, chars: Sequence[tuple[str, int]]) -> list[int] | None:
     return result
 
 
+#: The five entities XML predefines.
 ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+#: A character reference or an entity reference, as XML writes them (``&#65;``, ``&#x41;``, ``&name;``).
+REFERENCE_RE = re.compile(r"&(?:#([0-9]+)|#x([0-9a-fA-F]+)|([A-Za-z_:][A-Za-z0-9._:\-]*));")
+#: The character a reference tqcheck cannot decode stands for (a fix never writes over it).
+UNDECODED = "\ufffd"
+
+
+def xml_char_allowed(code: int) -> bool:
+    """Whether ``code`` is a character XML 1.0 allows (``Char``): tab, line feed, carriage return, and
+    U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF (never a surrogate, NUL or U+FFFE/U+FFFF)."""
+    return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+
+def xml_reference(text: str, at: int) -> tuple[str | None, int] | None:
+    """The reference starting at ``text[at]`` (an ``&``): (its character, the offset after its ``;``), the character
+    None for a well-formed reference that is not decoded here (an entity declared in a DTD, a number that is not an
+    XML character: out of range, a surrogate, NUL); None when no reference starts there (a literal ``&``). The one
+    decoding of references for the readers and for the fixes (``policy.fix_targets``)."""
+    found = REFERENCE_RE.match(text, at)
+    if found is None:
+        return None
+    decimal, hexadecimal, name = found.groups()
+    if name is not None:
+        return ENTITIES.get(name), found.end()
+    digits = (decimal or hexadecimal).lstrip("0") or "0"
+    if len(digits) > 8:  # beyond U+10FFFF whatever the base (and never a 4,300-digit int)
+        return None, found.end()
+    code = int(digits, 10 if decimal is not None else 16)
+    return (chr(code) if xml_char_allowed(code) else None), found.end()
 
 
 def xml_content_chars(text: str, start: int) -> list[tuple[str, int]]:
     """Visible characters (and their offsets) of the XML element whose start tag begins at ``start``.
 
-    Tags, comments and processing instructions are skipped; entities become one
-    character at the offset of their ``&``; CDATA content is kept.
+    Tags, comments and processing instructions are skipped; references become one
+    character at the offset of their ``&`` (``xml_reference``; U+FFFD for one it does not decode); CDATA content
+    is kept.
     """
     tag_close = end_of_tag(text, start)
     if tag_close < 0 or text[tag_close - 1] == "/":
@@ -168,17 +198,11 @@ def xml_content_chars(text: str, start: int) -> list[tuple[str, int]]:
             i = tag_end + 1
             continue
         if ch == "&":
-            semi = text.find(";", i, i + 12)
-            if semi > 0:
-                name = text[i + 1:semi]
-                if name.startswith("#x"):
-                    value = chr(int(name[2:], 16))
-                elif name.startswith("#"):
-                    value = chr(int(name[1:]))
-                else:
-                    value = ENTITIES.get(name, "?")
-                chars.append((value, i))
-                i = semi + 1
+            reference = xml_reference(text, i)
+            if reference is not None:
+                value, i_next = reference
+                chars.append((UNDECODED if value is None else value, i))
+                i = i_next
                 continue
         chars.append((ch, i))
         i += 1
@@ -318,5 +342,5 @@ def language_pair_from_name(path: str) -> tuple[str, str]:
     return (found.group(1), found.group(2)) if found else ("", "")
 
 
-__all__ = ["Unit", "bilingual_document", "segment_fields", "unit_edges", "align", "xml_content_chars", "element_unit", "xml_error", "xml_bytes",
+__all__ = ["xml_reference", "xml_char_allowed", "UNDECODED", "Unit", "bilingual_document", "segment_fields", "unit_edges", "align", "xml_content_chars", "element_unit", "xml_error", "xml_bytes",
            "base_language", "language_pair_from_name", "require_english_target", "line_offsets", "setting", "LANGUAGE_NAMES"]

@@ -206,7 +206,7 @@ def source_element(unit):
 
 
 def inline_codes(element) -> list[str]:
-    """Inline markup of a source or target element, as sorted ``name#id`` strings."""
+    """Inline markup of a source or target element, as sorted ``name#id`` strings (segment markers left out)."""
     if element is None:
         return []
     codes = []
@@ -214,6 +214,8 @@ def inline_codes(element) -> list[str]:
         if child is element or not isinstance(child.tag, str):
             continue
         local = child.tag.rsplit("}", 1)[-1]
+        if local == "mrk" and child.get("mtype") == "seg":
+            continue  # XLIFF 1.2 segmentation (``<seg-source>`` and the target, never ``<source>``): not markup
         if local in CODE_ELEMENTS or local in WRAP_ELEMENTS:
             ident = child.get("id") or child.get("rid") or child.get("startRef") or ""
             codes.append(f"<{local}{' id=' + ident if ident else ''}>")
