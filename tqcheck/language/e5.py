@@ -403,13 +403,9 @@ class E5States:
             return [(np.ascontiguousarray(y[j, :len(ids[k])], dtype=np.float32), file.offsets(texts[k], ids[k]))
                     for j, k in enumerate(chunk)]
 
-        if self.threads > 1 and len(chunks) > 1:
-            from concurrent.futures import ThreadPoolExecutor
+        from tqcheck.core.threads import map_in_threads
 
-            with ThreadPoolExecutor(min(self.threads, len(chunks))) as pool:
-                results = list(pool.map(run, chunks))
-        else:
-            results = [run(chunk) for chunk in chunks]
+        results = map_in_threads(run, chunks, self.threads)
         out: list = [None] * len(texts)
         for chunk, result in zip(chunks, results):
             for k, item in zip(chunk, result):

@@ -154,13 +154,10 @@ class TunedModel:
         if not texts:
             return []
         encoded = self.tokenizer.encode_batch(texts)
-        if self.threads < 2 or len(texts) < 2:
-            return [self._one(t, e) for t, e in zip(texts, encoded)]
-        from concurrent.futures import ThreadPoolExecutor
+        from tqcheck.core.threads import map_in_threads
 
         # ONNX Runtime lets go of the GIL while a sentence runs: the sentences share the cores
-        with ThreadPoolExecutor(min(self.threads, len(texts))) as pool:
-            return list(pool.map(self._one, texts, encoded))
+        return map_in_threads(self._one, texts, self.threads, encoded)
 
 
 def evidence_key(finding) -> str:

@@ -30,9 +30,8 @@ class DetectorScorer(Scorer):
 
         self.detector = load_detector(path)
         self.notices: list[str] = []
-        #: (document, future) of the predictions ``prepare`` started; the thread they run on.
+        #: (document, future) of the predictions ``prepare`` started.
         self._pending = None
-        self._pool = None
         #: Whether segments with a source get the card's alignment evidence (E5 weights installed).
         self.aligned = self.detector.alignment is not None and alignment_available()
         weights = self.detector.card.get("finding_weights", {})
@@ -47,26 +46,13 @@ class DetectorScorer(Scorer):
         thread (``tqcheck.core.limits.check_threads``: not in a parallel runner's or Dask's workers)."""
         from tqcheck.core.limits import check_threads
 
-        self._drop_pending()
+        from tqcheck.core.threads import in_background
+
+        self._pending = None  # a prediction for a document whose checks failed: never waited for
         if not document.segments or check_threads() < 2:
             return
-        if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="tqcheck-detector")
-        sources = self._sources(document)
-        self._pending = (document, self._pool.submit(self.detector.predict, [s.text for s in document.segments],
-                                                     sources))
-
-    def _drop_pending(self) -> None:
-        """Forget a prediction started for a document that was never scored (its checks failed): it is waited
-        for, so two predictions never run at once, and its error (if any) is dropped with it."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            try:
-                pending[1].result()
-            except Exception:  # noqa: BLE001 - that document's error was reported by its checks' failure
-                pass
+        texts, sources = [s.text for s in document.segments], self._sources(document)
+        self._pending = (document, in_background(lambda: self.detector.predict(texts, sources), "tqcheck-detector"))
 
     @staticmethod
     def _sources(document: Document):
@@ -76,21 +62,14 @@ class DetectorScorer(Scorer):
     def _predictions(self, document: Document, sources):
         """The detector's predictions for ``document``: those ``prepare`` started, or computed now."""
         pending, self._pending = self._pending, None
-        if pending is not None:
-            if pending[0] is document:
-                return pending[1].result()
-            try:
-                pending[1].result()
-            except Exception:  # noqa: BLE001 - another document's, never scored
-                pass
+        if pending is not None and pending[0] is document:
+            return pending[1].result()
         return self.detector.predict([s.text for s in document.segments], sources)
 
     def close(self) -> None:
-        """Wait for a prediction still running and stop its thread."""
-        self._drop_pending()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        """Forget a prediction still running (its daemon thread ends with it or with the program: a Ctrl-C is
+        never held up by it)."""
+        self._pending = None
 
     def score(self, document: Document, findings: list[Finding], progress: Progress = no_progress) -> FluencyResult:
         """Scores for every segment and the detector spans of the flagged ones."""
