@@ -80,3 +80,26 @@ def test_a_long_map_never_holds_up_the_end_of_the_program(how: str) -> None:
         assert process.returncode != 0 and "KeyboardInterrupt" in process.stderr.read()
     else:
         assert process.returncode == 0
+
+
+def test_a_stopped_background_task_stops_its_maps() -> None:
+    """DetectorScorer stops a prediction nobody will read (its document's checks failed, or the pipeline closed):
+    the maps it runs take no more items, whatever their thread count."""
+    from tqcheck.core.threads import Stopped
+
+    taken = []
+
+    def slow(x: int) -> int:
+        taken.append(x)
+        time.sleep(0.05)
+        return x
+
+    for threads in (1, 3):
+        taken.clear()
+        task = in_background(lambda: map_in_threads(slow, list(range(400)), threads))
+        time.sleep(0.2)
+        task.stop()
+        with pytest.raises(Stopped):
+            task.result(timeout=10)
+        assert len(taken) < 60
+    assert in_background(lambda: map_in_threads(slow, [], 2)).result(timeout=10) == []

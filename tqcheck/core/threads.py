@@ -33,13 +33,30 @@ except (AttributeError, RuntimeError):  # pragma: no cover - another interpreter
     atexit.register(STOPPING.set)
 
 
-def in_background(fn: Callable[[], R], name: str = "tqcheck-background") -> "Future[R]":
-    """Run ``fn()`` on a thread of its own; its result (or exception) in the returned Future."""
-    future: Future = Future()
+#: Per thread: the ``Task.stopped`` event of the background task it runs, if any.
+_LOCAL = threading.local()
+
+
+class Task(Future):
+    """The Future of ``in_background``; ``stop()`` asks its work to end early: the ``map_in_threads`` it runs
+    take no more items and raise ``Stopped`` (a prediction nobody will read stops using the cores)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stopped = threading.Event()
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def in_background(fn: Callable[[], R], name: str = "tqcheck-background") -> Task:
+    """Run ``fn()`` on a thread of its own; its result (or exception) in the returned Task (a Future)."""
+    future = Task()
 
     def run() -> None:
         if not future.set_running_or_notify_cancel():
             return
+        _LOCAL.stopped = future.stopped
         try:
             future.set_result(fn())
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the result
@@ -52,11 +69,16 @@ def in_background(fn: Callable[[], R], name: str = "tqcheck-background") -> "Fut
 def map_in_threads(fn: Callable[..., R], items: Sequence[T], threads: int, *more: Sequence) -> list[R]:
     """``[fn(item, *others) for item, *others in zip(items, *more)]``, on up to ``threads`` threads that take the
     items one at a time, in order; the first exception is raised once every thread has stopped (the others stop
-    taking items), ``Stopped`` when the program ends first. The results do not depend on ``threads``."""
+    taking items), ``Stopped`` when the program ends first or the background task running this is stopped. The
+    results do not depend on ``threads``."""
     n = len(items)
-    if threads < 2 or n < 2:
+    if n == 0:
+        return []
+    if (threads < 2 or n < 2) and getattr(_LOCAL, "stopped", None) is None:
         return [fn(*args) for args in zip(items, *more)]
+    threads = max(1, threads)
     results: list = [None] * n
+    halt = getattr(_LOCAL, "stopped", None)  # the caller's background task, when it runs in one
     lock = threading.Lock()
     state = {"next": 0, "error": None}
     done = threading.Event()
@@ -67,8 +89,8 @@ def map_in_threads(fn: Callable[..., R], items: Sequence[T], threads: int, *more
             while True:
                 with lock:
                     k = state["next"]
-                    if k < n and state["error"] is None and STOPPING.is_set():
-                        state["error"] = Stopped("the program is ending")
+                    if k < n and state["error"] is None and (STOPPING.is_set() or (halt and halt.is_set())):
+                        state["error"] = Stopped("the program is ending" if STOPPING.is_set() else "stopped")
                     if k >= n or state["error"] is not None:
                         return
                     state["next"] = k + 1
@@ -100,4 +122,4 @@ def map_in_threads(fn: Callable[..., R], items: Sequence[T], threads: int, *more
     return results
 
 
-__all__ = ["in_background", "map_in_threads", "STOPPING", "Stopped"]
+__all__ = ["in_background", "map_in_threads", "STOPPING", "Stopped", "Task"]

@@ -48,7 +48,7 @@ class DetectorScorer(Scorer):
 
         from tqcheck.core.threads import in_background
 
-        self._pending = None  # a prediction for a document whose checks failed: never waited for
+        self._stop_pending()  # a prediction for a document whose checks failed: stopped, never waited for
         if not document.segments or check_threads() < 2:
             return
         texts, sources = [s.text for s in document.segments], self._sources(document)
@@ -66,10 +66,14 @@ class DetectorScorer(Scorer):
             return pending[1].result()
         return self.detector.predict([s.text for s in document.segments], sources)
 
+    def _stop_pending(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending[1].stop()
+
     def close(self) -> None:
-        """Forget a prediction still running (its daemon thread ends with it or with the program: a Ctrl-C is
-        never held up by it)."""
-        self._pending = None
+        """Stop a prediction still running, without waiting for it (a Ctrl-C is never held up by it)."""
+        self._stop_pending()
 
     def score(self, document: Document, findings: list[Finding], progress: Progress = no_progress) -> FluencyResult:
         """Scores for every segment and the detector spans of the flagged ones."""
