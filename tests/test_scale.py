@@ -397,3 +397,24 @@ def test_workers_started_before_reading_are_used_then_released():
     report = run_documents(documents, settings, jobs=2, advance=ticks.append, runner=early)
     assert render(report) == expected and sum(ticks) == pytest.approx(sum(len(d.segments) for d in documents))
     assert early._pool is None  # closed by run_documents
+
+
+def test_workers_started_before_reading_and_not_needed_stop_before_the_check(monkeypatch):
+    """A 300 KB file of fewer than 2,000 segments starts workers early, then runs in this process: the workers
+    (loading their models) are stopped before the check, not after it, so they never compete with it."""
+    from tqcheck.engine.runners import ProcessRunner, SequentialRunner, run_documents
+
+    settings = load_settings(discover=False, flags={"grammar": "none", "fluency": False})
+    documents = load_documents([str(ROOT / "seeds" / "000_d711ba56f4b847ad.txt")], settings=settings)
+    events: list = []
+    early = ProcessRunner(2)  # never started: only its closing is watched
+    monkeypatch.setattr(early, "close", lambda now=False: events.append(("close", now)))
+    checked = SequentialRunner.results
+
+    def results(self, *args, **kwargs):
+        events.append("check")
+        return checked(self, *args, **kwargs)
+
+    monkeypatch.setattr(SequentialRunner, "results", results)
+    run_documents(documents, settings, runner=early)
+    assert events[:2] == [("close", True), "check"]

@@ -695,6 +695,8 @@ def _run_documents(documents: Sequence[Document], settings: "Settings", jobs: in
         chosen.context = context
     if early is not None and isinstance(chosen, ProcessRunner):
         chosen = early
+    elif early is not None:  # not needed after all: its workers stop loading now, not after the check they slow
+        early.close(now=True)
     notices.extend(chosen.notices or (early.notices if early is not None else []))
     with chosen as runner:
         if not isinstance(runner, SequentialRunner):  # the longest parts first, so the workers end together
