@@ -49,6 +49,14 @@ class Task(Future):
         self.stopped.set()
 
 
+def check_stop() -> None:
+    """Raise ``Stopped`` when the program is ending or this thread's background task was stopped: called between
+    the long steps of work that may run in the background (loading a model, one stage of a prediction)."""
+    halt = getattr(_LOCAL, "stopped", None)
+    if STOPPING.is_set() or (halt is not None and halt.is_set()):
+        raise Stopped("the program is ending" if STOPPING.is_set() else "stopped")
+
+
 def in_background(fn: Callable[[], R], name: str = "tqcheck-background") -> Task:
     """Run ``fn()`` on a thread of its own; its result (or exception) in the returned Task (a Future)."""
     future = Task()
@@ -122,4 +130,4 @@ def map_in_threads(fn: Callable[..., R], items: Sequence[T], threads: int, *more
     return results
 
 
-__all__ = ["in_background", "map_in_threads", "STOPPING", "Stopped", "Task"]
+__all__ = ["in_background", "map_in_threads", "STOPPING", "Stopped", "Task", "check_stop"]

@@ -51,9 +51,12 @@ class EncodedText:
 
 def file_sha256(path: Path) -> str:
     """Hex SHA-256 of a file, read in 1 MiB blocks."""
+    from tqcheck.core.threads import check_stop
+
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
+            check_stop()  # a model loading in the background never holds up the end of the program
             digest.update(block)
     return digest.hexdigest()
 

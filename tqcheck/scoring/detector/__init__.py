@@ -170,10 +170,13 @@ class Detector:
         bilingual model was trained on are scored by it (the source encoder loads on the first such text), blended
         with the alignment evidence when the card has it and ``alignment`` is on (the E5 encoder then loads too).
         """
+        from tqcheck.core.threads import check_stop
         from tqcheck.scoring.detector.rows import Example, TrainingSet, sentence_rows, tuned_rows
 
         ngram = ngram_rows(texts, self.ngram_columns)
+        check_stop()  # between the stages: a prediction in the background stops when nobody will read it
         source_rows = self.source_rows(texts, sources)
+        check_stop()
         # the sentence rows exactly as training builds them (tqcheck.training.train)
         if self.tuned_card:
             encoded = self.tuned.predict(list(texts))
@@ -183,7 +186,9 @@ class Detector:
             encoded = self.encoder.encode(list(texts))
             rows, probs = sentence_rows(self.token_head, self.projection, TrainingSet(
                 [Example(text=t, label=None) for t in texts], list(encoded), ngram=ngram))
+        check_stop()
         lm = self.lm_rows(texts)
+        check_stop()
         aligned = self.alignment_rows(texts, sources, source_rows) if alignment else {}
         out = []
         for i, (text, enc, p, row) in enumerate(zip(texts, encoded, probs, rows)):
