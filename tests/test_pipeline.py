@@ -99,3 +99,37 @@ def test_untranslated_text_gets_no_spelling_findings():
     typo = make(second, 7, 11, "fluency/spelling")
     kept = without_spelling_of_untranslated([untranslated, spelling_inside, grammar_inside, typo])
     assert kept == [untranslated, grammar_inside, typo]
+
+
+def test_the_scorer_starts_beside_the_checks_only_after_those_with_wall_clock_timeouts():
+    """The rules stop a regex after REGEX_TIMEOUT seconds of wall-clock time: work beside them (the detector's
+    predictions, Scorer.prepare) could make a rule time out on a busy machine and drop its findings from one run
+    only. So prepare comes after them, before the checks that do not time out on the clock."""
+    events: list[str] = []
+
+    class Timed(WordCheck):
+        wall_clock_budgets = True
+
+        def check(self, document, progress=lambda n: None):
+            events.append(f"check {self.rule_id}")
+            return super().check(document, progress)
+
+    class Untimed(Timed):
+        wall_clock_budgets = False
+
+    class Preparing(SpanScorer):
+        def prepare(self, document):
+            events.append("prepare")
+
+    settings = load_settings(discover=False)
+    for checks, expected in (([Timed("x", "a"), Untimed("y", "b")], ["check a", "prepare", "check b"]),
+                             ([Timed("x", "a")], ["check a"]),
+                             ([Untimed("y", "b"), Timed("x", "a")], ["check b", "check a"]),
+                             ([Untimed("y", "b"), Timed("x", "a"), Untimed("z", "c")],
+                              ["check b", "check a", "prepare", "check c"])):
+        events.clear()
+        Pipeline(settings, checks=checks, scorer=Preparing()).run([document_from_text(TEXT)])
+        assert events == expected
+    from tqcheck.checks.rules import RuleCheck
+
+    assert RuleCheck.wall_clock_budgets

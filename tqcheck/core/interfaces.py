@@ -21,6 +21,9 @@ class Check(ABC):
     """Turns the segments of a document into findings."""
 
     name: ClassVar[str] = "check"
+    #: Whether the check stops work on wall-clock budgets (the rules' regex timeouts): it then runs before the
+    #: scorer's work starts beside the checks (``Scorer.prepare``), so that work never makes it time out.
+    wall_clock_budgets: ClassVar[bool] = False
 
     @abstractmethod
     def check(self, document: Document, progress: Progress = no_progress) -> list[Finding]:

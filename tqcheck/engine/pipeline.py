@@ -201,9 +201,13 @@ class Pipeline:
         metrics: dict[str, float | str] = {"segments": len(document.segments)}
         checks = self._checks_for(document, settings)
         scorer = self._scorer_for(settings)
-        if scorer is not None and document.segments:
-            scorer.prepare(document)  # the detector may run beside the checks (it does not read their findings)
-        for check in checks:
+        # the detector may run beside the checks (it does not read their findings), but only after the last check
+        # that times out on the clock (the rules' regexes), which it would slow down
+        timed = [k for k, check in enumerate(checks) if getattr(check, "wall_clock_budgets", False)]
+        beside = (timed[-1] + 1 if timed else 0) if scorer is not None and document.segments else len(checks)
+        for k, check in enumerate(checks):
+            if k == beside:
+                scorer.prepare(document)
             began = time.perf_counter()
             measure = getattr(check, "check_with_similarity", None)
             if measure is not None:

@@ -27,6 +27,7 @@ class RuleCheck(Check):
     """The rule stage: sentence rules through a word index, then document-level rules."""
 
     name: ClassVar[str] = "rules"
+    wall_clock_budgets: ClassVar[bool] = True  # REGEX_TIMEOUT and the time budgets are wall-clock seconds
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
