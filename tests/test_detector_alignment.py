@@ -255,7 +255,9 @@ def test_a_prediction_started_for_one_document_never_scores_another(monkeypatch)
     full, dropped = document(FULL), document(DROPPED)
     alone = scorer.score(dropped, []).scores[0].score
     scorer.prepare(full)  # its checks failed: never scored
+    started = scorer._pending[1]
     assert scorer.score(dropped, []).scores[0].score == alone
+    assert started.stopped.is_set()  # stopped, not left running
     scorer.prepare(dropped)
     assert scorer.score(dropped, []).scores[0].score == alone
     scorer.prepare(full)

@@ -80,17 +80,16 @@ def map_in_threads(fn: Callable[..., R], items: Sequence[T], threads: int, *more
     taking items), ``Stopped`` when the program ends first or the background task running this is stopped. The
     results do not depend on ``threads``."""
     n = len(items)
+    halt = getattr(_LOCAL, "stopped", None)  # the caller's background task, when it runs in one
     if n == 0:
         return []
-    if (threads < 2 or n < 2) and getattr(_LOCAL, "stopped", None) is None:
+    if (threads < 2 or n < 2) and halt is None:
         return [fn(*args) for args in zip(items, *more)]
-    threads = max(1, threads)
     results: list = [None] * n
-    halt = getattr(_LOCAL, "stopped", None)  # the caller's background task, when it runs in one
     lock = threading.Lock()
     state = {"next": 0, "error": None}
     done = threading.Event()
-    running = [min(threads, n)]
+    running = [max(1, min(threads, n))]
 
     def work() -> None:
         try:
@@ -123,8 +122,6 @@ def map_in_threads(fn: Callable[..., R], items: Sequence[T], threads: int, *more
         with lock:
             state["next"] = n
         raise
-    if state["next"] < n and state["error"] is None:  # pragma: no cover - every thread stopped early
-        raise Stopped("the program is ending")
     if state["error"] is not None:
         raise state["error"]
     return results

@@ -203,10 +203,10 @@ class Pipeline:
         scorer = self._scorer_for(settings)
         # the detector may run beside the checks (it does not read their findings), but only after the last check
         # that times out on the clock (the rules' regexes), which it would slow down
-        timed = [k for k, check in enumerate(checks) if getattr(check, "wall_clock_budgets", False)]
-        beside = (timed[-1] + 1 if timed else 0) if scorer is not None and document.segments else len(checks)
+        beside = max((k + 1 for k, check in enumerate(checks) if getattr(check, "wall_clock_budgets", False)),
+                     default=0)
         for k, check in enumerate(checks):
-            if k == beside:
+            if k == beside and scorer is not None and document.segments:
                 scorer.prepare(document)
             began = time.perf_counter()
             measure = getattr(check, "check_with_similarity", None)

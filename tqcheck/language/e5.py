@@ -312,8 +312,9 @@ class E5States:
     """Token states of multilingual E5-small after ``FROZEN_LAYERS`` layers (ONNX Runtime), loaded on first use.
 
     ``threads``: how many batches run at once, each on one ONNX Runtime thread (default
-    ``tqcheck.core.limits.check_threads()``: $TQCHECK_ENCODER_THREADS, else the usable cores up to 4; on this project's 2-core machine, two batches at once beat two intra-op threads, markedly so when the other
-    core is busy). A batch's states do not depend on the threads. ``model``/``sha256``: another export and its hash
+    ``tqcheck.core.limits.check_threads()``: $TQCHECK_ENCODER_THREADS, else the usable cores up to 4; on this
+    project's 2-core machine, two batches at once beat two intra-op threads, markedly so when the other core is
+    busy). A batch's states do not depend on the threads. ``model``/``sha256``: another export and its hash
     (benchmarks and tests)."""
 
     def __init__(self, model: Path | None = None, *, sha256: str | None = None, threads: int | None = None) -> None:

@@ -61,9 +61,11 @@ class DetectorScorer(Scorer):
 
     def _predictions(self, document: Document, sources):
         """The detector's predictions for ``document``: those ``prepare`` started, or computed now."""
-        pending, self._pending = self._pending, None
+        pending = self._pending
         if pending is not None and pending[0] is document:
+            self._pending = None
             return pending[1].result()
+        self._stop_pending()  # another document's, never to be read
         return self.detector.predict([s.text for s in document.segments], sources)
 
     def _stop_pending(self) -> None:
