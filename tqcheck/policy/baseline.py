@@ -99,16 +99,22 @@ def _entry(finding: Finding, mark: str, file_key: str) -> dict[str, Any]:
     }
 
 
+def _entry_order(entry: dict[str, Any]) -> tuple:
+    return (entry["file"], entry.get("line", 0), entry.get("column", 0), entry["rule_id"], entry["fingerprint"])
+
+
 def baseline_entries(report: Report, base_dir: Path) -> list[dict[str, Any]]:
     """One entry per finding of ``report``, sorted, file names relative to ``base_dir``."""
     entries = [_entry(f, mark, baseline_path_key(f.file, base_dir))
                for f, mark in zip(report.findings, fingerprints(report))]
-    return sorted(entries, key=lambda e: (e["file"], e["line"], e["column"], e["rule_id"], e["fingerprint"]))
+    return sorted(entries, key=_entry_order)
 
 
-def render_baseline(report: Report, base_dir: Path) -> str:
-    """The baseline file's text (JSON, sorted keys, stable order, trailing newline)."""
-    data = {"tool": "tqcheck", "version": BASELINE_VERSION, "findings": baseline_entries(report, base_dir)}
+def render_baseline(report: Report, base_dir: Path, kept: list[dict[str, Any]] = ()) -> str:
+    """The baseline file's text (JSON, sorted keys, stable order, trailing newline); ``kept``: entries of a
+    previous baseline written back as they are, in the same order."""
+    entries = sorted(baseline_entries(report, base_dir) + list(kept), key=_entry_order)
+    data = {"tool": "tqcheck", "version": BASELINE_VERSION, "findings": entries}
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
@@ -118,13 +124,7 @@ def write_baseline(report: Report, path: str | Path, kept: list[dict[str, Any]] 
     ``kept``: entries of the previous baseline written back as they are (``kept_entries``: those of inputs
     that could not be read this time, so a file broken today keeps the findings accepted for it)."""
     path = Path(path)
-    base_dir = Path(os.path.abspath(path)).parent
-    if not kept:
-        write_atomic(path, render_baseline(report, base_dir))
-        return len(report.findings)
-    entries = sorted(baseline_entries(report, base_dir) + list(kept), key=_entry_order)
-    data = {"tool": "tqcheck", "version": BASELINE_VERSION, "findings": entries}
-    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    write_atomic(path, render_baseline(report, Path(os.path.abspath(path)).parent, kept))
     return len(report.findings)
 
 
@@ -139,10 +139,6 @@ def kept_entries(path: str | Path, unread: list[str] | tuple[str, ...]) -> list[
     keys = {baseline_path_key(name, old.base_dir) for name in unread}
     return [entry for entry in old.entries
             if entry["file"] in keys or any(entry["file"].startswith(key.rstrip("/") + "/") for key in keys)]
-
-
-def _entry_order(entry: dict[str, Any]) -> tuple:
-    return (entry["file"], entry.get("line", 0), entry.get("column", 0), entry["rule_id"], entry["fingerprint"])
 
 
 _REQUIRED = ("file", "fingerprint", "rule_id")
