@@ -484,17 +484,21 @@ class XmlChar:
     locked: str = ""
     #: The Trados segment (``<mrk mtype="seg" mid>``) holding the character, else ''.
     segment: str = ""
+    #: The entity (declared in the file's internal DTD subset) whose reference the character is the text of, else
+    #: '' (such a character is never written over; an empty entity is one character '').
+    entity: str = ""
 
 
 def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = None,
-              open_spans: dict[str, bool] | None = None) -> tuple[list[XmlChar], int]:
+              open_spans: dict[str, bool] | None = None, entities: Any = None) -> tuple[list[XmlChar], int]:
     """The characters of the element whose start tag is at ``start`` and the offset of its end tag.
 
     A character is not editable inside an inline code, a ``mtype="protected"`` marker, or a ``translate="no"``
     element (``<mrk>``, ``<pc>``; an inner ``translate="yes"`` makes its content translatable again) or span
     (XLIFF 2.0 ``<sm translate="no"/>`` up to its ``<em startRef=…/>``). ``locked_segments``: Trados segment
     ids (``<mrk mtype="seg" mid=…>``) whose characters are locked, with the reason; ``open_spans``: the ``<sm>``
-    markers an earlier segment of the unit opened and did not close (id -> protects its span)."""
+    markers an earlier segment of the unit opened and did not close (id -> protects its span); ``entities``: the
+    ``readers.units.DeclaredEntities`` of the file, whose references are read as their text (``xml_reference``)."""
     locked_segments = locked_segments or {}
     tag_end = end_of_tag(text, start)
     if tag_end < 0 or text[tag_end - 1] == "/":
@@ -558,11 +562,20 @@ def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = No
             i = end + 1
             continue
         if ch == "&":
-            reference = xml_reference(text, i)
+            reference = xml_reference(text, i, entities)
+            if reference is not None and (value := reference[0]) is not None and len(value) != 1:
+                name = text[i + 1:reference[1] - 1]  # a declared entity: its text, never written over
+                chars.extend(XmlChar(c, i, reference[1], node, False, False, locked, segment, name)
+                             for c in value or [""])
+                i = reference[1]
+                continue
             if reference is not None:  # one character; one that is not decoded is never written over
                 value, after = reference
+                name = text[i + 1:after - 1] if entities is not None and entities.text(text[i + 1:after - 1]) \
+                    is not None else ""
                 chars.append(XmlChar(UNDECODED if value is None else value, i, after, node,
-                                     value is not None and not protected and not locked, False, locked, segment))
+                                     value is not None and not name and not protected and not locked, False, locked,
+                                     segment, name))
                 i = after
                 continue
         chars.append(XmlChar(ch, i, i + 1, node, not protected and not locked, False, locked, segment))
@@ -607,6 +620,19 @@ class XmlTargets(Targets):
         self.document = document
         self._units: dict[str, list[XmlUnit]] | None = None
         self._starts: dict[int, int] = {}
+        self._entities: Any = False
+
+    def entities(self):
+        """The entities the file's internal DTD subset declares (``readers.units.DeclaredEntities``), or None."""
+        if self._entities is False:
+            from tqcheck.core.errors import InputError
+            from tqcheck.readers.units import declared_entities
+
+            try:
+                self._entities = declared_entities(self.document.path, self.document.text)
+            except InputError as exc:  # the reader refused the file already: this is a changed file
+                raise Refused(f"the units could not be read again ({exc})") from None
+        return self._entities
 
     # reading the units again, from the document's own text
     def units(self) -> dict[str, list[XmlUnit]]:
@@ -696,7 +722,7 @@ class XmlTargets(Targets):
         for unit in self.units().get(segment.unit_id, []):
             if unit.chars is None:
                 unit.chars = xml_chars(self.document.text, unit.target_start, unit.locked_segments,
-                                       unit.open_spans)[0]
+                                       unit.open_spans, self.entities())[0]
             if any(c.start == first for c in unit.chars):
                 return unit
         raise Refused(f"unit {segment.unit_id!r} not found again")
@@ -717,6 +743,9 @@ class XmlTargets(Targets):
             raise Refused(CROSSES_MARKUP)
         first, last = positions[0], positions[-1]
         span = unit.chars[first:last + 1]
+        entity = next((c.entity for c in span if c.entity), "")
+        if entity:
+            raise Refused(f"the span overlaps the entity reference &{entity}; (declared in the file's DTD)")
         if any(b <= a for a, b in zip(positions, positions[1:])) or len({c.node for c in span}) != 1:
             raise Refused("the span crosses inline markup of the target")
         locked = next((c.locked for c in span if c.locked), "")

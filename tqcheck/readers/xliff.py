@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Iterator
 
 from tqcheck.core.document import Document
 from tqcheck.core.errors import InputError
-from tqcheck.readers.units import (Unit, base_language, bilingual_document, element_unit, line_offsets,
-                             require_english_target, setting, xml_bytes, xml_error)
+from tqcheck.readers.units import (Unit, base_language, bilingual_document, declared_entities, element_unit,
+                             line_offsets, require_english_target, setting, xml_bytes, xml_error)
 from tqcheck.readers.inputs import decode
 
 if TYPE_CHECKING:
@@ -34,11 +34,14 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
         from translate.storage import xliff, xliff2
     except ImportError:  # pragma: no cover - a dependency of tqcheck
         raise InputError("reading XLIFF needs translate-toolkit: pip install translate-toolkit", path=path) from None
+    entities = declared_entities(path, text)  # before the parser expands them (an expansion bomb is refused)
     data = xml_bytes(text)
     try:
         store = xliff2.Xliff2File.parsestring(data) if is_xliff2(text) else xliff.xlifffile.parsestring(data)
     except Exception as exc:  # lxml.etree.XMLSyntaxError, ValueError from translate-toolkit
         raise xml_error(path, exc) from None
+    if entities is not None:
+        entities.refuse_external(store.document.getroot())
     require_english_target(path, store.gettargetlanguage() or "", "target-language" if not is_xliff2(text)
                            else "trgLang")
     lines = line_offsets(text)
@@ -52,7 +55,7 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
         if element is None:
             units.append(Unit(unit_id, str(unit.source or ""), target, 0))
             continue
-        units.append(element_unit(text, lines, element, target, unit_id, str(unit.source or "")))
+        units.append(element_unit(text, lines, element, target, unit_id, str(unit.source or ""), entities))
     language = base_language(store.getsourcelanguage() or "") or setting(settings, "source_language", "")
     document = bilingual_document(path, text, "xliff", units, source_language=language,
                                   target_language=store.gettargetlanguage() or "")
