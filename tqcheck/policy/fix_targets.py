@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tqcheck.readers.units import UNDECODED, end_of_tag, xml_reference
+from tqcheck.readers.units import UNDECODED, end_of_tag, tracked_deletion_end, xml_reference
 from tqcheck.core.document import Document, Segment
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ REVIEW_STATE_12 = "needs-review-translation"
 REVIEW_STATE_20 = "translated"
 
 CROSSES_MARKUP = "the span crosses markup or an escape"
+TRACKED_DELETION = "the span crosses a Trados tracked deletion (x-sdl-deleted), which is not part of the translation"
 
 
 class Targets:
@@ -487,6 +488,9 @@ class XmlChar:
     #: The entity (declared in the file's internal DTD subset) whose reference the character is the text of, else
     #: '' (such a character is never written over; an empty entity is one character '').
     entity: str = ""
+    #: A Trados tracked deletion (``<mrk mtype="x-sdl-deleted">``): one character '' standing for the element and
+    #: its deleted text, which is not part of the translation and never written over.
+    deleted: bool = False
 
 
 def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = None,
@@ -533,6 +537,12 @@ def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = No
             end = end_of_tag(text, i)
             if end < 0:
                 break
+            deleted = tracked_deletion_end(text, i, end) if text[i + 1] != "/" else None
+            if deleted is not None:  # Trados tracked deletion: not the translation's text, never edited
+                chars.append(XmlChar("", i, deleted, node, False, False, locked, segment, deleted=True))
+                node += 1
+                i = deleted
+                continue
             if text[i + 1] == "/":
                 if not stack:
                     return chars, i
@@ -746,6 +756,8 @@ class XmlTargets(Targets):
         entity = next((c.entity for c in span if c.entity), "")
         if entity:
             raise Refused(f"the span overlaps the entity reference &{entity}; (declared in the file's DTD)")
+        if any(c.deleted for c in span):
+            raise Refused(TRACKED_DELETION)
         if any(b <= a for a, b in zip(positions, positions[1:])) or len({c.node for c in span}) != 1:
             raise Refused("the span crosses inline markup of the target")
         locked = next((c.locked for c in span if c.locked), "")

@@ -164,7 +164,8 @@ def xml_reference(text: str, at: int, entities: "DeclaredEntities | None" = None
 def xml_content_chars(text: str, start: int, entities: "DeclaredEntities | None" = None) -> list[tuple[str, int]]:
     """Visible characters (and their offsets) of the XML element whose start tag begins at ``start``.
 
-    Tags, comments and processing instructions are skipped; references become one
+    Tags, comments, processing instructions and Trados tracked deletions (``<mrk mtype="x-sdl-deleted">``, with
+    their content) are skipped; references become one
     character at the offset of their ``&`` (``xml_reference``; U+FFFD for one it does not decode), an entity the
     file's internal DTD subset declares (``entities``) its text, every character at the offset of the ``&``; CDATA
     content is kept.
@@ -196,6 +197,10 @@ def xml_content_chars(text: str, start: int, entities: "DeclaredEntities | None"
             tag_end = end_of_tag(text, i)
             if tag_end < 0:
                 break
+            deleted = tracked_deletion_end(text, i, tag_end) if text[i + 1] != "/" else None
+            if deleted is not None:  # Trados tracked deletion: not part of the translation
+                i = deleted
+                continue
             if text[i + 1] == "/":
                 if depth == 0:
                     break
@@ -214,6 +219,44 @@ def xml_content_chars(text: str, start: int, entities: "DeclaredEntities | None"
         chars.append((ch, i))
         i += 1
     return chars
+
+
+#: The start tag of a Trados tracked deletion (``<mrk mtype="x-sdl-deleted" sdl:revid=…>``): its text was deleted
+#: with track changes on, so it is not part of the translation.
+TRACKED_DELETION_RE = re.compile(r"<(?:[\w.\-]+:)?mrk\s[^>]*?\bmtype\s*=\s*[\"']x-sdl-deleted[\"']")
+
+
+def tracked_deletion_end(text: str, start: int, tag_end: int) -> int | None:
+    """When the start tag at ``start`` (closed at ``tag_end``) opens a Trados tracked deletion, the offset after
+    the element's end tag (the end of the text when it never closes); else None."""
+    if not TRACKED_DELETION_RE.match(text[start:tag_end + 1]):
+        return None
+    if text[tag_end - 1] == "/":
+        return tag_end + 1
+    depth = 0
+    i = tag_end + 1
+    while True:
+        i = text.find("<", i)
+        if i < 0:
+            return len(text)
+        if text.startswith("<!--", i):
+            close = text.find("-->", i)
+            i = len(text) if close < 0 else close + 3
+            continue
+        if text.startswith("<![CDATA[", i):
+            close = text.find("]]>", i)
+            i = len(text) if close < 0 else close + 3
+            continue
+        end = end_of_tag(text, i)
+        if end < 0:
+            return len(text)
+        if text[i + 1] == "/":
+            if depth == 0:
+                return end + 1
+            depth -= 1
+        elif text[i + 1] not in "?!" and text[end - 1] != "/":
+            depth += 1
+        i = end + 1
 
 
 def end_of_tag(text: str, start: int) -> int:
@@ -619,5 +662,5 @@ def language_pair_from_name(path: str) -> tuple[str, str]:
     return (found.group(1), found.group(2)) if found else ("", "")
 
 
-__all__ = ["DeclaredEntities", "declared_entities", "internal_subset", "PrologIncomplete", "xml_reference", "xml_char_allowed", "UNDECODED", "Unit", "bilingual_document", "segment_fields", "unit_edges", "align", "xml_content_chars", "element_unit", "xml_error", "xml_bytes",
+__all__ = ["tracked_deletion_end", "DeclaredEntities", "declared_entities", "internal_subset", "PrologIncomplete", "xml_reference", "xml_char_allowed", "UNDECODED", "Unit", "bilingual_document", "segment_fields", "unit_edges", "align", "xml_content_chars", "element_unit", "xml_error", "xml_bytes",
            "base_language", "language_pair_from_name", "require_english_target", "line_offsets", "setting", "LANGUAGE_NAMES"]

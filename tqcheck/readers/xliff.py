@@ -49,6 +49,7 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
     for unit in store.units:
         if unit.isheader():
             continue
+        drop_tracked_deletions(unit.xmlelement)
         target = str(unit.target or "")
         element = target_element(unit)
         unit_id = unit_name(unit)
@@ -167,6 +168,7 @@ def _unit(stream, unit):
 
     if unit.isheader():
         return None
+    drop_tracked_deletions(unit.xmlelement)
     target = str(unit.target or "")
     element = target_element(unit)
     unit_id = unit_name(unit)
@@ -179,6 +181,29 @@ def _unit(stream, unit):
     if fields is None:
         return None
     return (inline_codes(source_element(unit)), inline_codes(element)), fields
+
+
+#: Trados ``<mrk mtype>`` values that mark revisions and comments (``x-sdl-added``, ``x-sdl-deleted``,
+#: ``x-sdl-comment``…): Studio's annotations of the text, not inline markup of the document.
+TRADOS_ANNOTATION = "x-sdl-"
+
+
+def drop_tracked_deletions(element) -> None:
+    """Remove from a unit's lxml element the Trados tracked deletions (``<mrk mtype="x-sdl-deleted">``, text deleted
+    with track changes on, not part of the translation), their tails kept in place; tracked additions
+    (``x-sdl-added``) are text of the translation and stay."""
+    deleted = [m for m in element.iter("{*}mrk", "mrk") if m.get("mtype") == "x-sdl-deleted"]
+    for mark in deleted:
+        parent = mark.getparent()
+        if parent is None or any(mark in d.iterancestors() for d in deleted if d is not mark):
+            continue
+        tail = mark.tail or ""
+        previous = mark.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+        parent.remove(mark)
 
 
 def unit_name(unit) -> str:
@@ -219,6 +244,8 @@ def inline_codes(element) -> list[str]:
         local = child.tag.rsplit("}", 1)[-1]
         if local == "mrk" and child.get("mtype") == "seg":
             continue  # XLIFF 1.2 segmentation (``<seg-source>`` and the target, never ``<source>``): not markup
+        if local == "mrk" and (child.get("mtype") or "").startswith(TRADOS_ANNOTATION):
+            continue  # a Trados revision or comment mark: an annotation of the text, not markup
         if local in CODE_ELEMENTS or local in WRAP_ELEMENTS:
             ident = child.get("id") or child.get("rid") or child.get("startRef") or ""
             codes.append(f"<{local}{' id=' + ident if ident else ''}>")
