@@ -13,7 +13,8 @@ from tqcheck.readers.inputs import decode
 if TYPE_CHECKING:
     from tqcheck.core.config import Settings
 
-MSGSTR_RE = re.compile(r'^msgstr(?:\[0\])?[ \t]*"', re.MULTILINE)
+#: The keywords that begin a message (``msgid``) and its translations (``msgstr``, ``msgstr[N]``), at a line start.
+KEYWORD_RE = re.compile(r'^(msgid|msgstr(?:\[\d+\])?)[ \t]*"', re.MULTILINE)
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
 
 
@@ -35,7 +36,8 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
     except Exception as exc:
         raise InputError(f"malformed PO: {exc}", path=path) from None
     require_english_target(path, _header_field(store, "Language"), "header Language")
-    starts = [m.end() - 1 for m in MSGSTR_RE.finditer(text)]
+    unclosed_string(path, text)
+    starts = msgstr_starts(text)
     units = []
     position = 0
     for unit in store.units:
@@ -56,6 +58,37 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
     language = setting(settings, "source_language", "") or base_language(_header_field(store, "X-Source-Language"))
     return bilingual_document(path, text, "po", units, source_language=language,
                               target_language=_header_field(store, "Language"))
+
+
+#: A line holding a PO string: a keyword (or none, for a continuation line), then the opening quote.
+STRING_LINE_RE = re.compile(r'[ \t]*(?:(?:msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)[ \t]*)?"')
+#: A whole PO string from its opening quote: escapes (``\"``) inside, closed on the same line.
+CLOSED_STRING_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
+def unclosed_string(path: str, text: str) -> None:
+    """InputError at the first line whose string is not closed on that line (``msgstr "It said \"``: the last quote
+    is escaped), as msgfmt refuses it ("end-of-line within string"); translate-toolkit would read on and give a
+    text that is not the one in the file."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        found = STRING_LINE_RE.match(line)
+        if found is not None and not CLOSED_STRING_RE.match(line, found.end() - 1):
+            raise InputError("malformed PO: the string is not closed on its line (end of line within the string)",
+                             path=path, line=number, column=found.end())
+
+
+def msgstr_starts(text: str) -> list[int | None]:
+    """For each message of a PO text (each ``msgid`` line, obsolete ``#~`` ones not counted), the offset of the
+    opening quote of its first translation (``msgstr``, or the first ``msgstr[N]`` it has: a plural message may lack
+    ``msgstr[0]``), None when it has none; one item per message, so a message without ``msgstr[0]`` never shifts
+    the messages after it onto the wrong lines."""
+    starts: list[int | None] = []
+    for found in KEYWORD_RE.finditer(text):
+        if found.group(1) == "msgid":
+            starts.append(None)
+        elif starts and starts[-1] is None:
+            starts[-1] = found.end() - 1
+    return starts
 
 
 def _header_field(store, name: str) -> str:

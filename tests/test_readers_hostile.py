@@ -1,0 +1,68 @@
+"""Hostile and unusual input the bilingual readers met in a sweep (issue 22's closing note, item 5): each case read
+the wrong text or put findings at the wrong place, silently.
+
+- a PO plural message without ``msgstr[0]`` shifted every later message onto another message's lines;
+- a PO string whose closing quote is escaped (``msgstr "It said \\"``) was read on as some other text;
+- a TSV/CSV header naming the target (or source, id) column twice silently took the first;
+- the content of inline native codes (``<bpt>&lt;b&gt;</bpt>``, ``<ph>``) was checked as text in XLIFF 1.2, and in
+  TMX a code longer than 200 characters lost the character map (every finding of the unit at the wrong column).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tqcheck.cli.main import cli
+
+FAST = ["--no-config", "--no-fluency", "--grammar", "none", "--exit-zero"]
+BORDER = "waited at the border of the striptease."
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def places(output: str, rule: str = "mt.StripteaseForStrip") -> list[tuple[int, int]]:
+    return sorted((int(m.group(1)), int(m.group(2)))
+                  for m in re.finditer(r":(\d+):(\d+): \w+ " + re.escape(rule), output))
+
+
+def raw_places(text: str, word: str = "striptease.") -> list[tuple[int, int]]:
+    return sorted((number, m.start() + 1) for number, line in enumerate(text.split("\n"), start=1)
+                  for m in re.finditer(re.escape(word), line))
+
+
+def check(*paths: Path, extra: tuple[str, ...] = ("-f", "line")):
+    return CliRunner().invoke(cli, ["check", *map(str, paths), *FAST, *extra])
+
+
+PO_HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+
+
+def test_a_plural_message_without_its_first_form_shifts_nothing(tmp_path: Path) -> None:
+    text = (PO_HEADER + f'msgid "a"\nmsgid_plural "as"\nmsgstr[1] "They {BORDER}"\n\n'
+            f'msgid "b"\nmsgstr "Aid {BORDER}"\n\nmsgid "c"\nmsgstr ""\n"Trucks "\n"{BORDER}"\n')
+    path = tmp_path / "a.po"
+    path.write_text(text, encoding="utf-8")
+    result = check(path)
+    assert result.exit_code == 0, result.output
+    assert places(result.stdout) == raw_places(text)
+
+
+@pytest.mark.parametrize("line", ['msgstr "It said \\"', '"It said \\"'])
+def test_a_po_string_that_is_never_closed_is_one_error(tmp_path: Path, line: str) -> None:
+    body = PO_HEADER + 'msgid "a"\n' + ('msgstr ""\n' if line.startswith('"') else "") + line + "\n"
+    bad = tmp_path / "bad.po"
+    bad.write_text(body, encoding="utf-8")
+    good = tmp_path / "good.po"
+    good.write_text(PO_HEADER + f'msgid "a"\nmsgstr "Aid {BORDER}"\n', encoding="utf-8")
+    result = check(bad, good, extra=("-f", "line", "--exit-zero"))
+    number = body.split("\n").index(line) + 1
+    errors = [e for e in result.stderr.splitlines() if "bad.po" in e]
+    assert len(errors) == 1 and f"bad.po:{number}:" in errors[0] and "not closed" in errors[0], result.stderr
+    assert result.exit_code == 2 and "good.po:7:" in result.stdout
