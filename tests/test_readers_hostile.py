@@ -66,3 +66,15 @@ def test_a_po_string_that_is_never_closed_is_one_error(tmp_path: Path, line: str
     errors = [e for e in result.stderr.splitlines() if "bad.po" in e]
     assert len(errors) == 1 and f"bad.po:{number}:" in errors[0] and "not closed" in errors[0], result.stderr
     assert result.exit_code == 2 and "good.po:7:" in result.stdout
+
+
+@pytest.mark.parametrize("header, role", [("id,source,target,Target", "target"), ("id,source,Source,target", "source")])
+@pytest.mark.parametrize("partitioned", [False, True])
+def test_a_table_naming_a_column_twice_is_refused(tmp_path: Path, header: str, role: str, partitioned: bool) -> None:
+    path = tmp_path / "pairs.csv"
+    path.write_text(f"{header}\n1,Quelle,They {BORDER},other\n", encoding="utf-8")
+    extra = ("--partitioned", str(tmp_path / "parts")) if partitioned else ("-f", "line")
+    result = check(path, extra=extra)
+    assert result.exit_code == 2, result.output
+    assert re.search(rf"pairs\.csv:1: 2 columns are named '{role}' \(columns \d, \d\): the {role} column is "
+                     "ambiguous", result.stderr), result.stderr
