@@ -78,3 +78,40 @@ def test_a_table_naming_a_column_twice_is_refused(tmp_path: Path, header: str, r
     assert result.exit_code == 2, result.output
     assert re.search(rf"pairs\.csv:1: 2 columns are named '{role}' \(columns \d, \d\): the {role} column is "
                      "ambiguous", result.stderr), result.stderr
+
+
+CODE = "&lt;span style=&quot;" + "x" * 300 + "&quot;&gt;"
+XLIFF = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
+<file source-language="de" target-language="en" datatype="plaintext" original="a"><body>
+<trans-unit id="1"><source>Sie <bpt id="1">{code}</bpt>warteten<ept id="1">&lt;/span&gt;</ept>.</source><target>They <bpt id="1">{code}</bpt>waited<ept id="1">&lt;/span&gt;</ept> at the border of the striptease.</target></trans-unit>
+<trans-unit id="2"><source>Hilfe <ph id="1">&lt;img alt="striptease"/&gt;</ph> kam.</source><target>Aid <ph id="1">&lt;img alt="striptease"/&gt;</ph> {border}</target></trans-unit>
+</body></file></xliff>
+""".replace("{code}", CODE).replace("{border}", BORDER)
+TMX = """<?xml version="1.0"?>
+<tmx version="1.4"><header srclang="de" datatype="plaintext" segtype="sentence" adminlang="en" o-tmf="x" creationtool="x" creationtoolversion="1"/><body>
+<tu tuid="1"><tuv xml:lang="de"><seg>Sie <bpt i="1">{code}</bpt>warteten<ept i="1">&lt;/span&gt;</ept>.</seg></tuv><tuv xml:lang="en"><seg>They <bpt i="1">{code}</bpt>waited<ept i="1">&lt;/span&gt;</ept> at the border of the striptease.</seg></tuv></tu>
+<tu tuid="2"><tuv xml:lang="de"><seg>Hilfe <ph>&lt;img alt="striptease"/&gt;</ph> kam.</seg></tuv><tuv xml:lang="en"><seg>Aid <ph>&lt;img alt="striptease"/&gt;</ph> {border}</seg></tuv></tu>
+</body></tmx>
+""".replace("{code}", CODE).replace("{border}", BORDER)
+
+
+@pytest.mark.parametrize("name, text", [("a.xlf", XLIFF), ("a.tmx", TMX)])
+def test_native_codes_are_not_text_and_keep_the_columns(tmp_path: Path, name: str, text: str) -> None:
+    from tqcheck.readers import tmx, xliff
+    from tqcheck.readers.inputs import read_raw
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = check(path)
+    assert result.exit_code == 0, result.output
+    assert places(result.stdout) == raw_places(text)  # never inside the codes, always at the raw column
+    module = xliff if name.endswith(".xlf") else tmx
+    whole = module.read(str(path), read_raw(str(path)))
+    streamed = [s for part in module.iter_parts(str(path)) for s in part.segments]
+    spaces = " " if module is xliff else "  "  # XLIFF text is read as translate-toolkit reads it (xml:space)
+    assert [s.text for s in whole.segments] == [s.text for s in streamed] == [f"They waited at the border of the "
+                                                                             "striptease.", f"Aid{spaces}{BORDER}"]
+    assert [s.char_map for s in whole.segments] == [s.char_map for s in streamed]
+    assert all(s.char_map is not None for s in whole.segments)
+    assert whole.segments[0].source == "Sie warteten."

@@ -164,8 +164,8 @@ def xml_reference(text: str, at: int, entities: "DeclaredEntities | None" = None
 def xml_content_chars(text: str, start: int, entities: "DeclaredEntities | None" = None) -> list[tuple[str, int]]:
     """Visible characters (and their offsets) of the XML element whose start tag begins at ``start``.
 
-    Tags, comments, processing instructions and Trados tracked deletions (``<mrk mtype="x-sdl-deleted">``, with
-    their content) are skipped; references become one
+    Tags, comments, processing instructions, inline native codes (``<bpt>&lt;b&gt;</bpt>``) and Trados tracked
+    deletions (``<mrk mtype="x-sdl-deleted">``) are skipped with their content; references become one
     character at the offset of their ``&`` (``xml_reference``; U+FFFD for one it does not decode), an entity the
     file's internal DTD subset declares (``entities``) its text, every character at the offset of the ``&``; CDATA
     content is kept.
@@ -197,9 +197,10 @@ def xml_content_chars(text: str, start: int, entities: "DeclaredEntities | None"
             tag_end = end_of_tag(text, i)
             if tag_end < 0:
                 break
-            deleted = tracked_deletion_end(text, i, tag_end) if text[i + 1] != "/" else None
-            if deleted is not None:  # Trados tracked deletion: not part of the translation
-                i = deleted
+            skipped = None if text[i + 1] == "/" else (tracked_deletion_end(text, i, tag_end)
+                                                        or native_code_end(text, i, tag_end))
+            if skipped is not None:  # a Trados tracked deletion, a native code: not text of the translation
+                i = skipped
                 continue
             if text[i + 1] == "/":
                 if depth == 0:
@@ -226,11 +227,30 @@ def xml_content_chars(text: str, start: int, entities: "DeclaredEntities | None"
 TRACKED_DELETION_RE = re.compile(r"<(?:[\w.\-]+:)?mrk\s[^>]*?\bmtype\s*=\s*[\"']x-sdl-deleted[\"']")
 
 
+#: The start tag of an inline element whose content is native code, not text (XLIFF 1.2 and TMX ``<bpt>``, ``<ept>``,
+#: ``<ph>``, ``<it>``, ``<ut>``: ``<bpt id="1">&lt;b&gt;</bpt>``); XLIFF 2.0's codes are empty elements.
+NATIVE_CODE_RE = re.compile(r"<(?:[\w.\-]+:)?(?:bpt|ept|ph|it|ut)(?=[\s/>])")
+
+
 def tracked_deletion_end(text: str, start: int, tag_end: int) -> int | None:
     """When the start tag at ``start`` (closed at ``tag_end``) opens a Trados tracked deletion, the offset after
     the element's end tag (the end of the text when it never closes); else None."""
     if not TRACKED_DELETION_RE.match(text[start:tag_end + 1]):
         return None
+    return element_end(text, tag_end)
+
+
+def native_code_end(text: str, start: int, tag_end: int) -> int | None:
+    """When the start tag at ``start`` (closed at ``tag_end``) opens an inline native code (``NATIVE_CODE_RE``), the
+    offset after the element's end tag; else None."""
+    if not NATIVE_CODE_RE.match(text, start):
+        return None
+    return element_end(text, tag_end)
+
+
+def element_end(text: str, tag_end: int) -> int:
+    """The offset after the end tag of the element whose start tag closes at ``tag_end`` (the end of the text when
+    it never closes; ``tag_end + 1`` for an empty element)."""
     if text[tag_end - 1] == "/":
         return tag_end + 1
     depth = 0

@@ -50,6 +50,7 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
         if unit.isheader():
             continue
         drop_tracked_deletions(unit.xmlelement)
+        drop_code_content(unit.xmlelement)
         target = str(unit.target or "")
         element = target_element(unit)
         unit_id = unit_name(unit)
@@ -169,6 +170,7 @@ def _unit(stream, unit):
     if unit.isheader():
         return None
     drop_tracked_deletions(unit.xmlelement)
+    drop_code_content(unit.xmlelement)
     target = str(unit.target or "")
     element = target_element(unit)
     unit_id = unit_name(unit)
@@ -204,6 +206,21 @@ def drop_tracked_deletions(element) -> None:
         else:
             parent.text = (parent.text or "") + tail
         parent.remove(mark)
+
+
+#: XLIFF 1.2 inline elements whose content is native code (``<bpt id="1">&lt;b&gt;</bpt>``), not translatable text.
+NATIVE_CODES = frozenset({"bpt", "ept", "ph", "it", "ut"})
+
+
+def drop_code_content(element) -> None:
+    """Empty the inline native codes of a unit's lxml element (``<bpt>&lt;b&gt;</bpt>`` -> ``<bpt/>``, the element
+    and its tail kept): their content is code of the original format, not text to check (as the TMX reader reads
+    ``<seg>``, and as a CAT tool shows a tag); the markup comparison (``inline_codes``) still sees the element."""
+    for code in [c for c in element.iter() if isinstance(c.tag, str) and c.tag.rsplit("}", 1)[-1] in NATIVE_CODES]:
+        if code.text or len(code):
+            code.text = None
+            for child in list(code):
+                code.remove(child)
 
 
 def unit_name(unit) -> str:
