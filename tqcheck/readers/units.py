@@ -298,22 +298,44 @@ def element_start(text: str, lines: list[int], element: Any) -> int:
     """Offset of the start tag of an lxml ``element`` in ``text`` (its line start when not found).
 
     lxml knows only an element's line, so when several elements of the same name start on that line
-    (XLIFF 2.0 segments of one unit written on one line) the element's rank among them picks the tag.
+    (XLIFF 2.0 segments of one unit written on one line, a whole file on one line) the element's rank among them
+    picks the tag. The tags found on a line are kept, so the elements of a line are located in one pass over it
+    (a 40 MB XLIFF file on one line took hours: each unit searched the line from its start again).
     """
     line = max(1, element.sourceline or 1)
     base = lines[min(line, len(lines)) - 1]
     local = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
     name = f"{element.prefix}:{local}" if element.prefix else local
-    pattern = re.compile(r"<" + re.escape(name) + r"(?=[\s/>])")
-    match = pattern.search(text, base)
-    for _ in range(_rank_on_line(element)):
-        if match is None:
-            break
-        match = pattern.search(text, match.end())
-    return match.start() if match else base
+    rank = _rank_on_line(element)
+    starts = tag_starts(_STARTS, text, name, base, rank)
+    return starts[rank] if rank < len(starts) else base
 
 
-#: The tree whose elements were last ranked, and its (tag, line) -> elements in document order.
+#: The text whose start tags were last searched, and per (tag name, line start): [starts found, where to search on].
+_STARTS: dict[str, Any] = {}
+
+
+def tag_starts(cache: dict[str, Any], text: str, name: str, base: int, rank: int) -> list[int]:
+    """Offsets of the first ``rank + 1`` start tags ``<name`` in ``text`` from ``base`` on (fewer when there are
+    not that many), found once per text and kept in ``cache``."""
+    if cache.get("text") is not text:
+        cache.update(text=text, found={})
+    found = cache["found"].setdefault((name, base), [[], base])
+    starts, at = found
+    if len(starts) <= rank and at is not None:
+        pattern = re.compile(r"<" + re.escape(name) + r"(?=[\s/>])")
+        while len(starts) <= rank:
+            match = pattern.search(text, at)
+            if match is None:
+                at = None
+                break
+            starts.append(match.start())
+            at = match.end()
+        found[1] = at
+    return starts
+
+
+#: The tree whose elements were last ranked, and its element -> rank among the elements of its tag on its line.
 _RANKED: dict[str, Any] = {}
 
 
@@ -321,14 +343,16 @@ def _rank_on_line(element: Any) -> int:
     """How many elements with the same tag start earlier on ``element``'s line."""
     root = element.getroottree().getroot()
     if _RANKED.get("root") is not root:
-        index: dict[tuple[str, int], list[Any]] = {}
+        counts: dict[tuple[str, int], int] = {}
+        index: dict[Any, int] = {}
         for item in root.iter():
             if isinstance(item.tag, str):
-                index.setdefault((item.tag, item.sourceline), []).append(item)
+                key = (item.tag, item.sourceline)
+                index[item] = counts.get(key, 0)
+                counts[key] = index[item] + 1
         _RANKED.clear()
         _RANKED.update(root=root, index=index)
-    same = _RANKED["index"].get((element.tag, element.sourceline), ())
-    return next((i for i, item in enumerate(same) if item is element), 0)
+    return _RANKED["index"].get(element, 0)
 
 
 def xml_bytes(text: str) -> bytes:

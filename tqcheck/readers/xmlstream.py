@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import bisect
 import codecs
-import re
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO, Iterator, Sequence
 
 from tqcheck.core.document import Document
 from tqcheck.core.errors import InputError
 from tqcheck.readers.units import (XML_DECLARATION_RE, DeclaredEntities, PrologIncomplete, Unit, declared_entities,
-                                   segment_fields, unit_edges, xml_error)
+                                   segment_fields, tag_starts, unit_edges, xml_error)
 
 #: Bytes read (and fed to the parser) at a time.
 CHUNK = 1 << 20
@@ -91,6 +90,8 @@ class XmlStream:
         self._rank_line = 0
         #: element -> its rank among the elements of the same tag starting on its line (see formats.element_start)
         self.rank: dict[Any, int] = {}
+        #: the start tags found on the line being read (``readers.units.tag_starts``)
+        self._starts: dict[str, Any] = {}
         #: the general entities the file's internal DTD subset declares (read before the parser sees them)
         self.entities: DeclaredEntities | None = None
 
@@ -206,13 +207,12 @@ class XmlStream:
         base = window.line_start(line)
         local = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
         name = f"{element.prefix}:{local}" if element.prefix else local
-        pattern = re.compile(r"<" + re.escape(name) + r"(?=[\s/>])")
-        match = pattern.search(window.text, base - window.base)
-        for _ in range(self.rank.get(element, 0)):
-            if match is None:
-                break
-            match = pattern.search(window.text, match.end())
-        return window.base + match.start() if match else base
+        rank = self.rank.get(element, 0)
+        if self._starts.get("line") != (line, window.base):  # the tags of one line are found once (tag_starts)
+            self._starts.clear()
+            self._starts["line"] = (line, window.base)
+        starts = tag_starts(self._starts, window.text, name, base - window.base, rank)
+        return window.base + starts[rank] if rank < len(starts) else base
 
     def element_unit(self, element: Any, plain: str, unit_id: str, source: str) -> Unit:
         """A Unit whose target ``plain`` is the text of ``element`` (as ``formats.element_unit``)."""
