@@ -167,3 +167,35 @@ def test_a_file_on_one_line_is_located_in_one_pass(tmp_path: Path, monkeypatch) 
     expected = [m.end() for m in re.finditer("<target>", text)]
     assert [s.original_offset(0) for s in whole.segments] == expected
     assert [s.original_offset(0) for s in streamed] == expected
+
+
+@pytest.mark.parametrize("depth", [10, 12, 40])
+def test_a_deeply_nested_markdown_list_loses_no_text(tmp_path: Path, depth: int) -> None:
+    """markdown-it's CommonMark preset stops at 20 levels of nesting (a list item is two) and dropped the text
+    inside and everything after it, silently: a list 10 deep hid the paragraph that followed it."""
+    text = "".join("  " * k + f"- item {k}\n" for k in range(depth)) + f"\nAid {BORDER}\n"
+    path = tmp_path / "notes.md"
+    path.write_text(text, encoding="utf-8")
+    result = check(path)
+    assert result.exit_code == 0, result.output
+    assert places(result.stdout) == raw_places(text)
+    from tqcheck.readers.inputs import read_markdown
+
+    document = read_markdown(str(path), text.encode("utf-8"))
+    assert [s.text for s in document.segments][-1] == f"Aid {BORDER}"
+    assert sum(s.text.startswith("item") for s in document.segments) == depth
+
+
+@pytest.mark.parametrize("markdown", [">" * 200 + f" They {BORDER}\n",
+                                      "".join("  " * k + "- item\n" for k in range(80)) + f"\nAid {BORDER}\n"],
+                         ids=["quotes", "lists"])
+def test_markdown_nested_past_the_parsers_limit_is_one_error(tmp_path: Path, markdown: str) -> None:
+    bad = tmp_path / "deep.md"
+    bad.write_text(markdown, encoding="utf-8")
+    good = tmp_path / "good.md"
+    good.write_text(f"Aid {BORDER}\n", encoding="utf-8")
+    result = check(bad, good)
+    assert result.exit_code == 2, result.output
+    errors = [e for e in result.stderr.splitlines() if "deep.md" in e]
+    assert len(errors) == 1 and re.search(r"deep\.md:\d+: Markdown nested more than 100 levels deep", errors[0])
+    assert "good.md:1:" in result.stdout

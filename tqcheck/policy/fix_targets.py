@@ -101,11 +101,11 @@ def code_spans(text: str) -> list[tuple[int, int]]:
 
 def markdown_blocks(text: str) -> list[tuple[int, int]]:
     """Offsets of the Markdown blocks that are code or HTML (fenced and indented code, HTML blocks)."""
-    from markdown_it import MarkdownIt
+    from tqcheck.readers.inputs import markdown_parser
 
     starts = [0] + [m.end() for m in re.finditer("\n", text)] + [len(text)]
     blocks = []
-    for token in MarkdownIt("commonmark").parse(text):
+    for token in markdown_parser().parse(text):  # the reader's parser: the same blocks at any nesting
         if token.type in ("fence", "code_block", "html_block") and token.map:
             first, last = token.map
             blocks.append((starts[min(first, len(starts) - 1)], starts[min(last, len(starts) - 1)]))
