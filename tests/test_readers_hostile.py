@@ -68,6 +68,28 @@ def test_a_po_string_that_is_never_closed_is_one_error(tmp_path: Path, line: str
     assert result.exit_code == 2 and "good.po:7:" in result.stdout
 
 
+def test_two_strings_on_one_line_are_joined_as_gettext_joins_them(tmp_path: Path) -> None:
+    """``msgstr "They " "waited"`` is valid gettext (msgfmt joins the strings); translate-toolkit read
+    ``They " "waited``, so the checked text and every column after the first string were wrong."""
+    text = PO_HEADER + f'msgid "Sie " "warteten."\nmsgstr "They " "{BORDER}"\n'
+    path = tmp_path / "a.po"
+    path.write_text(text, encoding="utf-8")
+    from tqcheck.readers import po
+
+    [segment] = po.read(str(path), text.encode("utf-8")).segments
+    assert (segment.text, segment.source) == (f"They {BORDER}", "Sie warteten.")
+    result = check(path)
+    assert places(result.stdout) == raw_places(text)
+
+
+def test_text_after_the_closing_quote_is_one_error(tmp_path: Path) -> None:
+    path = tmp_path / "a.po"
+    path.write_text(PO_HEADER + f'msgid "a"\nmsgstr "They {BORDER}" junk\n', encoding="utf-8")
+    result = check(path)
+    assert result.exit_code == 2
+    assert re.search(r"a\.po:7:\d+: malformed PO: 'junk' after the closing quote", result.stderr), result.stderr
+
+
 @pytest.mark.parametrize("header, role", [("id,source,target,Target", "target"), ("id,source,Source,target", "source")])
 @pytest.mark.parametrize("partitioned", [False, True])
 def test_a_table_naming_a_column_twice_is_refused(tmp_path: Path, header: str, role: str, partitioned: bool) -> None:
