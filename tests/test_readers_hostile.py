@@ -221,3 +221,12 @@ def test_markdown_nested_past_the_parsers_limit_is_one_error(tmp_path: Path, mar
     errors = [e for e in result.stderr.splitlines() if "deep.md" in e]
     assert len(errors) == 1 and re.search(r"deep\.md:\d+: Markdown nested more than 100 levels deep", errors[0])
     assert "good.md:1:" in result.stdout
+
+
+def test_a_fix_in_the_second_string_of_a_line_lands_there(tmp_path: Path) -> None:
+    text = PO_HEADER + f'msgid "a"\nmsgstr "They " "{BORDER}"\n'
+    path = tmp_path / "a.po"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(path), *FAST, "--fix"])
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8") == text.replace("the striptease.", "the strip.")

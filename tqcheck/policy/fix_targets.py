@@ -405,7 +405,16 @@ def po_entries(text: str) -> list[PoEntry]:
         else:
             continue
         pieces += 1
-        chars, _ = po_quoted(text, quote, pieces)
+        chars, after = po_quoted(text, quote, pieces)
+        while text[after - 1:after] == '"':  # more strings on the same line ("a " "b"): gettext joins them
+            more = after
+            while more < len(text) and text[more] in " \t":
+                more += 1
+            if more >= len(text) or text[more] != '"':
+                break
+            pieces += 1
+            extra, after = po_quoted(text, more, pieces)
+            chars += extra
         if current[0] == "msgstr":
             entry.forms.setdefault(current[1], []).extend(chars)
         elif current[0] == "msgid":
