@@ -84,3 +84,30 @@ def test_no_torch_at_import_or_run():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "[]"
+
+
+def test_the_default_thread_count_is_the_projects_rule(monkeypatch):
+    """``load_encoder()`` takes its threads from ``tqcheck.core.limits.check_threads()`` ($TQCHECK_ENCODER_THREADS,
+    else the usable cores up to 4), as the tuned MiniLM and E5-small do (it used 1 unless the variable was set)."""
+    from tqcheck.core import limits
+
+    monkeypatch.delenv("TQCHECK_ENCODER_THREADS", raising=False)
+    monkeypatch.setattr(limits, "usable_cores", lambda: 3)
+    assert load_encoder().threads == limits.check_threads() == 3
+    monkeypatch.setattr(limits, "usable_cores", lambda: 64)
+    assert load_encoder().threads == 4  # MAX_DEFAULT_THREADS
+    monkeypatch.setenv("TQCHECK_ENCODER_THREADS", "2")
+    assert load_encoder().threads == 2
+
+
+def test_outputs_do_not_depend_on_the_threads():
+    """The batches run on up to ``threads`` threads, each on one ONNX Runtime thread: the same batches as with one
+    thread, so every vector is the same to the bit (reports stay byte-identical whatever the thread count)."""
+    texts = [f"Sentence number {k} says {'a little more ' * (k % 5)}about the border." for k in range(23)] + TEXTS
+    one, three = Encoder(threads=1), Encoder(threads=3)
+    assert three.session.get_session_options().intra_op_num_threads == 1
+    for batch_size in (1, 4, 32):
+        a, b = one.encode(texts, batch_size), three.encode(texts, batch_size)
+        for x, y in zip(a, b):
+            assert np.array_equal(x.offsets, y.offsets) and np.array_equal(x.states, y.states)
+            assert np.array_equal(x.sentence, y.sentence)

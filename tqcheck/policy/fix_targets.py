@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tqcheck.readers.units import UNDECODED, end_of_tag, xml_reference
+from tqcheck.readers.units import UNDECODED, end_of_tag, tracked_deletion_end, xml_reference
 from tqcheck.core.document import Document, Segment
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ REVIEW_STATE_12 = "needs-review-translation"
 REVIEW_STATE_20 = "translated"
 
 CROSSES_MARKUP = "the span crosses markup or an escape"
+TRACKED_DELETION = "the span crosses a Trados tracked deletion (x-sdl-deleted), which is not part of the translation"
 
 
 class Targets:
@@ -100,11 +101,11 @@ def code_spans(text: str) -> list[tuple[int, int]]:
 
 def markdown_blocks(text: str) -> list[tuple[int, int]]:
     """Offsets of the Markdown blocks that are code or HTML (fenced and indented code, HTML blocks)."""
-    from markdown_it import MarkdownIt
+    from tqcheck.readers.inputs import markdown_parser
 
     starts = [0] + [m.end() for m in re.finditer("\n", text)] + [len(text)]
     blocks = []
-    for token in MarkdownIt("commonmark").parse(text):
+    for token in markdown_parser().parse(text):  # the reader's parser: the same blocks at any nesting
         if token.type in ("fence", "code_block", "html_block") and token.map:
             first, last = token.map
             blocks.append((starts[min(first, len(starts) - 1)], starts[min(last, len(starts) - 1)]))
@@ -404,7 +405,16 @@ def po_entries(text: str) -> list[PoEntry]:
         else:
             continue
         pieces += 1
-        chars, _ = po_quoted(text, quote, pieces)
+        chars, after = po_quoted(text, quote, pieces)
+        while text[after - 1:after] == '"':  # more strings on the same line ("a " "b"): gettext joins them
+            more = after
+            while more < len(text) and text[more] in " \t":
+                more += 1
+            if more >= len(text) or text[more] != '"':
+                break
+            pieces += 1
+            extra, after = po_quoted(text, more, pieces)
+            chars += extra
         if current[0] == "msgstr":
             entry.forms.setdefault(current[1], []).extend(chars)
         elif current[0] == "msgid":
@@ -484,17 +494,24 @@ class XmlChar:
     locked: str = ""
     #: The Trados segment (``<mrk mtype="seg" mid>``) holding the character, else ''.
     segment: str = ""
+    #: The entity (declared in the file's internal DTD subset) whose reference the character is the text of, else
+    #: '' (such a character is never written over; an empty entity is one character '').
+    entity: str = ""
+    #: A Trados tracked deletion (``<mrk mtype="x-sdl-deleted">``): one character '' standing for the element and
+    #: its deleted text, which is not part of the translation and never written over.
+    deleted: bool = False
 
 
 def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = None,
-              open_spans: dict[str, bool] | None = None) -> tuple[list[XmlChar], int]:
+              open_spans: dict[str, bool] | None = None, entities: Any = None) -> tuple[list[XmlChar], int]:
     """The characters of the element whose start tag is at ``start`` and the offset of its end tag.
 
     A character is not editable inside an inline code, a ``mtype="protected"`` marker, or a ``translate="no"``
     element (``<mrk>``, ``<pc>``; an inner ``translate="yes"`` makes its content translatable again) or span
     (XLIFF 2.0 ``<sm translate="no"/>`` up to its ``<em startRef=…/>``). ``locked_segments``: Trados segment
     ids (``<mrk mtype="seg" mid=…>``) whose characters are locked, with the reason; ``open_spans``: the ``<sm>``
-    markers an earlier segment of the unit opened and did not close (id -> protects its span)."""
+    markers an earlier segment of the unit opened and did not close (id -> protects its span); ``entities``: the
+    ``readers.units.DeclaredEntities`` of the file, whose references are read as their text (``xml_reference``)."""
     locked_segments = locked_segments or {}
     tag_end = end_of_tag(text, start)
     if tag_end < 0 or text[tag_end - 1] == "/":
@@ -529,6 +546,12 @@ def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = No
             end = end_of_tag(text, i)
             if end < 0:
                 break
+            deleted = tracked_deletion_end(text, i, end) if text[i + 1] != "/" else None
+            if deleted is not None:  # Trados tracked deletion: not the translation's text, never edited
+                chars.append(XmlChar("", i, deleted, node, False, False, locked, segment, deleted=True))
+                node += 1
+                i = deleted
+                continue
             if text[i + 1] == "/":
                 if not stack:
                     return chars, i
@@ -558,11 +581,20 @@ def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = No
             i = end + 1
             continue
         if ch == "&":
-            reference = xml_reference(text, i)
+            reference = xml_reference(text, i, entities)
+            if reference is not None and (value := reference[0]) is not None and len(value) != 1:
+                name = text[i + 1:reference[1] - 1]  # a declared entity: its text, never written over
+                chars.extend(XmlChar(c, i, reference[1], node, False, False, locked, segment, name)
+                             for c in value or [""])
+                i = reference[1]
+                continue
             if reference is not None:  # one character; one that is not decoded is never written over
                 value, after = reference
+                name = text[i + 1:after - 1] if entities is not None and entities.text(text[i + 1:after - 1]) \
+                    is not None else ""
                 chars.append(XmlChar(UNDECODED if value is None else value, i, after, node,
-                                     value is not None and not protected and not locked, False, locked, segment))
+                                     value is not None and not name and not protected and not locked, False, locked,
+                                     segment, name))
                 i = after
                 continue
         chars.append(XmlChar(ch, i, i + 1, node, not protected and not locked, False, locked, segment))
@@ -607,6 +639,19 @@ class XmlTargets(Targets):
         self.document = document
         self._units: dict[str, list[XmlUnit]] | None = None
         self._starts: dict[int, int] = {}
+        self._entities: Any = False
+
+    def entities(self):
+        """The entities the file's internal DTD subset declares (``readers.units.DeclaredEntities``), or None."""
+        if self._entities is False:
+            from tqcheck.core.errors import InputError
+            from tqcheck.readers.units import declared_entities
+
+            try:
+                self._entities = declared_entities(self.document.path, self.document.text)
+            except InputError as exc:  # the reader refused the file already: this is a changed file
+                raise Refused(f"the units could not be read again ({exc})") from None
+        return self._entities
 
     # reading the units again, from the document's own text
     def units(self) -> dict[str, list[XmlUnit]]:
@@ -696,7 +741,7 @@ class XmlTargets(Targets):
         for unit in self.units().get(segment.unit_id, []):
             if unit.chars is None:
                 unit.chars = xml_chars(self.document.text, unit.target_start, unit.locked_segments,
-                                       unit.open_spans)[0]
+                                       unit.open_spans, self.entities())[0]
             if any(c.start == first for c in unit.chars):
                 return unit
         raise Refused(f"unit {segment.unit_id!r} not found again")
@@ -717,6 +762,11 @@ class XmlTargets(Targets):
             raise Refused(CROSSES_MARKUP)
         first, last = positions[0], positions[-1]
         span = unit.chars[first:last + 1]
+        entity = next((c.entity for c in span if c.entity), "")
+        if entity:
+            raise Refused(f"the span overlaps the entity reference &{entity}; (declared in the file's DTD)")
+        if any(c.deleted for c in span):
+            raise Refused(TRACKED_DELETION)
         if any(b <= a for a, b in zip(positions, positions[1:])) or len({c.node for c in span}) != 1:
             raise Refused("the span crosses inline markup of the target")
         locked = next((c.locked for c in span if c.locked), "")

@@ -253,16 +253,38 @@ def _blank_out(text: str, start: int, end: int) -> str:
     return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
 
 
-def markdown_pieces(text: str) -> list[Piece]:
-    """Prose pieces of a Markdown text: paragraphs, headings, list items, quotes; no code or tables."""
+#: Levels of nesting the Markdown parser follows (a quote is one, a list item two). markdown-it's CommonMark preset
+#: stops at 20 and drops the text inside and after, silently (a list ten deep hid the rest of the document); its
+#: block parser is iterative enough for far more (5,000 nested quotes parse without a RecursionError).
+MARKDOWN_NESTING = 100
+
+
+def markdown_parser():
+    """The CommonMark parser tqcheck reads Markdown with (and ``--fix`` finds code and HTML blocks with)."""
     from markdown_it import MarkdownIt
 
+    return MarkdownIt("commonmark", {"maxNesting": MARKDOWN_NESTING})
+
+
+def markdown_tokens(text: str, path: str = "<text>") -> list:
+    """The block tokens of a Markdown text (tables on); an InputError at the line where the nesting reaches the
+    parser's limit, past which it would drop the text without a word."""
+    tokens = markdown_parser().enable("table").parse(text)
+    deepest = max(tokens, key=lambda token: token.level, default=None)
+    if deepest is not None and deepest.level >= MARKDOWN_NESTING - 1:
+        raise InputError(f"Markdown nested more than {MARKDOWN_NESTING} levels deep (quotes and lists): the text "
+                         "inside would not be read", path=path, line=deepest.map[0] + 1 if deepest.map else None)
+    return tokens
+
+
+def markdown_pieces(text: str, path: str = "<text>") -> list[Piece]:
+    """Prose pieces of a Markdown text: paragraphs, headings, list items, quotes; no code or tables."""
     masked = text
     front = FRONT_MATTER_RE.match(text)
     if front:
         masked = _blank_out(masked, 0, front.end())
     line_starts = [0] + [m.end() for m in re.finditer("\n", masked)]
-    tokens = MarkdownIt("commonmark").enable("table").parse(masked)
+    tokens = markdown_tokens(masked, path)
     pieces: list[Piece] = []
     table_depth = 0
     for token in tokens:
@@ -328,7 +350,7 @@ def read_markdown(path: str, raw: bytes) -> Document:
     """A Markdown document: prose split into sentences, code blocks and front matter skipped."""
     text = decode(raw, path)
     document = Document(path=path, text=text, format="markdown")
-    add_pieces(document, markdown_pieces(text))
+    add_pieces(document, markdown_pieces(text, path))
     document.suppressions = suppressions(text)
     return document
 

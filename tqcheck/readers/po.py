@@ -13,7 +13,8 @@ from tqcheck.readers.inputs import decode
 if TYPE_CHECKING:
     from tqcheck.core.config import Settings
 
-MSGSTR_RE = re.compile(r'^msgstr(?:\[0\])?[ \t]*"', re.MULTILINE)
+#: The keywords that begin a message (``msgid``) and its translations (``msgstr``, ``msgstr[N]``), at a line start.
+KEYWORD_RE = re.compile(r'^(msgid|msgstr(?:\[\d+\])?)[ \t]*"', re.MULTILINE)
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
 
 
@@ -35,27 +36,73 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
     except Exception as exc:
         raise InputError(f"malformed PO: {exc}", path=path) from None
     require_english_target(path, _header_field(store, "Language"), "header Language")
-    starts = [m.end() - 1 for m in MSGSTR_RE.finditer(text)]
+    unclosed_string(path, text)
+    messages = message_quotes(text)
     units = []
     position = 0
     for unit in store.units:
         if unit.isobsolete():
             continue
-        quote = starts[position] if position < len(starts) else None
+        source_quote, quote = messages[position] if position < len(messages) else (None, None)
         position += 1
         if unit.isheader():
             continue
         target = str(unit.target or "")
+        source = str(unit.source or "")
         context = unit.getcontext()
         unit_id = f"{context}|{unit.source}" if context else str(unit.source)
         char_map = None
         if quote is not None:
-            decoded, offsets = po_string(text, quote)
+            decoded, offsets, joined = po_strings(text, quote)
+            if joined and not unit.hasplural():  # "a" "b" on one line: read as gettext reads it
+                target = decoded
             char_map = offsets if decoded == target else None
-        units.append(Unit(unit_id, str(unit.source or ""), target, quote if quote is not None else 0, char_map))
+        if source_quote is not None:
+            decoded_source, _, joined = po_strings(text, source_quote)
+            source = decoded_source if joined else source
+        units.append(Unit(unit_id, source, target, quote if quote is not None else 0, char_map))
     language = setting(settings, "source_language", "") or base_language(_header_field(store, "X-Source-Language"))
     return bilingual_document(path, text, "po", units, source_language=language,
                               target_language=_header_field(store, "Language"))
+
+
+#: A line holding a PO string: a keyword (or none, for a continuation line), then the opening quote.
+STRING_LINE_RE = re.compile(r'[ \t]*(?:(?:msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)[ \t]*)?"')
+#: A whole PO string from its opening quote: escapes (``\"``) inside, closed on the same line.
+CLOSED_STRING_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+#: The strings of one line (``"a" "b"``, which gettext joins), each closed.
+STRINGS_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"(?:[ \t]*"(?:[^"\\\n]|\\.)*")*')
+
+
+def unclosed_string(path: str, text: str) -> None:
+    """InputError at the first line whose string is not closed on that line (``msgstr "It said \"``: the last quote
+    is escaped), as msgfmt refuses it ("end-of-line within string"); translate-toolkit would read on and give a
+    text that is not the one in the file."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        found = STRING_LINE_RE.match(line)
+        if found is None:
+            continue
+        closed = STRINGS_RE.match(line, found.end() - 1)
+        if closed is None or not CLOSED_STRING_RE.match(line, found.end() - 1):
+            raise InputError("malformed PO: the string is not closed on its line (end of line within the string)",
+                             path=path, line=number, column=found.end())
+        if line[closed.end():].strip():  # msgfmt: "syntax error"
+            raise InputError(f"malformed PO: {line[closed.end():].strip()[:40]!r} after the closing quote",
+                             path=path, line=number, column=closed.end() + 1)
+
+
+def message_quotes(text: str) -> list[tuple[int, int | None]]:
+    """For each message of a PO text (each ``msgid`` line, obsolete ``#~`` ones not counted), the offsets of the
+    opening quotes of its ``msgid`` and of its first translation (``msgstr``, or the first ``msgstr[N]`` it has: a
+    plural message may lack ``msgstr[0]``; None when it has none); one item per message, so a message without
+    ``msgstr[0]`` never shifts the messages after it onto the wrong lines."""
+    quotes: list[tuple[int, int | None]] = []
+    for found in KEYWORD_RE.finditer(text):
+        if found.group(1) == "msgid":
+            quotes.append((found.end() - 1, None))
+        elif quotes and quotes[-1][1] is None:
+            quotes[-1] = (quotes[-1][0], found.end() - 1)
+    return quotes
 
 
 def _header_field(store, name: str) -> str:
@@ -71,6 +118,14 @@ def po_string(text: str, quote: int) -> tuple[str, list[int]]:
 
     Returns the text and the offset in ``text`` of each of its characters.
     """
+    decoded, offsets, _ = po_strings(text, quote)
+    return decoded, offsets
+
+
+def po_strings(text: str, quote: int) -> tuple[str, list[int], bool]:
+    """``po_string``, and whether two strings stand on one line (``msgstr "a" "b"``: gettext joins them,
+    translate-toolkit reads ``a" "b``)."""
+    joined = False
     chars: list[str] = []
     offsets: list[int] = []
     i = quote
@@ -91,6 +146,9 @@ def po_string(text: str, quote: int) -> tuple[str, list[int]]:
         i += 1  # closing quote
         while i < n and text[i] in " \t":
             i += 1
+        if i < n and text[i] == '"':  # another string on the same line ("a" "b"): gettext joins them
+            joined = True
+            continue
         if i < n and text[i] == "\n":
             j = i + 1
             while j < n and text[j] in " \t":
@@ -99,4 +157,4 @@ def po_string(text: str, quote: int) -> tuple[str, list[int]]:
                 i = j
                 continue
         break
-    return "".join(chars), offsets
+    return "".join(chars), offsets, joined

@@ -123,7 +123,12 @@ def _column(header: list[str], name: str, role: str, path: str, key: str, requir
     candidates = (name,) + (ALIASES[role] if name == role else ())
     for candidate in candidates:
         if candidate.lower() in lowered:
-            return lowered.index(candidate.lower())
+            found = [k for k, h in enumerate(lowered) if h == candidate.lower()]
+            if len(found) > 1:  # which one holds the text cannot be told: never a silent pick of the first
+                raise InputError(f"{len(found)} columns are named {candidate!r} (columns "
+                                 f"{', '.join(str(k + 1) for k in found)}): the {role} column is ambiguous; rename "
+                                 "all but one", path=path, line=1)
+            return found[0]
     if not required:
         return None
     raise InputError(f"no {role} column {name!r} in the header (columns: {', '.join(header)}); "

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Iterator
 
 from tqcheck.core.document import Document
 from tqcheck.core.errors import InputError
-from tqcheck.readers.units import (base_language, bilingual_document, element_unit, line_offsets, setting, xml_bytes,
-                             xml_error)
+from tqcheck.readers.units import (base_language, bilingual_document, declared_entities, element_unit, line_offsets,
+                             setting, xml_bytes, xml_error)
 from tqcheck.readers.inputs import decode
 
 if TYPE_CHECKING:
@@ -25,10 +25,13 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
         from translate.storage import tmx
     except ImportError:  # pragma: no cover - a dependency of tqcheck
         raise InputError("reading TMX needs translate-toolkit: pip install translate-toolkit", path=path) from None
+    entities = declared_entities(path, text)  # before the parser expands them (an expansion bomb is refused)
     try:
         store = tmx.tmxfile.parsestring(xml_bytes(text))
     except Exception as exc:
         raise xml_error(path, exc) from None
+    if entities is not None:
+        entities.refuse_external(store.document.getroot())
     configured = base_language(setting(settings, "source_language", ""))
     srclang = header_srclang(store.document.getroot())
     header_language = base_language(srclang)
@@ -49,8 +52,8 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
         if target_seg is None:
             continue
         unit_id = unit.xmlelement.get("tuid") or str(position)
-        units.append(element_unit(text, lines, target_seg, plain_text(target_seg), unit_id,
-                                  plain_text(_seg(source_tuv)) if source_tuv is not None else ""))
+        units.append(element_unit(text, lines, target_seg, plain_text(target_seg, entities), unit_id,
+                                  plain_text(_seg(source_tuv), entities) if source_tuv is not None else "", entities))
     if not units and store.units:
         raise InputError(no_english_message(english, srclang), path=path)
     document = bilingual_document(path, text, "tmx", units, source_language=source_language,
@@ -189,8 +192,8 @@ def _unit(stream, tu, position: int, source_language: str, srclang: str = ""):
     if target_seg is None:
         return None, source_language, _code(target_tuv)
     unit_id = tu.get("tuid") or str(position)
-    return (stream.element_unit(target_seg, plain_text(target_seg), unit_id,
-                                plain_text(_seg(source_tuv)) if source_tuv is not None else ""),
+    return (stream.element_unit(target_seg, plain_text(target_seg, stream.entities), unit_id,
+                                plain_text(_seg(source_tuv), stream.entities) if source_tuv is not None else ""),
             source_language, _code(target_tuv))
 
 
@@ -216,15 +219,20 @@ def _seg(tuv):
 CODE_ELEMENTS = frozenset({"bpt", "ept", "ph", "it", "ut"})
 
 
-def plain_text(seg) -> str:
-    """The text of a ``<seg>`` without its inline native codes."""
+def plain_text(seg, entities=None) -> str:
+    """The text of a ``<seg>`` without its inline native codes; an entity reference is the text ``entities`` (the
+    file's ``readers.units.DeclaredEntities``) gives it (none: left out, as lxml leaves its text)."""
     if seg is None:
         return ""
+    from lxml import etree
+
     parts = [seg.text or ""]
     for child in seg:
         local = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
         if local not in CODE_ELEMENTS and isinstance(child.tag, str):
-            parts.append(plain_text(child))
+            parts.append(plain_text(child, entities))
+        elif child.tag is etree.Entity and entities is not None:
+            parts.append(entities.text(child.name) or "")
         parts.append(child.tail or "")
     return "".join(parts)
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Iterator
 
 from tqcheck.core.document import Document
 from tqcheck.core.errors import InputError
-from tqcheck.readers.units import (Unit, base_language, bilingual_document, element_unit, line_offsets,
-                             require_english_target, setting, xml_bytes, xml_error)
+from tqcheck.readers.units import (Unit, base_language, bilingual_document, declared_entities, element_unit,
+                             line_offsets, require_english_target, setting, xml_bytes, xml_error)
 from tqcheck.readers.inputs import decode
 
 if TYPE_CHECKING:
@@ -34,11 +34,14 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
         from translate.storage import xliff, xliff2
     except ImportError:  # pragma: no cover - a dependency of tqcheck
         raise InputError("reading XLIFF needs translate-toolkit: pip install translate-toolkit", path=path) from None
+    entities = declared_entities(path, text)  # before the parser expands them (an expansion bomb is refused)
     data = xml_bytes(text)
     try:
         store = xliff2.Xliff2File.parsestring(data) if is_xliff2(text) else xliff.xlifffile.parsestring(data)
     except Exception as exc:  # lxml.etree.XMLSyntaxError, ValueError from translate-toolkit
         raise xml_error(path, exc) from None
+    if entities is not None:
+        entities.refuse_external(store.document.getroot())
     require_english_target(path, store.gettargetlanguage() or "", "target-language" if not is_xliff2(text)
                            else "trgLang")
     lines = line_offsets(text)
@@ -46,13 +49,15 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
     for unit in store.units:
         if unit.isheader():
             continue
+        drop_tracked_deletions(unit.xmlelement)
+        drop_code_content(unit.xmlelement)
         target = str(unit.target or "")
         element = target_element(unit)
         unit_id = unit_name(unit)
         if element is None:
             units.append(Unit(unit_id, str(unit.source or ""), target, 0))
             continue
-        units.append(element_unit(text, lines, element, target, unit_id, str(unit.source or "")))
+        units.append(element_unit(text, lines, element, target, unit_id, str(unit.source or ""), entities))
     language = base_language(store.getsourcelanguage() or "") or setting(settings, "source_language", "")
     document = bilingual_document(path, text, "xliff", units, source_language=language,
                                   target_language=store.gettargetlanguage() or "")
@@ -164,6 +169,8 @@ def _unit(stream, unit):
 
     if unit.isheader():
         return None
+    drop_tracked_deletions(unit.xmlelement)
+    drop_code_content(unit.xmlelement)
     target = str(unit.target or "")
     element = target_element(unit)
     unit_id = unit_name(unit)
@@ -176,6 +183,44 @@ def _unit(stream, unit):
     if fields is None:
         return None
     return (inline_codes(source_element(unit)), inline_codes(element)), fields
+
+
+#: Trados ``<mrk mtype>`` values that mark revisions and comments (``x-sdl-added``, ``x-sdl-deleted``,
+#: ``x-sdl-comment``…): Studio's annotations of the text, not inline markup of the document.
+TRADOS_ANNOTATION = "x-sdl-"
+
+
+def drop_tracked_deletions(element) -> None:
+    """Remove from a unit's lxml element the Trados tracked deletions (``<mrk mtype="x-sdl-deleted">``, text deleted
+    with track changes on, not part of the translation), their tails kept in place; tracked additions
+    (``x-sdl-added``) are text of the translation and stay."""
+    deleted = [m for m in element.iter("{*}mrk", "mrk") if m.get("mtype") == "x-sdl-deleted"]
+    for mark in deleted:
+        parent = mark.getparent()
+        if parent is None or any(mark in d.iterancestors() for d in deleted if d is not mark):
+            continue
+        tail = mark.tail or ""
+        previous = mark.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+        parent.remove(mark)
+
+
+#: XLIFF 1.2 inline elements whose content is native code (``<bpt id="1">&lt;b&gt;</bpt>``), not translatable text.
+NATIVE_CODES = frozenset({"bpt", "ept", "ph", "it", "ut"})
+
+
+def drop_code_content(element) -> None:
+    """Empty the inline native codes of a unit's lxml element (``<bpt>&lt;b&gt;</bpt>`` -> ``<bpt/>``, the element
+    and its tail kept): their content is code of the original format, not text to check (as the TMX reader reads
+    ``<seg>``, and as a CAT tool shows a tag); the markup comparison (``inline_codes``) still sees the element."""
+    for code in [c for c in element.iter() if isinstance(c.tag, str) and c.tag.rsplit("}", 1)[-1] in NATIVE_CODES]:
+        if code.text or len(code):
+            code.text = None
+            for child in list(code):
+                code.remove(child)
 
 
 def unit_name(unit) -> str:
@@ -216,6 +261,8 @@ def inline_codes(element) -> list[str]:
         local = child.tag.rsplit("}", 1)[-1]
         if local == "mrk" and child.get("mtype") == "seg":
             continue  # XLIFF 1.2 segmentation (``<seg-source>`` and the target, never ``<source>``): not markup
+        if local == "mrk" and (child.get("mtype") or "").startswith(TRADOS_ANNOTATION):
+            continue  # a Trados revision or comment mark: an annotation of the text, not markup
         if local in CODE_ELEMENTS or local in WRAP_ELEMENTS:
             ident = child.get("id") or child.get("rid") or child.get("startRef") or ""
             codes.append(f"<{local}{' id=' + ident if ident else ''}>")

@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import bisect
 import codecs
-import re
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO, Iterator, Sequence
 
 from tqcheck.core.document import Document
 from tqcheck.core.errors import InputError
-from tqcheck.readers.units import XML_DECLARATION_RE, Unit, segment_fields, unit_edges, xml_error
+from tqcheck.readers.units import (XML_DECLARATION_RE, DeclaredEntities, PrologIncomplete, Unit, declared_entities,
+                                   segment_fields, tag_starts, unit_edges, xml_error)
 
 #: Bytes read (and fed to the parser) at a time.
 CHUNK = 1 << 20
+#: Characters of a prolog (XML declaration, DOCTYPE with its internal subset) read before the parser is fed anyway.
+PROLOG_LIMIT = 16 << 20
 
 
 class Window:
@@ -88,6 +90,10 @@ class XmlStream:
         self._rank_line = 0
         #: element -> its rank among the elements of the same tag starting on its line (see formats.element_start)
         self.rank: dict[Any, int] = {}
+        #: the start tags found on the line being read (``readers.units.tag_starts``)
+        self._starts: dict[str, Any] = {}
+        #: the general entities the file's internal DTD subset declares (read before the parser sees them)
+        self.entities: DeclaredEntities | None = None
 
     def _parser(self):
         from lxml import etree
@@ -103,17 +109,21 @@ class XmlStream:
 
         parser = self._parser()
         try:
-            head: str | None = ""  # the start of the text, until it holds the XML declaration
+            head: str | None = ""  # the start of the text, until it holds the prolog (XML declaration, DOCTYPE)
             for chunk in self._decoded():
                 self.window.append(chunk)
                 if head is not None:  # the text is fed as UTF-8, so its declaration must say so (formats.xml_bytes)
                     head += chunk
-                    if ">" not in head and len(head) < 4096:
-                        continue
+                    try:  # the entities of the internal DTD subset, read (a bomb refused) before the parser sees them
+                        self.entities = declared_entities(self.path, head, whole=False)
+                    except PrologIncomplete:
+                        if len(head) < PROLOG_LIMIT:
+                            continue
                     chunk, head = _as_utf8(head), None
                 parser.feed(chunk.encode("utf-8"))
                 yield from self._drain(parser)
             if head:
+                self.entities = declared_entities(self.path, head)
                 parser.feed(_as_utf8(head).encode("utf-8"))
             parser.close()
             yield from self._drain(parser)
@@ -121,7 +131,10 @@ class XmlStream:
             raise xml_error(self.path, exc) from None
 
     def _drain(self, parser) -> Iterator[tuple[str, Any]]:
+        external = self.entities.external if self.entities is not None else {}
         for event, element in parser.read_events():
+            if external and event == "end":  # a reference to an external entity: refused as the whole-file readers do
+                self.entities.refuse_external_children(element)
             if event == "start" and isinstance(element.tag, str):
                 line = element.sourceline or 0
                 if line != self._rank_line:
@@ -194,13 +207,12 @@ class XmlStream:
         base = window.line_start(line)
         local = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
         name = f"{element.prefix}:{local}" if element.prefix else local
-        pattern = re.compile(r"<" + re.escape(name) + r"(?=[\s/>])")
-        match = pattern.search(window.text, base - window.base)
-        for _ in range(self.rank.get(element, 0)):
-            if match is None:
-                break
-            match = pattern.search(window.text, match.end())
-        return window.base + match.start() if match else base
+        rank = self.rank.get(element, 0)
+        if self._starts.get("line") != (line, window.base):  # the tags of one line are found once (tag_starts)
+            self._starts.clear()
+            self._starts["line"] = (line, window.base)
+        starts = tag_starts(self._starts, window.text, name, base - window.base, rank)
+        return window.base + starts[rank] if rank < len(starts) else base
 
     def element_unit(self, element: Any, plain: str, unit_id: str, source: str) -> Unit:
         """A Unit whose target ``plain`` is the text of ``element`` (as ``formats.element_unit``)."""
@@ -208,7 +220,7 @@ class XmlStream:
 
         start = self.element_offset(element)
         base = self.window.base
-        chars = [(c, base + k) for c, k in xml_content_chars(self.window.text, start - base)]
+        chars = [(c, base + k) for c, k in xml_content_chars(self.window.text, start - base, self.entities)]
         return Unit(unit_id, source, plain, start, align(plain, chars))
 
     def forget(self, element: Any) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from tqcheck.core.document import lone_surrogate, surrogate_problem
 from tqcheck.core.errors import RuleError
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -83,6 +85,30 @@ def parse_yaml(text: str, path: str) -> Any:
         raise RuleError("invalid YAML: nested too deeply", path=path) from None
 
 
+#: Characters a YAML escape (``"\ud800"``, ``"\0"``, ``"\e"``) can put in a value that are not text: lone UTF-16
+#: surrogates (pure-Python PyYAML decodes ``\ud800`` to one; libyaml refuses it), C0 and C1 control characters
+#: other than tab, line feed, carriage return and NEL, and the noncharacters U+FFFE and U+FFFF. Such a value could
+#: not be written to a report (UTF-8, XML) or would drive the terminal.
+INVALID_TEXT_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text(value: str, node: yaml.Node, path: str) -> str:
+    """``value`` (a string scalar of ``node``), or a RuleError naming the line and column of the scalar when it
+    holds a character that is not text (INVALID_TEXT_RE)."""
+    found = INVALID_TEXT_RE.search(value)
+    if found is None:
+        return value
+    at = found.start()
+    if lone_surrogate(value) == at:
+        problem = surrogate_problem(value, at)
+    else:
+        kind = "a noncharacter" if value[at] in "\ufffe\uffff" else "a control character"
+        problem = f"{kind} (U+{ord(value[at]):04X}), not text"
+    mark = node.start_mark
+    raise RuleError(f"invalid text in a YAML value: {problem}", path=path, line=mark.line + 1,
+                    column=mark.column + 1)
+
+
 def _convert(node: yaml.Node, path: str, count: list[int]) -> Any:
     line = node.start_mark.line + 1
     count[0] += 1
@@ -113,11 +139,12 @@ def _convert(node: yaml.Node, path: str, count: list[int]) -> Any:
         items.item_lines = [item.start_mark.line + 1 for item in node.value]
         return items
     if node.tag == "tag:yaml.org,2002:str":
-        return node.value
+        return _text(node.value, node, path)
     try:
-        return _constructor.construct_object(node, deep=True)
+        value = _constructor.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
         raise RuleError(f"invalid YAML value: {exc}", path=path, line=line) from None
+    return _text(value, node, path) if isinstance(value, str) else value
 
 
 def line_of(container: Any, key: str | int | None = None, default: int | None = None) -> int | None:
