@@ -419,21 +419,6 @@ EDIT_HEAD = False  # --postedit-head: the post-edit word tags teach a token head
 TRAIN_SEED = SEED  # tqcheck train --seed of every detector trained (damage, folds, fine-tune); --train-seed
 
 
-def add_data_arguments(ap: argparse.ArgumentParser) -> None:
-    """--data and --cache, as the probes that reuse this benchmark's detectors take them."""
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    ap.add_argument("--cache", type=Path, default=CACHE)
-
-
-def probe_data(args) -> tuple[list[Example], list]:
-    """For a probe: point this module at ``args.cache`` and return every MQM example with its findings."""
-    global CACHE, SOURCE
-    CACHE = args.cache
-    SOURCE = CachedSourceEncoder(CACHE)
-    every = [e for n in MQM_SETS for e in mqm_examples(args.data / n)]
-    return every, findings_cached(every, CACHE)
-
-
 def add_recipe_arguments(ap: argparse.ArgumentParser) -> None:
     """How every detector is trained (bench/tune_jobs.py takes the same, to train the same encoders ahead)."""
     ap.add_argument("--synthetic", type=float, default=0.5,

@@ -5,18 +5,10 @@
     python bench/lm_probe.py --data ../shared/data --cache /work/cache22lm --per-set 450 --only untouched  # once
     python bench/lm_probe.py --speed 200                                                             # sentences/s
 
-The four MQM zh-en sets, English side, label "has a major error" (tqcheck.training.data). The selection protocol
-(tqcheck.training.splits): every choice is made on leave-one-set-out folds of the choosable two thirds (train on
-three sets' choosable documents, test on the fourth's); ``--only untouched`` trains on the choosable documents of
-all four sets and reports the untouched third once. Whole translations (document x system) are subsampled to
-``--per-set`` sentences per set (half that for the untouched third) because the LM runs at a few sentences per
-second on the shared machine (tqcheck.training.lm_features.sample_groups).
-
-The sentence models are the detector's own logistic regression (SentenceModel.fit) over the columns the
-monolingual model reads without an encoder: log_words (length), the 3-gram ``ngram.*`` columns, and the
-``lm.*`` columns (tqcheck.scoring.detector.lm). Every figure has length beside it: pooled AUC and the
-per-translation AUC (size-weighted mean over document x system with both kinds of sentence), and the
-within-source AUC (translations of one source sentence by different systems, where the sample has several).
+The four MQM zh-en sets, English side, label "has a major error"; choices on leave-one-set-out folds of the
+choosable two thirds (tqcheck.training.splits), ``--only untouched`` once at the end; whole translations subsampled
+to ``--per-set`` sentences (tqcheck.training.lm_features.sample_groups). The models are the detector's logistic
+regression over log_words, the ``ngram.*`` and the ``lm.*`` columns, length beside every figure (docs/detector.md).
 """
 
 from __future__ import annotations

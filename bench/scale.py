@@ -4,15 +4,10 @@ at 10k, 50k and 100k segments; writes docs/benchmarks-scale.md.
     python -m bench.scale                          # everything (about an hour on a busy 2-core machine)
     python -m bench.scale --sentences 2000 --sizes 1000,2000 --no-write   # a quick look
 
-The corpus is a bilingual TSV built in a temporary folder from the shared data (read by path,
-never copied into the repository): the English MT outputs and their sources of MLQE-PE dev
-(five language pairs into English) and of the four MQM zh-en segment files, in that order
-(28,250 real sentence pairs). The throughput runs take the first --sentences of them; the
-memory runs cycle through them to reach 50k and 100k segments (unit ids stay unique).
-
-Every figure is the wall time or the peak resident memory of one ``python -m tqcheck check``
-command in its own process, so model loading and worker start-up are included. The machine's
-load average is recorded before and after each run: other agents share the two cores.
+The corpus: a bilingual TSV built in a temporary folder from the shared data (read by path): the English MT outputs
+and sources of MLQE-PE dev and the four MQM zh-en files (28,250 pairs); throughput takes the first --sentences,
+memory cycles through them to 50k and 100k segments. Every figure is the wall time or peak resident memory of one
+``python -m tqcheck check`` in its own process (loading included), with the load average before and after.
 """
 
 from __future__ import annotations

@@ -4,14 +4,10 @@ runner (worker processes on every available core) as ``tqcheck check FILE`` runs
     python bench/speed.py --data ../shared/data   # measure and write docs/benchmarks.md (MLQE-PE when it is there)
     python bench/speed.py --sentences 5000 --no-write
 
-Stage rows: each stage runs in its own process so its peak memory (max RSS) is its own; throughput is measured
-after models are loaded and warmed (load time is reported apart).
-
-Runner rows, on the real text (the generated text without the MLQE-PE data): ``tqcheck check FILE`` with no
-``--jobs`` (the default runner: worker processes on every available core for a file of 2,000+ segments) and with
-``--jobs 1`` (one process), each a fresh command, start-up included; and the default runner after every worker has
-loaded and warmed its models (start-up excluded, as in the pipeline row). Every runner row's JSON report (scores,
-ranks, findings, signature) must be byte-identical to the one-process pipeline row's, or the benchmark fails.
+Stage rows: each stage in its own process (its own peak memory), measured after loading and warming. Runner rows,
+on the real text: ``tqcheck check FILE`` with no ``--jobs`` (the default runner) and with ``--jobs 1``, each a fresh
+command, start-up included; and the default runner after its workers have warmed up. Every runner row's JSON report
+must be byte-identical to the one-process pipeline row's, or the benchmark fails.
 """
 
 from __future__ import annotations

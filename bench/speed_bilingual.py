@@ -3,17 +3,11 @@
     python -m bench.speed_bilingual --data ../shared/data [--sentences 1000] [--no-write]
     python -m bench.speed_bilingual --data ../shared/data --e5 [--sentences 500] [--no-write]
 
-The same English sentences (the first distinct MT outputs of the MQM newstest2021 dev set) are checked three
-ways, each in its own process, after a warm-up: as English text (no source: the monolingual path, the source
-encoder never loads), as a bilingual TSV with the bilingual model switched off (``--monolingual`` detector:
-source checks only), and as a bilingual TSV scored by the bilingual model (the shipped detector). Also the source
-encoder alone (sentences per second, one thread) and its load time. Writes the "Scoring with the source" section
-of docs/benchmarks.md.
-
-``--e5``: the E5-small layer-6 token states at check time (tqcheck.language.e5) instead: pairs per second (source
-and translation states, 1 and 2 threads, each in its own process after loading), load time, and
-faithfulness to the training path (tqcheck.training.qe_model.StateCache, torch fp32: needs the train extra): per-token
-cosine and the correlation of every tqcheck.training.qe_align feature. Writes "E5-small token states at check time".
+The first distinct MT outputs of newstest2021, each way in its own process after a warm-up: as English text, as a
+bilingual TSV with the bilingual model off (``--monolingual`` detector) and on (the shipped detector); also the
+source encoder alone. Writes "Scoring with the source" of docs/benchmarks.md. ``--e5``: the E5-small layer-6 token
+states at check time instead (pairs/s at 1 and 2 threads, load time, faithfulness to the training path: needs the
+train extra); writes "E5-small token states at check time".
 """
 
 from __future__ import annotations
