@@ -56,6 +56,7 @@ def main(argv=None) -> int:
     ap.add_argument("--d", type=int, default=64)
     ap.add_argument("--layers", type=int, default=1)
     ap.add_argument("--pretrained", action="store_true", help="joint: E5's own next --layers layers, trained (not --d)")
+    ap.add_argument("--held", default="", help="loso: only the held-out sets whose names contain this")
     ap.add_argument("--mlqe", type=int, default=3000, help="MLQE-PE rows (with post-edit tags) of the choose part")
     ap.add_argument("--synthetic-weight", type=float, default=0.5)
     ap.add_argument("--json", type=Path)
@@ -70,7 +71,7 @@ def main(argv=None) -> int:
     sets = ALL_SETS + ("mlqe_pe_da_xen",)
     if args.mode == "loso":
         jobs = [(f"leave out {h}", [r for r in choose if r.data_set != h], [(h, [r for r in choose if r.data_set == h])])
-                for h in MQM_SETS]
+                for h in MQM_SETS if args.held in h]
     elif args.mode == "folds":
         jobs = [(f"in-set fold {k}", [r for r in choose if r.fold != k],
                  [(f"fold {k}: {n}", [r for r in choose if r.fold == k and r.data_set == n]) for n in sets])

@@ -309,7 +309,8 @@ class Trainer:
         opt = torch.optim.AdamW([{"params": fresh, "lr": 3e-4}] + ([{"params": tuned, "lr": 5e-5}] if tuned else []),
                                 weight_decay=0.01)
         total = max(1, len(self._batches(data, 6000, None)) * self.epochs)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 200) * max(0.05, 1 - s / total))
+        warm = max(1, total // 10) if self.pretrained else 200  # 200 steps was most of an epoch of the pretrained run
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.05, 1 - s / total))
         bce = torch.nn.functional.binary_cross_entropy_with_logits
         for epoch in range(self.epochs):
             model.train()
