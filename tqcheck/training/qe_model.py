@@ -117,6 +117,20 @@ class StateCache:
         return self.states[text]
 
 
+def _heads(torch, model, h, side, pad):
+    """The heads of a joint model over its output states ``h``: the sentence head (``model.sent``) reads the mean
+    translation and source states, the strongest translation state and two lengths; the word heads every state."""
+    live = (~pad).float()
+    mt, ms = live * (side == 0).float(), live * (side == 1).float()
+    mean_t = (h * mt[..., None]).sum(1) / mt.sum(1, keepdim=True).clamp(min=1)
+    mean_s = (h * ms[..., None]).sum(1) / ms.sum(1, keepdim=True).clamp(min=1)
+    max_t = (h + (mt[..., None] - 1) * 1e4).max(1).values
+    nt, ns = mt.sum(1), ms.sum(1)
+    lengths = torch.stack([torch.log1p(nt), torch.log((nt + 1) / (ns + 1))], -1)
+    out = model.sent(torch.cat([mean_t, mean_s, max_t, lengths], -1))
+    return out, model.tgt_tag(h).squeeze(-1), model.src_tag(h).squeeze(-1)
+
+
 def joint_model(d: int = 128, layers: int = 2, heads: int = 4, dropout: float = 0.1):
     """The joint block and its heads (torch): ``model(x, side, pad)`` -> sentence (B, 3), word logits (B, N) x 2."""
     import torch
@@ -139,15 +153,7 @@ def joint_model(d: int = 128, layers: int = 2, heads: int = 4, dropout: float = 
         def forward(self, x, side, pad):
             h = self.norm_in(self.proj(x) + self.side(side))
             h = self.norm_out(self.enc(h, src_key_padding_mask=pad))
-            live = (~pad).float()
-            mt, ms = live * (side == 0).float(), live * (side == 1).float()
-            mean_t = (h * mt[..., None]).sum(1) / mt.sum(1, keepdim=True).clamp(min=1)
-            mean_s = (h * ms[..., None]).sum(1) / ms.sum(1, keepdim=True).clamp(min=1)
-            max_t = (h + (mt[..., None] - 1) * 1e4).max(1).values
-            nt, ns = mt.sum(1), ms.sum(1)
-            lengths = torch.stack([torch.log1p(nt), torch.log((nt + 1) / (ns + 1))], -1)
-            out = self.sent(torch.cat([mean_t, mean_s, max_t, lengths], -1))
-            return out, self.tgt_tag(h).squeeze(-1), self.src_tag(h).squeeze(-1)
+            return _heads(torch, self, h, side, pad)
 
     return JointQE()
 
@@ -200,15 +206,7 @@ def pretrained_joint(layers: int = 2, dropout: float = 0.1):
             bias = pad[:, None, None, :].float() * -1e9
             for block in self.blocks:
                 x = block(x, bias)
-            live = (~pad).float()
-            mt, ms = live * (side == 0).float(), live * (side == 1).float()
-            mean_t = (x * mt[..., None]).sum(1) / mt.sum(1, keepdim=True).clamp(min=1)
-            mean_s = (x * ms[..., None]).sum(1) / ms.sum(1, keepdim=True).clamp(min=1)
-            max_t = (x + (mt[..., None] - 1) * 1e4).max(1).values
-            nt, ns = mt.sum(1), ms.sum(1)
-            lengths = torch.stack([torch.log1p(nt), torch.log((nt + 1) / (ns + 1))], -1)
-            out = self.sent(torch.cat([mean_t, mean_s, max_t, lengths], -1))
-            return out, self.tgt_tag(x).squeeze(-1), self.src_tag(x).squeeze(-1)
+            return _heads(torch, self, x, side, pad)
 
     return PretrainedJoint()
 
