@@ -55,6 +55,16 @@ def _alive(pid: int) -> bool:
     return stat[stat.rindex(")") + 2:].split()[0] != "Z"
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process ``pid`` has used so far (0 once it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_workers_end_when_the_parent_is_killed(tmp_path: Path):
     text = "".join(f"Sentence number {i} of the long test file is here, and it is fine.\n\n" for i in range(20_000))
@@ -238,15 +248,20 @@ def test_the_only_dask_worker_dying_is_named(tmp_path: Path):
                                    "--nthreads", "1", "--no-nanny", "--no-dashboard"], env=environment,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         started.append(worker)
-        text = "".join(f"Sentence number {i} is here, and it are fine for the the test.\n\n" for i in range(3000))
+        # enough text that the run is still at work when the worker dies, however fast the machine (3,000
+        # sentences were done within 8 s on a quiet one)
+        text = "".join(f"Sentence number {i} is here, and it are fine for the the test.\n\n" for i in range(30000))
         (tmp_path / "dk.txt").write_text(text, encoding="utf-8")
         time.sleep(5)  # the worker registers
+        idle = _cpu_seconds(worker.pid)
         run = subprocess.Popen([sys.executable, "-m", "tqcheck", "check", "dk.txt", "--no-fluency", "--grammar",
                                 "harper", "--no-config", "--dask", address, "-f", "json=out.json", "-q"],
                                cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                start_new_session=True)
         started.append(run)
-        time.sleep(8)  # the parts are at work on the worker
+        deadline = time.monotonic() + 90
+        while _cpu_seconds(worker.pid) - idle < 3 and time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.2)  # until the parts are at work on the worker
         worker.kill()
         _, stderr = run.communicate(timeout=120)
         lines = [line for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]

@@ -418,3 +418,31 @@ def test_workers_started_before_reading_and_not_needed_stop_before_the_check(mon
     monkeypatch.setattr(SequentialRunner, "results", results)
     run_documents(documents, settings, runner=early)
     assert events[:2] == [("close", True), "check"]
+
+
+def test_a_remote_dask_client_keeps_its_own_warnings_to_itself(monkeypatch):
+    """A worker lost mid-run made distributed's client log "Couldn't gather ... rescheduling" on stderr above
+    tqcheck's one-line error; its logger is kept at ERROR while tqcheck's client is open, and given back after."""
+    import logging
+
+    distributed = pytest.importorskip("distributed")
+    from tqcheck.engine import runners
+
+    seen = []
+
+    class FakeClient:
+        def __init__(self, address, timeout=None):
+            seen.append(logging.getLogger("distributed.client").level)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(runners, "probe_scheduler", lambda address: None)
+    monkeypatch.setattr(distributed, "Client", FakeClient)
+    log = logging.getLogger("distributed.client")
+    monkeypatch.setattr(log, "level", logging.INFO)
+    runner = runners.DaskRunner("tcp://127.0.0.1:8786")
+    assert isinstance(runner.client, FakeClient)
+    assert seen == [logging.ERROR] and log.level == logging.ERROR
+    runner.close()
+    assert log.level == logging.INFO

@@ -445,6 +445,7 @@ class DaskRunner(Runner):
         self.workers = workers
         self._client: Any = None
         self._cluster: Any = None
+        self._client_log_level: int | None = None  # the distributed.client logger's level before a remote client
 
     @property
     def client(self) -> Any:
@@ -465,6 +466,11 @@ class DaskRunner(Runner):
                     self._client = Client(self._cluster)
                 else:
                     probe_scheduler(self.address)
+                    # the client's own warnings (a lost worker's "Couldn't gather ... rescheduling") are not the
+                    # user's: tqcheck reports what went wrong in one line, as silence_logs does for a LocalCluster
+                    client_log = logging.getLogger("distributed.client")
+                    self._client_log_level = client_log.level
+                    client_log.setLevel(logging.ERROR)
                     self._client = Client(self.address, timeout=DASK_CONNECT_SECONDS)
             except (OSError, TimeoutError) as exc:
                 self.close()
@@ -541,6 +547,9 @@ class DaskRunner(Runner):
         if self._client is not None:
             self._client.close()
             self._client = None
+        if self._client_log_level is not None:
+            logging.getLogger("distributed.client").setLevel(self._client_log_level)
+            self._client_log_level = None
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
