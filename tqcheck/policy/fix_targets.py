@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tqcheck.readers.units import UNDECODED, end_of_tag, tracked_deletion_end, xml_reference
+from tqcheck.readers.units import (INLINE_CODE_ELEMENTS, UNDECODED, end_of_tag, skip_delimited,
+                                   tracked_deletion_end, xml_reference)
 from tqcheck.core.document import Document, Segment
 
 if TYPE_CHECKING:
@@ -469,8 +470,6 @@ class PoTargets(Targets):
 
 # -- XLIFF and TMX ---------------------------------------------------------------------------------
 
-#: Inline elements whose content is native code, not text (XLIFF 1.2 and 2.0, TMX).
-XML_CODE_ELEMENTS = frozenset({"bpt", "ept", "ph", "it", "ut", "x", "bx", "ex", "sc", "ec", "cp"})
 ATTRIBUTE_RE = re.compile(r"([^\s=/>]+)\s*=\s*(\"[^\"]*\"|'[^']*')")
 
 
@@ -535,13 +534,9 @@ def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = No
                 i = close + 3
                 continue
             node += 1
-            if text.startswith("<!--", i):
-                close = text.find("-->", i)
-                i = len(text) if close < 0 else close + 3
-                continue
-            if text.startswith("<?", i):
-                close = text.find("?>", i)
-                i = len(text) if close < 0 else close + 2
+            skipped = skip_delimited(text, i)  # a comment or a processing instruction
+            if skipped is not None:
+                i = len(text) if skipped < 0 else skipped
                 continue
             end = end_of_tag(text, i)
             if end < 0:
@@ -569,7 +564,7 @@ def xml_chars(text: str, start: int, locked_segments: dict[str, str] | None = No
                 i = end + 1
                 continue
             inner = (stack[-1][0] if stack else False)
-            if element in XML_CODE_ELEMENTS or attributes.get("mtype") == "protected" \
+            if element in INLINE_CODE_ELEMENTS or attributes.get("mtype") == "protected" \
                     or attributes.get("translate") == "no":
                 inner = True
             elif attributes.get("translate") == "yes":

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Iterator
 
 from tqcheck.core.document import Document
 from tqcheck.core.errors import InputError
-from tqcheck.readers.units import (base_language, bilingual_document, declared_entities, element_unit, line_offsets,
-                             setting, xml_bytes, xml_error)
+from tqcheck.readers.units import (NATIVE_CODE_ELEMENTS, base_language, bilingual_document, declared_entities,
+                             element_unit, line_offsets, setting, xml_bytes, xml_error)
 from tqcheck.readers.inputs import decode
 
 if TYPE_CHECKING:
@@ -215,10 +215,6 @@ def _seg(tuv):
     return None
 
 
-#: TMX inline elements whose content is native code (tags of the original format), not text.
-CODE_ELEMENTS = frozenset({"bpt", "ept", "ph", "it", "ut"})
-
-
 def plain_text(seg, entities=None) -> str:
     """The text of a ``<seg>`` without its inline native codes; an entity reference is the text ``entities`` (the
     file's ``readers.units.DeclaredEntities``) gives it (none: left out, as lxml leaves its text)."""
@@ -229,7 +225,7 @@ def plain_text(seg, entities=None) -> str:
     parts = [seg.text or ""]
     for child in seg:
         local = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
-        if local not in CODE_ELEMENTS and isinstance(child.tag, str):
+        if local not in NATIVE_CODE_ELEMENTS and isinstance(child.tag, str):
             parts.append(plain_text(child, entities))
         elif child.tag is etree.Entity and entities is not None:
             parts.append(entities.text(child.name) or "")
@@ -244,7 +240,7 @@ def inline_codes(seg) -> list[str]:
     codes = []
     for child in seg.iter():
         local = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
-        if local in CODE_ELEMENTS:
+        if local in NATIVE_CODE_ELEMENTS:
             codes.append("".join(child.itertext()).strip() or f"<{local}>")
     return sorted(codes)
 

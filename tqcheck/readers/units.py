@@ -161,6 +161,20 @@ def xml_reference(text: str, at: int, entities: "DeclaredEntities | None" = None
     return (chr(code) if xml_char_allowed(code) else None), found.end()
 
 
+#: Markup whose content is neither text nor tags: comments and processing instructions (opening, closing).
+COMMENT_AND_PI = (("<!--", "-->"), ("<?", "?>"))
+
+
+def skip_delimited(text: str, i: int, pairs: Sequence[tuple[str, str]] = COMMENT_AND_PI) -> int | None:
+    """When one of ``pairs`` (opening, closing) opens at ``text[i]``: the offset after its closing, -1 when it
+    never closes; None when none of them opens there."""
+    for opening, closing in pairs:
+        if text.startswith(opening, i):
+            close = text.find(closing, i + len(opening))
+            return -1 if close < 0 else close + len(closing)
+    return None
+
+
 def xml_content_chars(text: str, start: int, entities: "DeclaredEntities | None" = None) -> list[tuple[str, int]]:
     """Visible characters (and their offsets) of the XML element whose start tag begins at ``start``.
 
@@ -186,13 +200,9 @@ def xml_content_chars(text: str, start: int, entities: "DeclaredEntities | None"
                 chars.extend((c, i + 9 + k) for k, c in enumerate(text[i + 9:close]))
                 i = close + 3
                 continue
-            if text.startswith("<!--", i):
-                close = text.find("-->", i)
-                i = n if close < 0 else close + 3
-                continue
-            if text.startswith("<?", i):
-                close = text.find("?>", i)
-                i = n if close < 0 else close + 2
+            skipped = skip_delimited(text, i)
+            if skipped is not None:
+                i = n if skipped < 0 else skipped
                 continue
             tag_end = end_of_tag(text, i)
             if tag_end < 0:
@@ -227,9 +237,13 @@ def xml_content_chars(text: str, start: int, entities: "DeclaredEntities | None"
 TRACKED_DELETION_RE = re.compile(r"<(?:[\w.\-]+:)?mrk\s[^>]*?\bmtype\s*=\s*[\"']x-sdl-deleted[\"']")
 
 
-#: The start tag of an inline element whose content is native code, not text (XLIFF 1.2 and TMX ``<bpt>``, ``<ept>``,
-#: ``<ph>``, ``<it>``, ``<ut>``: ``<bpt id="1">&lt;b&gt;</bpt>``); XLIFF 2.0's codes are empty elements.
-NATIVE_CODE_RE = re.compile(r"<(?:[\w.\-]+:)?(?:bpt|ept|ph|it|ut)(?=[\s/>])")
+#: Inline elements whose content is native code, not text (XLIFF 1.2 and TMX: ``<bpt id="1">&lt;b&gt;</bpt>``).
+NATIVE_CODE_ELEMENTS = frozenset({"bpt", "ept", "ph", "it", "ut"})
+#: Every inline code element of XLIFF 1.2 and 2.0 and TMX: the native codes and the empty placeholders (XLIFF 1.2
+#: ``<x>``, ``<bx>``, ``<ex>``; 2.0 ``<sc>``, ``<ec>``, ``<cp>``; 2.0's ``<ph>`` is empty too).
+INLINE_CODE_ELEMENTS = NATIVE_CODE_ELEMENTS | {"x", "bx", "ex", "sc", "ec", "cp"}
+#: The start tag of a native code element (NATIVE_CODE_ELEMENTS), with any namespace prefix.
+NATIVE_CODE_RE = re.compile(r"<(?:[\w.\-]+:)?(?:" + "|".join(sorted(NATIVE_CODE_ELEMENTS)) + r")(?=[\s/>])")
 
 
 def tracked_deletion_end(text: str, start: int, tag_end: int) -> int | None:
@@ -259,13 +273,11 @@ def element_end(text: str, tag_end: int) -> int:
         i = text.find("<", i)
         if i < 0:
             return len(text)
-        if text.startswith("<!--", i):
-            close = text.find("-->", i)
-            i = len(text) if close < 0 else close + 3
-            continue
-        if text.startswith("<![CDATA[", i):
-            close = text.find("]]>", i)
-            i = len(text) if close < 0 else close + 3
+        skipped = skip_delimited(text, i, (("<!--", "-->"), ("<![CDATA[", "]]>")))
+        if skipped is not None:
+            if skipped < 0:
+                return len(text)
+            i = skipped
             continue
         end = end_of_tag(text, i)
         if end < 0:
@@ -406,6 +418,11 @@ ENTITY_DECLARATION_RE = re.compile(
 PARAMETER_REFERENCE_RE = re.compile(r"%(" + NAME + r");")
 
 
+#: What a DTD's internal subset skips whole, its brackets and ``>`` included: comments, processing instructions and
+#: quoted literals.
+DECLARATION_PARTS = (*COMMENT_AND_PI, ('"', '"'), ("'", "'"))
+
+
 class PrologIncomplete(Exception):
     """The text ends inside the prolog (the DOCTYPE declaration is not complete yet)."""
 
@@ -420,13 +437,11 @@ def internal_subset(text: str) -> tuple[int, int] | None:
             i += 1
         if i >= n:
             raise PrologIncomplete
-        for opening, closing in (("<?", "?>"), ("<!--", "-->")):
-            if text.startswith(opening, i):
-                close = text.find(closing, i + len(opening))
-                if close < 0:
-                    raise PrologIncomplete
-                i = close + len(closing)
-                break
+        skipped = skip_delimited(text, i)
+        if skipped is not None:
+            if skipped < 0:
+                raise PrologIncomplete
+            i = skipped
         else:
             if text.startswith("<!DOCTYPE", i):
                 break
@@ -449,16 +464,14 @@ def internal_subset(text: str) -> tuple[int, int] | None:
         raise PrologIncomplete
     k = j + 1
     while k < n:
-        for opening, closing in (("<?", "?>"), ("<!--", "-->"), ('"', '"'), ("'", "'")):
-            if text.startswith(opening, k):
-                close = text.find(closing, k + len(opening))
-                if close < 0:
-                    raise PrologIncomplete
-                k = close + len(closing)
-                break
+        skipped = skip_delimited(text, k, DECLARATION_PARTS)
+        if skipped is not None:
+            if skipped < 0:
+                raise PrologIncomplete
+            k = skipped
+        elif text[k] == "]":
+            return j + 1, k
         else:
-            if text[k] == "]":
-                return j + 1, k
             k += 1
     raise PrologIncomplete
 
@@ -541,13 +554,11 @@ class DeclaredEntities:
                     self._read_subset(declared.value, offset + i, depth + 1)
                 i = reference.end()
                 continue
-            for opening, closing in (("<!--", "-->"), ("<?", "?>"), ('"', '"'), ("'", "'")):
-                if subset.startswith(opening, i):
-                    close = subset.find(closing, i + len(opening))
-                    i = len(subset) if close < 0 else close + len(closing)
-                    break
-            else:
+            skipped = skip_delimited(subset, i, DECLARATION_PARTS)
+            if skipped is None:
                 i += 1
+            else:
+                i = len(subset) if skipped < 0 else skipped
 
     def _expand(self, name: str, stack: tuple[str, ...]) -> str | None:
         """The text of entity ``name`` (its replacement text read as content), expanded once and kept."""
@@ -706,5 +717,5 @@ def language_pair_from_name(path: str) -> tuple[str, str]:
     return (found.group(1), found.group(2)) if found else ("", "")
 
 
-__all__ = ["tracked_deletion_end", "DeclaredEntities", "declared_entities", "internal_subset", "PrologIncomplete", "xml_reference", "xml_char_allowed", "UNDECODED", "Unit", "bilingual_document", "segment_fields", "unit_edges", "align", "xml_content_chars", "element_unit", "xml_error", "xml_bytes",
+__all__ = ["NATIVE_CODE_ELEMENTS", "INLINE_CODE_ELEMENTS", "skip_delimited", "COMMENT_AND_PI", "tracked_deletion_end", "DeclaredEntities", "declared_entities", "internal_subset", "PrologIncomplete", "xml_reference", "xml_char_allowed", "UNDECODED", "Unit", "bilingual_document", "segment_fields", "unit_edges", "align", "xml_content_chars", "element_unit", "xml_error", "xml_bytes",
            "base_language", "language_pair_from_name", "require_english_target", "line_offsets", "setting", "LANGUAGE_NAMES"]

@@ -7,15 +7,14 @@ from typing import TYPE_CHECKING, Iterator
 
 from tqcheck.core.document import Document
 from tqcheck.core.errors import InputError
-from tqcheck.readers.units import (Unit, base_language, bilingual_document, declared_entities, element_unit,
-                             line_offsets, require_english_target, setting, xml_bytes, xml_error)
+from tqcheck.readers.units import (INLINE_CODE_ELEMENTS, NATIVE_CODE_ELEMENTS, Unit, base_language, bilingual_document,
+                             declared_entities, element_unit, line_offsets, require_english_target, setting, xml_bytes,
+                             xml_error)
 from tqcheck.readers.inputs import decode
 
 if TYPE_CHECKING:
     from tqcheck.core.config import Settings
 
-#: Inline elements whose content is native code, not text (XLIFF 1.2 and 2.0).
-CODE_ELEMENTS = frozenset({"bpt", "ept", "ph", "it", "ut", "x", "bx", "ex", "sc", "ec", "cp"})
 #: Inline elements that wrap text (their content is translatable).
 WRAP_ELEMENTS = frozenset({"g", "pc", "mrk", "sub", "sm", "em"})
 
@@ -208,15 +207,12 @@ def drop_tracked_deletions(element) -> None:
         parent.remove(mark)
 
 
-#: XLIFF 1.2 inline elements whose content is native code (``<bpt id="1">&lt;b&gt;</bpt>``), not translatable text.
-NATIVE_CODES = frozenset({"bpt", "ept", "ph", "it", "ut"})
-
-
 def drop_code_content(element) -> None:
     """Empty the inline native codes of a unit's lxml element (``<bpt>&lt;b&gt;</bpt>`` -> ``<bpt/>``, the element
     and its tail kept): their content is code of the original format, not text to check (as the TMX reader reads
     ``<seg>``, and as a CAT tool shows a tag); the markup comparison (``inline_codes``) still sees the element."""
-    for code in [c for c in element.iter() if isinstance(c.tag, str) and c.tag.rsplit("}", 1)[-1] in NATIVE_CODES]:
+    codes = [c for c in element.iter() if isinstance(c.tag, str) and c.tag.rsplit("}", 1)[-1] in NATIVE_CODE_ELEMENTS]
+    for code in codes:
         if code.text or len(code):
             code.text = None
             for child in list(code):
@@ -263,7 +259,7 @@ def inline_codes(element) -> list[str]:
             continue  # XLIFF 1.2 segmentation (``<seg-source>`` and the target, never ``<source>``): not markup
         if local == "mrk" and (child.get("mtype") or "").startswith(TRADOS_ANNOTATION):
             continue  # a Trados revision or comment mark: an annotation of the text, not markup
-        if local in CODE_ELEMENTS or local in WRAP_ELEMENTS:
+        if local in INLINE_CODE_ELEMENTS or local in WRAP_ELEMENTS:
             ident = child.get("id") or child.get("rid") or child.get("startRef") or ""
             codes.append(f"<{local}{' id=' + ident if ident else ''}>")
     return sorted(codes)
