@@ -168,8 +168,9 @@ def pretrained_joint(layers: int = 2, dropout: float = 0.1):
 
     from tqcheck.training.e5 import E5File, load_weights, weight_path
 
-    cfg = E5File(weight_path()).config
-    start = load_weights(E5File(weight_path()), FROZEN_LAYERS + layers, word=False)["layers"][FROZEN_LAYERS:]
+    file = E5File(weight_path())
+    cfg = file.config
+    start = load_weights(file, FROZEN_LAYERS + layers, word=False)["layers"][FROZEN_LAYERS:]
     h, heads = cfg.hidden, cfg.heads
 
     class Layer(nn.Module):
@@ -302,8 +303,9 @@ class Trainer:
         data = [(self._item(r), self._targets(r), self._weight(r)) for r in rows]
         model = pretrained_joint(self.layers) if self.pretrained else joint_model(self.d, self.layers)
         # E5's own layers (pretrained) learn at a fine-tuning rate; the new parts (heads, side) at the joint rate
-        tuned = [p for n, p in model.named_parameters() if n.startswith("blocks.")] if self.pretrained else []
-        fresh = [p for p in model.parameters() if all(p is not q for q in tuned)]
+        named = list(model.named_parameters())
+        tuned = [p for n, p in named if self.pretrained and n.startswith("blocks.")]
+        fresh = [p for n, p in named if not (self.pretrained and n.startswith("blocks."))]
         opt = torch.optim.AdamW([{"params": fresh, "lr": 3e-4}] + ([{"params": tuned, "lr": 5e-5}] if tuned else []),
                                 weight_decay=0.01)
         total = max(1, len(self._batches(data, 6000, None)) * self.epochs)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
 import sys
 import time
@@ -37,6 +36,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from tqcheck.core.files import write_atomic
 from tqcheck.training.data import Example
 
 Say = Callable[[str], None]
@@ -152,9 +152,7 @@ def cached_substitutes(texts: Sequence[str], cache: Path, sampler_factory: Calla
         return [Substitute(**s) for s in json.loads(path.read_text(encoding="utf-8"))]
     made = lm_substitutes(texts, sampler_factory(), seed=seed, copies=copies, say=say)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps([asdict(s) for s in made], ensure_ascii=False), encoding="utf-8")
-    os.replace(partial, path)
+    write_atomic(path, json.dumps([asdict(s) for s in made], ensure_ascii=False))
     return made
 
 
