@@ -4,8 +4,7 @@
     python -m bench.qe_model --mode folds     # in-set document folds of the choose part
     python -m bench.qe_model --mode final     # train on the whole choose part, report the untouched third (once)
     python -m bench.qe_model --mode final --model detector [--no-alignment]   # a detector folder as it checks
-    python -m bench.qe_model --mode loso --model alignment   # fit the alignment part per job on the detector's
-                                                             # bilingual score (tqcheck.training.alignment)
+    python -m bench.qe_model --mode loso --model alignment   # fit the detector's alignment part per job
 
 Length is beside every figure (tqcheck/training/qe_eval.py); E5 states cached under --cache; needs the train extra.
 """
@@ -51,11 +50,11 @@ def main(argv=None) -> int:
     ap.add_argument("--pipeline", action="store_true",
                     help="with --model detector: also flags of the whole default pipeline (rules, grammar and source "
                          "checks' findings as evidence), as reports show them, per document x system")
-    ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--d", type=int, default=64)
-    ap.add_argument("--layers", type=int, default=1)
+    for name, default in (("--epochs", 2), ("--d", 64), ("--layers", 1)):
+        ap.add_argument(name, type=int, default=default)
     ap.add_argument("--pretrained", action="store_true", help="joint: E5's own next --layers layers, trained (not --d)")
     ap.add_argument("--reads-words", action="store_true", help="--pretrained: the sentence head reads the word heads")
+    ap.add_argument("--source-drops", action="store_true", help="source-word targets of synthetic drops, by alignment")
     ap.add_argument("--held", default="", help="loso: only the held-out sets whose names contain this")
     ap.add_argument("--mlqe", type=int, default=3000, help="MLQE-PE rows (with post-edit tags) of the choose part")
     ap.add_argument("--synthetic-weight", type=float, default=0.5)
@@ -94,7 +93,8 @@ def main(argv=None) -> int:
         else:
             model = (AlignmentModel(cache, synthetic_weight=args.synthetic_weight) if args.model == "align" else
                      Trainer(cache, d=args.d, layers=args.layers, epochs=args.epochs, pretrained=args.pretrained,
-                             reads_words=args.reads_words, synthetic_weight=args.synthetic_weight, say=say)).fit(train)
+                             reads_words=args.reads_words, source_drops=args.source_drops,
+                             synthetic_weight=args.synthetic_weight, say=say)).fit(train)
         for test_name, test in tests:
             results.append(evaluate(model, train, test, test_name))
             if args.model in ("detector", "alignment"):

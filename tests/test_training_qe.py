@@ -89,9 +89,15 @@ def test_the_pretrained_joint_layers_continue_e5_where_the_cache_stops(tmp_path)
     assert np.abs(x[0].detach().numpy() - reference[FROZEN_LAYERS + 2]).max() < 1e-3
     unit = next(f"doc:d{i}" for i in range(100) if QERow("x", f"doc:d{i}", "", "").part == "choose")
     rows = [QERow("x", unit, "他今天去了北京。", "He went to Beijing today.", 0.0, tgt_known=True),
-            QERow("x", unit, "他今天去了北京。", "He went today.", 1.0, kind="syn:drop_entity")]
+            QERow("x", unit, "他今天去了北京。", "He went today.", 1.0, kind="syn:drop_entity",
+                  original="He went to Beijing today.")]
     out = Trainer(StateCache(tmp_path), layers=1, epochs=1, pretrained=True).fit(rows).predict(rows)
     assert len(out) == 2 and all(np.isfinite(p["major"]) for p in out)
+    trainer = Trainer(StateCache(tmp_path), layers=1, epochs=1, pretrained=True, reads_words=True, source_drops=True)
+    out = trainer.fit(rows).predict(rows)
+    assert len(out) == 2 and all(np.isfinite(p["major"]) for p in out)
+    item = trainer._item(rows[1])  # the drop teaches the source head: some source piece is marked, and known
+    assert item["sl"].sum() >= 1 and item["sm"].sum() == sum(b > a for a, b in trainer.cache[rows[1].source][1])
 
 
 def test_alignment_features_see_a_dropped_source_word():
@@ -160,3 +166,23 @@ def test_the_sentence_head_can_read_the_word_heads_without_training_them(tmp_pat
     sent[:, 0].sum().backward()
     assert model.tgt_tag.weight.grad is None and model.src_tag.weight.grad is None
     assert model.sent[0].weight.grad[:, -6:].abs().sum() > 0  # the six evidence inputs are read
+
+
+def test_a_synthetic_drop_marks_the_source_pieces_whose_counterpart_was_dropped():
+    from tqcheck.training.qe_model import dropped_chars, source_drop_labels
+
+    original = "On Friday, the European Union took a firm stance on Italy, which surprised markets."
+    damaged = "On Friday, the European Union took a stance on Italy."
+    spans = dropped_chars(original, damaged)
+    assert [original[a:b] for a, b in spans] == ["firm", "which surprised markets."]
+    assert dropped_chars(original, original) == []
+    # toy states: source piece k is the translation piece it translates, plus a little noise
+    rng = np.random.default_rng(0)
+    words = list(__import__("re").finditer(r"\S+", original))
+    t_off = [(0, 0)] + [(w.start(), w.end()) for w in words] + [(0, 0)]
+    t_states = rng.normal(size=(len(t_off), 16)).astype(np.float32)
+    order = [3, 0, 7, 11, 12, 1]  # source pieces translate these translation words
+    s_states = np.concatenate([t_states[[0]], t_states[[k + 1 for k in order]] + 0.01, t_states[[-1]]])
+    s_off = [(0, 0)] + [(i, i + 1) for i in range(len(order))] + [(0, 0)]
+    got = source_drop_labels(s_states, s_off, t_states, t_off, spans, np.zeros(16, np.float32))
+    assert got.tolist() == [0, 0, 0, 1, 1, 1, 0, 0]  # 'firm' (7), 'which' (11), 'surprised' (12)

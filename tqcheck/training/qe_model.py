@@ -10,8 +10,10 @@ post-editor's change) and the source's words (what a reviewer marked as omitted)
 
 from __future__ import annotations
 
+import difflib
 import math
 import random
+import re
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -232,6 +234,33 @@ def pretrained_joint(layers: int = 2, dropout: float = 0.1, reads_words: bool = 
     return PretrainedJoint()
 
 
+def dropped_chars(original: str, damaged: str) -> list[tuple[int, int]]:
+    """Character spans of ``original`` whose words are missing from ``damaged`` (words compared without their
+    punctuation and case, so the tidying after a deletion does not count as a change)."""
+    words = list(re.finditer(r"\S+", original))
+    key = lambda w: re.sub(r"[^\w]", "", w).lower()  # noqa: E731
+    ops = difflib.SequenceMatcher(None, [key(w.group()) for w in words],
+                                  [key(w) for w in damaged.split()], autojunk=False).get_opcodes()
+    return [(words[i1].start(), words[i2 - 1].end()) for tag, i1, i2, _, _ in ops if tag in ("delete", "replace")]
+
+
+def source_drop_labels(source_states, source_offsets, original_states, original_offsets, dropped, mean) -> np.ndarray:
+    """Per source piece (``<s>`` and ``</s>`` included, as cached): 1 where the piece's best counterpart in the full
+    translation (cosine of frozen states, ``scoring.detector.align.similarity``) lies in a ``dropped`` span, so a
+    synthetic drop teaches the source-word head which source words lost their translation."""
+    from tqcheck.scoring.detector.align import similarity
+
+    out = np.zeros(len(source_offsets), np.float32)
+    if len(source_offsets) <= 2 or len(original_offsets) <= 2:
+        return out
+    best = similarity(np.asarray(source_states, np.float32), np.asarray(original_states, np.float32), mean).argmax(0)
+    inner = original_offsets[1:-1]
+    for j, i in enumerate(best):
+        a, b = inner[i]
+        out[j + 1] = float(b > a and any(a < e and s < b for s, e in dropped))
+    return out
+
+
 def _labels(offsets, spans) -> np.ndarray:
     return np.array([1.0 if b > a and any(a < e and s < b for s, e in spans) else 0.0 for a, b in offsets], np.float32)
 
@@ -241,9 +270,10 @@ class Trainer:
 
     def __init__(self, cache: StateCache, *, d: int = 128, layers: int = 2, epochs: int = 2,
                  synthetic_weight: float = 0.5, mlqe_weight: float = 0.5, seed: int = 0, pretrained: bool = False,
-                 reads_words: bool = False, say: Callable[[str], None] = lambda s: None) -> None:
+                 reads_words: bool = False, source_drops: bool = False,
+                 say: Callable[[str], None] = lambda s: None) -> None:
         self.cache, self.d, self.layers, self.epochs, self.pretrained = cache, d, layers, epochs, pretrained
-        self.reads_words = reads_words
+        self.reads_words, self.source_drops, self.mean = reads_words, source_drops, None
         self.synthetic_weight, self.mlqe_weight, self.seed, self.say = synthetic_weight, mlqe_weight, seed, say
         self.model = None
         self.mqm_scale: dict[str, tuple[float, float]] = {}
@@ -252,9 +282,12 @@ class Trainer:
         ts, toff = self.cache[r.target]
         ss, soff = self.cache[r.source]
         tm = np.array([1.0 if b > a else 0.0 for a, b in toff], np.float32) * float(r.tgt_known)
-        sm = np.array([1.0 if b > a else 0.0 for a, b in soff], np.float32) * float(r.src_known)
-        return dict(ts=ts, ss=ss, tl=_labels(toff, r.tgt_spans), sl=_labels(soff, r.src_spans), tm=tm, sm=sm,
-                    toff=toff, soff=soff)
+        sl, known = _labels(soff, r.src_spans), r.src_known
+        if self.mean is not None and r.kind.startswith("syn:drop") and r.original in self.cache.states:
+            os_, ooff = self.cache[r.original]
+            sl, known = source_drop_labels(ss, soff, os_, ooff, dropped_chars(r.original, r.target), self.mean), True
+        sm = np.array([1.0 if b > a else 0.0 for a, b in soff], np.float32) * float(known)
+        return dict(ts=ts, ss=ss, tl=_labels(toff, r.tgt_spans), sl=sl, tm=tm, sm=sm, toff=toff, soff=soff)
 
     def _targets(self, r: QERow) -> tuple[float, float, float]:
         major = r.label if r.label is not None else math.nan
@@ -321,6 +354,10 @@ class Trainer:
                 by[r.data_set].append(math.log1p(r.mqm))
         self.mqm_scale = {k: (float(np.mean(v)), float(np.std(v)) + 1e-6) for k, v in by.items()}
         self.cache.ensure([t for r in rows for t in (r.source, r.target)], self.say)
+        if self.source_drops:  # the common mean of the states, as the shipped alignment evidence removes it
+            self.cache.ensure([r.original for r in rows if r.kind.startswith("syn:drop") and r.original], self.say)
+            texts = sorted({t for r in rows[:4000] for t in (r.source, r.target)})
+            self.mean = np.concatenate([self.cache[t][0][1:-1] for t in texts]).astype(np.float32).mean(0)
         data = [(self._item(r), self._targets(r), self._weight(r)) for r in rows]
         model = (pretrained_joint(self.layers, reads_words=self.reads_words) if self.pretrained
                  else joint_model(self.d, self.layers))
