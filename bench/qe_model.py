@@ -50,8 +50,8 @@ def main(argv=None) -> int:
     ap.add_argument("--pipeline", action="store_true",
                     help="with --model detector: also flags of the whole default pipeline (rules, grammar and source "
                          "checks' findings as evidence), as reports show them, per document x system")
-    for name, default in (("--epochs", 2), ("--d", 64), ("--layers", 1)):
-        ap.add_argument(name, type=int, default=default)
+    for name, default in (("--epochs", 2), ("--d", 64), ("--layers", 1), ("--pair-weight", 0.0)):  # pairs: copy > original
+        ap.add_argument(name, type=type(default), default=default)
     ap.add_argument("--pretrained", action="store_true", help="joint: E5's own next --layers layers, trained (not --d)")
     ap.add_argument("--reads-words", action="store_true", help="--pretrained: the sentence head reads the word heads")
     ap.add_argument("--source-drops", action="store_true", help="source-word targets of synthetic drops, by alignment")
@@ -93,7 +93,7 @@ def main(argv=None) -> int:
         else:
             model = (AlignmentModel(cache, synthetic_weight=args.synthetic_weight) if args.model == "align" else
                      Trainer(cache, d=args.d, layers=args.layers, epochs=args.epochs, pretrained=args.pretrained,
-                             reads_words=args.reads_words, source_drops=args.source_drops,
+                             reads_words=args.reads_words, source_drops=args.source_drops, pair_weight=args.pair_weight,
                              synthetic_weight=args.synthetic_weight, say=say)).fit(train)
         for test_name, test in tests:
             results.append(evaluate(model, train, test, test_name))

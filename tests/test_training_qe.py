@@ -93,7 +93,8 @@ def test_the_pretrained_joint_layers_continue_e5_where_the_cache_stops(tmp_path)
                   original="He went to Beijing today.")]
     out = Trainer(StateCache(tmp_path), layers=1, epochs=1, pretrained=True).fit(rows).predict(rows)
     assert len(out) == 2 and all(np.isfinite(p["major"]) for p in out)
-    trainer = Trainer(StateCache(tmp_path), layers=1, epochs=1, pretrained=True, reads_words=True, source_drops=True)
+    trainer = Trainer(StateCache(tmp_path), layers=1, epochs=1, pretrained=True, reads_words=True, source_drops=True,
+                      pair_weight=1.0)
     out = trainer.fit(rows).predict(rows)
     assert len(out) == 2 and all(np.isfinite(p["major"]) for p in out)
     item = trainer._item(rows[1])  # the drop teaches the source head: some source piece is marked, and known
@@ -186,3 +187,22 @@ def test_a_synthetic_drop_marks_the_source_pieces_whose_counterpart_was_dropped(
     s_off = [(0, 0)] + [(i, i + 1) for i in range(len(order))] + [(0, 0)]
     got = source_drop_labels(s_states, s_off, t_states, t_off, spans, np.zeros(16, np.float32))
     assert got.tolist() == [0, 0, 0, 1, 1, 1, 0, 0]  # 'firm' (7), 'which' (11), 'surprised' (12)
+
+
+def test_a_damaged_copy_is_paired_with_its_own_clean_original_only():
+    from tqcheck.training.qe_model import Trainer
+
+    rows = [QERow("x", "d:1", "他今天去了北京。", "He went to Beijing today.", 0.0, kind="mqm"),
+            QERow("x", "d:1", "他今天去了北京。", "He went today.", 1.0, kind="syn:drop_entity",
+                  original="He went to Beijing today."),
+            QERow("x", "d:2", "他昨天去了上海。", "He went yesterday.", 1.0, kind="syn:drop_entity",
+                  original="He went to Shanghai yesterday."),  # its original is not among the rows
+            QERow("x", "d:3", "别的。", "He went to Beijing today.", 1.0, kind="syn:unrelated",
+                  original="Something else.")]
+    data = [(dict(tm=np.ones(3, np.float32), sm=np.ones(2, np.float32), ts=i), (0.0, 0.0, 0.0), 1.0)
+            for i in range(len(rows))]
+    got = Trainer._partners(rows, data)
+    assert list(got) == [1]
+    item, targets, weight = got[1]
+    assert item["ts"] == 0 and item["tm"].sum() == 0 and item["sm"].sum() == 0  # the original, with no losses of its own
+    assert all(np.isnan(targets)) and weight == 0.0

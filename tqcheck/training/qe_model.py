@@ -270,10 +270,11 @@ class Trainer:
 
     def __init__(self, cache: StateCache, *, d: int = 128, layers: int = 2, epochs: int = 2,
                  synthetic_weight: float = 0.5, mlqe_weight: float = 0.5, seed: int = 0, pretrained: bool = False,
-                 reads_words: bool = False, source_drops: bool = False,
+                 reads_words: bool = False, source_drops: bool = False, pair_weight: float = 0.0,
                  say: Callable[[str], None] = lambda s: None) -> None:
         self.cache, self.d, self.layers, self.epochs, self.pretrained = cache, d, layers, epochs, pretrained
         self.reads_words, self.source_drops, self.mean = reads_words, source_drops, None
+        self.pair_weight = pair_weight
         self.synthetic_weight, self.mlqe_weight, self.seed, self.say = synthetic_weight, mlqe_weight, seed, say
         self.model = None
         self.mqm_scale: dict[str, tuple[float, float]] = {}
@@ -340,6 +341,19 @@ class Trainer:
             rng.shuffle(out)
         return out
 
+    @staticmethod
+    def _partners(rows: Sequence[QERow], data) -> dict[int, tuple]:
+        """Per synthetic copy whose clean original is among ``rows``: the original's item with no targets of its own
+        (no sentence targets, no word masks, weight 0), to be run in the copy's batch for the pairwise loss."""
+        clean = {(r.source, r.target): i for i, r in enumerate(rows) if r.kind in ("mqm", "wmtqe") and r.label == 0}
+        out = {}
+        for i, r in enumerate(rows):
+            k = clean.get((r.source, r.original)) if r.kind.startswith("syn:") and r.original else None
+            if k is not None:
+                item = dict(data[k][0], tm=np.zeros_like(data[k][0]["tm"]), sm=np.zeros_like(data[k][0]["sm"]))
+                out[i] = (item, (math.nan,) * 3, 0.0)
+        return out
+
     def fit(self, rows: Sequence[QERow]) -> "Trainer":
         """Train on ``rows`` (never the untouched third: refused)."""
         import torch
@@ -359,6 +373,7 @@ class Trainer:
             texts = sorted({t for r in rows[:4000] for t in (r.source, r.target)})
             self.mean = np.concatenate([self.cache[t][0][1:-1] for t in texts]).astype(np.float32).mean(0)
         data = [(self._item(r), self._targets(r), self._weight(r)) for r in rows]
+        partner = self._partners(rows, data) if self.pair_weight > 0 else {}
         model = (pretrained_joint(self.layers, reads_words=self.reads_words) if self.pretrained
                  else joint_model(self.d, self.layers))
         # E5's own layers (pretrained) learn at a fine-tuning rate; the new parts (heads, side) at the joint rate
@@ -375,9 +390,14 @@ class Trainer:
             model.train()
             started, total_loss, nb = time.time(), 0.0, 0
             for batch in self._batches(data, 6000, rng):
-                x, side, pad, tl, tm, sl, sm, y, w = self._collate([data[i] for i in batch])
+                pairs = [(j, partner[i]) for j, i in enumerate(batch) if i in partner]
+                x, side, pad, tl, tm, sl, sm, y, w = self._collate([data[i] for i in batch] + [p for _, p in pairs])
                 out, tt, ts = model(x, side, pad)
                 loss = torch.zeros(())
+                if pairs:  # a damaged copy ranks above its own clean original (the originals carry no other loss)
+                    copy = out[[j for j, _ in pairs], 0]
+                    original = out[len(batch):len(batch) + len(pairs), 0]
+                    loss = loss + self.pair_weight * torch.nn.functional.softplus(original - copy).mean()
                 ok = ~torch.isnan(y[:, 0])
                 if ok.any():
                     loss = loss + (bce(out[ok, 0], y[ok, 0], reduction="none") * w[ok]).sum() / w[ok].sum()
