@@ -269,3 +269,21 @@ def test_a_sentence_without_spaces_is_cut_at_the_cap(tmp_path: Path) -> None:
                                                    (2 * MAX_SENTENCE_CHARS, len(text))]
     accented = ("e\u0301" * MAX_SENTENCE_CHARS)  # a combining accent is never cut from its letter
     assert all(not accented[start].startswith("\u0301") for start, _ in sentence_pieces(accented, 0, len(accented)))
+
+
+def test_the_reader_and_the_fixes_read_po_strings_with_one_parser() -> None:
+    """readers.po.line_strings gives the reader (po_value) and the fixes (po_entries) the same characters, each with
+    its start and end in the file (an escape spans its two characters), strings numbered as written."""
+    from tqcheck.policy.fix_targets import po_entries
+    from tqcheck.readers.po import line_strings, message_quotes, po_value
+
+    text = (PO_HEADER + 'msgid "a"\nmsgstr "Say \\"hi\\" " "to\\tthem"\n"and \\\\ go\\n"\n\n'
+            'msgid "b"\nmsgid_plural "bs"\nmsgstr[0] "One"\nmsgstr[1] "Two"\n')
+    chars, after, count = line_strings(text, text.index('"Say'))
+    assert "".join(c[0] for c in chars) == 'Say "hi" to\tthem' and count == 2 and text[after - 1] == '"'
+    assert [(c[0], text[c[1]:c[2]]) for c in chars[4:6]] == [('"', '\\"'), ("h", "h")]
+    assert {c[3] for c in chars} == {0, 1}
+    for (_, quote), entry in zip(message_quotes(text)[1:], po_entries(text)[1:]):
+        value, joined = po_value(text, quote)
+        assert [c[:3] for c in value] == [c[:3] for c in entry.forms[0]]
+    assert "".join(c[0] for c in po_value(text, text.index('"Say'))[0]) == 'Say "hi" to\tthemand \\ go\n'
