@@ -183,6 +183,12 @@ def watch_interrupts() -> None:
         sys.unraisablehook = _redeliver_dropped
 
 
+def interrupt_handled() -> None:
+    """A command took the Ctrl-C as part of its work (``tqcheck review``: stop the walk, keep the decisions): it is
+    no longer an interruption of the run."""
+    INTERRUPTED.clear()
+
+
 def interrupted(error: BaseException | None = None) -> bool:
     """Whether a Ctrl-C arrived (``watch_interrupts``), or ``error`` stands for one: a KeyboardInterrupt that
     became another exception on its way (CPython wraps one raised in ``__set_name__`` in a RuntimeError)."""
@@ -196,4 +202,4 @@ def interrupted(error: BaseException | None = None) -> bool:
 
 
 __all__ = ["in_background", "map_in_threads", "STOPPING", "Stopped", "Task", "check_stop", "INTERRUPTED",
-           "on_interrupt", "watch_interrupts", "interrupted"]
+           "on_interrupt", "watch_interrupts", "interrupted", "interrupt_handled"]
