@@ -109,3 +109,73 @@ def test_sigterm_with_its_default_action_is_left_alone():
     assert signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)
     with _CtrlC():
         assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+# -- the whole command line (tqcheck.core.threads.watch_interrupts, tqcheck.cli.main.main) --------------------------
+
+CLI_SCRIPT = """
+import signal, sys, time, weakref
+sys.path.insert(0, {root!r})
+import click
+from tqcheck.cli import main as cli_main
+from tqcheck.readers import inputs
+
+class Thing:
+    pass
+
+def ctrl_c_in_a_callback():
+    # a real SIGINT whose handler runs inside a weakref callback: CPython drops its KeyboardInterrupt
+    thing = Thing()
+    ref = weakref.ref(thing, lambda _: signal.raise_signal(signal.SIGINT))
+    del thing
+
+where = sys.argv[1]
+if where == "parsing":  # Ctrl-C while click reads the arguments: click said "Aborted!", exit 1
+    make_context = click.Group.make_context
+    def parsing(*args, **kwargs):
+        signal.raise_signal(signal.SIGINT)
+        return make_context(*args, **kwargs)
+    click.Group.make_context = parsing
+else:  # Ctrl-C dropped while the inputs are read, which then take 20 s: the check ran to the end
+    load = inputs.load_documents
+    def loading(*args, **kwargs):
+        ctrl_c_in_a_callback()
+        for _ in range(200):
+            time.sleep(0.1)
+        return load(*args, **kwargs)
+    inputs.load_documents = loading
+sys.argv = ["tqcheck", "check", sys.argv[2], "--no-config", "--no-fluency", "--grammar", "none", "-q"]
+cli_main.main()
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "raise_signal"), reason="signals")
+@pytest.mark.parametrize("where", ["parsing", "dropped"])
+def test_one_ctrl_c_always_ends_the_command_with_130(tmp_path, where: str) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    text = tmp_path / "a.txt"
+    text.write_text("They waited at the border of the striptease.\n", encoding="utf-8")
+    root = str(Path(__file__).resolve().parent.parent)
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", CLI_SCRIPT.format(root=root), where, str(text)], capture_output=True,
+                          text=True, timeout=60, cwd=tmp_path)
+    assert (done.returncode, done.stderr.splitlines()[-1:]) == (130, ["tqcheck: interrupted"]), done.stderr
+    assert time.monotonic() - started < 15  # not the 20 s the inputs would take
+    assert "Aborted!" not in done.stderr
+
+
+def test_a_ctrl_c_that_became_another_error_is_an_interruption() -> None:
+    """CPython 3.11 wraps a KeyboardInterrupt raised in a class's ``__set_name__`` (a dataclass being made by a lazy
+    import) in a RuntimeError: that was "internal error", exit 2."""
+    from tqcheck.cli.common import user_errors
+
+    with pytest.raises(SystemExit) as end:
+        with user_errors():
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt as interrupt:
+                raise RuntimeError("Error calling __set_name__ on 'Field' instance 'load'") from interrupt
+    assert end.value.code == 130

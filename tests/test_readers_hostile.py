@@ -230,3 +230,60 @@ def test_a_fix_in_the_second_string_of_a_line_lands_there(tmp_path: Path) -> Non
     result = CliRunner().invoke(cli, ["check", str(path), *FAST, "--fix"])
     assert result.exit_code == 0, result.output
     assert path.read_text(encoding="utf-8") == text.replace("the striptease.", "the strip.")
+
+
+def test_a_sentence_over_the_cap_is_checked_in_pieces_losing_nothing(tmp_path: Path) -> None:
+    """A one-line file of one unbroken "sentence" (a 30 MB one took 3 GB; Harper dropped its grammar findings
+    over its time budget and a rule's regex was stopped for the rest of the run): it is checked in pieces of at
+    most MAX_SENTENCE_CHARS, cut at spaces, every word in exactly one piece, with a notice naming its place."""
+    import json
+
+    from tqcheck.readers.inputs import MAX_SENTENCE_CHARS, load_documents
+
+    clause, planted = "the trucks waited at the crossing and ", "the trucks " + BORDER[:-1] + " and "
+    words = "".join(planted if k % 300 == 7 else clause for k in range(3600))  # 137,000 characters, no full stop
+    text = "A title.\n\n" + words + "then they left.\n\nThey " + BORDER + "\n"
+    path = tmp_path / "one-line.txt"
+    path.write_text(text, encoding="utf-8")
+    [document] = load_documents([str(path)])
+    long = [s for s in document.segments if s.line == 3]
+    assert len(long) > 1 and all(len(s.text) <= MAX_SENTENCE_CHARS for s in document.segments)
+    assert [s.text for s in document.segments if s.line != 3] == ["A title.", "They " + BORDER]
+    assert " ".join(s.text for s in long) == (words + "then they left.").strip()  # every word, once, in order
+    assert all(text[s.offset:s.offset + len(s.text)] == s.text for s in long)
+    assert document.notices == [f"{path}:3:1: a sentence of {len(words) + 15:,} characters (over "
+                                f"{MAX_SENTENCE_CHARS:,}) is checked in {len(long)} pieces, cut at spaces, each a "
+                                "segment of the report; a finding across a cut is not found"]
+    result = check(path, extra=("-f", "json=report.json", "-f", "line"))
+    assert result.exit_code == 0, result.output
+    assert places(result.output) == raw_places(text, "striptease")  # all 13, each at its column
+    assert document.notices[0] in json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["notices"]
+
+
+def test_a_sentence_without_spaces_is_cut_at_the_cap(tmp_path: Path) -> None:
+    from tqcheck.readers.inputs import MAX_SENTENCE_CHARS, sentence_pieces
+
+    text = "x" * (MAX_SENTENCE_CHARS * 2 + 5)
+    assert sentence_pieces(text, 0, len(text)) == [(0, MAX_SENTENCE_CHARS), (MAX_SENTENCE_CHARS,
+                                                                             2 * MAX_SENTENCE_CHARS),
+                                                   (2 * MAX_SENTENCE_CHARS, len(text))]
+    accented = ("e\u0301" * MAX_SENTENCE_CHARS)  # a combining accent is never cut from its letter
+    assert all(not accented[start].startswith("\u0301") for start, _ in sentence_pieces(accented, 0, len(accented)))
+
+
+def test_the_reader_and_the_fixes_read_po_strings_with_one_parser() -> None:
+    """readers.po.line_strings gives the reader (po_value) and the fixes (po_entries) the same characters, each with
+    its start and end in the file (an escape spans its two characters), strings numbered as written."""
+    from tqcheck.policy.fix_targets import po_entries
+    from tqcheck.readers.po import line_strings, message_quotes, po_value
+
+    text = (PO_HEADER + 'msgid "a"\nmsgstr "Say \\"hi\\" " "to\\tthem"\n"and \\\\ go\\n"\n\n'
+            'msgid "b"\nmsgid_plural "bs"\nmsgstr[0] "One"\nmsgstr[1] "Two"\n')
+    chars, after, count = line_strings(text, text.index('"Say'))
+    assert "".join(c[0] for c in chars) == 'Say "hi" to\tthem' and count == 2 and text[after - 1] == '"'
+    assert [(c[0], text[c[1]:c[2]]) for c in chars[4:6]] == [('"', '\\"'), ("h", "h")]
+    assert {c[3] for c in chars} == {0, 1}
+    for (_, quote), entry in zip(message_quotes(text)[1:], po_entries(text)[1:]):
+        value, joined = po_value(text, quote)
+        assert [c[:3] for c in value] == [c[:3] for c in entry.forms[0]]
+    assert "".join(c[0] for c in po_value(text, text.index('"Say'))[0]) == 'Say "hi" to\tthemand \\ go\n'

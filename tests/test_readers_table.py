@@ -43,3 +43,22 @@ def test_a_quote_that_swallows_rows_is_an_error_whole_and_in_parts(tmp_path: Pat
         messages.append(str(caught.value))
     assert messages[0] == messages[1]
     assert "a quoted cell holds whole rows" in messages[0] and ":2" in messages[0]
+
+
+@pytest.mark.parametrize("name, source", [
+    ("csv_dup_ids.csv", ""),  # two words, no English target: was the pair dup-en
+    ("notes.de-fr.tsv", ""),  # not an English target
+    ("notes.xx-en.tsv", ""), ("notes_und_en.tsv", ""), ("notes.qaa-en.tsv", ""),  # no language
+    ("notes.de-en.tsv", "de"), ("notes_zh_en.tsv", "zh"), ("zh-en.tsv", "zh"), ("notes.zh-Hans-en.tsv", "zh"),
+    ("notes_pt_BR_en_US.csv", "pt"), ("notes.es-419_en.tsv", "es"), ("notes.deu-eng.tsv", "de"),
+    ("notes.yue-en.tsv", "yue"), ("release_2_ab_de_en.tsv", "de"),  # the rightmost pair
+])
+def test_a_language_pair_is_read_from_a_file_name_only_when_it_names_real_languages(tmp_path: Path, name: str,
+                                                                                     source: str) -> None:
+    """A file name gives the source language only as a real language code before an English target
+    (docs/bilingual.md, "Language pair from a file name"), whole and in parts."""
+    path = tmp_path / name
+    path.write_text(TABLE.replace("\t", ",") if name.endswith(".csv") else TABLE, encoding="utf-8")
+    [whole] = load_documents([str(path)])
+    [part] = list(iter_parts(str(path)))
+    assert whole.source_language == part.source_language == source

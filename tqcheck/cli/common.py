@@ -84,6 +84,11 @@ def user_errors() -> Iterator[None]:
             "(input too large or nested too deeply)")
         sys.exit(EXIT_ERROR)
     except Exception as error:  # noqa: BLE001 - the last line of defence, see the docstring
+        from tqcheck.core.threads import interrupted
+
+        if interrupted(error):  # a Ctrl-C that became another error (one in a dataclass's __set_name__)
+            say("tqcheck: interrupted")
+            sys.exit(130)
         if os.environ.get("TQCHECK_DEBUG"):
             raise
         from tqcheck.core.limits import one_line

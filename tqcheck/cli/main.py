@@ -27,6 +27,32 @@ class TqcheckGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
 
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        """Click's, with a Ctrl-C while it reads the arguments exit 130 (click said "Aborted!", exit 1, which CI
+        reads as a failed gate)."""
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt as stop:
+            _interrupted(stop)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Click's, with a Ctrl-C outside a command's own handling (``user_errors``) exit 130."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as stop:
+            _interrupted(stop)
+
+
+def _interrupted(stop: BaseException | None = None) -> None:
+    """Exit as ``user_errors`` does on Ctrl-C (130) or SIGTERM (143)."""
+    from tqcheck.cli.common import EXIT_TERMINATED, Terminated, say
+
+    if isinstance(stop, Terminated):
+        say("tqcheck: terminated")
+        sys.exit(EXIT_TERMINATED)
+    say("tqcheck: interrupted")
+    sys.exit(130)
+
 
 @click.group(cls=TqcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(tqcheck.__version__, "-V", "--version", prog_name="tqcheck")
@@ -397,9 +423,16 @@ cli.add_command(server)
 def main() -> None:
     """Entry point of the ``tqcheck`` command."""
     from tqcheck.cli.common import handle_sigterm
+    from tqcheck.core.threads import interrupted, watch_interrupts
 
     handle_sigterm()
-    cli(prog_name="tqcheck")
+    watch_interrupts()
+    try:
+        cli(prog_name="tqcheck")
+    except SystemExit as end:  # a Ctrl-C click took as "Aborted!" (exit 1), or one dropped and not raised again
+        if interrupted() and end.code not in (130, 143):
+            _interrupted()
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -90,6 +90,9 @@ def walk(report, findings) -> "Decisions":  # noqa: F821
     except (KeyboardInterrupt, click.exceptions.Abort) as stop:
         if isinstance(stop, Terminated):
             raise
+        from tqcheck.core.threads import interrupt_handled
+
+        interrupt_handled()  # the walk's own way to stop: the command goes on and ends as usual
         click.echo()
         decisions.interrupted = True
     return decisions

@@ -123,6 +123,9 @@ class Document:
     first_line: int = 1
     #: XML formats (XLIFF, TMX): unit id -> (inline markup codes of the source, of the target), as read.
     markup: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict, repr=False)
+    #: What the reader tells about how it read the file (one line each, naming the file and line), reported with
+    #: the checks' notices (a sentence checked in pieces: readers.inputs.MAX_SENTENCE_CHARS).
+    notices: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         starts = [0]
@@ -155,7 +158,8 @@ class Document:
                             source_language=self.source_language, target_language=self.target_language,
                             suppressions=[s for s in self.suppressions
                                           if s[0] < self.origin + end and s[1] > self.origin + start],
-                            origin=self.origin + start, first_line=self.locate(self.origin + start)[0])
+                            origin=self.origin + start, first_line=self.locate(self.origin + start)[0],
+                            notices=list(self.notices))
             part.segments = [replace(s, document=part) for s in group]
             part.markup = {s.unit_id: self.markup[s.unit_id] for s in group if s.unit_id in self.markup}
             parts.append(part)
@@ -170,7 +174,8 @@ class Document:
         whole = cls(path=first.path, text="".join(p.text for p in parts), format=first.format,
                     source_language=first.source_language, target_language=first.target_language,
                     origin=first.origin, first_line=first.first_line,
-                    suppressions=list(dict.fromkeys(s for p in parts for s in p.suppressions)))
+                    suppressions=list(dict.fromkeys(s for p in parts for s in p.suppressions)),
+                    notices=list(dict.fromkeys(n for p in parts for n in p.notices)))
         whole.segments = [s for p in parts for s in p.segments]
         whole.markup = {k: v for p in parts for k, v in p.markup.items()}
         return whole

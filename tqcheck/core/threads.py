@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import threading
+import time
 from concurrent.futures import Future
 from typing import Callable, Sequence, TypeVar
 
@@ -127,4 +128,78 @@ def map_in_threads(fn: Callable[..., R], items: Sequence[T], threads: int, *more
     return results
 
 
-__all__ = ["in_background", "map_in_threads", "STOPPING", "Stopped", "Task", "check_stop"]
+#: Set by the command line's SIGINT handler (``watch_interrupts``): a Ctrl-C arrived, whatever became of its
+#: KeyboardInterrupt.
+INTERRUPTED = threading.Event()
+
+
+def on_interrupt(signum, frame) -> None:  # noqa: ARG001 - a signal handler's signature
+    """The command line's SIGINT handler: Python's own (a KeyboardInterrupt), with the interrupt remembered."""
+    INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
+def _redeliver_dropped(unraisable) -> None:
+    """``sys.unraisablehook`` while the command line watches interrupts: a KeyboardInterrupt that CPython could not
+    raise (a Ctrl-C whose handler ran inside a weakref callback, a ``__del__``, a gc or atexit callback) is raised
+    again in the main thread, at its next line of ordinary code; anything else goes to the hook before."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        import _thread
+        import signal
+
+        # tqcheck.cli.common.Terminated (a KeyboardInterrupt) stands for SIGTERM: its own handler raises it again.
+        # From another thread, a moment later: here, the handler would run at once, inside this hook (an error in
+        # the hook itself is only printed). Raised inside another callback, it comes back here.
+        kind = signal.SIGINT if type(unraisable.exc_value) is KeyboardInterrupt else signal.SIGTERM
+
+        def again() -> None:
+            time.sleep(0.01)
+            _thread.interrupt_main(kind)
+
+        try:
+            threading.Thread(target=again, name="tqcheck-ctrl-c", daemon=True).start()
+        except RuntimeError:  # the interpreter is shutting down: the program is ending anyway
+            pass
+        return
+    _PREVIOUS_HOOK[0](unraisable)
+
+
+_PREVIOUS_HOOK: list = []
+
+
+def watch_interrupts() -> None:
+    """For the command line (its main thread, SIGINT with Python's default handler): remember every Ctrl-C
+    (``interrupted``) and raise again a KeyboardInterrupt CPython drops, so one Ctrl-C always ends the run (a
+    Ctrl-C at start-up was once dropped and the check ran to the end)."""
+    import signal
+    import sys
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, on_interrupt)
+    if not _PREVIOUS_HOOK:
+        _PREVIOUS_HOOK.append(sys.unraisablehook)
+        sys.unraisablehook = _redeliver_dropped
+
+
+def interrupt_handled() -> None:
+    """A command took the Ctrl-C as part of its work (``tqcheck review``: stop the walk, keep the decisions): it is
+    no longer an interruption of the run."""
+    INTERRUPTED.clear()
+
+
+def interrupted(error: BaseException | None = None) -> bool:
+    """Whether a Ctrl-C arrived (``watch_interrupts``), or ``error`` stands for one: a KeyboardInterrupt that
+    became another exception on its way (CPython wraps one raised in ``__set_name__`` in a RuntimeError)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return INTERRUPTED.is_set()
+
+
+__all__ = ["in_background", "map_in_threads", "STOPPING", "Stopped", "Task", "check_stop", "INTERRUPTED",
+           "on_interrupt", "watch_interrupts", "interrupted", "interrupt_handled"]

@@ -241,7 +241,8 @@ class Pipeline:
             findings=tuple(sorted(findings, key=lambda f: f.sort_key)),
             scores=tuple(scores),
             similarities=tuple(sorted(similarities.items())),
-            notices=tuple(dict.fromkeys(n for p in parts if p is not None for n in getattr(p, "notices", []))),
+            notices=tuple(dict.fromkeys([*document.notices,
+                                         *(n for p in parts if p is not None for n in getattr(p, "notices", []))])),
             signature=tuple(sorted(_signature(parts).items())),
             metrics=tuple(sorted(metrics.items())),
         )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from tqcheck.readers.units import (INLINE_CODE_ELEMENTS, UNDECODED, end_of_tag, skip_delimited,
                                    tracked_deletion_end, xml_reference)
+from tqcheck.readers.po import PoChar, line_strings
 from tqcheck.core.document import Document, Segment
 
 if TYPE_CHECKING:
@@ -325,7 +326,6 @@ class JsonlTargets(Targets):
 
 # -- PO --------------------------------------------------------------------------------------------
 
-PO_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
 PO_KEYWORD_RE = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)[ \t]*(?=")')
 
 
@@ -336,8 +336,8 @@ class PoEntry:
     flags: list[str] = field(default_factory=list)
     context: str | None = None
     msgid: str = ""
-    #: form number -> [(char, start, end, piece number)], the positions in the document's text.
-    forms: dict[int, list[tuple[str, int, int, int]]] = field(default_factory=dict)
+    #: form number -> [(char, start, end, piece number)], the positions in the document's text (readers.po.PoChar).
+    forms: dict[int, list[PoChar]] = field(default_factory=dict)
     obsolete: bool = False
 
     @property
@@ -348,20 +348,6 @@ class PoEntry:
     def target(self) -> str:
         """The first msgstr form, decoded."""
         return "".join(c for c, *_ in self.forms.get(0, []))
-
-
-def po_quoted(text: str, at: int, piece: int) -> tuple[list[tuple[str, int, int, int]], int]:
-    """The characters of the quoted PO string at ``at`` (up to the end of its line) and the offset after it."""
-    chars = []
-    i = at + 1
-    while i < len(text) and text[i] not in '"\n':
-        if text[i] == "\\" and i + 1 < len(text):
-            chars.append((PO_ESCAPES.get(text[i + 1], text[i + 1]), i, i + 2, piece))
-            i += 2
-            continue
-        chars.append((text[i], i, i + 1, piece))
-        i += 1
-    return chars, i + 1
 
 
 def po_entries(text: str) -> list[PoEntry]:
@@ -405,17 +391,8 @@ def po_entries(text: str) -> list[PoEntry]:
             quote = offset
         else:
             continue
-        pieces += 1
-        chars, after = po_quoted(text, quote, pieces)
-        while text[after - 1:after] == '"':  # more strings on the same line ("a " "b"): gettext joins them
-            more = after
-            while more < len(text) and text[more] in " \t":
-                more += 1
-            if more >= len(text) or text[more] != '"':
-                break
-            pieces += 1
-            extra, after = po_quoted(text, more, pieces)
-            chars += extra
+        chars, _, count = line_strings(text, quote, pieces + 1)  # "a " "b" on one line: gettext joins them
+        pieces += count
         if current[0] == "msgstr":
             entry.forms.setdefault(current[1], []).extend(chars)
         elif current[0] == "msgid":

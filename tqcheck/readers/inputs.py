@@ -162,9 +162,60 @@ def visible_piece(piece: Piece) -> Piece:
     return piece if found is None else Piece(found[0], found[1], piece.paragraph)
 
 
+#: Longest sentence checked as one segment (about 3,000 words). A longer one (a file written as one unbroken
+#: "sentence", a table dumped without punctuation) is checked in pieces of at most this many characters, cut at a
+#: space, with a notice naming the file and line: every check then sees bounded segments (one 30 MB sentence took
+#: 3 GB, Harper went over its time budget and dropped all its grammar findings, and a rule's regex timed out and
+#: was stopped for the rest of the run). LanguageTool and Vale cap what they analyse in the same spirit, but drop
+#: the rest; here nothing is left unchecked, only a finding across a cut can be missed.
+MAX_SENTENCE_CHARS = 20_000
+_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
+
+
+def sentence_pieces(text: str, start: int, end: int, limit: int = MAX_SENTENCE_CHARS) -> list[tuple[int, int]]:
+    """``(start, end)`` cut into spans of at most ``limit`` characters, each cut at the last whitespace of the
+    span's second half (at ``limit`` when it has none, never before a combining mark), whitespace trimmed."""
+    import unicodedata
+
+    spans = []
+    while end - start > limit:
+        cut = start + limit
+        space = _LAST_SPACE.match(text, start + limit // 2, cut)
+        if space is not None:
+            cut = space.end()
+        else:
+            while cut > start + 1 and unicodedata.combining(text[cut]):
+                cut -= 1
+        spans.append((start, cut))
+        start = cut
+    spans.append((start, end))
+    trimmed = []
+    for first, last in spans:
+        while first < last and text[first].isspace():
+            first += 1
+        while last > first and text[last - 1].isspace():
+            last -= 1
+        if last > first:
+            trimmed.append((first, last))
+    return trimmed
+
+
+def long_sentence_notice(document: Document, long_sentences: Sequence[tuple[int, int, int]]) -> str:
+    """The one notice for a document's sentences over ``MAX_SENTENCE_CHARS``: (offset, characters, pieces) each."""
+    offset, chars, count = long_sentences[0]
+    line, column = document.locate(offset)
+    others = len(long_sentences) - 1
+    more = f"; {others:,} more such sentence{'s' if others > 1 else ''} after it" if others else ""
+    return (f"{document.path}:{line}:{column}: a sentence of {chars:,} characters (over {MAX_SENTENCE_CHARS:,}) is "
+            f"checked in {count:,} pieces, cut at spaces, each a segment of the report; a finding across a cut is "
+            f"not found{more}")
+
+
 def add_pieces(document: Document, pieces: Iterable[Piece]) -> Document:
     """Split every piece into sentences and append them to ``document`` as segments (zero-width characters
-    left out of the text checked, ``visible_piece``)."""
+    left out of the text checked, ``visible_piece``); a sentence over ``MAX_SENTENCE_CHARS`` is checked in pieces,
+    with a notice."""
+    long_sentences: list[tuple[int, int, int]] = []  # (offset, characters, pieces)
     for piece in pieces:
         if not piece.text.strip():
             continue
@@ -172,13 +223,26 @@ def add_pieces(document: Document, pieces: Iterable[Piece]) -> Document:
         if not piece.text.strip():
             continue
         contiguous = piece.char_map[-1] - piece.char_map[0] == len(piece.text) - 1
-        for start, end in split_sentences(piece.text):
+        spans = split_sentences(piece.text)
+        if any(end - start > MAX_SENTENCE_CHARS for start, end in spans):
+            cut = []
+            for start, end in spans:
+                if end - start > MAX_SENTENCE_CHARS:
+                    parts = sentence_pieces(piece.text, start, end)
+                    long_sentences.append((piece.char_map[start], end - start, len(parts)))
+                    cut.extend(parts)
+                else:
+                    cut.append((start, end))
+            spans = cut
+        for start, end in spans:
             text = piece.text[start:end]
             if contiguous and document.text[piece.char_map[start]:piece.char_map[start] + len(text)] == text:
                 document.add_segment(text, piece.char_map[start], paragraph=piece.paragraph)
             else:
                 document.add_segment(text, piece.char_map[start], paragraph=piece.paragraph,
                                      char_map=piece.char_map[start:end])
+    if long_sentences:
+        document.notices.append(long_sentence_notice(document, long_sentences))
     return document
 
 

