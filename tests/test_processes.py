@@ -154,7 +154,9 @@ def test_harper_segment_over_its_budget_is_reported_without_grammar_findings(mon
 
     monkeypatch.setattr(harper_backend, "SEGMENT_BUDGET_SECONDS", 0.3)
     monkeypatch.setattr(harper_backend, "BUDGET_PER_CHAR", 0.0)
-    heavy = ("( " * 12_000)[:24_000]  # one unbroken bracket-heavy stretch: 12 pieces of 2,000 characters
+    # one unbroken bracket-heavy stretch of 10 pieces of 2,000 characters (under the readers' MAX_SENTENCE_CHARS,
+    # over which a sentence is already cut into segments)
+    heavy = ("( " * 10_000)[:19_998]
     text = f"This sentence has teh typo.\n\n{heavy}\n\nAnother sentence with teh typo.\n"
     engine = harper_backend.HarperEngine()
     engine._linter  # built before the clock starts
@@ -165,9 +167,9 @@ def test_harper_segment_over_its_budget_is_reported_without_grammar_findings(mon
     assert 0 in by_segment and 2 in by_segment  # the other segments keep their findings
     assert 1 not in by_segment
     [notice] = [n for n in engine.notices if "budget" in n]
-    assert notice.startswith("Harper: heavy.txt:3: segment 2 (23,999 characters) took more than its 0.3 s")
+    assert notice.startswith("Harper: heavy.txt:3: segment 2 (19,997 characters) took more than its 0.3 s")
     assert "without grammar findings" in notice
-    assert seconds < 8, seconds  # stopped after a piece or two, not all twelve
+    assert seconds < 8, seconds  # stopped after a piece or two, not all ten
 
 
 def test_long_segments_are_linted_in_short_pieces():
@@ -175,7 +177,7 @@ def test_long_segments_are_linted_in_short_pieces():
     from tqcheck.checks.grammar.harper_backend import BLOCK_CHARS, SEGMENT_CHARS
     from tqcheck.readers.inputs import document_from_text
 
-    long = " ".join(["word"] * 6000)  # 29,999 characters
+    long = " ".join(["word"] * 3900)  # 19,499 characters: one segment (under the readers' MAX_SENTENCE_CHARS)
     short = "A short sentence here."
     blocks = make_blocks(document_from_text(f"{short}\n\n{long}\n", "x.txt").segments, BLOCK_CHARS, SEGMENT_CHARS)
     pieces = [p for b in blocks for p in b.pieces if p.segment.index == 1]
