@@ -179,3 +179,28 @@ def test_a_ctrl_c_that_became_another_error_is_an_interruption() -> None:
             except KeyboardInterrupt as interrupt:
                 raise RuntimeError("Error calling __set_name__ on 'Field' instance 'load'") from interrupt
     assert end.value.code == 130
+
+
+def test_a_ctrl_c_while_the_command_line_is_imported_ends_with_130_and_one_line():
+    """The script's entry point (pyproject's ``tqcheck.cli.entry:main``) imports the command line itself: a Ctrl-C
+    during that import is one line and exit 130, as every other Ctrl-C, not a traceback."""
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    assert 'tqcheck = "tqcheck.cli.entry:main"' in (Path(__file__).parent.parent / "pyproject.toml").read_text()
+    code = textwrap.dedent("""
+        import sys
+
+        class CtrlCDuringImport:
+            def find_spec(self, name, path=None, target=None):
+                if name == "tqcheck.cli.main":
+                    raise KeyboardInterrupt
+
+        sys.meta_path.insert(0, CtrlCDuringImport())
+        from tqcheck.cli.entry import main
+        main()
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stderr) == (130, "tqcheck: interrupted\n")
