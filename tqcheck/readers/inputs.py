@@ -128,16 +128,21 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) character spans of the sentences of ``text``, whitespace trimmed."""
     from sentencex import get_sentence_boundaries
 
-    spans = []
-    for item in get_sentence_boundaries("en", text):
-        start, end = item["start_index"], item["end_index"]
+    return trimmed_spans(text, ((item["start_index"], item["end_index"])
+                                for item in get_sentence_boundaries("en", text)))
+
+
+def trimmed_spans(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` of ``text`` without their leading and trailing whitespace; spans left empty are dropped."""
+    out = []
+    for start, end in spans:
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
         if end > start:
-            spans.append((start, end))
-    return spans
+            out.append((start, end))
+    return out
 
 
 #: Zero-width characters: invisible, they can split a word for every check (``strip\u200btease`` is no longer
@@ -189,15 +194,7 @@ def sentence_pieces(text: str, start: int, end: int, limit: int = MAX_SENTENCE_C
         spans.append((start, cut))
         start = cut
     spans.append((start, end))
-    trimmed = []
-    for first, last in spans:
-        while first < last and text[first].isspace():
-            first += 1
-        while last > first and text[last - 1].isspace():
-            last -= 1
-        if last > first:
-            trimmed.append((first, last))
-    return trimmed
+    return trimmed_spans(text, spans)
 
 
 def long_sentence_notice(document: Document, long_sentences: Sequence[tuple[int, int, int]]) -> str:
