@@ -189,6 +189,23 @@ def test_long_segments_are_linted_in_short_pieces():
         .length == len(("x " * 3000).strip())
 
 
+
+def test_a_sentence_linted_in_pieces_gets_one_length_finding_of_its_own_length():
+    """Harper sees a long segment in pieces of SEGMENT_CHARS and reports each piece as a long sentence (ten findings
+    of about 400 words for one sentence of 3,900); the report keeps one, over the segment, with its word count."""
+    pytest.importorskip("harper")
+    from tqcheck.checks.grammar import harper_backend
+    from tqcheck.readers.inputs import document_from_text
+
+    long = " ".join(["word"] * 3900)
+    document = document_from_text(f"A short sentence here.\n\n{long}\n\n{' '.join(['short'] * 60)}.\n", "x.txt")
+    issues = harper_backend.HarperEngine().issues(document)
+    length = [(i.segment.index, i.start, i.end, i.message) for i in issues if i.rule_id == harper_backend.LENGTH_RULE]
+    assert (1, 0, len(long), "This sentence is 3900 words long.") in length
+    assert [i for i, *_ in length].count(1) == 1
+    assert any(i == 2 for i, *_ in length)  # a segment linted whole keeps Harper's own finding
+
+
 # -- Dask ---------------------------------------------------------------------------------------------------
 
 def test_a_server_that_is_not_dask_is_named_so_without_hanging():

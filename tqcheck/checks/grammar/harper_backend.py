@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Iterator
 
 from tqcheck.core.interfaces import Progress, no_progress
@@ -40,6 +41,27 @@ BUDGET_PER_CHAR = 20e-6
 
 #: Harper's issues link to its rule list.
 HARPER_LINK = "https://writewithharper.com/docs/rules"
+
+
+#: Harper's finding on a sentence's length; it names the number of words of the text it was given.
+LENGTH_RULE = "harper.Readability.LongSentences"
+
+
+def one_length_finding(issues: list[Issue], cut: set[int]) -> list[Issue]:
+    """``issues`` with one length finding per segment linted in pieces (``cut``): Harper reports each piece of a
+    long sentence as a long sentence of the piece's length. The first is kept, over the whole segment, with the
+    segment's own number of words; every other finding is left as it is."""
+    out, seen = [], set()
+    for issue in issues:
+        index = issue.segment.index
+        if issue.rule_id == LENGTH_RULE and index in cut:
+            if index in seen:
+                continue
+            seen.add(index)
+            text = issue.segment.text
+            issue = replace(issue, start=0, end=len(text), message=f"This sentence is {len(text.split())} words long.")
+        out.append(issue)
+    return out
 
 
 class HarperEngine:
@@ -108,7 +130,8 @@ class HarperEngine:
         def skip(block: Block) -> bool:
             return all(piece.segment.index in over for piece in block.pieces)
 
-        linted = self._linted(make_blocks(document.segments, BLOCK_CHARS, SEGMENT_CHARS), skip)
+        blocks = make_blocks(document.segments, BLOCK_CHARS, SEGMENT_CHARS)
+        linted = self._linted(blocks, skip)
         try:
             for block, by_rule, seconds in linted:
                 if by_rule is not None:
@@ -124,6 +147,8 @@ class HarperEngine:
                     progress(done)
         finally:
             linted.close()  # stops the worker threads at once on an error or Ctrl-C
+        found = one_length_finding(found, {p.segment.index for b in blocks for p in b.pieces
+                                           if p.length < len(p.segment.text)})
         if over:
             found = [issue for issue in found if issue.segment.index not in over]
             for segment in over.values():
