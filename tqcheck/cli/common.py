@@ -7,7 +7,7 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, NoReturn, Sequence
 
 import click
 
@@ -55,6 +55,15 @@ def handle_sigterm() -> None:
         signal.signal(signal.SIGTERM, _on_sigterm)
 
 
+def stopped(stop: BaseException | None = None) -> NoReturn:
+    """End the run as a stop ends it: SIGTERM (``Terminated``) with exit 143, a Ctrl-C (anything else) with 130."""
+    if isinstance(stop, Terminated):
+        say("tqcheck: terminated")
+        sys.exit(EXIT_TERMINATED)
+    say("tqcheck: interrupted")
+    sys.exit(130)
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn TqcheckError into a one-line message and exit 2; Ctrl-C into exit 130, SIGTERM into 143.
@@ -71,12 +80,8 @@ def user_errors() -> Iterator[None]:
         sys.exit(EXIT_ERROR)
     except TqcheckError as error:
         fail(error)
-    except Terminated:
-        say("tqcheck: terminated")
-        sys.exit(EXIT_TERMINATED)
-    except KeyboardInterrupt:
-        say("tqcheck: interrupted")
-        sys.exit(130)
+    except KeyboardInterrupt as stop:  # Terminated (SIGTERM) too
+        stopped(stop)
     except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
         raise
     except (MemoryError, RecursionError) as error:
@@ -87,8 +92,7 @@ def user_errors() -> Iterator[None]:
         from tqcheck.core.threads import interrupted
 
         if interrupted(error):  # a Ctrl-C that became another error (one in a dataclass's __set_name__)
-            say("tqcheck: interrupted")
-            sys.exit(130)
+            stopped()
         if os.environ.get("TQCHECK_DEBUG"):
             raise
         from tqcheck.core.limits import one_line

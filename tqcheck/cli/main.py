@@ -10,7 +10,7 @@ import click
 
 import tqcheck
 from tqcheck.cli.common import (EXIT_OK, check_options, progress_enabled, run_pipeline, settings_from_options,
-                                stdout_errors, user_errors)
+                                stdout_errors, stopped, user_errors)
 from tqcheck.cli.cache_commands import cache
 from tqcheck.cli.gate_commands import baseline, config
 from tqcheck.cli.review import review
@@ -33,25 +33,14 @@ class TqcheckGroup(click.Group):
         try:
             return super().make_context(*args, **kwargs)
         except KeyboardInterrupt as stop:
-            _interrupted(stop)
+            stopped(stop)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Click's, with a Ctrl-C outside a command's own handling (``user_errors``) exit 130."""
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt as stop:
-            _interrupted(stop)
-
-
-def _interrupted(stop: BaseException | None = None) -> None:
-    """Exit as ``user_errors`` does on Ctrl-C (130) or SIGTERM (143)."""
-    from tqcheck.cli.common import EXIT_TERMINATED, Terminated, say
-
-    if isinstance(stop, Terminated):
-        say("tqcheck: terminated")
-        sys.exit(EXIT_TERMINATED)
-    say("tqcheck: interrupted")
-    sys.exit(130)
+            stopped(stop)
 
 
 @click.group(cls=TqcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -431,7 +420,7 @@ def main() -> None:
         cli(prog_name="tqcheck")
     except SystemExit as end:  # a Ctrl-C click took as "Aborted!" (exit 1), or one dropped and not raised again
         if interrupted() and end.code not in (130, 143):
-            _interrupted()
+            stopped()
         raise
 
 
