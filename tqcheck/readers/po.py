@@ -69,9 +69,9 @@ def read(path: str, raw: bytes, settings: "Settings | None" = None) -> Document:
 #: A line holding a PO string: a keyword (or none, for a continuation line), then the opening quote.
 STRING_LINE_RE = re.compile(r'[ \t]*(?:(?:msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)[ \t]*)?"')
 #: A whole PO string from its opening quote: escapes (``\"``) inside, closed on the same line.
-CLOSED_STRING_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+CLOSED_STRING = r'"(?:[^"\\\n]|\\.)*"'
 #: The strings of one line (``"a" "b"``, which gettext joins), each closed.
-STRINGS_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"(?:[ \t]*"(?:[^"\\\n]|\\.)*")*')
+STRINGS_RE = re.compile(CLOSED_STRING + r'(?:[ \t]*' + CLOSED_STRING + r')*')
 
 
 def unclosed_string(path: str, text: str) -> None:
@@ -83,7 +83,7 @@ def unclosed_string(path: str, text: str) -> None:
         if found is None:
             continue
         closed = STRINGS_RE.match(line, found.end() - 1)
-        if closed is None or not CLOSED_STRING_RE.match(line, found.end() - 1):
+        if closed is None:
             raise InputError("malformed PO: the string is not closed on its line (end of line within the string)",
                              path=path, line=number, column=found.end())
         if line[closed.end():].strip():  # msgfmt: "syntax error"
