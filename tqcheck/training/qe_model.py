@@ -254,10 +254,7 @@ def source_drop_labels(source_states, source_offsets, original_states, original_
     if len(source_offsets) <= 2 or len(original_offsets) <= 2:
         return out
     best = similarity(np.asarray(source_states, np.float32), np.asarray(original_states, np.float32), mean).argmax(0)
-    inner = original_offsets[1:-1]
-    for j, i in enumerate(best):
-        a, b = inner[i]
-        out[j + 1] = float(b > a and any(a < e and s < b for s, e in dropped))
+    out[1:-1] = _labels(original_offsets[1:-1], dropped)[best]
     return out
 
 
